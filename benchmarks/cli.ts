@@ -1,0 +1,97 @@
+// The `hvnetlab` command line: run a plan against an existing lab, or print a results table.
+//
+//   hvnetlab bench --plan FILE|-     runs the plan, prints the results document (JSON) on stdout,
+//                                    progress on stderr
+//   hvnetlab report --results FILE   prints the summary table of a results document
+import { readFileSync } from "fs";
+import { runPlan, ProgressEvent } from "./runner";
+import { formatTable, summarize } from "./summary";
+import { NetnsTransport } from "./transport";
+import { ResultsDocument } from "./types";
+
+const USAGE = `usage:
+  hvnetlab bench --plan FILE|-      run a plan (JSON; - reads stdin), print the results document
+  hvnetlab report --results FILE    print the summary table of a results document`;
+
+export class UsageError extends Error {
+    readonly name = "UsageError";
+}
+
+export function parseArgs(argv: readonly string[]): { command: string; options: Map<string, string> } {
+    const [command, ...rest] = argv;
+    if (!command || command === "--help" || command === "-h") throw new UsageError(USAGE);
+    const options = new Map<string, string>();
+    for (let i = 0; i < rest.length; i++) {
+        const key = rest[i];
+        if (!key.startsWith("--") || i + 1 >= rest.length) throw new UsageError(`unexpected argument '${key}'\n${USAGE}`);
+        options.set(key.slice(2), rest[++i]);
+    }
+    return { command, options };
+}
+
+export function describeProgress(e: ProgressEvent): string {
+    switch (e.kind) {
+        case "check":
+            return `checking ${e.pairs} netperf client/netserver pair(s)`;
+        case "start":
+            return `[${e.index + 1}/${e.total}] ${e.cell.experiment} ${e.cell.test} ${e.cell.messageBytes} B, ${e.cell.guests} guest(s) ...`;
+        case "done": {
+            const a = e.run.aggregate;
+            const rate = a.transactionsPerSec !== undefined ? `${a.transactionsPerSec.toFixed(0)} trans/s` : `${a.throughputMbps.toFixed(1)} Mb/s, ${a.goodputPct.toFixed(1)}% of goodput limit`;
+            return `[${e.index + 1}/${e.total}] ${e.run.id}: ${rate}, skew ${e.run.skewMs.toFixed(1)} ms, ${e.run.status}${e.run.error ? ` (${e.run.error})` : ""}`;
+        }
+    }
+}
+
+function readInput(path: string): string {
+    return readFileSync(path === "-" ? 0 : path, "utf8");
+}
+
+function required(options: Map<string, string>, key: string): string {
+    const v = options.get(key);
+    if (v === undefined) throw new UsageError(`--${key} is required\n${USAGE}`);
+    return v;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { command, options } = parseArgs(argv);
+    if (command === "bench") {
+        const planPath = required(options, "plan");
+        let plan: unknown;
+        try {
+            plan = JSON.parse(readInput(planPath));
+        } catch (err) {
+            throw new UsageError(`cannot read the plan from ${planPath}: ${(err as Error).message}`);
+        }
+        const abort = new AbortController();
+        const stop = () => abort.abort();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        const results = await runPlan(plan as never, {
+            transport: new NetnsTransport(),
+            signal: abort.signal,
+            onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
+        });
+        process.stdout.write(`${JSON.stringify(results)}\n`);
+        return results.runs.every((r) => r.status === "failed") ? 1 : 0;
+    }
+    if (command === "report") {
+        const doc = JSON.parse(readInput(required(options, "results"))) as ResultsDocument;
+        process.stdout.write(`${doc.platform} (fingerprint ${doc.fingerprint})\n${formatTable(summarize(doc))}\n`);
+        return 0;
+    }
+    throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+}
+
+/** Runs the command line and sets the process exit code: 0 ok, 1 failed, 2 usage error. */
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv).then(
+        (code) => { process.exitCode = code; },
+        (err: Error) => {
+            process.stderr.write(`hvnetlab: ${err instanceof UsageError ? err.message : `${err.name}: ${err.message}`}\n`);
+            process.exitCode = err instanceof UsageError ? 2 : 1;
+        },
+    );
+}
+
+if (require.main === module) void runCli(process.argv.slice(2));

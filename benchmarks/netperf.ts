@@ -1,0 +1,160 @@
+// netperf command lines and the parsing of what netperf prints.
+import { NetperfTest } from "./types";
+
+/** Output selectors asked of netperf (-o); the parser reads the final line by these names. */
+export const OUTPUT_SELECTORS = [
+    "THROUGHPUT",
+    "THROUGHPUT_UNITS",
+    "LOCAL_SEND_THROUGHPUT",
+    "REMOTE_RECV_THROUGHPUT",
+    "LOCAL_CPU_UTIL",
+    "REMOTE_CPU_UTIL",
+    "ELAPSED_TIME",
+] as const;
+
+export interface NetperfInvocation {
+    /** Benchmark address of the netserver. */
+    readonly host: string;
+    /** netserver control port. */
+    readonly port: number;
+    readonly test: NetperfTest;
+    readonly durationSeconds: number;
+    /** Demo-mode interval in seconds. */
+    readonly intervalSeconds: number;
+    readonly messageBytes: number;
+    readonly cpu: boolean;
+}
+
+export class NetperfOutputError extends Error {
+    readonly name = "NetperfOutputError";
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/** The argument vector (without the program name) for one netperf client. */
+export function netperfArgs(inv: NetperfInvocation): string[] {
+    if (!IPV4.test(inv.host)) throw new RangeError(`netperf host must be an IPv4 address, got '${inv.host}'`);
+    positiveInt("port", inv.port, 65535);
+    positiveInt("durationSeconds", inv.durationSeconds, 86400);
+    positiveInt("messageBytes", inv.messageBytes, 1 << 20);
+    if (!(inv.intervalSeconds > 0 && inv.intervalSeconds <= 60)) {
+        throw new RangeError(`intervalSeconds must be in (0, 60], got ${inv.intervalSeconds}`);
+    }
+    const args = [
+        "-H", inv.host,
+        "-p", String(inv.port),
+        "-t", inv.test,
+        "-l", String(inv.durationSeconds),
+        // A negative interval makes netperf check the clock on every send: accurate intervals.
+        "-D", `-${inv.intervalSeconds}`,
+    ];
+    if (inv.cpu) args.push("-c", "-C");
+    args.push("--");
+    if (inv.test === "TCP_RR") {
+        args.push("-r", `${inv.messageBytes},${inv.messageBytes}`);
+    } else {
+        args.push("-m", String(inv.messageBytes));
+    }
+    args.push("-o", OUTPUT_SELECTORS.join(","));
+    return args;
+}
+
+/** The quick control-and-data check run before any measurement: one 1-byte transaction. */
+export function reachabilityArgs(host: string, port: number): string[] {
+    if (!IPV4.test(host)) throw new RangeError(`netperf host must be an IPv4 address, got '${host}'`);
+    positiveInt("port", port, 65535);
+    return ["-H", host, "-p", String(port), "-t", "TCP_RR", "-l", "-1", "--", "-r", "1,1", "-o", "THROUGHPUT"];
+}
+
+export interface InterimSample {
+    readonly value: number;
+    readonly units: string;
+    /** Length of the interval this value covers, in seconds. */
+    readonly intervalSeconds: number;
+    /** End of the interval, epoch seconds. */
+    readonly at: number;
+}
+
+export interface NetperfResult {
+    readonly samples: InterimSample[];
+    readonly throughput: number;
+    readonly units: string;
+    readonly localSendThroughput?: number;
+    readonly remoteRecvThroughput?: number;
+    readonly localCpuPct?: number;
+    readonly remoteCpuPct?: number;
+    readonly elapsedSeconds: number;
+}
+
+const NUMBER = "[-+]?\\d+(?:\\.\\d+)?";
+const INTERIM = new RegExp(`^\\s*(${NUMBER}),([^,]+),(${NUMBER}),(${NUMBER})\\s*$`);
+
+/**
+ * Parses netperf's output with `-D` and `-o OUTPUT_SELECTORS`: interim lines
+ * `value,units,interval,timestamp`, then a header line of selector titles and one line of values.
+ */
+export function parseNetperfOutput(text: string): NetperfResult {
+    const lines = text.split(/\r?\n/);
+    const samples: InterimSample[] = [];
+    let headerAt = -1;
+    for (let i = 0; i < lines.length; i++) {
+        const m = INTERIM.exec(lines[i]);
+        if (m) {
+            samples.push({ value: Number(m[1]), units: m[2], intervalSeconds: Number(m[3]), at: Number(m[4]) });
+        } else if (lines[i].startsWith("Throughput,Throughput Units")) {
+            headerAt = i;
+            break;
+        }
+    }
+    if (headerAt < 0 || headerAt + 1 >= lines.length) {
+        throw new NetperfOutputError(`netperf printed no result: ${excerpt(text)}`);
+    }
+    const titles = lines[headerAt].split(",");
+    const values = lines[headerAt + 1].split(",");
+    const field = (title: string): string | undefined => {
+        const i = titles.indexOf(title);
+        return i >= 0 ? values[i]?.trim() : undefined;
+    };
+    const num = (title: string): number | undefined => {
+        const v = field(title);
+        if (v === undefined || v === "") return undefined;
+        const n = Number(v);
+        return Number.isFinite(n) ? n : undefined;
+    };
+    const throughput = num("Throughput");
+    const units = field("Throughput Units");
+    const elapsed = num("Elapsed Time (sec)");
+    if (throughput === undefined || units === undefined || elapsed === undefined) {
+        throw new NetperfOutputError(`netperf result line is incomplete: ${excerpt(lines.slice(headerAt, headerAt + 2).join(" | "))}`);
+    }
+    const cpu = (title: string) => {
+        const v = num(title);
+        return v !== undefined && v >= 0 ? v : undefined; // netperf prints -1 when not measured
+    };
+    return {
+        samples,
+        throughput,
+        units,
+        localSendThroughput: num("Local Send Throughput"),
+        remoteRecvThroughput: num("Remote Recv Throughput"),
+        localCpuPct: cpu("Local CPU Util %"),
+        remoteCpuPct: cpu("Remote CPU Util %"),
+        elapsedSeconds: elapsed,
+    };
+}
+
+/** Values in these units are rates in 10^6 bits/s; the others are transactions per second. */
+export function isMegabits(units: string): boolean {
+    return units === "10^6bits/s";
+}
+
+function positiveInt(what: string, value: number, max: number): void {
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+        throw new RangeError(`${what} must be an integer in 1..${max}, got ${value}`);
+    }
+}
+
+function excerpt(text: string): string {
+    const flat = text.trim().replace(/\s+/g, " ");
+    return flat.length > 300 ? `${flat.slice(0, 300)}...` : flat || "(empty output)";
+}

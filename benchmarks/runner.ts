@@ -1,0 +1,185 @@
+// The benchmark runner: checks every netserver answers, then runs every cell of the plan's matrix
+// with a synchronized start, and returns one results document.
+import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
+import { goodputLimit, round } from "./limits";
+import { Cell, expandMatrix, StreamPlan, streamsOf } from "./matrix";
+import { isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
+import { validatePlan } from "./plan";
+import { Transport } from "./transport";
+import { Plan, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
+
+export type ProgressEvent =
+    | { kind: "check"; pairs: number }
+    | { kind: "start"; index: number; total: number; cell: Cell }
+    | { kind: "done"; index: number; total: number; run: RunResult };
+
+export interface RunnerOptions {
+    readonly transport: Transport;
+    readonly onProgress?: (event: ProgressEvent) => void;
+    /** Aborting stops the run: running netperf clients are killed and no further cell starts. */
+    readonly signal?: AbortSignal;
+}
+
+export class ReachabilityError extends Error {
+    readonly name = "ReachabilityError";
+}
+
+export class RunAbortedError extends Error {
+    readonly name = "RunAbortedError";
+}
+
+const CPU_NOTE = "CPU utilization (netperf -c -C) is recorded as netperf reports it; inside a guest, CPU figures are unreliable because the hypervisor steals and accounts time the guest cannot see.";
+
+export async function runPlan(plan: Plan, options: RunnerOptions): Promise<ResultsDocument> {
+    validatePlan(plan);
+    const startedAt = new Date().toISOString();
+    const cells = expandMatrix(plan.matrix, plan.wires);
+    await checkReachable(plan, cells, options);
+    const runs: RunResult[] = [];
+    for (let i = 0; i < cells.length; i++) {
+        if (options.signal?.aborted) throw new RunAbortedError(`run aborted after ${i} of ${cells.length} cells`);
+        options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
+        const run = await runCell(plan, cells[i], options);
+        if (options.signal?.aborted) throw new RunAbortedError(`run aborted during cell ${cells[i].id}`);
+        runs.push(run);
+        options.onProgress?.({ kind: "done", index: i, total: cells.length, run });
+    }
+    return {
+        schemaVersion: 1,
+        platform: plan.platform,
+        fingerprint: plan.fingerprint,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        notes: plan.cpu ? [CPU_NOTE] : [],
+        runs,
+    };
+}
+
+/** One 1-byte transaction from every client to every server the matrix uses, all at once. */
+async function checkReachable(plan: Plan, cells: readonly Cell[], options: RunnerOptions): Promise<void> {
+    const pairs = new Map<string, StreamPlan>();
+    for (const cell of cells) {
+        for (const s of streamsOf(cell, plan.endpoints)) pairs.set(`${s.client.name}>${s.serverAddress}`, s);
+    }
+    options.onProgress?.({ kind: "check", pairs: pairs.size });
+    const failures = await Promise.all([...pairs.values()].map(async (s) => {
+        const r = await options.transport.run(s.client, ["netperf", ...reachabilityArgs(s.serverAddress, plan.netserverPort)], {
+            timeoutMs: 15000, signal: options.signal,
+        });
+        return r.code === 0 ? undefined
+            : `${s.client.name} -> netserver on ${s.server.name} at ${s.serverAddress}:${plan.netserverPort}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`;
+    }));
+    const failed = failures.filter((f): f is string => f !== undefined);
+    if (failed.length > 0) {
+        throw new ReachabilityError(`netserver does not answer on ${failed.length} of ${pairs.size} wire(s); check that netserver runs on the port hvnetlab:netserverPort and that the wires are up:\n  ${failed.join("\n  ")}`);
+    }
+}
+
+async function runCell(plan: Plan, cell: Cell, options: RunnerOptions): Promise<RunResult> {
+    const streams = streamsOf(cell, plan.endpoints);
+    const startAtMs = Date.now() + plan.startLeadMs;
+    const timeoutMs = (plan.durationSeconds + 30) * 1000;
+    const outcomes = await Promise.all(streams.map(async (s) => {
+        const argv = ["netperf", ...netperfArgs({
+            host: s.serverAddress, port: plan.netserverPort, test: cell.test, durationSeconds: plan.durationSeconds,
+            intervalSeconds: plan.intervalSeconds, messageBytes: cell.messageBytes, cpu: plan.cpu,
+        })];
+        try {
+            const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal });
+            if (r.code !== 0) return { stream: s, error: `netperf exited ${r.code ?? r.signal}: ${firstLine(r.stderr || r.stdout)}` };
+            const parsed = parseNetperfOutput(r.stdout);
+            if (parsed.samples.length === 0) return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
+            return { stream: s, parsed };
+        } catch (err) {
+            return { stream: s, error: (err as Error).message };
+        }
+    }));
+    return aggregateCell(plan, cell, outcomes);
+}
+
+export interface StreamOutcome {
+    readonly stream: StreamPlan;
+    readonly parsed?: NetperfResult;
+    readonly error?: string;
+}
+
+/** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
+export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
+    const wire = cell.wires[0];
+    const perWire = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
+    const limits = {
+        lineRateMbps: perWire.lineRateMbps * cell.guests,
+        goodputMbps: round(perWire.goodputMbps * cell.guests, 1),
+        basis: `${cell.guests} x ${perWire.goodputMbps} Mb/s: ${perWire.basis}`,
+    };
+    const ok = outcomes.filter((o) => o.parsed !== undefined);
+    const base = { id: cell.id, experiment: cell.experiment, peer: cell.peer, test: cell.test, messageBytes: cell.messageBytes, guests: cell.guests, limits };
+    const failedStream = (o: StreamOutcome): StreamResult => ({
+        ...streamIdentity(o.stream), throughputMbps: 0, samples: samplesOf(o.parsed), error: o.error ?? "no result",
+    });
+    if (ok.length === 0) {
+        return {
+            ...base, status: "failed", skewMs: 0, window: { start: 0, end: 0, seconds: 0 },
+            aggregate: { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 },
+            streams: outcomes.map(failedStream), error: "every stream failed",
+        };
+    }
+    const series = ok.map((o) => o.parsed!.samples);
+    let window;
+    try {
+        window = commonWindow(series, plan.warmupSeconds, plan.intervalSeconds, plan.intervalSeconds * 2);
+    } catch (err) {
+        return {
+            ...base, status: "failed", skewMs: round(startSkewMs(series), 1), window: { start: 0, end: 0, seconds: 0 },
+            aggregate: { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 },
+            streams: outcomes.map(failedStream), error: (err as Error).message,
+        };
+    }
+    const rr = cell.test === "TCP_RR";
+    const streams: StreamResult[] = outcomes.map((o) => {
+        if (!o.parsed) return failedStream(o);
+        const p = o.parsed;
+        const mean = meanOverWindow(p.samples, window);
+        const megabits = isMegabits(p.units);
+        // UDP interim samples count what the sender sent; scale by what the receiver got.
+        const delivered = cell.test === "UDP_STREAM" && p.localSendThroughput ? Math.min(1, p.throughput / p.localSendThroughput) : 1;
+        const throughputMbps = rr ? mean * cell.messageBytes * 8 / 1e6 : megabits ? mean * delivered : 0;
+        return {
+            ...streamIdentity(o.stream),
+            throughputMbps: round(throughputMbps, 2),
+            ...(rr ? { transactionsPerSec: round(mean, 2) } : {}),
+            netperfReported: p.throughput,
+            samples: samplesOf(p),
+            ...(p.localCpuPct !== undefined ? { localCpuPct: p.localCpuPct } : {}),
+            ...(p.remoteCpuPct !== undefined ? { remoteCpuPct: p.remoteCpuPct } : {}),
+        };
+    });
+    const throughputMbps = round(sum(streams.map((s) => s.throughputMbps)), 2);
+    const status = ok.length === outcomes.length ? "ok" : "partial";
+    return {
+        ...base,
+        status,
+        skewMs: round(startSkewMs(series), 1),
+        window: { start: round(window.start, 3), end: round(window.end, 3), seconds: round(window.seconds, 3) },
+        aggregate: {
+            throughputMbps,
+            lineRatePct: round(100 * throughputMbps / limits.lineRateMbps, 2),
+            goodputPct: round(100 * throughputMbps / limits.goodputMbps, 2),
+            ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
+        },
+        streams,
+        ...(status === "partial" ? { error: `${outcomes.length - ok.length} of ${outcomes.length} streams failed` } : {}),
+    };
+}
+
+function streamIdentity(s: StreamPlan) {
+    return { endpoint: s.wire.guest, nic: s.wire.guestNic, client: s.client.name, server: s.server.name };
+}
+
+function samplesOf(p: NetperfResult | undefined): Sample[] {
+    return p ? p.samples.map((s) => [s.at, s.value] as Sample) : [];
+}
+
+function firstLine(text: string): string {
+    return text.trim().split(/\r?\n/)[0]?.trim() ?? "";
+}

@@ -1,0 +1,57 @@
+// The one-row-per-run summary exported as a stack output, and its text table.
+import { ResultsDocument, RunResult } from "./types";
+
+export interface SummaryRow {
+    readonly id: string;
+    readonly experiment: string;
+    readonly peer: string;
+    readonly test: string;
+    readonly messageBytes: number;
+    readonly guests: number;
+    readonly status: string;
+    readonly throughputMbps: number;
+    readonly lineRatePct: number;
+    readonly goodputPct: number;
+    readonly transactionsPerSec?: number;
+    readonly skewMs: number;
+}
+
+export function summarize(results: Pick<ResultsDocument, "runs">): SummaryRow[] {
+    return results.runs.map((r: RunResult) => ({
+        id: r.id,
+        experiment: r.experiment,
+        peer: r.peer,
+        test: r.test,
+        messageBytes: r.messageBytes,
+        guests: r.guests,
+        status: r.status,
+        throughputMbps: r.aggregate.throughputMbps,
+        lineRatePct: r.aggregate.lineRatePct,
+        goodputPct: r.aggregate.goodputPct,
+        ...(r.aggregate.transactionsPerSec !== undefined ? { transactionsPerSec: r.aggregate.transactionsPerSec } : {}),
+        skewMs: r.skewMs,
+    }));
+}
+
+const COLUMNS: [string, (r: SummaryRow) => string][] = [
+    ["experiment", (r) => r.experiment],
+    ["peer", (r) => r.peer],
+    ["test", (r) => r.test],
+    ["msg B", (r) => String(r.messageBytes)],
+    ["guests", (r) => String(r.guests)],
+    ["Mb/s", (r) => r.throughputMbps.toFixed(1)],
+    ["% line", (r) => r.lineRatePct.toFixed(1)],
+    ["% goodput", (r) => r.goodputPct.toFixed(1)],
+    ["trans/s", (r) => r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0)],
+    ["skew ms", (r) => r.skewMs.toFixed(1)],
+    ["status", (r) => r.status],
+];
+
+/** A fixed-width table; text columns left-aligned, numbers right-aligned. */
+export function formatTable(rows: readonly SummaryRow[]): string {
+    const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
+    const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+    const numeric = COLUMNS.map((_, i) => i >= 3 && i <= 9);
+    const line = (values: string[]) => values.map((v, i) => numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(COLUMNS.map(([h]) => h)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
+}

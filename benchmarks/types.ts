@@ -1,0 +1,136 @@
+// The two documents the benchmark runner works with: the plan it is given and the results it
+// prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
+
+/** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
+export type Experiment = "send" | "receive";
+/** The far end of every wire: one native machine with N NICs, or a guest of its own (VM-to-VM). */
+export type PeerKind = "native" | "guest";
+/** The netperf tests the lab runs. */
+export type NetperfTest = "TCP_STREAM" | "TCP_MAERTS" | "UDP_STREAM" | "TCP_RR";
+/** Which per-frame overhead the goodput limit counts (see benchmarks/limits.ts). */
+export type LimitBasis = "ethernet" | "tbf";
+
+export const EXPERIMENTS: readonly Experiment[] = ["send", "receive"];
+export const PEER_KINDS: readonly PeerKind[] = ["native", "guest"];
+export const NETPERF_TESTS: readonly NetperfTest[] = ["TCP_STREAM", "TCP_MAERTS", "UDP_STREAM", "TCP_RR"];
+
+/** How the runner reaches an endpoint to run a command there. */
+export interface NetnsAccess {
+    readonly kind: "netns";
+    /** Network namespace on the machine that runs the runner. */
+    readonly namespace: string;
+}
+export type EndpointAccess = NetnsAccess;
+
+/** A machine (guest, peer, or namespace standing in for one) that takes part in a benchmark. */
+export interface PlanEndpoint {
+    readonly name: string;
+    readonly role: "guest" | "peer";
+    readonly access: EndpointAccess;
+}
+
+/** One dedicated wire: a guest NIC cabled to its own NIC on the peer side. */
+export interface PlanWire {
+    readonly index: number;
+    readonly guest: string;
+    readonly guestNic: string;
+    readonly guestAddress: string;
+    readonly peer: string;
+    readonly peerNic: string;
+    readonly peerAddress: string;
+    readonly speedMbps: number;
+    readonly mtu: number;
+}
+
+/** What the runner measures: every cell of experiments x tests x message sizes x guest counts. */
+export interface PlanMatrix {
+    readonly experiments: Experiment[];
+    readonly peer: PeerKind;
+    readonly tests: NetperfTest[];
+    readonly messageSizes: number[];
+    /** Guest counts to scale out over, e.g. [1, 2, 3, 4]. */
+    readonly guestCounts: number[];
+}
+
+export interface Plan {
+    readonly schemaVersion: 1;
+    readonly platform: string;
+    readonly labPrefix: string;
+    readonly fingerprint: string;
+    readonly netserverPort: number;
+    readonly durationSeconds: number;
+    /** netperf demo-mode interval (-D) in seconds. */
+    readonly intervalSeconds: number;
+    /** Seconds after the last stream started that are left out of the aggregation window. */
+    readonly warmupSeconds: number;
+    /** How far ahead of now the common start time is set, in milliseconds. */
+    readonly startLeadMs: number;
+    /** Record CPU utilization (netperf -c -C). */
+    readonly cpu: boolean;
+    readonly limitBasis: LimitBasis;
+    readonly matrix: PlanMatrix;
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+}
+
+export type Sample = [epochSeconds: number, value: number];
+
+export interface StreamResult {
+    /** The guest whose dedicated wire carried this stream. */
+    readonly endpoint: string;
+    /** The guest's NIC on that wire. */
+    readonly nic: string;
+    /** Where netperf ran, and the netserver it talked to. */
+    readonly client: string;
+    readonly server: string;
+    /** Mean over the run's aggregation window (Mb/s); 0 when the stream failed. */
+    readonly throughputMbps: number;
+    readonly transactionsPerSec?: number;
+    /** netperf's own figure for the whole test, for cross-checking. */
+    readonly netperfReported?: number;
+    /** Interim results (netperf demo mode): [end of interval, value] in Mb/s or transactions/s. */
+    readonly samples: Sample[];
+    readonly localCpuPct?: number;
+    readonly remoteCpuPct?: number;
+    readonly error?: string;
+}
+
+export interface Limits {
+    readonly lineRateMbps: number;
+    readonly goodputMbps: number;
+    /** Human-readable statement of the goodput limit that was used. */
+    readonly basis: string;
+}
+
+export interface RunResult {
+    readonly id: string;
+    readonly experiment: Experiment;
+    readonly peer: PeerKind;
+    readonly test: NetperfTest;
+    readonly messageBytes: number;
+    readonly guests: number;
+    readonly status: "ok" | "partial" | "failed";
+    /** Spread of the streams' measured start times, in milliseconds. */
+    readonly skewMs: number;
+    readonly window: { start: number; end: number; seconds: number };
+    readonly limits: Limits;
+    readonly aggregate: {
+        throughputMbps: number;
+        lineRatePct: number;
+        goodputPct: number;
+        transactionsPerSec?: number;
+    };
+    readonly streams: StreamResult[];
+    readonly error?: string;
+}
+
+export interface ResultsDocument {
+    readonly schemaVersion: 1;
+    readonly platform: string;
+    readonly fingerprint: string;
+    readonly startedAt: string;
+    readonly finishedAt: string;
+    /** Notes a reader needs to interpret the figures (e.g. CPU figures under a hypervisor). */
+    readonly notes: string[];
+    readonly runs: RunResult[];
+}

@@ -1,0 +1,60 @@
+// The benchmark: one command resource that runs the benchmark runner on the plan and prints one
+// results document. It runs again only when the plan or hvnetlab:runId changes.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { summarize, SummaryRow } from "../benchmarks/summary";
+import { Plan, ResultsDocument } from "../benchmarks/types";
+import { q, SAFE } from "./shell";
+
+/** The project's command-line entry point, which the benchmark command runs. */
+export const CLI_PATH = path.resolve(__dirname, "..", "bin", "hvnetlab.js");
+
+/** Runs the runner on the plan given on stdin; progress goes to stderr, results to stdout. */
+export function benchmarkScript(cliPath: string = CLI_PATH): string {
+    return `exec node ${q(cliPath, SAFE.path)} bench --plan -`;
+}
+
+export class ResultsParseError extends Error {
+    readonly name = "ResultsParseError";
+}
+
+export function parseResults(stdout: string): ResultsDocument {
+    let doc: ResultsDocument;
+    try {
+        doc = JSON.parse(stdout) as ResultsDocument;
+    } catch {
+        throw new ResultsParseError(`the benchmark printed no results document: ${stdout.slice(0, 200) || "(no output)"}`);
+    }
+    if (doc?.schemaVersion !== 1 || !Array.isArray(doc.runs)) {
+        throw new ResultsParseError("the benchmark output is not a results document (schemaVersion 1 with runs)");
+    }
+    return doc;
+}
+
+export interface BenchmarkArgs {
+    /** What to measure and where. */
+    readonly plan: Plan;
+    /** Changing it runs the benchmark again. */
+    readonly runId: string;
+    /** Every netserver the plan talks to. */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+export class Benchmark extends pulumi.ComponentResource {
+    readonly results: pulumi.Output<ResultsDocument>;
+    readonly summary: pulumi.Output<SummaryRow[]>;
+
+    constructor(name: string, args: BenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hvnetlab:benchmark:Benchmark", name, {}, opts);
+        const planJson = JSON.stringify(args.plan);
+        const run = new command.local.Command(`${name}-run`, {
+            create: benchmarkScript(),
+            stdin: planJson,
+            triggers: [planJson, args.runId],
+        }, { parent: this, dependsOn: args.dependsOn });
+        this.results = run.stdout.apply(parseResults);
+        this.summary = this.results.apply(summarize);
+        this.registerOutputs({ results: this.results, summary: this.summary });
+    }
+}

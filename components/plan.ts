@@ -1,0 +1,30 @@
+// The plan handed to the benchmark runner, built from the config and what the platform made.
+import { Plan } from "../benchmarks/types";
+import { LabConfig } from "./config";
+import { fingerprint } from "./fingerprint";
+import { PlatformLab } from "./platforms/platform";
+
+export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis">): Plan {
+    return {
+        schemaVersion: 1,
+        platform: config.platform,
+        labPrefix: config.labPrefix,
+        fingerprint: fingerprint(config),
+        netserverPort: config.netserverPort,
+        durationSeconds: config.durationSeconds,
+        intervalSeconds: config.intervalSeconds,
+        warmupSeconds: config.warmupSeconds,
+        startLeadMs: config.startLeadMs,
+        cpu: config.cpu,
+        limitBasis: lab.limitBasis,
+        matrix: {
+            experiments: config.experiments,
+            peer: config.peer,
+            tests: config.tests,
+            messageSizes: config.messageSizes,
+            guestCounts: Array.from({ length: config.guests }, (_, i) => i + 1),
+        },
+        endpoints: lab.endpoints,
+        wires: lab.wires,
+    };
+}

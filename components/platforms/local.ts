@@ -1,0 +1,141 @@
+// The `local` platform: the lab built from Linux network namespaces on this machine. Every guest
+// is a namespace with one veth NIC cabled to its own NIC on the peer side (one peer namespace with
+// N NICs, or one peer namespace per guest), shaped with tc tbf to the configured wire speed.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { wireAddresses } from "../addressing";
+import { LabConfig } from "../config";
+import { die, q, SAFE, script } from "../shell";
+import { PlatformLab } from "./platform";
+
+/** Namespaces, endpoints and wires of a local lab (pure: derived from the config alone). */
+export interface LocalTopology {
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+}
+
+/** The guest's benchmark NIC inside its namespace. */
+export const GUEST_NIC = "bench0";
+
+export function localTopology(config: LabConfig): LocalTopology {
+    const ns = (endpoint: string) => `${config.labPrefix}-${endpoint}`;
+    const endpoint = (name: string, role: "guest" | "peer"): PlanEndpoint => ({ name, role, access: { kind: "netns", namespace: ns(name) } });
+    const endpoints: PlanEndpoint[] = [];
+    if (config.peer === "native") endpoints.push(endpoint("peer", "peer"));
+    const wires: PlanWire[] = [];
+    for (let i = 0; i < config.guests; i++) {
+        const guest = `g${i + 1}`;
+        endpoints.push(endpoint(guest, "guest"));
+        let peer = "peer";
+        let peerNic = config.dedicatedNics[i] ?? `bench${i}`;
+        if (config.peer === "guest") {
+            peer = `p${i + 1}`;
+            peerNic = config.dedicatedNics[i] ?? GUEST_NIC;
+            endpoints.push(endpoint(peer, "peer"));
+        }
+        const a = wireAddresses(config.subnet, i);
+        wires.push({
+            index: i, guest, guestNic: GUEST_NIC, guestAddress: a.guest, peer, peerNic, peerAddress: a.peer,
+            speedMbps: config.nicSpeedMbps, mtu: config.mtu,
+        });
+    }
+    return { endpoints, wires };
+}
+
+/** Fails early, with the fix, when this machine cannot build a local lab. */
+export function preflightScript(): string {
+    return script(
+        `[ "$(id -u)" = 0 ] || ${die("the local lab needs root for ip netns and tc: run as root (or with sudo)")}`,
+        `for tool in ip tc; do command -v "$tool" >/dev/null || ${die("$tool not found: install iproute2 (apt-get install -y iproute2)")}; done`,
+        `uname -r`,
+    );
+}
+
+export function namespaceScripts(namespace: string): { create: string; delete: string } {
+    const ns = q(namespace, SAFE.name);
+    return {
+        create: script(
+            `[ ! -e /run/netns/${ns} ] || ${die(`namespace ${namespace} already exists: another lab with this hvnetlab:labPrefix runs or was not torn down; tear it down (ip netns del ${namespace}) or choose another hvnetlab:labPrefix`)}`,
+            `ip netns add ${ns} || exit 1`,
+            `ip -n ${ns} link set lo up || { ip netns del ${ns}; exit 1; }`,
+        ),
+        // Ends whatever still runs inside (netserver, netperf) before the namespace goes.
+        delete: script(
+            `[ -e /run/netns/${ns} ] || exit 0`,
+            `ip netns pids ${ns} | xargs -r kill 2>/dev/null`,
+            `ip netns del ${ns}`,
+        ),
+    };
+}
+
+/** tbf burst: 256 KiB at 1 Gb/s (measured faithful), scaled with the rate above that. */
+export function tbfBurstKb(speedMbps: number): number {
+    return Math.max(256, Math.ceil(speedMbps * 256 / 1000));
+}
+
+export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { create: string; delete: string } {
+    const g = q(guestNs, SAFE.name);
+    const p = q(peerNs, SAFE.name);
+    const gn = q(wire.guestNic, SAFE.ifname);
+    const pn = q(wire.peerNic, SAFE.ifname);
+    const mtu = q(wire.mtu, SAFE.uint);
+    const shape = (ns: string, nic: string) =>
+        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${q(wire.speedMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+    return {
+        create: script(
+            "set -e",
+            // On any failure remove the pair (deleting one end removes both) and fail.
+            `trap 'ip -n ${g} link del ${gn} 2>/dev/null' EXIT`,
+            `ip link add ${gn} netns ${g} type veth peer name ${pn} netns ${p}`,
+            `ip -n ${g} link set ${gn} mtu ${mtu}`,
+            `ip -n ${p} link set ${pn} mtu ${mtu}`,
+            `ip -n ${g} addr add ${q(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
+            `ip -n ${p} addr add ${q(`${wire.peerAddress}/30`, SAFE.cidr)} dev ${pn}`,
+            `ip -n ${g} link set ${gn} up`,
+            `ip -n ${p} link set ${pn} up`,
+            shape(g, gn),
+            shape(p, pn),
+            "trap - EXIT",
+            `echo ${gn} ${q(wire.guestAddress, SAFE.ipv4)} '<->' ${pn} ${q(wire.peerAddress, SAFE.ipv4)}`,
+        ),
+        delete: `ip -n ${g} link del ${gn} 2>/dev/null || true`,
+    };
+}
+
+export interface LocalLabArgs {
+    /** The validated lab configuration. */
+    readonly config: LabConfig;
+}
+
+export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+    readonly limitBasis = "tbf" as const;
+    readonly ready: pulumi.Resource[];
+    /** Kernel release of the machine the lab runs on. */
+    readonly kernel: pulumi.Output<string>;
+
+    constructor(name: string, args: LocalLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hvnetlab:platforms:LocalLab", name, {}, opts);
+        const topology = localTopology(args.config);
+        this.endpoints = topology.endpoints;
+        this.wires = topology.wires;
+
+        const preflight = new command.local.Command(`${name}-preflight`, { create: preflightScript() }, { parent: this });
+        this.kernel = preflight.stdout.apply((s) => s.trim());
+
+        const namespaces = new Map<string, command.local.Command>();
+        for (const e of topology.endpoints) {
+            const namespace = e.access.namespace;
+            namespaces.set(e.name, new command.local.Command(`${name}-ns-${e.name}`, namespaceScripts(namespace), { parent: this, dependsOn: [preflight] }));
+        }
+        const nsOf = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
+        this.ready = topology.wires.map((w) => new command.local.Command(
+            `${name}-wire-${w.index + 1}`,
+            wireScripts(w, nsOf(w.guest), nsOf(w.peer)),
+            { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
+        ));
+        this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, kernel: this.kernel });
+    }
+}

@@ -1,0 +1,65 @@
+// Reads a stack's configuration as the Pulumi CLI would hand it to the program: the project's
+// declared defaults from Pulumi.yaml, overlaid by stacks/Pulumi.<stack>.yaml, overlaid by
+// command-line overrides. Values are strings; lists and objects are JSON, as Pulumi passes them.
+import { existsSync, readdirSync, readFileSync } from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export class StackConfigError extends Error {
+    readonly name = "StackConfigError";
+}
+
+interface ProjectFile {
+    name?: string;
+    stackConfigDir?: string;
+    config?: Record<string, { default?: unknown; type?: string; description?: string; secret?: boolean }>;
+}
+
+export function readProject(root: string): ProjectFile {
+    return yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+function asConfigString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Parses `key=value` overrides; keys without a namespace get the project's (hvnetlab:). */
+export function parseOverrides(pairs: readonly string[], project: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs) {
+        const at = pair.indexOf("=");
+        if (at <= 0) throw new StackConfigError(`--config takes key=value, got '${pair}'`);
+        const key = pair.slice(0, at).trim();
+        out[key.includes(":") ? key : `${project}:${key}`] = pair.slice(at + 1);
+    }
+    return out;
+}
+
+export function loadStackConfig(root: string, stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name '${stack}'`);
+    const project = readProject(root);
+    const stackFile = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+    if (!existsSync(stackFile)) throw new StackConfigError(`no stack config ${path.relative(root, stackFile)}: the stacks are ${listStacks(root).join(", ")}`);
+    const stackConfig = ((yaml.load(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const result: Record<string, string> = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        if (decl.default !== undefined) result[key] = asConfigString(decl.default);
+    }
+    for (const [key, value] of Object.entries(stackConfig)) {
+        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+            throw new StackConfigError(`${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the Pulumi CLI`);
+        }
+        result[key] = asConfigString(value);
+    }
+    const declared = new Set(Object.keys(project.config ?? {}));
+    for (const [key, value] of Object.entries(overrides)) {
+        if (!declared.has(key)) throw new StackConfigError(`unknown config key '${key}': Pulumi.yaml declares ${[...declared].join(", ")}`);
+        result[key] = value;
+    }
+    return result;
+}
+
+export function listStacks(root: string): string[] {
+    const dir = path.join(root, readProject(root).stackConfigDir ?? ".");
+    return readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+}
