@@ -1,6 +1,7 @@
 // The lab's configuration: every `hvnetlab:*` key read once into one typed, validated object.
 // Parsing is pure (parseLabConfig takes a key lookup) so that every rule is tested without Pulumi.
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
 
@@ -102,7 +103,7 @@ export function parseLabConfig(get: (key: ConfigKey) => string | undefined): Lab
         if (raw === undefined || raw === "") return [...(DEFAULTS[key] as readonly (string | number)[])].map(String);
         if (raw.trim().startsWith("[")) {
             try {
-                const parsed = JSON.parse(raw);
+                const parsed = yaml.load(raw); // JSON as Pulumi passes lists, or a YAML flow list
                 if (Array.isArray(parsed)) return parsed.map(String);
             } catch { /* reported below */ }
             fail(key, raw, "is not a list", `write a YAML/JSON list like [a, b] or a comma-separated string`);

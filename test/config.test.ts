@@ -1,0 +1,95 @@
+import * as assert from "assert";
+import * as path from "path";
+import { wireAddresses } from "../components/addressing";
+import { ConfigError, ConfigKey, DEFAULTS, parseLabConfig } from "../components/config";
+import { readProject } from "../tools/stack-config";
+
+const parse = (values: Partial<Record<ConfigKey, string>>) => parseLabConfig((k) => values[k]);
+
+function rejects(values: Partial<Record<ConfigKey, string>>, key: string, fix: RegExp): void {
+    assert.throws(() => parse(values), (e: Error) => {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        const line = e.problems.find((p) => p.startsWith(`hvnetlab:${key} =`));
+        assert.ok(line, `no problem names hvnetlab:${key}: ${e.message}`);
+        assert.match(line!, fix);
+        return true;
+    });
+}
+
+describe("lab configuration", () => {
+    it("applies the defaults", () => {
+        const c = parse({});
+        assert.strictEqual(c.platform, "local");
+        assert.strictEqual(c.guests, 4);
+        assert.deepStrictEqual(c.experiments, ["send", "receive"]);
+        assert.deepStrictEqual(c.tests, ["TCP_STREAM"]);
+        assert.deepStrictEqual(c.messageSizes, [16384]);
+        assert.strictEqual(c.subnetText, "10.77.0.0/24");
+        assert.strictEqual(c.cpu, true);
+    });
+
+    it("reads lists as JSON (Pulumi's form) or comma-separated", () => {
+        assert.deepStrictEqual(parse({ tests: '["TCP_STREAM","TCP_RR"]' }).tests, ["TCP_STREAM", "TCP_RR"]);
+        assert.deepStrictEqual(parse({ tests: "UDP_STREAM, TCP_MAERTS" }).tests, ["UDP_STREAM", "TCP_MAERTS"]);
+        assert.deepStrictEqual(parse({ messageSizes: "[1472, 16384]" }).messageSizes, [1472, 16384]);
+    });
+
+    it("rejects an unknown platform", () => rejects({ platform: "hyperv" }, "platform", /"hyperv" is not known; use one of local, native, esx, kvm, xen/));
+    it("rejects guests out of range", () => {
+        rejects({ guests: "0" }, "guests", /from 1 to 64/);
+        rejects({ guests: "65" }, "guests", /from 1 to 64/);
+        rejects({ guests: "2.5" }, "guests", /whole number/);
+    });
+    it("rejects more guests than dedicated NICs", () => rejects({ guests: "3", dedicatedNics: "[eth1, eth2]" }, "guests", /more than the 2 dedicated NIC/));
+    it("rejects a NIC listed twice", () => rejects({ guests: "2", dedicatedNics: "[eth1, eth1]" }, "dedicatedNics", /eth1 more than once/));
+    it("rejects NIC names that are not interface names", () => rejects({ guests: "1", dedicatedNics: "[eth1;reboot]" }, "dedicatedNics", /invalid interface name/));
+    it("rejects a subnet too small for the wires", () => rejects({ guests: "4", subnet: "10.77.0.0/29" }, "subnet", /holds 2 \/30 wire\(s\) but hvnetlab:guests is 4; use a \/28 or larger/));
+    it("rejects a subnet with host bits, a public one, or garbage", () => {
+        rejects({ subnet: "10.77.0.5/24" }, "subnet", /host bits set \(the network address is 10\.77\.0\.0\/24\)/);
+        rejects({ subnet: "8.8.8.0/24" }, "subnet", /not inside a private range/);
+        rejects({ subnet: "10.77.0/24" }, "subnet", /not an IPv4 CIDR/);
+    });
+    it("rejects a subnet overlapping the management network", () => rejects({ subnet: "10.77.0.0/24", managementSubnet: "10.0.0.0/8" }, "subnet", /overlaps the management network 10\.0\.0\.0\/8/));
+    it("rejects an MTU out of 576..9216", () => {
+        rejects({ mtu: "575" }, "mtu", /from 576 to 9216/);
+        rejects({ mtu: "9217" }, "mtu", /from 576 to 9216/);
+    });
+    it("rejects empty or unknown tests", () => {
+        rejects({ tests: "[]" }, "tests", /is empty; list at least one of TCP_STREAM/);
+        rejects({ tests: "[TCP_STREAM, SCTP_STREAM]" }, "tests", /unknown value\(s\) SCTP_STREAM; use only TCP_STREAM, TCP_MAERTS, UDP_STREAM, TCP_RR/);
+    });
+    it("rejects unknown experiments and peers", () => {
+        rejects({ experiments: "[send, bidirectional]" }, "experiments", /bidirectional/);
+        rejects({ peer: "cloud" }, "peer", /use one of native, guest/);
+    });
+    it("rejects a privileged or impossible port", () => {
+        rejects({ netserverPort: "80" }, "netserverPort", /from 1024 to 65535/);
+        rejects({ netserverPort: "70000" }, "netserverPort", /from 1024 to 65535/);
+    });
+    it("rejects a duration that leaves no window after warm-up", () => rejects({ durationSeconds: "2", warmupSeconds: "1.5" }, "durationSeconds", /no aggregation window/));
+    it("rejects names that cannot become namespaces", () => rejects({ labPrefix: "Lab Prefix" }, "labPrefix", /lowercase letters and digits/));
+    it("rejects message sizes out of range", () => rejects({ messageSizes: "[0, 16384]" }, "messageSizes", /from 1 to 65507/));
+    it("reports every problem at once", () => {
+        assert.throws(() => parse({ platform: "x", mtu: "1", guests: "0" }), (e: ConfigError) => e.problems.length === 3);
+    });
+
+    it("declares every key in Pulumi.yaml with the same default", () => {
+        const declared = readProject(path.join(__dirname, "..")).config ?? {};
+        for (const [key, value] of Object.entries(DEFAULTS)) {
+            const decl = declared[`hvnetlab:${key}`];
+            assert.ok(decl, `Pulumi.yaml does not declare hvnetlab:${key}`);
+            assert.ok(decl.type && decl.description, `hvnetlab:${key} needs a type and a description`);
+            assert.strictEqual(String(decl.default), String(value), `default of hvnetlab:${key}`);
+        }
+        assert.strictEqual(Object.keys(declared).length, Object.keys(DEFAULTS).length, "Pulumi.yaml declares keys the program does not read");
+    });
+});
+
+describe("wire addressing", () => {
+    it("gives wire i the i-th /30, peer first", () => {
+        const subnet = parse({}).subnet;
+        assert.deepStrictEqual(wireAddresses(subnet, 0), { network: "10.77.0.0", peer: "10.77.0.1", guest: "10.77.0.2", prefix: 30 });
+        assert.deepStrictEqual(wireAddresses(subnet, 63), { network: "10.77.0.252", peer: "10.77.0.253", guest: "10.77.0.254", prefix: 30 });
+        assert.throws(() => wireAddresses(subnet, 64), RangeError);
+    });
+});
