@@ -103,6 +103,11 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     aborted.signal.addEventListener("abort", () => {
         if (!firstError) fail(new CommandFailedError("interrupted"));
     });
+    // The engine's failed registrations surface as rejections nobody awaits, some of them late:
+    // they are this run's failure, not a reason for Node to exit before or during the teardown.
+    // The handler stays for the life of the process (the offline runner is a one-shot process).
+    const onUnhandled = (reason: unknown) => fail(reason instanceof Error ? reason : new Error(String(reason)));
+    process.on("unhandledRejection", onUnhandled);
 
     await pulumi.runtime.setMocks({
         newResource: async (args) => {
@@ -125,7 +130,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
             if (result.code !== 0) {
                 // A command killed by the abort may have done part of its work: tear it down too.
-                if (aborted.signal.aborted && inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
+                // (One that failed by itself cleaned up after itself, and may have failed because
+                // what it would make belongs to someone else.)
+                if (result.signal !== null && inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
                 const err = new CommandFailedError(`${args.name} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}, ${seconds} s):\n${tail(result.stderr || result.stdout) || "(no output)"}`);
                 fail(err);
                 throw err;

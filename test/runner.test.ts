@@ -1,0 +1,75 @@
+import * as assert from "assert";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { ReachabilityError, runPlan } from "../benchmarks/runner";
+import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
+import { Plan, PlanEndpoint } from "../benchmarks/types";
+
+const stream = readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), "utf8");
+const noServer = readFileSync(path.join(__dirname, "fixtures", "no_netserver.out"), "utf8");
+
+/** Replays captured netperf output; `failing(endpoint, argv)` picks the runs that fail. */
+class ReplayTransport implements Transport {
+    readonly calls: { endpoint: string; argv: readonly string[]; startAtMs?: number }[] = [];
+    constructor(private readonly failing: (endpoint: string, argv: readonly string[]) => boolean) {}
+    async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        this.calls.push({ endpoint: endpoint.name, argv, startAtMs: options.startAtMs });
+        const fail = this.failing(endpoint.name, argv);
+        return { code: fail ? 255 : 0, signal: null, stdout: fail ? "" : stream, stderr: fail ? noServer : "", startedAtMs: Date.now() };
+    }
+}
+
+const plan: Plan = {
+    schemaVersion: 1, platform: "local", labPrefix: "t", fingerprint: "sha256:x", netserverPort: 12865, durationSeconds: 3,
+    intervalSeconds: 0.5, warmupSeconds: 0.5, startLeadMs: 0, cpu: true, limitBasis: "tbf",
+    matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [1, 2] },
+    endpoints: [
+        { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
+        { name: "g1", role: "guest", access: { kind: "netns", namespace: "t-g1" } },
+        { name: "g2", role: "guest", access: { kind: "netns", namespace: "t-g2" } },
+    ],
+    wires: [0, 1].map((i) => ({
+        index: i, guest: `g${i + 1}`, guestNic: "bench0", guestAddress: `10.77.0.${4 * i + 2}`, peer: "peer",
+        peerNic: `bench${i}`, peerAddress: `10.77.0.${4 * i + 1}`, speedMbps: 1000, mtu: 1500,
+    })),
+};
+
+describe("benchmark runner", () => {
+    it("checks reachability first, then starts each cell's streams at one common time", async () => {
+        const t = new ReplayTransport(() => false);
+        const events: string[] = [];
+        const doc = await runPlan(plan, { transport: t, onProgress: (e) => events.push(e.kind) });
+        assert.deepStrictEqual(events, ["check", "start", "done", "start", "done"]);
+        assert.deepStrictEqual(t.calls.slice(0, 2).map((c) => c.argv.slice(0, 7)), [
+            ["netperf", "-H", "10.77.0.1", "-p", "12865", "-t", "TCP_RR"],
+            ["netperf", "-H", "10.77.0.5", "-p", "12865", "-t", "TCP_RR"],
+        ]);
+        const cell2 = t.calls.slice(3);
+        assert.strictEqual(cell2.length, 2);
+        assert.strictEqual(cell2[0].startAtMs, cell2[1].startAtMs);
+        assert.deepStrictEqual(doc.runs.map((r) => [r.id, r.status]), [["send-native-TCP_STREAM-16384B-1g", "ok"], ["send-native-TCP_STREAM-16384B-2g", "ok"]]);
+        assert.strictEqual(doc.fingerprint, "sha256:x");
+        assert.strictEqual(doc.notes.length, 1, "the CPU caveat is stated");
+    });
+
+    it("refuses to measure when a netserver does not answer, naming the wire", async () => {
+        const t = new ReplayTransport((e, argv) => e === "g2" && argv.includes("TCP_RR"));
+        await assert.rejects(runPlan(plan, { transport: t }), (e: Error) =>
+            e instanceof ReachabilityError && /g2 -> netserver on peer at 10\.77\.0\.5:12865/.test(e.message));
+        assert.strictEqual(t.calls.length, 2, "no benchmark started");
+    });
+
+    it("reports a stream that fails mid-run and completes the other runs", async () => {
+        const t = new ReplayTransport((e, argv) => e === "g2" && argv.includes("TCP_STREAM"));
+        const doc = await runPlan(plan, { transport: t });
+        assert.deepStrictEqual(doc.runs.map((r) => r.status), ["ok", "partial"]);
+        const bad = doc.runs[1].streams.find((s) => s.endpoint === "g2")!;
+        assert.match(bad.error!, /netperf exited 255: establish control/);
+        assert.ok(doc.runs[1].aggregate.throughputMbps > 900);
+    });
+
+    it("rejects an invalid plan with the fields named", async () => {
+        const bad = { ...plan, netserverPort: 0, wires: [{ ...plan.wires[0], mtu: 100 }] };
+        await assert.rejects(runPlan(bad, { transport: new ReplayTransport(() => false) }), /netserverPort must be a port number[\s\S]*wires\[0\]\.mtu/);
+    });
+});
