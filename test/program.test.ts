@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import { expandMatrix } from "../benchmarks/matrix";
 import { Plan, ResultsDocument } from "../benchmarks/types";
 import { loadProgram, MockLab, promiseOf, Registration } from "./mocks";

@@ -16,6 +16,8 @@ export interface OfflineRunOptions {
     readonly log: (line: string) => void;
     /** Aborting kills running commands, creates nothing more, and tears down. */
     readonly signal?: AbortSignal;
+    /** Called with the outputs while the lab still stands, when the program completed. */
+    readonly beforeTeardown?: (outputs: Record<string, unknown>) => Promise<void>;
 }
 
 export interface OfflineRunResult {
@@ -156,6 +158,13 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     }
     // Let every command that already started finish (or die from the abort) before tearing down.
     while (running.size > 0) await Promise.allSettled([...running]);
+    if (!firstError && options.beforeTeardown) {
+        try {
+            await options.beforeTeardown(outputs);
+        } catch (err) {
+            firstError = err as Error;
+        }
+    }
     options.signal?.removeEventListener("abort", onAbort);
 
     const teardownErrors: string[] = [];
