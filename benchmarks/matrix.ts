@@ -1,13 +1,8 @@
 // The test matrix: every cell the runner measures, and who talks to whom in each cell.
-import { Experiment, NetperfTest, PeerKind, Plan, PlanEndpoint, PlanMatrix, PlanWire } from "./types";
+import { Plan, PlanEndpoint, PlanMatrix, PlanWire, RunKey } from "./types";
 
-export interface Cell {
-    readonly id: string;
-    readonly experiment: Experiment;
-    readonly peer: PeerKind;
-    readonly test: NetperfTest;
-    readonly messageBytes: number;
-    readonly guests: number;
+export interface Cell extends RunKey {
+    /** The first `guests` wires. */
     readonly wires: PlanWire[];
 }
 

@@ -102,13 +102,18 @@ export interface Limits {
     readonly basis: string;
 }
 
-export interface RunResult {
+/** What identifies one cell of the matrix, and so one run. */
+export interface RunKey {
     readonly id: string;
     readonly experiment: Experiment;
     readonly peer: PeerKind;
     readonly test: NetperfTest;
     readonly messageBytes: number;
+    /** How many guests run at once, each on its own wire. */
     readonly guests: number;
+}
+
+export interface RunResult extends RunKey {
     readonly status: "ok" | "partial" | "failed";
     /** Spread of the streams' measured start times, in milliseconds. */
     readonly skewMs: number;

@@ -39,8 +39,9 @@ export class Lab extends pulumi.ComponentResource {
         const config = args.config;
         const platform = platformFactory(config.platform)(`${name}-${config.platform}`, config, { parent: this });
         this.plan = buildPlan(config, platform);
+        const servers = new Set(serverEndpoints(this.plan));
         const netperf = new NetperfDeployment(`${name}-netperf`, {
-            servers: this.plan.endpoints.filter((e) => serverEndpoints(this.plan).includes(e.name)),
+            servers: this.plan.endpoints.filter((e) => servers.has(e.name)),
             port: config.netserverPort,
             version: config.netperfVersion,
             dependsOn: platform.ready,

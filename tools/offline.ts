@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     for (const e of result.teardownErrors) process.stderr.write(`teardown: ${e}\n`);
     if (result.error) {
         process.stderr.write(`\nhvnetlab: ${result.error.message}\n`);
-        return abort.signal.aborted && !result.error.message.includes("failed") ? 130 : 1;
+        return abort.signal.aborted ? 130 : 1;
     }
     return result.teardownErrors.length > 0 ? 1 : 0;
 }
