@@ -29,7 +29,8 @@ export class NetperfOutputError extends Error {
     readonly name = "NetperfOutputError";
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+/** A dotted-quad IPv4 address. */
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /** The argument vector (without the program name) for one netperf client. */
 export function netperfArgs(inv: NetperfInvocation): string[] {

@@ -1,5 +1,6 @@
 // Checks a plan document before anything runs, so a plan written or edited by hand fails with a
 // message that says which field is wrong.
+import { IPV4 } from "./netperf";
 import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS, Plan } from "./types";
 
 export class PlanError extends Error {
@@ -7,7 +8,6 @@ export class PlanError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export function validatePlan(value: unknown): asserts value is Plan {
     const problems: string[] = [];

@@ -1,5 +1,6 @@
 // Building shell scripts for command resources. Command resources run through a shell, so every
 // value that goes into a script is checked against a strict pattern and then single-quoted.
+import { IPV4 } from "../benchmarks/netperf";
 
 export class UnsafeValueError extends Error {
     readonly name = "UnsafeValueError";
@@ -11,7 +12,7 @@ export const SAFE = {
     name: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
     /** Linux interface names (IFNAMSIZ 16, so 15 characters). */
     ifname: /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/,
-    ipv4: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/,
+    ipv4: IPV4,
     cidr: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/\d{1,2}$/,
     uint: /^\d{1,9}$/,
     version: /^\d+\.\d+(\.\d+)?$/,
