@@ -3,11 +3,17 @@
 //   hvnetlab bench --plan FILE|-     runs the plan, prints the results document (JSON) on stdout,
 //                                    progress on stderr
 //   hvnetlab report --results FILE   prints the summary table of a results document
-import { readFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { runPlan, ProgressEvent } from "./runner";
 import { formatTable, summarize } from "./summary";
-import { NetnsTransport } from "./transport";
-import { ResultsDocument } from "./types";
+import { SshTransport } from "./ssh";
+import { AccessTransport, NetnsTransport } from "./transport";
+import { Plan, ResultsDocument } from "./types";
+
+/** Environment variable that carries the SSH private key to the runner (never a file in the plan). */
+export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";
 
 const USAGE = `usage:
   hvnetlab bench --plan FILE|-      run a plan (JSON; - reads stdin), print the results document
@@ -31,6 +37,9 @@ export function parseArgs(argv: readonly string[]): { command: string; options: 
 
 export function describeProgress(e: ProgressEvent): string {
     switch (e.kind) {
+        case "endpoints":
+            return Object.entries(e.reports).map(([name, r]) =>
+                `${name}: ${r.facts.kernel}, ${r.facts.cpuModel}, virt ${r.facts.virtualization}${r.facts.hypervisor ? ` (${r.facts.hypervisor})` : ""}, clock ${r.clock.offsetMs.toFixed(2)} ms (rtt ${r.clock.rttMs.toFixed(2)} ms); ${r.facts.nics.map((n) => `${n.name} ${n.driver} ${n.speedMbps ?? "?"} Mb/s`).join(", ")}`).join("\n");
         case "check":
             return `checking ${e.pairs} netperf client/netserver pair(s)`;
         case "start":
@@ -43,8 +52,29 @@ export function describeProgress(e: ProgressEvent): string {
     }
 }
 
-function readInput(path: string): string {
-    return readFileSync(path === "-" ? 0 : path, "utf8");
+function readInput(file: string): string {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+}
+
+/**
+ * Namespaces run through `ip netns exec`, SSH endpoints through the system's ssh. The private key
+ * comes from the environment and lives in a 0600 file of a private directory for the run only.
+ */
+export function transportFor(plan: Pick<Plan, "ssh">, keyDir: string, env: NodeJS.ProcessEnv = process.env): AccessTransport {
+    const key = env[SSH_KEY_ENV];
+    let identityFile: string | undefined;
+    if (key) {
+        identityFile = path.join(keyDir, "id");
+        writeFileSync(identityFile, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
+    }
+    return new AccessTransport({
+        netns: new NetnsTransport(),
+        ssh: new SshTransport({
+            hostKeyChecking: plan.ssh?.hostKeyChecking ?? "yes",
+            knownHostsFile: plan.ssh?.knownHostsFile || undefined,
+            identityFile,
+        }),
+    });
 }
 
 function required(options: Map<string, string>, key: string): string {
@@ -67,13 +97,20 @@ async function main(argv: string[]): Promise<number> {
         const stop = () => abort.abort();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
-        const results = await runPlan(plan as never, {
-            transport: new NetnsTransport(),
-            signal: abort.signal,
-            onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
-        });
-        process.stdout.write(`${JSON.stringify(results)}\n`);
-        return results.runs.every((r) => r.status === "failed") ? 1 : 0;
+        const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
+        const transport = transportFor(plan as Plan, keyDir);
+        try {
+            const results = await runPlan(plan as never, {
+                transport,
+                signal: abort.signal,
+                onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
+            });
+            process.stdout.write(`${JSON.stringify(results)}\n`);
+            return results.runs.every((r) => r.status === "failed") ? 1 : 0;
+        } finally {
+            await transport.close();
+            rmSync(keyDir, { recursive: true, force: true });
+        }
     }
     if (command === "report") {
         const doc = JSON.parse(readInput(required(options, "results"))) as ResultsDocument;

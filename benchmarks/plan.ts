@@ -8,6 +8,20 @@ export class PlanError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** Why an endpoint's access is not usable, or undefined when it is. */
+function accessProblem(a: any): string | undefined {
+    if (a?.kind === "netns") return typeof a.namespace === "string" && NAME.test(a.namespace) ? undefined : "needs a namespace name";
+    if (a?.kind === "ssh") {
+        if (typeof a.host !== "string" || !HOST.test(a.host)) return "needs host, an address or DNS name";
+        if (typeof a.user !== "string" || !USER.test(a.user)) return "needs user, a login name";
+        if (!Number.isInteger(a.port) || a.port < 1 || a.port > 65535) return "needs port, a port number";
+        return undefined;
+    }
+    return 'must be { kind: "netns", namespace } or { kind: "ssh", host, user, port }';
+}
 
 export function validatePlan(value: unknown): asserts value is Plan {
     const problems: string[] = [];
@@ -27,6 +41,11 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(int(p.startLeadMs, 0, 600000), `startLeadMs must be in 0..600000, got ${JSON.stringify(p.startLeadMs)}`);
     need(typeof p.cpu === "boolean", "cpu must be true or false");
     need(p.limitBasis === "ethernet" || p.limitBasis === "tbf", `limitBasis must be ethernet or tbf, got ${JSON.stringify(p.limitBasis)}`);
+    need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
+    if (p.ssh !== undefined) {
+        need(p.ssh?.hostKeyChecking === "yes" || p.ssh?.hostKeyChecking === "accept-new", "ssh.hostKeyChecking must be yes or accept-new");
+        need(typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || /^\/[A-Za-z0-9_./@+-]+$/.test(p.ssh.knownHostsFile)), "ssh.knownHostsFile must be empty or an absolute path");
+    }
 
     const m = p.matrix ?? {};
     const subset = (v: unknown, allowed: readonly string[]) => Array.isArray(v) && v.length > 0 && v.every((x) => allowed.includes(x));
@@ -44,8 +63,8 @@ export function validatePlan(value: unknown): asserts value is Plan {
         need(!names.has(e?.name), `endpoints[${i}].name '${e?.name}' is listed twice`);
         names.add(e?.name);
         need(e?.role === "guest" || e?.role === "peer", `endpoints[${i}].role must be guest or peer`);
-        need(e?.access?.kind === "netns" && typeof e.access.namespace === "string" && NAME.test(e.access.namespace),
-            `endpoints[${i}].access must be { kind: "netns", namespace }`);
+        const problem = accessProblem(e?.access);
+        need(problem === undefined, `endpoints[${i}].access ${problem}`);
     });
 
     const wires: any[] = Array.isArray(p.wires) ? p.wires : [];

@@ -1,14 +1,16 @@
 // The benchmark runner: checks every netserver answers, then runs every cell of the plan's matrix
 // with a synchronized start, and returns one results document.
 import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
+import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
 import { Cell, expandMatrix, StreamPlan, streamsOf } from "./matrix";
 import { isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
 import { validatePlan } from "./plan";
 import { Transport } from "./transport";
-import { Plan, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
+import { ClockReading, EndpointReport, Plan, PlanEndpoint, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
 
 export type ProgressEvent =
+    | { kind: "endpoints"; reports: Record<string, EndpointReport> }
     | { kind: "check"; pairs: number }
     | { kind: "start"; index: number; total: number; cell: Cell }
     | { kind: "done"; index: number; total: number; run: RunResult };
@@ -24,6 +26,10 @@ export class ReachabilityError extends Error {
     readonly name = "ReachabilityError";
 }
 
+export class ClockOffsetError extends Error {
+    readonly name = "ClockOffsetError";
+}
+
 export class RunAbortedError extends Error {
     readonly name = "RunAbortedError";
 }
@@ -34,12 +40,16 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
     validatePlan(plan);
     const startedAt = new Date().toISOString();
     const cells = expandMatrix(plan.matrix, plan.wires);
+    const endpoints = await describeEndpoints(plan, options);
+    options.onProgress?.({ kind: "endpoints", reports: endpoints });
+    checkClocks(endpoints, plan.maxClockOffsetMs);
     await checkReachable(plan, cells, options);
+    const offsets = new Map(Object.entries(endpoints).map(([name, r]) => [name, r.clock.offsetMs]));
     const runs: RunResult[] = [];
     for (let i = 0; i < cells.length; i++) {
         if (options.signal?.aborted) throw new RunAbortedError(`run aborted after ${i} of ${cells.length} cells`);
         options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
-        const run = await runCell(plan, cells[i], options);
+        const run = await runCell(plan, cells[i], offsets, options);
         if (options.signal?.aborted) throw new RunAbortedError(`run aborted during cell ${cells[i].id}`);
         runs.push(run);
         options.onProgress?.({ kind: "done", index: i, total: cells.length, run });
@@ -51,8 +61,33 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
         startedAt,
         finishedAt: new Date().toISOString(),
         notes: plan.cpu ? [CPU_NOTE] : [],
+        endpoints,
+        maxClockOffsetMs: plan.maxClockOffsetMs,
         runs,
     };
+}
+
+/** Each endpoint's facts (kernel, CPU, hypervisor, its wire NICs) and clock offset, read in parallel. */
+async function describeEndpoints(plan: Plan, options: RunnerOptions): Promise<Record<string, EndpointReport>> {
+    const addressesOf = (e: PlanEndpoint) => plan.wires.flatMap((w) => [
+        ...(w.guest === e.name ? [w.guestAddress] : []),
+        ...(w.peer === e.name ? [w.peerAddress] : []),
+    ]);
+    const reports = await Promise.all(plan.endpoints.map(async (e): Promise<[string, EndpointReport]> => {
+        const clock = await options.transport.clock(e, options.signal);
+        const r = await options.transport.run(e, factsArgs(addressesOf(e).map((a) => `addr:${a}`)), { timeoutMs: 20000, signal: options.signal });
+        if (r.code !== 0) throw new ReachabilityError(`cannot read the facts of endpoint ${e.name}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`);
+        return [e.name, { facts: parseFacts(r.stdout), clock }];
+    }));
+    return Object.fromEntries(reports);
+}
+
+/** Refuses to go on when an endpoint's clock is further off than the plan allows. */
+export function checkClocks(reports: Record<string, { clock: ClockReading }>, maxOffsetMs: number): void {
+    const off = Object.entries(reports).filter(([, r]) => Math.abs(r.clock.offsetMs) > maxOffsetMs);
+    if (off.length > 0) {
+        throw new ClockOffsetError(`clock offset to the runner exceeds hvnetlab:maxClockOffsetMs (${maxOffsetMs} ms) on ${off.map(([n, r]) => `${n} (${r.clock.offsetMs.toFixed(1)} ms)`).join(", ")}: synchronize the clocks (chrony or ntpd against one source) and run again; concurrent streams cannot be aligned otherwise`);
+    }
 }
 
 /** One 1-byte transaction from every client to every server the matrix uses, all at once. */
@@ -75,7 +110,7 @@ async function checkReachable(plan: Plan, cells: readonly Cell[], options: Runne
     }
 }
 
-async function runCell(plan: Plan, cell: Cell, options: RunnerOptions): Promise<RunResult> {
+async function runCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: RunnerOptions): Promise<RunResult> {
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + plan.startLeadMs;
     const timeoutMs = (plan.durationSeconds + 30) * 1000;
@@ -87,7 +122,7 @@ async function runCell(plan: Plan, cell: Cell, options: RunnerOptions): Promise<
         try {
             const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal });
             if (r.code !== 0) return { stream: s, error: `netperf exited ${r.code ?? r.signal}: ${firstLine(r.stderr || r.stdout)}` };
-            const parsed = parseNetperfOutput(r.stdout);
+            const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offsets.get(s.client.name) ?? 0);
             if (parsed.samples.length === 0) return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
             return { stream: s, parsed };
         } catch (err) {
@@ -95,6 +130,12 @@ async function runCell(plan: Plan, cell: Cell, options: RunnerOptions): Promise<
         }
     }));
     return aggregateCell(plan, cell, outcomes);
+}
+
+/** netperf stamps interim results with the client's clock; move them onto the runner's. */
+export function toRunnerClock(result: NetperfResult, offsetMs: number): NetperfResult {
+    if (offsetMs === 0) return result;
+    return { ...result, samples: result.samples.map((x) => ({ ...x, at: x.at - offsetMs / 1000 })) };
 }
 
 export interface StreamOutcome {

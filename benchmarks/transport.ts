@@ -1,7 +1,7 @@
 // How the runner runs a program on an endpoint. One implementation per kind of access; the
 // runner only sees the Transport interface.
 import { spawn } from "child_process";
-import { PlanEndpoint } from "./types";
+import { ClockReading, PlanEndpoint } from "./types";
 
 export interface ProcessResult {
     readonly code: number | null;
@@ -22,7 +22,12 @@ export interface RunOptions {
 }
 
 export interface Transport {
+    /** Runs argv on the endpoint; with startAtMs, the program starts at that time of the runner's clock. */
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
+    /** Reads the endpoint's clock against the runner's. */
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading>;
+    /** Releases connections. */
+    close?(): Promise<void>;
 }
 
 export class TransportError extends Error {
@@ -38,21 +43,50 @@ export class NetnsTransport implements Transport {
         if (options.startAtMs !== undefined) await sleepUntil(options.startAtMs, options.signal);
         return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
     }
+
+    /** Namespaces share this machine's clock. */
+    async clock(): Promise<ClockReading> {
+        return { offsetMs: 0, rttMs: 0 };
+    }
+}
+
+/** Hands each endpoint to the transport for its kind of access. */
+export class AccessTransport implements Transport {
+    constructor(private readonly byKind: Partial<Record<PlanEndpoint["access"]["kind"], Transport>>) {}
+
+    private of(endpoint: PlanEndpoint): Transport {
+        const t = this.byKind[endpoint.access.kind];
+        if (!t) throw new TransportError(`no transport for endpoint ${endpoint.name} (${endpoint.access.kind})`);
+        return t;
+    }
+
+    run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        return this.of(endpoint).run(endpoint, argv, options);
+    }
+
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading> {
+        return this.of(endpoint).clock(endpoint, signal);
+    }
+
+    async close(): Promise<void> {
+        await Promise.all(Object.values(this.byKind).map((t) => t?.close?.()));
+    }
 }
 
 /** Spawns a program (no shell) and collects its output; kills it on timeout or abort. */
-export function runProcess(program: string, args: readonly string[], options: RunOptions): Promise<ProcessResult> {
+export function runProcess(program: string, args: readonly string[], options: RunOptions & { readonly stdin?: string }): Promise<ProcessResult> {
     return new Promise((resolve, reject) => {
         if (options.signal?.aborted) {
             reject(new TransportError("aborted"));
             return;
         }
         const startedAtMs = Date.now();
-        const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(program, args, { stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+        if (options.stdin !== undefined) child.stdin!.end(options.stdin);
         let stdout = "";
         let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
-        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
         const kill = () => child.kill("SIGTERM");
         const timer = setTimeout(() => {
             stderr += `\nkilled after ${options.timeoutMs} ms`;

@@ -20,7 +20,23 @@ export interface NetnsAccess {
     /** Network namespace on the machine that runs the runner. */
     readonly namespace: string;
 }
-export type EndpointAccess = NetnsAccess;
+/** An endpoint reached with the system's OpenSSH client (guests, peers and hosts of real labs). */
+export interface SshAccess {
+    readonly kind: "ssh";
+    /** Management address or DNS name. */
+    readonly host: string;
+    readonly user: string;
+    readonly port: number;
+}
+export type EndpointAccess = NetnsAccess | SshAccess;
+
+/** How the runner's SSH client authenticates hosts (the key itself comes from the environment). */
+export interface PlanSsh {
+    /** yes: only hosts in known_hosts; accept-new: trust a host on first contact, refuse a changed key. */
+    readonly hostKeyChecking: "yes" | "accept-new";
+    /** known_hosts file; empty for ssh's default. */
+    readonly knownHostsFile: string;
+}
 
 /** A machine (guest, peer, or namespace standing in for one) that takes part in a benchmark. */
 export interface PlanEndpoint {
@@ -68,6 +84,10 @@ export interface Plan {
     /** Record CPU utilization (netperf -c -C). */
     readonly cpu: boolean;
     readonly limitBasis: LimitBasis;
+    /** Largest clock offset between the runner and an endpoint that still allows aggregation (ms). */
+    readonly maxClockOffsetMs: number;
+    /** SSH client settings, for plans with ssh endpoints. */
+    readonly ssh?: PlanSsh;
     readonly matrix: PlanMatrix;
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
@@ -129,6 +149,39 @@ export interface RunResult extends RunKey {
     readonly error?: string;
 }
 
+/** What an endpoint's dedicated NIC is, as read on the endpoint. */
+export interface NicFacts {
+    /** The wire address the NIC holds. */
+    readonly address: string;
+    readonly name: string;
+    readonly driver: string;
+    /** Link speed reported by the kernel (ethtool), in Mb/s; undefined when unknown. */
+    readonly speedMbps?: number;
+}
+
+/** What a machine taking part in a run is: so a result says what it was measured on. */
+export interface HostFacts {
+    readonly kernel: string;
+    readonly cpuModel: string;
+    /** systemd-detect-virt's answer (none on bare metal). */
+    readonly virtualization: string;
+    /** Hypervisor name and version where the machine can read it (Xen's /sys/hypervisor, DMI). */
+    readonly hypervisor: string;
+    readonly nics: NicFacts[];
+}
+
+/** The endpoint's clock against the runner's: offset = endpoint - runner. */
+export interface ClockReading {
+    readonly offsetMs: number;
+    /** Round trip of the best of several readings; the offset is good to half of it. */
+    readonly rttMs: number;
+}
+
+export interface EndpointReport {
+    readonly facts: HostFacts;
+    readonly clock: ClockReading;
+}
+
 export interface ResultsDocument {
     readonly schemaVersion: 1;
     readonly platform: string;
@@ -137,5 +190,8 @@ export interface ResultsDocument {
     readonly finishedAt: string;
     /** Notes a reader needs to interpret the figures (e.g. CPU figures under a hypervisor). */
     readonly notes: string[];
+    /** Per endpoint: what it is, and its clock offset to the runner (samples are corrected by it). */
+    readonly endpoints: Record<string, EndpointReport>;
+    readonly maxClockOffsetMs: number;
     readonly runs: RunResult[];
 }

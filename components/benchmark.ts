@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { summarize, SummaryRow } from "../benchmarks/summary";
 import { Plan, ResultsDocument } from "../benchmarks/types";
+import { SSH_KEY_ENV } from "../benchmarks/cli";
 import { q, SAFE } from "./shell";
 
 /** The project's command-line entry point, which the benchmark command runs. */
@@ -39,19 +40,27 @@ export interface BenchmarkArgs {
     readonly runId: string;
     /** Every netserver the plan talks to. */
     readonly dependsOn: pulumi.Resource[];
+    /** The SSH private key for plans with ssh endpoints (a secret; it reaches the runner in its environment). */
+    readonly sshPrivateKey?: pulumi.Output<string>;
 }
 
 export class Benchmark extends pulumi.ComponentResource {
     readonly results: pulumi.Output<ResultsDocument>;
     readonly summary: pulumi.Output<SummaryRow[]>;
+    /** The runner's environment (secret when it carries the SSH key). */
+    readonly environment?: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: BenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:benchmark:Benchmark", name, {}, opts);
         const planJson = JSON.stringify(args.plan);
+        this.environment = args.sshPrivateKey
+            ? pulumi.secret(args.sshPrivateKey.apply((key): Record<string, string> => ({ [SSH_KEY_ENV]: key })))
+            : undefined;
         const run = new command.local.Command(`${name}-run`, {
             create: benchmarkScript(),
             stdin: planJson,
             triggers: [planJson, args.runId],
+            ...(this.environment ? { environment: this.environment } : {}),
         }, { parent: this, dependsOn: args.dependsOn });
         this.results = run.stdout.apply(parseResults);
         this.summary = this.results.apply(summarize);

@@ -3,10 +3,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
+import { IPV4 } from "../benchmarks/netperf";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
+import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, Report, VsphereSpec } from "./config-blocks";
 
 export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
+/** Platforms whose machines are reached over SSH (everything but the local lab). */
+export const REMOTE_PLATFORMS: readonly PlatformName[] = ["native", "esx", "kvm", "xen"];
+/** Platforms that run guests under a hypervisor. */
+export const HYPERVISOR_PLATFORMS: readonly PlatformName[] = ["esx", "kvm", "xen"];
 
 export interface LabConfig {
     /** Which platform builds the lab. */
@@ -31,10 +37,28 @@ export interface LabConfig {
     readonly netserverPort: number;
     readonly netperfVersion: string;
     readonly cpu: boolean;
-    /** Names of the dedicated NICs on the peer side, one per wire; empty means generated names. */
-    readonly dedicatedNics: string[];
     /** The management network, which benchmark wires must never overlap (empty: none declared). */
     readonly managementSubnet?: Cidr;
+    /** Default gateway of the guests' management NIC. */
+    readonly managementGateway?: string;
+    /** Static management address of guest i (hypervisor platforms). */
+    readonly guestManagementAddresses: string[];
+    /** The matched guest shape (hypervisor platforms). */
+    readonly guest?: GuestShape;
+    /** The hypervisor or bare-metal host with its dedicated NICs (remote platforms). */
+    readonly host?: HostSpec;
+    /** The peer machine with the matching NICs (remote platforms). */
+    readonly peerHost?: HostSpec;
+    readonly vsphere?: VsphereSpec;
+    readonly libvirt?: LibvirtSpec;
+    /** How the runner's SSH client checks host keys. */
+    readonly ssh: { readonly hostKeyChecking: "yes" | "accept-new"; readonly knownHostsFile: string };
+    /** The largest clock offset between the runner and an endpoint that still allows aggregation. */
+    readonly maxClockOffsetMs: number;
+    /** Where netperf is built from on machines whose distribution does not package the version. */
+    readonly netperfSource: { readonly url: string; readonly sha256: string };
+    /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets). */
+    readonly secretsSet: Readonly<Record<SecretKey, boolean>>;
 }
 
 /** Defaults, as declared in Pulumi.yaml (a test keeps the two in step). */
@@ -57,11 +81,28 @@ export const DEFAULTS = {
     netserverPort: 12865,
     netperfVersion: "2.7.0",
     cpu: true,
-    dedicatedNics: [] as string[],
     managementSubnet: "",
+    managementGateway: "",
+    guestManagementAddresses: [] as string[],
+    sshHostKeyChecking: "yes",
+    sshKnownHostsFile: "",
+    maxClockOffsetMs: 5,
+    netperfSourceUrl: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz",
+    netperfSourceSha256: "",
+    sshPrivateKey: "",
+    vspherePassword: "",
 } as const;
 
 export type ConfigKey = keyof typeof DEFAULTS;
+/**
+ * Structured blocks, set in the stack file as YAML mappings. Pulumi.yaml cannot declare a key of
+ * object type (pulumi/pulumi#11321), so these are documented in the README and read here only.
+ */
+export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt"] as const;
+export type StructuredKey = (typeof STRUCTURED_KEYS)[number];
+/** Keys whose values are secrets: parseLabConfig only learns whether they are set. */
+export const SECRET_KEYS = ["sshPrivateKey", "vspherePassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export class ConfigError extends Error {
     readonly name = "ConfigError";
@@ -72,14 +113,15 @@ export class ConfigError extends Error {
 
 const LAB_PREFIX = /^[a-z][a-z0-9]{0,9}$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const NIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
 
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
-export function parseLabConfig(get: (key: ConfigKey) => string | undefined): LabConfig {
+export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
     const problems: string[] = [];
     const fail = (key: ConfigKey, raw: string | undefined, what: string, fix: string) =>
         problems.push(`hvnetlab:${key} = ${JSON.stringify(raw)} ${what}; ${fix}`);
+    const report: Report = (key, raw, what, fix) =>
+        problems.push(`hvnetlab:${key} = ${typeof raw === "string" ? JSON.stringify(raw) : JSON.stringify(raw ?? null)} ${what}; ${fix}`);
 
     const text = (key: ConfigKey): string => {
         const raw = get(key);
@@ -183,27 +225,111 @@ export function parseLabConfig(get: (key: ConfigKey) => string | undefined): Lab
         }
     }
 
-    const dedicatedNics = list("dedicatedNics");
-    const badNics = dedicatedNics.filter((n) => !NIC_NAME.test(n));
-    if (badNics.length > 0) fail("dedicatedNics", get("dedicatedNics"), `has invalid interface name(s) ${badNics.join(", ")}`, "use Linux interface names (letters, digits, _ . -; at most 15 characters)");
-    const twice = dedicatedNics.filter((n, i) => dedicatedNics.indexOf(n) !== i);
-    if (twice.length > 0) fail("dedicatedNics", get("dedicatedNics"), `lists ${[...new Set(twice)].join(", ")} more than once`, "give every guest its own NIC: list each NIC once");
-    if (dedicatedNics.length > 0 && Number.isInteger(guests) && dedicatedNics.length < guests) {
-        fail("guests", String(guests), `is more than the ${dedicatedNics.length} dedicated NIC(s) in hvnetlab:dedicatedNics`, "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own");
+    const managementGatewayText = text("managementGateway");
+    if (managementGatewayText !== "" && !IPV4.test(managementGatewayText)) fail("managementGateway", managementGatewayText, "is not an IPv4 address", "use the management network's gateway address");
+    const guestManagementAddresses = list("guestManagementAddresses");
+    const hostKeyChecking = oneOf("sshHostKeyChecking", ["yes", "accept-new"] as const);
+    const knownHostsFile = text("sshKnownHostsFile");
+    if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
+    const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
+    const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
+    if (!PATTERNS.image.test(netperfSource.url) || !netperfSource.url.startsWith("https://")) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
+    if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
+    const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
+
+    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<StructuredKey, Record<string, unknown> | undefined>;
+    const remote = REMOTE_PLATFORMS.includes(platform);
+    const hypervisor = HYPERVISOR_PLATFORMS.includes(platform);
+    const need = (key: StructuredKey, what: string): Record<string, unknown> | undefined => {
+        if (!blocks[key]) report(key, undefined, `is missing but hvnetlab:platform ${platform} needs it`, `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`);
+        return blocks[key];
+    };
+    let host: HostSpec | undefined;
+    let peerHost: HostSpec | undefined;
+    let guest: GuestShape | undefined;
+    let vsphere: VsphereSpec | undefined;
+    let libvirt: LibvirtSpec | undefined;
+    if (remote) {
+        if (peer !== "native") fail("peer", peer, `is not supported on platform ${platform}`, "use peer: native (one peer machine with a NIC cabled to each dedicated NIC of the host)");
+        const h = need("host", "address, user, managementNic and nics");
+        const p = need("peerHost", "address, user, managementNic and nics");
+        if (h) host = parseHost("host", h, platform !== "esx", report);
+        if (p) peerHost = parseHost("peerHost", p, true, report);
+        for (const [key, spec] of [["host", host], ["peerHost", peerHost]] as const) {
+            if (spec && spec.nics.length > 0 && Number.isInteger(guests) && spec.nics.length < guests) {
+                fail("guests", String(guests), `is more than the ${spec.nics.length} dedicated NIC(s) in hvnetlab:${key}.nics`, "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own");
+            }
+        }
+        if (host && peerHost && host.address === peerHost.address && host.address !== "") {
+            report("peerHost.address", peerHost.address, "is the host itself", "the peer must be a separate machine cabled to the host's dedicated NICs");
+        }
+        if (!secretsSet.sshPrivateKey) fail("sshPrivateKey", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:sshPrivateKey < ~/.ssh/id_ed25519");
+    }
+    if (hypervisor) {
+        const g = need("guest", "vcpus, memoryMiB, diskGiB, image or template, user and sshPublicKey");
+        if (g) guest = parseGuest(g, report);
+        if (!managementSubnet) fail("managementSubnet", managementText, "is not set", "set the management network's CIDR: the guests' management addresses are given in it");
+        if (Number.isInteger(guests) && guestManagementAddresses.length < guests) {
+            fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${guestManagementAddresses.length} address(es) for ${guests} guest(s)`, "list one free management address per guest");
+        }
+        const bad = guestManagementAddresses.filter((a) => !IPV4.test(a) || (managementSubnet && !contains(managementSubnet, { base: ipv4Number(a), prefix: 32 })));
+        if (bad.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `has address(es) outside the management network: ${bad.join(", ")}`, `use addresses inside hvnetlab:managementSubnet ${managementText}`);
+        const dup = guestManagementAddresses.filter((a, i) => guestManagementAddresses.indexOf(a) !== i);
+        if (dup.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${[...new Set(dup)].join(", ")} more than once`, "give every guest its own address");
+    }
+    if (platform === "esx") {
+        const v = need("vsphere", "server, user, datacenter, datastore and managementNetwork");
+        if (v) vsphere = parseVsphere(v, report);
+        if (guest && !guest.template) report("guest.template", undefined, "is missing but platform esx clones its guests from a template", "name the vSphere template (built from the same image as the other stacks' guest.image)");
+        if (!secretsSet.vspherePassword) fail("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
+    }
+    if (platform === "kvm" || platform === "xen") {
+        const l = need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile)");
+        if (l) libvirt = parseLibvirt(l, labPrefix, report);
+        if (guest && !guest.image) report("guest.image", undefined, `is missing but platform ${platform} boots its guests from a cloud image`, "give the qcow2 cloud image's URL or its path on the host");
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         platform, guests, nicSpeedMbps, mtu, durationSeconds, intervalSeconds, warmupSeconds, startLeadMs,
         experiments, peer, tests, messageSizes, labPrefix, subnet, subnetText, runId, netserverPort,
-        netperfVersion, cpu: cpuText === "true", dedicatedNics,
+        netperfVersion, cpu: cpuText === "true",
         ...(managementSubnet ? { managementSubnet } : {}),
+        ...(managementGatewayText !== "" ? { managementGateway: managementGatewayText } : {}),
+        guestManagementAddresses,
+        ...(guest ? { guest } : {}), ...(host ? { host } : {}), ...(peerHost ? { peerHost } : {}),
+        ...(vsphere ? { vsphere } : {}), ...(libvirt ? { libvirt } : {}),
+        ssh: { hostKeyChecking, knownHostsFile },
+        maxClockOffsetMs,
+        netperfSource,
+        secretsSet,
     };
 }
 
-/** Reads the stack's `hvnetlab:*` configuration. */
+function ipv4Number(a: string): number {
+    return a.split(".").reduce((n, o) => ((n << 8) | Number(o)) >>> 0, 0);
+}
+
+/** Reads the stack's `hvnetlab:*` configuration; of the secrets it learns only whether they are set. */
 export function loadLabConfig(): LabConfig {
     const config = new pulumi.Config("hvnetlab");
-    return parseLabConfig((key) => config.get(key));
+    const secret = new Set<string>(SECRET_KEYS);
+    return parseLabConfig((key) => (secret.has(key)
+        ? (pulumi.runtime.getConfig(`hvnetlab:${key}`) ? "set" : undefined)
+        : config.get(key)));
+}
+
+/** The secrets the lab uses, as Pulumi secrets (never plain values). */
+export interface LabSecrets {
+    readonly sshPrivateKey: pulumi.Output<string>;
+    readonly vspherePassword: pulumi.Output<string>;
+}
+
+export function loadLabSecrets(): LabSecrets {
+    const config = new pulumi.Config("hvnetlab");
+    return {
+        sshPrivateKey: config.requireSecret("sshPrivateKey"),
+        vspherePassword: config.requireSecret("vspherePassword"),
+    };
 }
 

@@ -5,7 +5,12 @@ import { createHash } from "crypto";
 import { LabConfig } from "./config";
 
 export function fingerprintInputs(config: LabConfig): Record<string, unknown> {
+    // The SSH key and OS user name say how to log in, not what is measured.
+    const guest = config.guest
+        ? { vcpus: config.guest.vcpus, memoryMiB: config.guest.memoryMiB, diskGiB: config.guest.diskGiB, image: config.guest.image, template: config.guest.template }
+        : undefined;
     return {
+        guest,
         nicSpeedMbps: config.nicSpeedMbps,
         mtu: config.mtu,
         netperfVersion: config.netperfVersion,

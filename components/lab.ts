@@ -2,12 +2,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serverEndpoints } from "../benchmarks/matrix";
 import { SummaryRow } from "../benchmarks/summary";
-import { Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
+import { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
 import { Benchmark } from "./benchmark";
-import { LabConfig } from "./config";
+import { LabConfig, LabSecrets, loadLabSecrets } from "./config";
+import { GuestShape } from "./config-blocks";
 import { NetperfDeployment } from "./netperf";
 import { buildPlan } from "./plan";
 import { platformFactory } from "./platforms";
+import { connectionTo } from "./platforms/remote";
 
 /** The `lab` stack output: what was built, and the fingerprint that says what it is comparable to. */
 export interface LabInventory {
@@ -17,8 +19,12 @@ export interface LabInventory {
     readonly subnet: string;
     readonly nicSpeedMbps: number;
     readonly mtu: number;
-    /** netperf version found on every endpoint that runs netserver. */
+    /** The matched guest shape (hypervisor platforms). */
+    readonly guest?: Omit<GuestShape, "sshPublicKey">;
+    /** netperf version found on every endpoint. */
     readonly netperfVersions: Record<string, string>;
+    /** What the lab's machines are (kernel, CPU, NIC drivers and speeds, hypervisor version). */
+    readonly hostFacts: Record<string, HostFacts>;
     readonly endpoints: (PlanEndpoint & { nics: { name: string; address: string; wire: number; speedMbps: number; mtu: number }[] })[];
     readonly wires: PlanWire[];
 }
@@ -26,6 +32,8 @@ export interface LabInventory {
 export interface LabArgs {
     /** The validated lab configuration. */
     readonly config: LabConfig;
+    /** Reads the secrets; called only by labs that need them. */
+    readonly secrets?: () => LabSecrets;
 }
 
 export class Lab extends pulumi.ComponentResource {
@@ -37,29 +45,41 @@ export class Lab extends pulumi.ComponentResource {
     constructor(name: string, args: LabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:lab:Lab", name, {}, opts);
         const config = args.config;
-        const platform = platformFactory(config.platform)(`${name}-${config.platform}`, config, { parent: this });
+        let loaded: LabSecrets | undefined;
+        const secrets = () => (loaded ??= (args.secrets ?? loadLabSecrets)());
+        const platform = platformFactory(config.platform)(`${name}-${config.platform}`, config, secrets, { parent: this });
         this.plan = buildPlan(config, platform);
-        const servers = new Set(serverEndpoints(this.plan));
         const netperf = new NetperfDeployment(`${name}-netperf`, {
-            servers: this.plan.endpoints.filter((e) => servers.has(e.name)),
+            endpoints: this.plan.endpoints,
+            servers: serverEndpoints(this.plan),
             port: config.netserverPort,
             version: config.netperfVersion,
-            dependsOn: platform.ready,
+            source: config.netperfSource,
+            ready: platform.ready,
+            connection: (e) => {
+                if (e.access.kind !== "ssh") throw new pulumi.ResourceError(`endpoint ${e.name} is not reached over ssh`, this);
+                return connectionTo({ address: e.access.host, user: e.access.user, port: e.access.port }, secrets().sshPrivateKey);
+            },
         }, { parent: this });
+        const usesSsh = this.plan.endpoints.some((e) => e.access.kind === "ssh");
         const benchmark = new Benchmark(`${name}-benchmark`, {
             plan: this.plan,
             runId: config.runId,
             dependsOn: netperf.netservers,
+            ...(usesSsh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
         }, { parent: this });
         const plan = this.plan;
-        this.inventory = netperf.versions.apply((netperfVersions) => ({
+        const guest = config.guest ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
+        this.inventory = pulumi.all([netperf.versions, platform.hostFacts]).apply(([netperfVersions, hostFacts]) => ({
             platform: config.platform,
             labPrefix: config.labPrefix,
             fingerprint: plan.fingerprint,
             subnet: config.subnetText,
             nicSpeedMbps: config.nicSpeedMbps,
             mtu: config.mtu,
+            ...(guest ? { guest } : {}),
             netperfVersions,
+            hostFacts,
             endpoints: inventoryEndpoints(plan),
             wires: plan.wires,
         }));

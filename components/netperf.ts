@@ -3,6 +3,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanEndpoint } from "../benchmarks/types";
+import { AS_ROOT, Connection } from "./platforms/remote";
 import { die, q, SAFE, script } from "./shell";
 
 /** Prints the installed netperf version, or fails with how to install the wanted one. */
@@ -39,35 +40,139 @@ export function netserverScripts(namespace: string, port: number, version: strin
     };
 }
 
+/**
+ * Installs netperf at the wanted version on a real machine: keeps a matching installed one, else
+ * takes the distribution's package when its candidate is that version, else builds the release
+ * tarball (checksum required) with demo mode. Prints the installed version.
+ */
+export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }): string {
+    const want = q(version, SAFE.version);
+    const url = q(source.url, /^https:\/\/[A-Za-z0-9._~:/?#@!$&*+,;=%-]+$/);
+    const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
+    return script(
+        AS_ROOT,
+        installed,
+        `want=${want}`,
+        `v=$(have)`,
+        `if [ "$v" != "$want" ] && command -v apt-get >/dev/null 2>&1; then`,
+        `  cand=$(apt-cache policy netperf 2>/dev/null | sed -n 's/^ *Candidate: //p')`,
+        `  case "$cand" in "$want"|"$want"-*|"$want"+*) run env DEBIAN_FRONTEND=noninteractive apt-get install -y netperf >&2 || ${die(`apt-get install netperf failed on ${label}`)} ;; esac`,
+        `  v=$(have)`,
+        `fi`,
+        `if [ "$v" != "$want" ]; then`,
+        source.sha256 === ""
+            ? `  ${die(`netperf ${version} is not packaged on ${label} (Debian: enable the non-free component) and hvnetlab:netperfSourceSha256 is not set: set it to the sha256sum of ${source.url} to build it from source`)}`
+            : `  sha=${q(source.sha256, /^[0-9a-f]{64}$/)}`,
+        `  for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || ${die(`$tool is needed on ${label} to build netperf ${version} from source: install it`)}; done`,
+        `  d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT`,
+        `  curl -fsSL ${url} -o "$d/netperf.tar.gz" || ${die(`cannot download ${source.url} on ${label}`)}`,
+        `  echo "$sha  $d/netperf.tar.gz" | sha256sum -c - >/dev/null 2>&1 || ${die(`the netperf tarball downloaded on ${label} does not match hvnetlab:netperfSourceSha256`)}`,
+        `  tar -xzf "$d/netperf.tar.gz" -C "$d" --strip-components=1 || exit 1`,
+        `  (cd "$d" && ./configure --enable-demo --prefix=/usr/local && make) >&2 || ${die(`building netperf ${version} failed on ${label}`)}`,
+        `  (cd "$d" && run make install) >&2 || exit 1`,
+        `  v=$(have)`,
+        `fi`,
+        `[ "$v" = "$want" ] || ${die(`netperf $v is installed on ${label} but hvnetlab:netperfVersion is ${version}: remove it or change the key`)}`,
+        `echo "$v"`,
+    );
+}
+
+/**
+ * Runs netserver on a real machine as a service (a systemd unit where systemd runs, otherwise a
+ * daemon whose pid is recorded), after checking the port is free, and waits until it listens.
+ */
+export function netserverServiceScripts(label: string, endpoint: string, port: number): { create: string; delete: string } {
+    const p = q(port, SAFE.uint);
+    const unitName = `hvnetlab-netserver-${q(endpoint, SAFE.name).slice(1, -1)}-${port}`;
+    const unit = `/etc/systemd/system/${unitName}.service`;
+    const pidFile = `/run/${unitName}.pid`;
+    const owner = `run ss -Hltnp "sport = :$port" | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p' | head -n 1`;
+    const systemd = `[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1`;
+    return {
+        create: script(
+            AS_ROOT,
+            `port=${p}`,
+            `o=$(${owner})`,
+            `[ -z "$o" ] || ${die(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
+            `if ${systemd}; then`,
+            `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
+            `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${die(`systemd cannot start netserver on ${label}`)}`,
+            `else`,
+            `  run netserver -p "$port" >/dev/null || ${die(`netserver failed to start on ${label}`)}`,
+            `fi`,
+            `tries=0`,
+            `until [ "$(${owner})" = netserver ]; do`,
+            `  tries=$((tries + 1))`,
+            `  [ "$tries" -lt 50 ] || ${die(`netserver does not listen on port $port on ${label} after 5 s`)}`,
+            `  sleep 0.1`,
+            `done`,
+            `${systemd} || run ss -Hltnp "sport = :$port" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1 | run tee ${pidFile} >/dev/null`,
+            `echo "netserver listening on port $port"`,
+        ),
+        delete: script(
+            AS_ROOT,
+            `if [ -e ${unit} ]; then run systemctl disable --now ${unitName}.service >/dev/null 2>&1; run rm -f ${unit}; run systemctl daemon-reload; fi`,
+            `if [ -e ${pidFile} ]; then pid=$(cat ${pidFile}); [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && run kill "$pid"; run rm -f ${pidFile}; fi`,
+            `true`,
+        ),
+    };
+}
+
 export interface NetperfDeploymentArgs {
-    /** Endpoints that run netserver (every endpoint that receives in some experiment). */
-    readonly servers: PlanEndpoint[];
+    /** Every endpoint of the plan: netperf must be on each. */
+    readonly endpoints: PlanEndpoint[];
+    /** Names of the endpoints that run netserver (every endpoint that receives in some experiment). */
+    readonly servers: string[];
     /** netserver control port. */
     readonly port: number;
     /** netperf version every endpoint must have. */
     readonly version: string;
-    /** Resources netserver waits for (the wires). */
-    readonly dependsOn: pulumi.Resource[];
+    /** Where netperf is built from where the distribution does not package the version. */
+    readonly source: { readonly url: string; readonly sha256: string };
+    /** Per endpoint: what netperf waits for (the machine and its NICs). */
+    readonly ready: Readonly<Record<string, pulumi.Resource[]>>;
+    /** The SSH connection of each ssh endpoint. */
+    readonly connection?: (endpoint: PlanEndpoint) => pulumi.Output<Connection>;
 }
 
 export class NetperfDeployment extends pulumi.ComponentResource {
     /** One netserver resource per server endpoint; the benchmark depends on all of them. */
-    readonly netservers: command.local.Command[];
-    /** The netperf version found on each server endpoint. */
+    readonly netservers: pulumi.Resource[];
+    /** The netperf version found on each endpoint. */
     readonly versions: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: NetperfDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:netperf:NetperfDeployment", name, {}, opts);
-        this.netservers = args.servers.map((e) => {
-            if (e.access.kind !== "netns") throw new pulumi.ResourceError(`endpoint ${e.name}: netserver over ${e.access.kind} is not supported`, this);
-            return new command.local.Command(
-                `${name}-netserver-${e.name}`,
-                netserverScripts(e.access.namespace, args.port, args.version),
-                { parent: this, dependsOn: args.dependsOn },
-            );
-        });
-        this.versions = pulumi.all(this.netservers.map((c) => c.stdout)).apply((outs) =>
-            Object.fromEntries(args.servers.map((e, i) => [e.name, outs[i].trim()])));
+        const servers = new Set(args.servers);
+        const versions: pulumi.Output<[string, string]>[] = [];
+        this.netservers = [];
+        for (const e of args.endpoints) {
+            const dependsOn = args.ready[e.name] ?? [];
+            if (e.access.kind === "netns") {
+                if (!servers.has(e.name)) continue;
+                const netserver = new command.local.Command(`${name}-netserver-${e.name}`,
+                    netserverScripts(e.access.namespace, args.port, args.version), { parent: this, dependsOn });
+                this.netservers.push(netserver);
+                versions.push(netserver.stdout.apply((v) => [e.name, v.trim()] as [string, string]));
+                continue;
+            }
+            if (!args.connection) throw new pulumi.ResourceError(`endpoint ${e.name} is reached over ssh but the platform gave no connection`, this);
+            const connection = args.connection(e);
+            const label = `${e.name} (${e.access.host})`;
+            const install = new command.remote.Command(`${name}-install-${e.name}`, {
+                connection,
+                create: netperfInstallScript(label, args.version, args.source),
+                triggers: [args.version],
+            }, { parent: this, dependsOn });
+            versions.push(install.stdout.apply((v) => [e.name, v.trim().split("\n").pop() ?? ""] as [string, string]));
+            if (servers.has(e.name)) {
+                this.netservers.push(new command.remote.Command(`${name}-netserver-${e.name}`, {
+                    connection,
+                    ...netserverServiceScripts(label, e.name, args.port),
+                }, { parent: this, dependsOn: [install] }));
+            }
+        }
+        this.versions = pulumi.all(versions).apply((pairs) => Object.fromEntries(pairs));
         this.registerOutputs({ versions: this.versions });
     }
 }

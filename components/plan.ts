@@ -17,6 +17,8 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         startLeadMs: config.startLeadMs,
         cpu: config.cpu,
         limitBasis: lab.limitBasis,
+        maxClockOffsetMs: config.maxClockOffsetMs,
+        ...(lab.endpoints.some((e) => e.access.kind === "ssh") ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } } : {}),
         matrix: {
             experiments: config.experiments,
             peer: config.peer,

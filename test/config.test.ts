@@ -1,12 +1,13 @@
 import * as assert from "assert";
 import * as path from "path";
 import { wireAddresses } from "../components/addressing";
-import { ConfigError, ConfigKey, DEFAULTS, parseLabConfig } from "../components/config";
+import { ConfigError, ConfigKey, DEFAULTS, parseLabConfig, STRUCTURED_KEYS, StructuredKey } from "../components/config";
 import { readProject } from "../tools/stack-config";
 
-const parse = (values: Partial<Record<ConfigKey, string>>) => parseLabConfig((k) => values[k]);
+type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
+const parse = (values: Values) => parseLabConfig((k) => values[k]);
 
-function rejects(values: Partial<Record<ConfigKey, string>>, key: string, fix: RegExp): void {
+function rejects(values: Values, key: string, fix: RegExp): void {
     assert.throws(() => parse(values), (e: Error) => {
         assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
         const line = e.problems.find((p) => p.startsWith(`hvnetlab:${key} =`));
@@ -15,6 +16,10 @@ function rejects(values: Partial<Record<ConfigKey, string>>, key: string, fix: R
         return true;
     });
 }
+
+const host = (over: Record<string, unknown> = {}) => JSON.stringify({ address: "h1.lab", user: "root", managementNic: "eno1", nics: ["eth1", "eth2"], ...over });
+const NATIVE: Values = { platform: "native", guests: "2", host: host(), peerHost: host({ address: "p1.lab" }), sshPrivateKey: "set" };
+const GUEST = { vcpus: 1, memoryMiB: 2048, diskGiB: 16, image: "https://example.org/debian.qcow2", template: "debian-12", user: "bench", sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA bench@lab" };
 
 describe("lab configuration", () => {
     it("applies the defaults", () => {
@@ -40,9 +45,37 @@ describe("lab configuration", () => {
         rejects({ guests: "65" }, "guests", /from 1 to 64/);
         rejects({ guests: "2.5" }, "guests", /whole number/);
     });
-    it("rejects more guests than dedicated NICs", () => rejects({ guests: "3", dedicatedNics: "[eth1, eth2]" }, "guests", /more than the 2 dedicated NIC/));
-    it("rejects a NIC listed twice", () => rejects({ guests: "2", dedicatedNics: "[eth1, eth1]" }, "dedicatedNics", /eth1 more than once/));
-    it("rejects NIC names that are not interface names", () => rejects({ guests: "1", dedicatedNics: "[eth1;reboot]" }, "dedicatedNics", /invalid interface name/));
+    it("rejects more guests than dedicated NICs", () => rejects({ ...NATIVE, guests: "3", host: host({ nics: ["eth1", "eth2"] }) }, "guests", /more than the 2 dedicated NIC\(s\) in hvnetlab:host\.nics/));
+    it("rejects a NIC listed twice", () => rejects({ ...NATIVE, peerHost: host({ nics: ["eth1", "eth1"] }) }, "peerHost.nics", /eth1 more than once/));
+    it("rejects a management NIC reused for benchmarking", () => rejects({ ...NATIVE, host: host({ nics: ["eth1", "eno1"] }) }, "host.nics", /includes the management NIC eno1; benchmark traffic must stay off the management network/));
+    it("rejects NIC names that are not interface names", () => rejects({ ...NATIVE, host: host({ nics: ["eth1;reboot", "eth2"] }) }, "host.nics", /invalid entries "eth1;reboot"/));
+    it("accepts a complete native stack", () => {
+        const c = parse(NATIVE);
+        assert.deepStrictEqual(c.host!.nics, ["eth1", "eth2"]);
+        assert.strictEqual(c.peerHost!.port, 22);
+    });
+    it("needs the SSH key as a secret on remote platforms", () => rejects({ ...NATIVE, sshPrivateKey: undefined }, "sshPrivateKey", /pulumi config set --secret hvnetlab:sshPrivateKey/));
+    it("needs the host and peer blocks on remote platforms", () => {
+        rejects({ ...NATIVE, host: undefined }, "host", /is missing but hvnetlab:platform native needs it; add a hvnetlab:host block/);
+        rejects({ ...NATIVE, peerHost: host({ address: "h1.lab" }) }, "peerHost.address", /is the host itself/);
+    });
+    it("rejects VM-to-VM peers on remote platforms", () => rejects({ ...NATIVE, peer: "guest" }, "peer", /not supported on platform native/));
+    it("needs the guest block, management addresses and vSphere settings for esx", () => {
+        const esx: Values = { ...NATIVE, platform: "esx", vspherePassword: "set", managementSubnet: "192.168.10.0/24" };
+        rejects(esx, "guest", /is missing but hvnetlab:platform esx needs it/);
+        rejects(esx, "vsphere", /server, user, datacenter, datastore and managementNetwork/);
+        rejects({ ...esx, guest: JSON.stringify({ ...GUEST, template: undefined }) }, "guest.template", /clones its guests from a template/);
+        rejects({ ...esx, guestManagementAddresses: "[192.168.10.5, 192.168.99.6]" }, "guestManagementAddresses", /outside the management network: 192\.168\.99\.6/);
+        rejects({ ...esx, vspherePassword: undefined }, "vspherePassword", /--secret hvnetlab:vspherePassword/);
+    });
+    it("checks every field of the guest block", () => {
+        const kvm: Values = { ...NATIVE, platform: "kvm", managementSubnet: "192.168.10.0/24", guestManagementAddresses: "[192.168.10.5, 192.168.10.6]", libvirt: '{"managementBridge":"br0"}' };
+        assert.strictEqual(parse({ ...kvm, guest: JSON.stringify(GUEST) }).guest!.memoryMiB, 2048);
+        rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, vcpus: 0 }) }, "guest.vcpus", /from 1 to 128/);
+        rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, sshPublicKey: "ssh-ed25519 AAAA'; reboot" }) }, "guest.sshPublicKey", /one OpenSSH public key line/);
+        rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, image: undefined }) }, "guest.image", /boots its guests from a cloud image/);
+        rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, cpus: 2 }) }, "guest", /unknown setting\(s\) cpus/);
+    });
     it("rejects a subnet too small for the wires", () => rejects({ guests: "4", subnet: "10.77.0.0/29" }, "subnet", /holds 2 \/30 wire\(s\) but hvnetlab:guests is 4; use a \/28 or larger/));
     it("rejects a subnet with host bits, a public one, or garbage", () => {
         rejects({ subnet: "10.77.0.5/24" }, "subnet", /host bits set \(the network address is 10\.77\.0\.0\/24\)/);
@@ -73,7 +106,7 @@ describe("lab configuration", () => {
         assert.throws(() => parse({ platform: "x", mtu: "1", guests: "0" }), (e: ConfigError) => e.problems.length === 3);
     });
 
-    it("declares every key in Pulumi.yaml with the same default", () => {
+    it("declares every plain key in Pulumi.yaml with the same default, and no structured key", () => {
         const declared = readProject(path.join(__dirname, "..")).config ?? {};
         for (const [key, value] of Object.entries(DEFAULTS)) {
             const decl = declared[`hvnetlab:${key}`];
@@ -82,6 +115,7 @@ describe("lab configuration", () => {
             assert.strictEqual(String(decl.default), String(value), `default of hvnetlab:${key}`);
         }
         assert.strictEqual(Object.keys(declared).length, Object.keys(DEFAULTS).length, "Pulumi.yaml declares keys the program does not read");
+        for (const key of STRUCTURED_KEYS) assert.ok(!declared[`hvnetlab:${key}`], `hvnetlab:${key} is an object: Pulumi.yaml cannot declare it`);
     });
 });
 

@@ -11,6 +11,7 @@ function fakeCommandOutputs(r: Registration): Record<string, unknown> {
     const plan = JSON.parse(r.inputs.stdin) as Plan;
     const doc: ResultsDocument = {
         schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
+        endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
         runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
             id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
             status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },

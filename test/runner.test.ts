@@ -1,18 +1,27 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ReachabilityError, runPlan } from "../benchmarks/runner";
+import { ClockOffsetError, ReachabilityError, runPlan } from "../benchmarks/runner";
 import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
-import { Plan, PlanEndpoint } from "../benchmarks/types";
+import { ClockReading, Plan, PlanEndpoint } from "../benchmarks/types";
 
 const stream = readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), "utf8");
 const noServer = readFileSync(path.join(__dirname, "fixtures", "no_netserver.out"), "utf8");
 
 /** Replays captured netperf output; `failing(endpoint, argv)` picks the runs that fail. */
+const FACTS = "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\nnic=10.77.0.2|bench0|virtio_net|1000\n";
+
 class ReplayTransport implements Transport {
     readonly calls: { endpoint: string; argv: readonly string[]; startAtMs?: number }[] = [];
-    constructor(private readonly failing: (endpoint: string, argv: readonly string[]) => boolean) {}
+    constructor(
+        private readonly failing: (endpoint: string, argv: readonly string[]) => boolean,
+        private readonly offsets: Record<string, number> = {},
+    ) {}
+    async clock(endpoint: PlanEndpoint): Promise<ClockReading> {
+        return { offsetMs: this.offsets[endpoint.name] ?? 0, rttMs: 0.4 };
+    }
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        if (argv[3] === "hvnetlab-facts") return { code: 0, signal: null, stdout: FACTS, stderr: "", startedAtMs: Date.now() };
         this.calls.push({ endpoint: endpoint.name, argv, startAtMs: options.startAtMs });
         const fail = this.failing(endpoint.name, argv);
         return { code: fail ? 255 : 0, signal: null, stdout: fail ? "" : stream, stderr: fail ? noServer : "", startedAtMs: Date.now() };
@@ -21,7 +30,7 @@ class ReplayTransport implements Transport {
 
 const plan: Plan = {
     schemaVersion: 1, platform: "local", labPrefix: "t", fingerprint: "sha256:x", netserverPort: 12865, durationSeconds: 3,
-    intervalSeconds: 0.5, warmupSeconds: 0.5, startLeadMs: 0, cpu: true, limitBasis: "tbf",
+    intervalSeconds: 0.5, warmupSeconds: 0.5, startLeadMs: 0, cpu: true, limitBasis: "tbf", maxClockOffsetMs: 5,
     matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [1, 2] },
     endpoints: [
         { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
@@ -39,7 +48,7 @@ describe("benchmark runner", () => {
         const t = new ReplayTransport(() => false);
         const events: string[] = [];
         const doc = await runPlan(plan, { transport: t, onProgress: (e) => events.push(e.kind) });
-        assert.deepStrictEqual(events, ["check", "start", "done", "start", "done"]);
+        assert.deepStrictEqual(events, ["endpoints", "check", "start", "done", "start", "done"]);
         assert.deepStrictEqual(t.calls.slice(0, 2).map((c) => c.argv.slice(0, 7)), [
             ["netperf", "-H", "10.77.0.1", "-p", "12865", "-t", "TCP_RR"],
             ["netperf", "-H", "10.77.0.5", "-p", "12865", "-t", "TCP_RR"],
@@ -50,6 +59,25 @@ describe("benchmark runner", () => {
         assert.deepStrictEqual(doc.runs.map((r) => [r.id, r.status]), [["send-native-TCP_STREAM-16384B-1g", "ok"], ["send-native-TCP_STREAM-16384B-2g", "ok"]]);
         assert.strictEqual(doc.fingerprint, "sha256:x");
         assert.strictEqual(doc.notes.length, 1, "the CPU caveat is stated");
+        assert.deepStrictEqual(Object.keys(doc.endpoints).sort(), ["g1", "g2", "peer"]);
+        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.0.2", name: "bench0", driver: "virtio_net", speedMbps: 1000 }]);
+        assert.strictEqual(doc.endpoints.g1.facts.cpuModel, "Test CPU @ 2.0GHz");
+        assert.strictEqual(doc.maxClockOffsetMs, 5);
+    });
+
+    it("refuses to measure when a clock is further off than the bound, naming the endpoint", async () => {
+        const t = new ReplayTransport(() => false, { g2: -7.5 });
+        await assert.rejects(runPlan(plan, { transport: t }), (e: Error) =>
+            e instanceof ClockOffsetError && /g2 \(-7\.5 ms\)/.test(e.message) && /maxClockOffsetMs \(5 ms\)/.test(e.message));
+        assert.strictEqual(t.calls.length, 0, "nothing measured");
+    });
+
+    it("moves each client's samples onto the runner's clock by its offset", async () => {
+        const straight = await runPlan(plan, { transport: new ReplayTransport(() => false) });
+        const shifted = await runPlan(plan, { transport: new ReplayTransport(() => false, { g1: 4 }) });
+        const first = (d: typeof straight) => d.runs[0].streams[0].samples[0][0];
+        assert.ok(Math.abs(first(straight) - first(shifted) - 0.004) < 1e-6, "g1's samples moved 4 ms earlier");
+        assert.strictEqual(shifted.endpoints.g1.clock.offsetMs, 4);
     });
 
     it("refuses to measure when a netserver does not answer, naming the wire", async () => {

@@ -19,6 +19,7 @@ const ROOT = path.resolve(__dirname, "..");
 async function byHand(plan: Plan, guests: number): Promise<number> {
     const figures = await Promise.all(plan.wires.slice(0, guests).map(async (w) => {
         const client = plan.endpoints.find((e) => e.name === w.guest)!;
+        if (client.access.kind !== "netns") throw new Error("the benchmark script measures the local lab only");
         const { stdout } = await run("ip", ["netns", "exec", client.access.namespace, "netperf", "-H", w.peerAddress, "-p", String(plan.netserverPort),
             "-t", "TCP_STREAM", "-l", String(plan.durationSeconds), "--", "-m", String(plan.matrix.messageSizes[0]), "-o", "THROUGHPUT,THROUGHPUT_UNITS,ELAPSED_TIME"]);
         return parseNetperfOutput(stdout).throughput;

@@ -1,17 +1,20 @@
 // The platforms a lab can be built on, by the name used in hvnetlab:platform.
 import { PlatformName } from "../config";
+import { EsxLab } from "./esx";
+import { KvmLab } from "./kvm";
 import { LocalLab } from "./local";
-import { PlatformFactory, PlatformNotAvailableError } from "./platform";
+import { NativeLab } from "./native";
+import { PlatformFactory } from "./platform";
+import { XenLab } from "./xen";
 
-const PLATFORMS: Partial<Record<PlatformName, PlatformFactory>> = {
-    local: (name, config, opts) => new LocalLab(name, { config }, opts),
+const PLATFORMS: Record<PlatformName, PlatformFactory> = {
+    local: (name, config, _secrets, opts) => new LocalLab(name, { config }, opts),
+    native: (name, config, secrets, opts) => new NativeLab(name, { config, secrets: secrets() }, opts),
+    esx: (name, config, secrets, opts) => new EsxLab(name, { config, secrets: secrets() }, opts),
+    kvm: (name, config, secrets, opts) => new KvmLab(name, { config, secrets: secrets() }, opts),
+    xen: (name, config, secrets, opts) => new XenLab(name, { config, secrets: secrets() }, opts),
 };
 
 export function platformFactory(platform: PlatformName): PlatformFactory {
-    const factory = PLATFORMS[platform];
-    if (!factory) {
-        const available = Object.keys(PLATFORMS).join(", ");
-        throw new PlatformNotAvailableError(`hvnetlab:platform = "${platform}" is not available in this version of hvnetlab; use ${available}`);
-    }
-    return factory;
+    return PLATFORMS[platform];
 }

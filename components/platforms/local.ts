@@ -3,15 +3,19 @@
 // N NICs, or one peer namespace per guest), shaped with tc tbf to the configured wire speed.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { factsArgs, parseFacts } from "../../benchmarks/facts";
+import { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
 import { LabConfig } from "../config";
 import { die, q, SAFE, script } from "../shell";
+import { remoteCommand as remoteArgv } from "../../benchmarks/ssh";
 import { PlatformLab } from "./platform";
 
 /** Namespaces, endpoints and wires of a local lab (pure: derived from the config alone). */
+export type NetnsEndpoint = PlanEndpoint & { readonly access: NetnsAccess };
+
 export interface LocalTopology {
-    readonly endpoints: PlanEndpoint[];
+    readonly endpoints: NetnsEndpoint[];
     readonly wires: PlanWire[];
 }
 
@@ -20,18 +24,18 @@ export const GUEST_NIC = "bench0";
 
 export function localTopology(config: LabConfig): LocalTopology {
     const ns = (endpoint: string) => `${config.labPrefix}-${endpoint}`;
-    const endpoint = (name: string, role: "guest" | "peer"): PlanEndpoint => ({ name, role, access: { kind: "netns", namespace: ns(name) } });
-    const endpoints: PlanEndpoint[] = [];
+    const endpoint = (name: string, role: "guest" | "peer"): NetnsEndpoint => ({ name, role, access: { kind: "netns", namespace: ns(name) } });
+    const endpoints: NetnsEndpoint[] = [];
     if (config.peer === "native") endpoints.push(endpoint("peer", "peer"));
     const wires: PlanWire[] = [];
     for (let i = 0; i < config.guests; i++) {
         const guest = `g${i + 1}`;
         endpoints.push(endpoint(guest, "guest"));
         let peer = "peer";
-        let peerNic = config.dedicatedNics[i] ?? `bench${i}`;
+        let peerNic = `bench${i}`;
         if (config.peer === "guest") {
             peer = `p${i + 1}`;
-            peerNic = config.dedicatedNics[i] ?? GUEST_NIC;
+            peerNic = GUEST_NIC;
             endpoints.push(endpoint(peer, "peer"));
         }
         const a = wireAddresses(config.subnet, i);
@@ -48,7 +52,7 @@ export function preflightScript(): string {
     return script(
         `[ "$(id -u)" = 0 ] || ${die("the local lab needs root for ip netns and tc: run as root (or with sudo)")}`,
         `for tool in ip tc; do command -v "$tool" >/dev/null || ${die("$tool not found: install iproute2 (apt-get install -y iproute2)")}; done`,
-        `uname -r`,
+        remoteArgv(factsArgs([])),
     );
 }
 
@@ -112,9 +116,8 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
     readonly limitBasis = "tbf" as const;
-    readonly ready: pulumi.Resource[];
-    /** Kernel release of the machine the lab runs on. */
-    readonly kernel: pulumi.Output<string>;
+    readonly ready: Record<string, pulumi.Resource[]>;
+    readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
 
     constructor(name: string, args: LocalLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:platforms:LocalLab", name, {}, opts);
@@ -123,7 +126,7 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
         this.wires = topology.wires;
 
         const preflight = new command.local.Command(`${name}-preflight`, { create: preflightScript() }, { parent: this });
-        this.kernel = preflight.stdout.apply((s) => s.trim());
+        this.hostFacts = preflight.stdout.apply((s): Record<string, HostFacts> => ({ local: parseFacts(s) }));
 
         const namespaces = new Map<string, command.local.Command>();
         for (const e of topology.endpoints) {
@@ -131,11 +134,13 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
             namespaces.set(e.name, new command.local.Command(`${name}-ns-${e.name}`, namespaceScripts(namespace), { parent: this, dependsOn: [preflight] }));
         }
         const nsOf = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
-        this.ready = topology.wires.map((w) => new command.local.Command(
+        const wires = topology.wires.map((w) => new command.local.Command(
             `${name}-wire-${w.index + 1}`,
             wireScripts(w, nsOf(w.guest), nsOf(w.peer)),
             { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
         ));
-        this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, kernel: this.kernel });
+        this.ready = Object.fromEntries(topology.endpoints.map((e) => [e.name,
+            [namespaces.get(e.name)!, ...wires.filter((_, i) => topology.wires[i].guest === e.name || topology.wires[i].peer === e.name)]]));
+        this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
     }
 }

@@ -2,8 +2,8 @@
 // dedicated NIC each, and hand back what the plan needs. Adding a platform means one new file in
 // this folder and one line in ./index.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import { LabConfig } from "../config";
+import { HostFacts, LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { LabConfig, LabSecrets } from "../config";
 
 export interface PlatformLab {
     /** Every guest and peer, with how the runner reaches it. */
@@ -12,13 +12,12 @@ export interface PlatformLab {
     readonly wires: PlanWire[];
     /** Which frame overhead bounds goodput on these wires. */
     readonly limitBasis: LimitBasis;
-    /** Resources that must exist before netserver can start on the endpoints. */
-    readonly ready: pulumi.Resource[];
+    /** Per endpoint: what must exist before netperf is set up there (its machine and its NICs). */
+    readonly ready: Readonly<Record<string, pulumi.Resource[]>>;
+    /** What the lab's machines are, read when they were prepared (e.g. the hypervisor host). */
+    readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
 }
 
 /** A platform's host component: a ComponentResource that is also a PlatformLab. */
-export type PlatformFactory = (name: string, config: LabConfig, opts: pulumi.ComponentResourceOptions) => PlatformLab;
+export type PlatformFactory = (name: string, config: LabConfig, secrets: () => LabSecrets, opts: pulumi.ComponentResourceOptions) => PlatformLab;
 
-export class PlatformNotAvailableError extends Error {
-    readonly name = "PlatformNotAvailableError";
-}

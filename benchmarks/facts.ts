@@ -1,0 +1,62 @@
+// Host facts: what every endpoint of a run is (kernel, CPU, hypervisor, and for each dedicated NIC
+// its name, driver and link speed), read on the endpoint by one fixed script and parsed here.
+import { HostFacts, NicFacts } from "./types";
+
+/**
+ * Prints key=value lines. Arguments name the NICs to describe: "addr:A.B.C.D" (the NIC holding
+ * that address, as on guests whose NIC names the lab does not choose) or "nic:NAME".
+ */
+export const FACTS_SCRIPT = [
+    `echo "kernel=$(uname -r)"`,
+    `echo "cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"`,
+    `echo "virt=$(systemd-detect-virt 2>/dev/null || echo unknown)"`,
+    `hv=""`,
+    `if [ -r /sys/hypervisor/type ]; then hv="$(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major 2>/dev/null).$(cat /sys/hypervisor/version/minor 2>/dev/null)$(cat /sys/hypervisor/version/extra 2>/dev/null)"; fi`,
+    `if [ -z "$hv" ] && command -v xl >/dev/null 2>&1; then hv="xen $(xl info 2>/dev/null | sed -n 's/^xen_version[[:space:]]*:[[:space:]]*//p')"; fi`,
+    `if [ -z "$hv" ] && command -v qemu-system-x86_64 >/dev/null 2>&1; then hv="$(qemu-system-x86_64 --version | head -n 1)"; fi`,
+    `if [ -z "$hv" ] && [ -r /sys/class/dmi/id/product_name ]; then hv="$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null) $(cat /sys/class/dmi/id/product_name)"; fi`,
+    `echo "hypervisor=$hv"`,
+    `for spec in "$@"; do`,
+    `  case "$spec" in`,
+    `    addr:*) a=\${spec#addr:}; nic=$(ip -o -4 addr show | awk -v a="$a" '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }') ;;`,
+    `    nic:*) nic=\${spec#nic:}; a=$(ip -o -4 addr show dev "$nic" 2>/dev/null | awk '{ split($4, p, "/"); print p[1]; exit }') ;;`,
+    `    *) continue ;;`,
+    `  esac`,
+    `  [ -n "$nic" ] || { echo "nic=$a||missing|"; continue; }`,
+    `  driver=$(ethtool -i "$nic" 2>/dev/null | sed -n 's/^driver: //p')`,
+    `  [ -n "$driver" ] || driver=$(basename "$(readlink /sys/class/net/$nic/device/driver 2>/dev/null)" 2>/dev/null)`,
+    `  speed=$(ethtool "$nic" 2>/dev/null | sed -n 's/^[[:space:]]*Speed: \\([0-9]*\\)Mb\\/s/\\1/p')`,
+    `  [ -n "$speed" ] || speed=$(cat /sys/class/net/$nic/speed 2>/dev/null)`,
+    `  echo "nic=$a|$nic|\${driver:-unknown}|$speed"`,
+    `done`,
+].join("\n");
+
+/** The argument vector that prints an endpoint's facts; NICs as "addr:A.B.C.D" or "nic:NAME". */
+export function factsArgs(nics: readonly string[]): string[] {
+    return ["sh", "-c", FACTS_SCRIPT, "hvnetlab-facts", ...nics];
+}
+
+export function parseFacts(stdout: string): HostFacts {
+    const values = new Map<string, string>();
+    const nics: NicFacts[] = [];
+    for (const line of stdout.split(/\r?\n/)) {
+        const at = line.indexOf("=");
+        if (at <= 0) continue;
+        const key = line.slice(0, at);
+        const value = line.slice(at + 1).trim();
+        if (key === "nic") {
+            const [address, name, driver, speed] = value.split("|");
+            const mbps = Number(speed);
+            nics.push({ address, name: name || "missing", driver: driver || "unknown", ...(speed && Number.isFinite(mbps) && mbps > 0 ? { speedMbps: mbps } : {}) });
+        } else {
+            values.set(key, value);
+        }
+    }
+    return {
+        kernel: values.get("kernel") || "unknown",
+        cpuModel: values.get("cpu") || "unknown",
+        virtualization: values.get("virt") || "unknown",
+        hypervisor: values.get("hypervisor") || "",
+        nics,
+    };
+}

@@ -1,0 +1,184 @@
+// The runner's SSH transport: the system's OpenSSH client with one reused connection per machine
+// (ControlMaster), host key checking on, and a synchronized start that waits on the endpoint
+// itself, at the common start time translated to the endpoint's clock.
+import { spawn } from "child_process";
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { performance } from "perf_hooks";
+import { ProcessResult, RunOptions, runProcess, Transport, TransportError } from "./transport";
+import { ClockReading, PlanEndpoint, SshAccess } from "./types";
+
+export interface SshOptions {
+    /** Private key file (mode 0600); without it, ssh's own defaults and agent apply. */
+    readonly identityFile?: string;
+    readonly hostKeyChecking: "yes" | "accept-new";
+    /** known_hosts file; empty or undefined for ~/.ssh/known_hosts. */
+    readonly knownHostsFile?: string;
+    readonly connectTimeoutSeconds?: number;
+}
+
+export class SshError extends Error {
+    readonly name = "SshError";
+}
+
+/** Quotes one argument for the remote POSIX shell that sshd runs the command with. */
+export function shellQuote(arg: string): string {
+    if (arg.includes("\0")) throw new TransportError("an argument holds a NUL byte");
+    return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The remote command line for an argument vector. */
+export function remoteCommand(argv: readonly string[]): string {
+    return argv.map(shellQuote).join(" ");
+}
+
+/** `ssh` arguments up to the destination; the remote command follows. */
+export function sshArgs(access: SshAccess, options: SshOptions, controlPath: string): string[] {
+    const args = [
+        "-o", "BatchMode=yes",
+        "-o", `StrictHostKeyChecking=${options.hostKeyChecking}`,
+        "-o", `ConnectTimeout=${options.connectTimeoutSeconds ?? 10}`,
+        "-o", "ServerAliveInterval=5",
+        "-o", "ControlMaster=auto",
+        "-o", `ControlPath=${controlPath}`,
+        "-o", "ControlPersist=120",
+        "-o", "LogLevel=ERROR",
+        "-p", String(access.port),
+        "-l", access.user,
+    ];
+    if (options.knownHostsFile) args.push("-o", `UserKnownHostsFile=${options.knownHostsFile}`);
+    if (options.identityFile) args.push("-o", "IdentitiesOnly=yes", "-i", options.identityFile);
+    return [...args, "--", access.host];
+}
+
+/** Turns ssh's own failure (exit 255) into what to fix. */
+export function explainSshFailure(stderr: string, access: SshAccess): string {
+    const target = `${access.user}@${access.host}:${access.port}`;
+    const first = stderr.trim().split(/\r?\n/).filter((l) => l.trim() !== "").pop() ?? "(no message)";
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* (is not known|has changed)/i.test(stderr)) {
+        return `the host key of ${target} is unknown or has changed: verify its fingerprint, then add it to known_hosts (ssh-keyscan -p ${access.port} ${access.host}) or point hvnetlab:sshKnownHostsFile at a file that has it; hvnetlab:sshHostKeyChecking accept-new trusts new hosts on first contact`;
+    }
+    if (/Permission denied|Authentication failed|Too many authentication failures/i.test(stderr)) {
+        return `SSH login to ${target} was refused: make hvnetlab:sshPrivateKey the key whose public half is in ~${access.user}/.ssh/authorized_keys there`;
+    }
+    if (/Connection refused/i.test(stderr)) return `${target} refuses SSH connections: start sshd there or fix the port (${first})`;
+    if (/timed out|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known/i.test(stderr)) {
+        return `cannot reach ${target}: ${first}; check its address in the stack config and the management network`;
+    }
+    return `ssh to ${target} failed: ${first}`;
+}
+
+/**
+ * Waits until an absolute time of this machine's clock (nanoseconds since the epoch, $1), then
+ * runs the rest of the arguments. Needs date +%N (GNU coreutils or busybox) and fractional sleep.
+ */
+export const WAIT_SCRIPT = [
+    `t=$1; shift`,
+    `d=$(( (t - $(date +%s%N)) / 1000000 ))`,
+    `if [ "$d" -gt 0 ]; then sleep "$(( d / 1000 )).$(printf %03d $(( d % 1000 )))"; fi`,
+    `exec "$@"`,
+].join("\n");
+
+/** Prints this machine's clock (ns since the epoch) for every line it reads. */
+const CLOCK_SCRIPT = `while read -r _; do date +%s%N; done`;
+
+const nowMs = () => performance.timeOrigin + performance.now();
+
+export class SshTransport implements Transport {
+    private readonly controlDir = mkdtempSync(path.join(tmpdir(), "hvssh-"));
+    private readonly clocks = new Map<string, Promise<ClockReading>>();
+    private readonly used = new Map<string, SshAccess>();
+
+    constructor(private readonly options: SshOptions) {}
+
+    private access(endpoint: PlanEndpoint): SshAccess {
+        if (endpoint.access.kind !== "ssh") throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by ssh`);
+        const a = endpoint.access;
+        this.used.set(`${a.user}@${a.host}:${a.port}`, a);
+        return a;
+    }
+
+    private args(access: SshAccess): string[] {
+        return sshArgs(access, this.options, path.join(this.controlDir, "%C"));
+    }
+
+    async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        const access = this.access(endpoint);
+        let remote = argv;
+        if (options.startAtMs !== undefined) {
+            const clock = await this.clock(endpoint, options.signal);
+            const targetNs = BigInt(Math.round((options.startAtMs + clock.offsetMs) * 1000)) * 1000n;
+            remote = ["sh", "-c", WAIT_SCRIPT, "hvnetlab-wait", targetNs.toString(), ...argv];
+        }
+        const r = await runProcess("ssh", [...this.args(access), remoteCommand(remote)], options);
+        if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
+        return r;
+    }
+
+    /** The best (shortest round trip) of several readings over one session, NTP style. */
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading> {
+        const access = this.access(endpoint);
+        const key = `${access.user}@${access.host}:${access.port}`;
+        let reading = this.clocks.get(key);
+        if (!reading) {
+            reading = this.readClock(access, 9, signal);
+            this.clocks.set(key, reading);
+            reading.catch(() => this.clocks.delete(key));
+        }
+        return reading;
+    }
+
+    private readClock(access: SshAccess, rounds: number, signal?: AbortSignal): Promise<ClockReading> {
+        return new Promise((resolve, reject) => {
+            const child = spawn("ssh", [...this.args(access), remoteCommand(["sh", "-c", CLOCK_SCRIPT])], { stdio: ["pipe", "pipe", "pipe"] });
+            let stderr = "";
+            let buffer = "";
+            let sentAt = 0;
+            const readings: ClockReading[] = [];
+            const timer = setTimeout(() => child.kill(), 20000);
+            const abort = () => child.kill();
+            signal?.addEventListener("abort", abort, { once: true });
+            const ask = () => {
+                sentAt = nowMs();
+                child.stdin.write("\n");
+            };
+            child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+            child.stdout.setEncoding("utf8").on("data", (d: string) => {
+                buffer += d;
+                let nl;
+                while ((nl = buffer.indexOf("\n")) >= 0) {
+                    const line = buffer.slice(0, nl).trim();
+                    buffer = buffer.slice(nl + 1);
+                    const back = nowMs();
+                    const remoteMs = Number(BigInt(line) / 1000n) / 1000;
+                    readings.push({ offsetMs: remoteMs - (sentAt + back) / 2, rttMs: back - sentAt });
+                    if (readings.length >= rounds) child.stdin.end();
+                    else ask();
+                }
+            });
+            child.on("error", (err) => reject(new TransportError(`cannot run ssh: ${err.message}`)));
+            child.on("close", (code) => {
+                clearTimeout(timer);
+                signal?.removeEventListener("abort", abort);
+                if (readings.length < rounds) {
+                    reject(code === 255 ? new SshError(explainSshFailure(stderr, access))
+                        : new TransportError(`cannot read the clock of ${access.host}: ${stderr.trim() || `ssh exited ${code}`}`));
+                    return;
+                }
+                // The first round also pays for the connection; the best later round wins.
+                const best = readings.slice(1).reduce((a, b) => (b.rttMs < a.rttMs ? b : a));
+                resolve({ offsetMs: Math.round(best.offsetMs * 1000) / 1000, rttMs: Math.round(best.rttMs * 1000) / 1000 });
+            });
+            ask();
+        });
+    }
+
+    /** Ends the shared connections and removes their sockets. */
+    async close(): Promise<void> {
+        await Promise.all([...this.used.values()].map((a) =>
+            runProcess("ssh", ["-o", `ControlPath=${path.join(this.controlDir, "%C")}`, "-O", "exit", "-p", String(a.port), "-l", a.user, "--", a.host], { timeoutMs: 5000 })
+                .catch(() => undefined)));
+        rmSync(this.controlDir, { recursive: true, force: true });
+    }
+}

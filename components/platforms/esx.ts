@@ -1,0 +1,128 @@
+// The `esx` platform: ESXi through vSphere. Per guest: one standard vSwitch whose only uplink is the
+// guest's dedicated pNIC, one port group on it, and a VM cloned from the template, pinned to the
+// host, with a management NIC and one vmxnet3 benchmark NIC on its own port group; addresses are
+// set by guest customization. The peer is a machine reached over SSH.
+import * as pulumi from "@pulumi/pulumi";
+import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { LabConfig, LabSecrets } from "../config";
+import * as vsphere from "../providers/vsphere";
+import { peerEndpoint, remoteWires } from "./native";
+import { PlatformLab } from "./platform";
+import { connectionTo, peerMachine } from "./remote";
+
+/** vSwitch and port group of guest i. */
+export function esxNames(labPrefix: string, i: number): { vswitch: string; portGroup: string; vm: string } {
+    return { vswitch: `${labPrefix}-vs${i + 1}`, portGroup: `${labPrefix}-pg${i + 1}`, vm: `${labPrefix}-g${i + 1}` };
+}
+
+export function guestEndpoints(config: LabConfig): PlanEndpoint[] {
+    return Array.from({ length: config.guests }, (_, i): PlanEndpoint => ({
+        name: `g${i + 1}`, role: "guest",
+        access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest!.user, port: 22 },
+    }));
+}
+
+export function esxTopology(config: LabConfig): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
+    return {
+        endpoints: [...guestEndpoints(config), peerEndpoint(config.peerHost!)],
+        // Guest customization cannot name the NIC inside the guest; the port group names it here
+        // and the runner's host facts report the name the guest gave it.
+        wires: remoteWires(config, (i) => `g${i + 1}`, (i) => esxNames(config.labPrefix, i).portGroup),
+    };
+}
+
+/** Customization script that authorizes the lab's key for the guest user (runs once, as root). */
+export function authorizeKeyScript(user: string, publicKey: string): string {
+    return [
+        "#!/bin/sh",
+        `if [ "$1" = postcustomization ]; then`,
+        `  home=$(getent passwd '${user}' | cut -d: -f6)`,
+        `  mkdir -p "$home/.ssh" && echo '${publicKey}' >> "$home/.ssh/authorized_keys"`,
+        `  chown -R '${user}' "$home/.ssh" && chmod 700 "$home/.ssh" && chmod 600 "$home/.ssh/authorized_keys"`,
+        `fi`,
+    ].join("\n");
+}
+
+export interface EsxLabArgs {
+    /** The validated lab configuration (platform esx). */
+    readonly config: LabConfig;
+    /** The lab's secrets. */
+    readonly secrets: LabSecrets;
+}
+
+export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+    readonly limitBasis = "ethernet" as const;
+    readonly ready: Record<string, pulumi.Resource[]>;
+    readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
+    readonly provider: vsphere.VsphereProvider;
+
+    constructor(name: string, args: EsxLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hvnetlab:platforms:EsxLab", name, {}, opts);
+        const { config, secrets } = args;
+        const v = config.vsphere!;
+        const guest = config.guest!;
+        const host = config.host!;
+        const topology = esxTopology(config);
+        this.endpoints = topology.endpoints;
+        this.wires = topology.wires;
+
+        this.provider = new vsphere.VsphereProvider(`${name}-provider`, {
+            vsphereServer: v.server, user: v.user, password: secrets.vspherePassword, allowUnverifiedSsl: v.allowUnverifiedSsl,
+        }, { parent: this });
+        const ro = { parent: this, provider: this.provider };
+        const datacenter = vsphere.getDatacenter({ name: v.datacenter }, ro);
+        const datacenterId = datacenter.id;
+        const esxHost = vsphere.getHost({ name: host.address, datacenterId }, ro);
+        const datastore = vsphere.getDatastore({ name: v.datastore, datacenterId }, ro);
+        const template = vsphere.getVirtualMachine({ name: guest.template!, datacenterId }, ro);
+        const management = vsphere.getNetwork({ name: v.managementNetwork, datacenterId }, ro);
+        const netmask = config.managementSubnet!.prefix;
+
+        const vms = this.wires.map((w, i) => {
+            const names = esxNames(config.labPrefix, i);
+            const pnic = host.nics[i];
+            const vswitch = new vsphere.HostVirtualSwitch(`${name}-vswitch-${i + 1}`, {
+                name: names.vswitch, hostSystemId: esxHost.id,
+                networkAdapters: [pnic], activeNics: [pnic], standbyNics: [], mtu: config.mtu,
+            }, ro);
+            const portGroup = new vsphere.HostPortGroup(`${name}-portgroup-${i + 1}`, {
+                name: names.portGroup, hostSystemId: esxHost.id, virtualSwitchName: vswitch.name,
+            }, ro);
+            // A host port group's id is not a network id: the VM needs the network's.
+            const network = vsphere.getNetwork({ name: portGroup.name, datacenterId }, { ...ro, dependsOn: [portGroup] });
+            return new vsphere.VirtualMachine(`${name}-vm-${w.guest}`, {
+                name: names.vm,
+                resourcePoolId: esxHost.resourcePoolId,
+                hostSystemId: esxHost.id,
+                datastoreId: datastore.id,
+                numCpus: guest.vcpus,
+                memory: guest.memoryMiB,
+                guestId: template.guestId,
+                scsiType: template.scsiType,
+                firmware: template.firmware,
+                disks: template.disks.apply((d) => [{ label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true }]),
+                networkInterfaces: [
+                    { networkId: management.id, adapterType: "vmxnet3" },
+                    { networkId: network.id, adapterType: "vmxnet3" },
+                ],
+                clone: {
+                    templateUuid: template.id,
+                    customize: {
+                        linuxOptions: { hostName: names.vm, domain: "lab", scriptText: pulumi.secret(authorizeKeyScript(guest.user, guest.sshPublicKey)) },
+                        networkInterfaces: [
+                            { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
+                            { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
+                        ],
+                        ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
+                    },
+                },
+            }, ro);
+        });
+        const peer = peerMachine(`${name}-peer`, config.peerHost!, this.wires, connectionTo(config.peerHost!, secrets.sshPrivateKey), this);
+        this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [vms[i]]])) };
+        this.hostFacts = peer.facts.apply((p): Record<string, HostFacts> => ({ peer: p }));
+        this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
+    }
+}

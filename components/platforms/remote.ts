@@ -1,0 +1,151 @@
+// Machines the lab reaches over SSH (the bare-metal host, the peer, the hypervisor host): the
+// connection, the preflight that checks the dedicated NICs, and the addresses on those NICs.
+// Scripts are pure functions; the resources are @pulumi/command remote commands.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { factsArgs, parseFacts } from "../../benchmarks/facts";
+import { remoteCommand } from "../../benchmarks/ssh";
+import { HostFacts, PlanWire } from "../../benchmarks/types";
+import { HostSpec } from "../config-blocks";
+import { die, q, SAFE, script } from "../shell";
+
+export type Connection = command.types.input.remote.ConnectionArgs;
+
+/** The SSH connection to a machine; the private key stays a secret, so the whole connection does. */
+export function connectionTo(machine: { address: string; user: string; port: number }, privateKey: pulumi.Output<string>): pulumi.Output<Connection> {
+    return pulumi.secret(privateKey.apply((key) => ({ host: machine.address, user: machine.user, port: machine.port, privateKey: key })));
+}
+
+/** Runs a command as root: directly when logged in as root, else through passwordless sudo. */
+export const AS_ROOT = `run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }`;
+
+/**
+ * Checks a machine before anything is changed on it: root or sudo, every dedicated NIC present and
+ * not carrying the default route (which would make it a management NIC); prints the host facts.
+ */
+export function machinePreflightScript(label: string, key: string, nics: readonly string[]): string {
+    const checks = nics.map((nic) => {
+        const n = q(nic, SAFE.ifname);
+        return [
+            `[ -e /sys/class/net/${n} ] || ${die(`NIC ${nic} does not exist on ${label}: fix hvnetlab:${key}.nics (ip -br link lists the NICs there)`)}`,
+            `[ -z "$(ip route show default dev ${n} 2>/dev/null)" ] || ${die(`NIC ${nic} on ${label} carries the default route, so it is a management NIC: benchmark traffic must stay off it; fix hvnetlab:${key}.nics`)}`,
+        ].join("\n");
+    });
+    return script(
+        AS_ROOT,
+        `run true 2>/dev/null || ${die(`the SSH user on ${label} is neither root nor allowed passwordless sudo: fix hvnetlab:${key}.user`)}`,
+        `command -v ip >/dev/null || ${die(`ip not found on ${label}: install iproute2`)}`,
+        ...checks,
+        remoteCommand(factsArgs(nics.map((n) => `nic:${n}`))),
+    );
+}
+
+/**
+ * Puts a wire address on a dedicated NIC, with the wire's MTU, refusing a NIC that already has an
+ * IPv4 address (it is then in use for something else). Delete removes the address again.
+ */
+export function nicAddressScripts(label: string, nic: string, address: string, mtu: number): { create: string; delete: string } {
+    const n = q(nic, SAFE.ifname);
+    const cidr = q(`${address}/30`, SAFE.cidr);
+    return {
+        create: script(
+            AS_ROOT,
+            `other=$(ip -o -4 addr show dev ${n} | awk '{ print $4 }' | grep -vx ${cidr} | head -n 1)`,
+            `[ -z "$other" ] || ${die(`NIC ${nic} on ${label} already has address $other: it is not dedicated to the lab; free it or list another NIC`)}`,
+            `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot set MTU ${mtu} on ${nic} on ${label}`)}`,
+            `run ip addr replace ${cidr} dev ${n} || exit 1`,
+            `echo ${n} ${cidr}`,
+        ),
+        delete: script(AS_ROOT, `run ip addr del ${cidr} dev ${n} 2>/dev/null || true`),
+    };
+}
+
+export interface SshMachine {
+    /** The preflight and address commands; netperf waits for them. */
+    readonly ready: pulumi.Resource[];
+    readonly facts: pulumi.Output<HostFacts>;
+}
+
+/**
+ * A machine whose dedicated NICs carry the lab's wires directly (the peer, or the bare-metal host):
+ * preflight, then one address command per wire it terminates.
+ */
+export function sshMachine(
+    name: string,
+    label: string,
+    key: "host" | "peerHost",
+    wires: readonly { wire: PlanWire; nic: string; address: string }[],
+    connection: pulumi.Output<Connection>,
+    parent: pulumi.Resource,
+): SshMachine {
+    const preflight = new command.remote.Command(`${name}-preflight`, {
+        connection,
+        create: machinePreflightScript(label, key, wires.map((w) => w.nic)),
+    }, { parent });
+    const addresses = wires.map((w) => new command.remote.Command(`${name}-wire-${w.wire.index + 1}`, {
+        connection,
+        ...nicAddressScripts(label, w.nic, w.address, w.wire.mtu),
+    }, { parent, dependsOn: [preflight] }));
+    return { ready: [preflight, ...addresses], facts: preflight.stdout.apply(parseFacts) };
+}
+
+/** The peer side of every wire, on the peer machine. */
+export function peerMachine(name: string, spec: HostSpec, wires: readonly PlanWire[], connection: pulumi.Output<Connection>, parent: pulumi.Resource): SshMachine {
+    return sshMachine(name, `peer ${spec.address}`, "peerHost",
+        wires.map((w) => ({ wire: w, nic: w.peerNic, address: w.peerAddress })), connection, parent);
+}
+
+/** Brings a dedicated pNIC up with the wire MTU, for guests that attach to it directly (macvtap). */
+export function pnicUpScripts(label: string, nic: string, mtu: number): { create: string; delete: string } {
+    const n = q(nic, SAFE.ifname);
+    return {
+        create: script(AS_ROOT, `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`, `echo ${n} up`),
+        delete: "true",
+    };
+}
+
+/**
+ * A bridge of its own around a dedicated pNIC (for Xen, whose libxl driver rejects macvtap).
+ * Refuses a pNIC that is already enslaved; delete releases the pNIC and removes the bridge.
+ */
+export function pnicBridgeScripts(label: string, nic: string, bridge: string, mtu: number): { create: string; delete: string } {
+    const n = q(nic, SAFE.ifname);
+    const b = q(bridge, SAFE.ifname);
+    const m = q(mtu, SAFE.uint);
+    return {
+        create: script(
+            AS_ROOT,
+            `[ ! -e /sys/class/net/${n}/master ] || ${die(`NIC ${nic} on ${label} is already part of a bridge or bond: it is not dedicated to the lab`)}`,
+            `[ ! -e /sys/class/net/${b} ] || ${die(`bridge ${bridge} already exists on ${label}: another lab with this hvnetlab:labPrefix runs there, or choose another prefix`)}`,
+            `run ip link add name ${b} type bridge || exit 1`,
+            `{ run ip link set dev ${n} mtu ${m} && run ip link set dev ${n} master ${b} && run ip link set dev ${b} mtu ${m} && run ip link set dev ${n} up && run ip link set dev ${b} up; } || { run ip link del ${b}; ${die(`cannot enslave ${nic} to ${bridge} on ${label}`)}; }`,
+            `echo ${b} ${n}`,
+        ),
+        delete: script(AS_ROOT, `run ip link set dev ${n} nomaster 2>/dev/null`, `run ip link del ${b} 2>/dev/null || true`),
+    };
+}
+
+/**
+ * The hypervisor host seen over SSH: preflight of its dedicated pNICs (with host facts), then each
+ * pNIC made ready for its guest, brought up ("pnic") or wrapped in a bridge ("bridge").
+ */
+export function hypervisorHost(
+    name: string,
+    spec: HostSpec,
+    mtu: number,
+    mode: "pnic" | "bridge",
+    connection: pulumi.Output<Connection>,
+    parent: pulumi.Resource,
+    bridgeOf: (index: number) => string = () => "",
+): SshMachine {
+    const label = `host ${spec.address}`;
+    const preflight = new command.remote.Command(`${name}-preflight`, {
+        connection,
+        create: machinePreflightScript(label, "host", spec.nics),
+    }, { parent });
+    const nics = spec.nics.map((nic, i) => new command.remote.Command(`${name}-${mode}-${i + 1}`, {
+        connection,
+        ...(mode === "pnic" ? pnicUpScripts(label, nic, mtu) : pnicBridgeScripts(label, nic, bridgeOf(i), mtu)),
+    }, { parent, dependsOn: [preflight] }));
+    return { ready: [preflight, ...nics], facts: preflight.stdout.apply(parseFacts) };
+}
