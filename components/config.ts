@@ -118,10 +118,9 @@ const VERSION = /^\d+\.\d+\.\d+$/;
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
 export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
     const problems: string[] = [];
-    const fail = (key: ConfigKey, raw: string | undefined, what: string, fix: string) =>
-        problems.push(`hvnetlab:${key} = ${JSON.stringify(raw)} ${what}; ${fix}`);
     const report: Report = (key, raw, what, fix) =>
-        problems.push(`hvnetlab:${key} = ${typeof raw === "string" ? JSON.stringify(raw) : JSON.stringify(raw ?? null)} ${what}; ${fix}`);
+        problems.push(`hvnetlab:${key} ${raw === undefined ? "" : `= ${JSON.stringify(raw)} `}${what}; ${fix}`);
+    const fail = (key: ConfigKey, raw: string | undefined, what: string, fix: string) => report(key, raw, what, fix);
 
     const text = (key: ConfigKey): string => {
         const raw = get(key);

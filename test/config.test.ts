@@ -10,7 +10,7 @@ const parse = (values: Values) => parseLabConfig((k) => values[k]);
 function rejects(values: Values, key: string, fix: RegExp): void {
     assert.throws(() => parse(values), (e: Error) => {
         assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-        const line = e.problems.find((p) => p.startsWith(`hvnetlab:${key} =`));
+        const line = e.problems.find((p) => p.startsWith(`hvnetlab:${key} `));
         assert.ok(line, `no problem names hvnetlab:${key}: ${e.message}`);
         assert.match(line!, fix);
         return true;

@@ -6,13 +6,48 @@ import * as path from "path";
 export interface Registration {
     readonly type: string;
     readonly name: string;
+    /** Inputs with secrets unwrapped. */
     readonly inputs: Record<string, any>;
+    /** Inputs as the engine would receive them, secrets still wrapped. */
+    readonly raw: Record<string, any>;
+}
+
+/** The wire form of a secret value in the mock runtime's inputs. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export function isSecretValue(v: any): boolean {
+    return v !== null && typeof v === "object" && v[SIG_KEY] === SECRET_SIG;
+}
+
+export function unwrapSecrets(v: any): any {
+    if (isSecretValue(v)) return unwrapSecrets(v.value);
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    return v;
+}
+
+/** Paths at which `needle` occurs in a string that is not inside a secret. */
+export function plainOccurrences(v: any, needle: string, at = "$"): string[] {
+    if (isSecretValue(v)) return [];
+    if (typeof v === "string") return v.includes(needle) ? [at] : [];
+    if (Array.isArray(v)) return v.flatMap((x, i) => plainOccurrences(x, needle, `${at}[${i}]`));
+    if (v !== null && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => plainOccurrences(x, needle, `${at}.${k}`));
+    return [];
 }
 
 export type OutputsByType = Record<string, (r: Registration) => Record<string, unknown>>;
 
+export interface Invocation {
+    readonly token: string;
+    readonly inputs: Record<string, any>;
+}
+
 export class MockLab {
     readonly registrations: Registration[] = [];
+    readonly calls: Invocation[] = [];
+    /** Plugin version each resource and invoke asked the engine for, by type token or invoke token. */
+    readonly versions: { token: string; version: string }[] = [];
 
     constructor(
         private readonly outputsByType: OutputsByType = {},
@@ -22,16 +57,30 @@ export class MockLab {
     async install(stack = "test"): Promise<void> {
         await pulumi.runtime.setMocks({
             newResource: (args) => {
-                const r = { type: args.type, name: args.name, inputs: args.inputs };
+                const r = { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs };
                 this.registrations.push(r);
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...(this.outputsByType[args.type]?.(r) ?? {}) } };
+                return { id: `${args.name}-id`, state: { ...r.inputs, ...(this.outputsByType[args.type]?.(r) ?? {}) } };
             },
             call: (args) => {
+                this.calls.push({ token: args.token, inputs: args.inputs });
                 const answer = this.invokes[args.token];
                 if (!answer) throw new Error(`unexpected invoke ${args.token}`);
                 return answer(args.inputs);
             },
         }, "hvnetlab", stack, false);
+        // The mock runtime does not hand the requested plugin version to newResource/call: read it
+        // off the requests on their way to the mock monitor.
+        const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, cb: any) => {
+            this.versions.push({ token: req.getType(), version: req.getVersion() });
+            return register(req, cb);
+        };
+        const invoke = monitor.invoke.bind(monitor);
+        monitor.invoke = (req: any, cb: any) => {
+            this.versions.push({ token: req.getTok(), version: req.getVersion() });
+            return invoke(req, cb);
+        };
     }
 
     ofType(type: string): Registration[] {
@@ -51,8 +100,9 @@ const ROOT = path.resolve(__dirname, "..");
  * Sets the config and loads the program afresh (the project's modules are reloaded; Pulumi's are
  * not), returning its exports.
  */
-export function loadProgram(config: Record<string, string>): Record<string, any> {
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `hvnetlab:${k}`, v])));
+export function loadProgram(config: Record<string, string>, secretKeys: string[] = []): Record<string, any> {
+    const full = (k: string) => (k.includes(":") ? k : `hvnetlab:${k}`);
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [full(k), v])), secretKeys.map(full));
     for (const id of Object.keys(require.cache)) {
         if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`)) delete require.cache[id];
     }

@@ -1,0 +1,132 @@
+// Holds every vSphere and libvirt resource, provider and invoke the program registers, for every
+// stack, against the providers' schemas in ../shared/provider-schemas: the token exists, every
+// input name exists, every required input is set, and every value has the schema's type.
+import * as assert from "assert";
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
+import { LIBVIRT_VERSION } from "../components/providers/libvirt";
+import { VSPHERE_VERSION } from "../components/providers/vsphere";
+import { ROOT, runStack, StackRun } from "./stacks";
+
+const SCHEMA_DIR = path.resolve(ROOT, "..", "shared", "provider-schemas");
+
+interface Property { type?: string; required?: boolean }
+interface Schema {
+    version: string;
+    provider: { token: string; inputs: Record<string, Property> };
+    resources: Record<string, { inputs: Record<string, Property> }>;
+    functions: Record<string, { inputs?: Record<string, Property> }>;
+    types: Record<string, { properties?: Record<string, Property> } & Record<string, Property>>;
+}
+
+/** Problems of `value` against a schema type string (string|integer|number|boolean|array<T>|map<T>|ref:token). */
+export function typeProblems(schema: Schema, type: string, value: unknown, at: string, jsonEncoded = false): string[] {
+    if (jsonEncoded && typeof value === "string" && type !== "string") {
+        try {
+            value = JSON.parse(value);
+        } catch {
+            return [`${at}: expected JSON-encoded ${type}, got ${JSON.stringify(value)}`];
+        }
+    }
+    const fail = [`${at}: expected ${type}, got ${JSON.stringify(value)}`];
+    if (type === "string") return typeof value === "string" ? [] : fail;
+    if (type === "integer") return Number.isInteger(value) ? [] : fail;
+    if (type === "number") return typeof value === "number" ? [] : fail;
+    if (type === "boolean") return typeof value === "boolean" ? [] : fail;
+    let m = /^array<(.+)>$/.exec(type);
+    if (m) return Array.isArray(value) ? value.flatMap((v, i) => typeProblems(schema, m![1], v, `${at}[${i}]`)) : fail;
+    m = /^map<(.+)>$/.exec(type);
+    if (m) return value !== null && typeof value === "object" ? Object.entries(value).flatMap(([k, v]) => typeProblems(schema, m![1], v, `${at}.${k}`)) : fail;
+    m = /^ref:(.+)$/.exec(type);
+    if (m) {
+        const t = schema.types[m[1]];
+        if (!t) return [`${at}: schema has no type ${m[1]}`];
+        if (value === null || typeof value !== "object" || Array.isArray(value)) return fail;
+        return objectProblems(schema, (t.properties ?? t) as Record<string, Property>, value as Record<string, unknown>, at);
+    }
+    return [`${at}: unknown schema type ${type}`];
+}
+
+export function objectProblems(schema: Schema, props: Record<string, Property>, value: Record<string, unknown>, at: string, jsonEncoded = false): string[] {
+    const problems: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+        if (v === undefined) continue;
+        const p = props[k];
+        if (!p) problems.push(`${at}.${k}: no such input`);
+        else if (p.type) problems.push(...typeProblems(schema, p.type, v, `${at}.${k}`, jsonEncoded));
+    }
+    for (const [k, p] of Object.entries(props)) {
+        if (p.required && value[k] === undefined) problems.push(`${at}.${k}: required but not set`);
+    }
+    return problems;
+}
+
+function conformance(schema: Schema, pkg: string, run: StackRun): { problems: string[]; checked: number } {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const r of run.mocks.registrations) {
+        if (r.type === `pulumi:providers:${pkg}`) {
+            checked++;
+            // The official SDKs send non-string provider inputs JSON-encoded.
+            problems.push(...objectProblems(schema, schema.provider.inputs, r.inputs, r.name, true));
+        } else if (r.type.startsWith(`${pkg}:`)) {
+            checked++;
+            const res = schema.resources[r.type];
+            if (!res) problems.push(`${r.name}: ${r.type} is not a resource of ${pkg} ${schema.version}`);
+            else problems.push(...objectProblems(schema, res.inputs, r.inputs, r.name));
+        }
+    }
+    for (const c of run.mocks.calls.filter((x) => x.token.startsWith(`${pkg}:`))) {
+        checked++;
+        const fn = schema.functions[c.token];
+        if (!fn) problems.push(`${c.token} is not a function of ${pkg} ${schema.version}`);
+        else problems.push(...objectProblems(schema, fn.inputs ?? {}, c.inputs, c.token));
+    }
+    for (const v of run.mocks.versions.filter((x) => x.token.startsWith(`${pkg}:`) || x.token === `pulumi:providers:${pkg}`)) {
+        if (v.version !== schema.version) problems.push(`${v.token} asks for plugin version ${v.version || "(none)"}, not ${schema.version}`);
+    }
+    return { problems, checked };
+}
+
+describe("conformance with the vSphere and libvirt provider schemas", function () {
+    this.timeout(60000);
+    const present = existsSync(path.join(SCHEMA_DIR, "vsphere.json")) && existsSync(path.join(SCHEMA_DIR, "libvirt.json"));
+    const schemas: Record<string, Schema> = {};
+    before(function () {
+        if (!present) {
+            console.log(`      (skipped: ${SCHEMA_DIR} with vsphere.json and libvirt.json is absent)`);
+            this.skip();
+        }
+        for (const pkg of ["vsphere", "libvirt"]) schemas[pkg] = JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${pkg}.json`), "utf8"));
+    });
+
+    it("declares the schemas' plugin versions", () => {
+        assert.strictEqual(VSPHERE_VERSION, schemas.vsphere.version);
+        assert.strictEqual(LIBVIRT_VERSION, schemas.libvirt.version);
+    });
+
+    for (const [stack, pkgs] of [["esx", ["vsphere"]], ["kvm", ["libvirt"]], ["xen", ["libvirt"]], ["native", ["vsphere", "libvirt"]], ["local", ["vsphere", "libvirt"]]] as const) {
+        it(`${stack}: every ${pkgs.join(" and ")} registration and invoke matches the schema`, async () => {
+            const run = await runStack(stack);
+            if (stack === "esx") {
+                const asked = new Set(run.mocks.versions.map((v) => v.token));
+                for (const t of ["pulumi:providers:vsphere", "vsphere:index/virtualMachine:VirtualMachine", "vsphere:index/getNetwork:getNetwork"]) assert.ok(asked.has(t), `no version seen for ${t}`);
+            }
+            for (const pkg of pkgs) {
+                const { problems, checked } = conformance(schemas[pkg], pkg, run);
+                assert.deepStrictEqual(problems, [], `${stack} against ${pkg}.json`);
+                if (stack === "esx" || stack === "kvm" || stack === "xen") assert.ok(checked > 0 || pkg !== (stack === "esx" ? "vsphere" : "libvirt"), `${stack} registered nothing of ${pkg}`);
+            }
+        });
+    }
+
+    it("catches an unknown input, a missing required input and a wrong type", () => {
+        const s = schemas.vsphere;
+        const props = s.resources["vsphere:index/hostPortGroup:HostPortGroup"].inputs;
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlan: 3 }, "pg"), ["pg.vlan: no such input"]);
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h" }, "pg"), ["pg.virtualSwitchName: required but not set"]);
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlanId: "3" }, "pg"), ['pg.vlanId: expected integer, got "3"']);
+        const vm = s.resources["vsphere:index/virtualMachine:VirtualMachine"].inputs;
+        assert.deepStrictEqual(objectProblems(s, vm, { resourcePoolId: "r", clone: { linkedClone: true } }, "vm"), ["vm.clone.templateUuid: required but not set"]);
+    });
+});

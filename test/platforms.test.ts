@@ -1,0 +1,159 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { Plan } from "../benchmarks/types";
+import { Benchmark } from "../components/benchmark";
+import { connectionTo } from "../components/platforms/remote";
+import { isSecretValue, plainOccurrences, promiseOf, Registration } from "./mocks";
+import { runStack, SECRETS, StackRun } from "./stacks";
+
+const NICS = ["enp3s0f0", "enp3s0f1", "enp4s0f0", "enp4s0f1"];
+const of = (run: StackRun, type: string) => run.mocks.ofType(type);
+const indexOf = (run: StackRun, pred: (r: Registration) => boolean) => run.mocks.registrations.findIndex(pred);
+const named = (suffix: string) => (r: Registration) => r.name.endsWith(suffix);
+
+/** netserver on each server endpoint registers after what it needs, and the benchmark after all netservers. */
+function assertOrder(run: StackRun, guestReady: (guest: string) => string): void {
+    const plan = run.outputs.plan as Plan;
+    const bench = indexOf(run, named("-benchmark-run"));
+    for (const e of plan.endpoints) {
+        const install = indexOf(run, named(`-netperf-install-${e.name}`));
+        const netserver = indexOf(run, named(`-netperf-netserver-${e.name}`));
+        assert.ok(install >= 0 && netserver > install, `${e.name}: netserver after the netperf install`);
+        const ready = e.role === "guest" ? indexOf(run, named(guestReady(e.name))) : indexOf(run, named("-peer-wire-1"));
+        assert.ok(ready >= 0 && install > ready, `${e.name}: netperf after its machine and NIC`);
+        assert.ok(bench > netserver, `benchmark after ${e.name}'s netserver`);
+    }
+}
+
+describe("the hypervisor stacks under Pulumi's mock runtime", function () {
+    this.timeout(60000);
+    const runs: Record<string, StackRun> = {};
+    before(async () => {
+        for (const stack of ["esx", "kvm", "xen", "native"]) runs[stack] = await runStack(stack);
+    });
+
+    it("esx: every guest has one vmxnet3 benchmark NIC on its own port group, whose vSwitch has only that guest's pNIC", () => {
+        const run = runs.esx;
+        const vswitches = of(run, "vsphere:index/hostVirtualSwitch:HostVirtualSwitch");
+        const portGroups = of(run, "vsphere:index/hostPortGroup:HostPortGroup");
+        const vms = of(run, "vsphere:index/virtualMachine:VirtualMachine");
+        assert.strictEqual(vms.length, 4);
+        vms.forEach((vm, i) => {
+            assert.deepStrictEqual(vswitches[i].inputs.networkAdapters, [NICS[i].replace(/^enp.*/, `vmnic${i + 1}`)]);
+            assert.deepStrictEqual(vswitches[i].inputs.activeNics, vswitches[i].inputs.networkAdapters);
+            assert.strictEqual(portGroups[i].inputs.virtualSwitchName, vswitches[i].inputs.name);
+            const nics = vm.inputs.networkInterfaces;
+            assert.strictEqual(nics.length, 2, "one management NIC and one benchmark NIC");
+            assert.ok(nics.every((n: any) => n.adapterType === "vmxnet3"));
+            assert.strictEqual(nics[0].networkId, "network-VMNetwork", "management NIC on the management port group");
+            assert.strictEqual(nics[1].networkId, `network-${portGroups[i].inputs.name.replace(/\W/g, "")}`, "benchmark NIC on its own port group, by network id");
+            assert.strictEqual(vm.inputs.hostSystemId, "host-12", "pinned to the host");
+            assert.strictEqual(vm.inputs.resourcePoolId, "resgroup-8");
+            const addrs = vm.inputs.clone.customize.networkInterfaces;
+            assert.deepStrictEqual(addrs[1], { ipv4Address: `10.77.0.${4 * i + 2}`, ipv4Netmask: 30 });
+        });
+        assert.strictEqual(new Set(vswitches.map((v) => v.inputs.networkAdapters[0])).size, 4, "no pNIC shared");
+        const lookups = run.mocks.calls.filter((c) => c.token === "vsphere:index/getNetwork:getNetwork").map((c) => c.inputs.name);
+        assert.deepStrictEqual(lookups.sort(), ["VM Network", "hvnetlab-pg1", "hvnetlab-pg2", "hvnetlab-pg3", "hvnetlab-pg4"]);
+    });
+
+    it("kvm: every guest's benchmark NIC is a macvtap on its own pNIC, over qemu+ssh", () => {
+        const run = runs.kvm;
+        const domains = of(run, "libvirt:index/domain:Domain");
+        assert.deepStrictEqual(domains.map((d) => d.inputs.networkInterfaces[1].macvtap), NICS);
+        assert.ok(domains.every((d) => d.inputs.networkInterfaces.length === 2 && d.inputs.networkInterfaces[0].bridge === "br0"));
+        assert.ok(domains.every((d) => d.inputs.type === "kvm" && d.inputs.xml === undefined));
+        const provider = of(run, "pulumi:providers:libvirt")[0];
+        assert.strictEqual(provider.inputs.uri, "qemu+ssh://root@kvm1.lab.example/system?sshauth=agent");
+        const inits = of(run, "libvirt:index/cloudInitDisk:CloudInitDisk");
+        assert.match(inits[2].inputs.networkConfig, /10\.77\.0\.10\/30/);
+        assert.match(inits[2].inputs.networkConfig, new RegExp(domains[2].inputs.networkInterfaces[1].mac), "the address goes to the benchmark NIC, matched by MAC");
+    });
+
+    it("xen: every guest's benchmark NIC joins the bridge of its own pNIC, and the domain XML goes through the XSLT", () => {
+        const run = runs.xen;
+        const domains = of(run, "libvirt:index/domain:Domain");
+        assert.deepStrictEqual(domains.map((d) => d.inputs.networkInterfaces[1].bridge), ["hvnetlabbr1", "hvnetlabbr2", "hvnetlabbr3", "hvnetlabbr4"]);
+        assert.ok(domains.every((d) => d.inputs.networkInterfaces[1].macvtap === undefined), "no macvtap: libxl rejects it");
+        assert.ok(domains.every((d) => d.inputs.type === "xen" && /xsl:stylesheet/.test(d.inputs.xml.xslt)));
+        const bridges = of(run, "command:remote:Command").filter((r) => /-host-bridge-\d$/.test(r.name));
+        bridges.forEach((b, i) => assert.match(b.inputs.create, new RegExp(`'${NICS[i]}' master 'hvnetlabbr${i + 1}'`)));
+        assert.match(of(run, "pulumi:providers:libvirt")[0].inputs.uri, /^xen\+ssh:\/\/root@xen1\.lab\.example\/system/);
+    });
+
+    it("native: the host's dedicated NICs carry the wires, each with its own address", () => {
+        const plan = runs.native.outputs.plan as Plan;
+        assert.deepStrictEqual(plan.wires.map((w) => w.guestNic), NICS);
+        assert.deepStrictEqual(plan.endpoints.map((e) => [e.name, e.access.kind]), [["host", "ssh"], ["peer", "ssh"]]);
+        const hostWires = of(runs.native, "command:remote:Command").filter((r) => /-host-wire-\d$/.test(r.name));
+        hostWires.forEach((w, i) => assert.match(w.inputs.create, new RegExp(`ip addr replace '10\\.77\\.0\\.${4 * i + 2}/30' dev '${NICS[i]}'`)));
+    });
+
+    it("gives esx, kvm and xen the same guest shape and fingerprint for the same guest block", () => {
+        const esx = of(runs.esx, "vsphere:index/virtualMachine:VirtualMachine")[0].inputs;
+        for (const stack of ["kvm", "xen"]) {
+            const d = of(runs[stack], "libvirt:index/domain:Domain")[0].inputs;
+            assert.deepStrictEqual([d.vcpu, d.memory], [esx.numCpus, esx.memory], `${stack} vCPUs and memory match esx`);
+            const disk = of(runs[stack], "libvirt:index/volume:Volume").find((v) => v.inputs.baseVolumeId)!;
+            assert.strictEqual(disk.inputs.size, esx.disks[0].size * 1024 ** 3, `${stack} disk matches esx`);
+            assert.strictEqual(runs[stack].outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint);
+            assert.deepStrictEqual(runs[stack].outputs.lab.guest, runs.esx.outputs.lab.guest);
+        }
+        assert.notStrictEqual(runs.native.outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint, "no guest block, another shape");
+    });
+
+    it("changes the fingerprint when the guest shape changes", async () => {
+        const guest = JSON.parse(runs.kvm.config["hvnetlab:guest"]);
+        const bigger = await runStack("kvm", { "hvnetlab:guest": JSON.stringify({ ...guest, vcpus: 2 }) });
+        assert.notStrictEqual(bigger.outputs.lab.fingerprint, runs.kvm.outputs.lab.fingerprint);
+    });
+
+    it("sets netperf up after each machine and NIC, and benchmarks after every netserver", () => {
+        assertOrder(runs.esx, (g) => `-vm-${g}`);
+        assertOrder(runs.kvm, (g) => `-domain-${g}`);
+        assertOrder(runs.xen, (g) => `-domain-${g}`);
+        assertOrder(runs.native, () => "-host-wire-4");
+    });
+
+    it("records the netperf version of every endpoint and the host facts in lab", () => {
+        const lab = runs.kvm.outputs.lab;
+        assert.deepStrictEqual(Object.keys(lab.netperfVersions).sort(), ["g1", "g2", "g3", "g4", "peer"]);
+        assert.ok(Object.values(lab.netperfVersions).every((v) => v === "2.7.0"));
+        assert.strictEqual(lab.hostFacts.host.nics[0].driver, "ixgbe");
+        assert.strictEqual(lab.hostFacts.peer.kernel, "6.1.0-28-amd64");
+    });
+
+    it("keeps every secret out of every output, and sends it to the engine only as a secret", () => {
+        for (const [stack, run] of Object.entries(runs)) {
+            const outputs = JSON.stringify(run.outputs);
+            for (const secret of Object.values(SECRETS)) assert.ok(!outputs.includes(secret), `${stack}: a stack output holds a secret`);
+            for (const r of run.mocks.registrations) {
+                for (const secret of Object.values(SECRETS)) {
+                    assert.deepStrictEqual(plainOccurrences(r.raw, secret), [], `${stack}: ${r.name} holds a secret outside a Pulumi secret`);
+                }
+            }
+        }
+        const remote = of(runs.kvm, "command:remote:Command")[0];
+        assert.ok(isSecretValue(remote.raw.connection), "the SSH connection is a secret");
+        assert.strictEqual(remote.inputs.connection.privateKey, SECRETS.sshPrivateKey);
+        const provider = of(runs.esx, "pulumi:providers:vsphere")[0];
+        assert.ok(isSecretValue(provider.raw.password), "the vSphere password is a secret");
+        assert.strictEqual(provider.inputs.password, SECRETS.vspherePassword);
+        const bench = of(runs.native, "command:local:Command").find(named("-benchmark-run"))!;
+        assert.ok(isSecretValue(bench.raw.environment), "the runner's environment is a secret");
+    });
+
+    it("makes the SSH connection and the runner's environment Pulumi secrets", async () => {
+        const key = pulumi.secret("k");
+        const connection = connectionTo({ address: "h", user: "root", port: 22 }, key);
+        assert.ok(await pulumi.isSecret(connection));
+        assert.deepStrictEqual((await promiseOf(connection)).host, "h");
+        const bench = new Benchmark("secret-check", { plan: runs.native.outputs.plan, runId: "1", dependsOn: [], sshPrivateKey: key });
+        assert.ok(bench.environment && await pulumi.isSecret(bench.environment));
+    });
+
+    it("rejects a stack with a missing secret or block before registering anything", async () => {
+        await assert.rejects(runStack("esx", { "hvnetlab:vspherePassword": "" }), /hvnetlab:vspherePassword is not set; set it as a secret/);
+        await assert.rejects(runStack("kvm", { "hvnetlab:libvirt": "" }), /hvnetlab:libvirt is missing but hvnetlab:platform kvm needs it/);
+    });
+});

@@ -1,0 +1,66 @@
+// Runs one of the stacks in stacks/ under the mock runtime, with test secrets, answering the
+// vSphere lookups and the remote commands as real machines would.
+import * as path from "path";
+import { expandMatrix } from "../benchmarks/matrix";
+import { Plan, ResultsDocument } from "../benchmarks/types";
+import { loadStackConfig } from "../tools/stack-config";
+import { loadProgram, MockLab, promiseOf, Registration } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..");
+/** Secret values no plain output may contain. */
+export const SECRETS = {
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleS1mb3ItdGVzdHM=\n-----END OPENSSH PRIVATE KEY-----",
+    vspherePassword: "vsphere-Secret-Pa55",
+};
+
+const FACTS = "kernel=6.1.0-28-amd64\ncpu=Intel(R) Xeon(R) E5-2680\nvirt=none\nhypervisor=\nnic=|enp3s0f0|ixgbe|1000\n";
+
+function commandOutputs(r: Registration): Record<string, unknown> {
+    if (r.name.endsWith("-benchmark-run")) {
+        const plan = JSON.parse(r.inputs.stdin) as Plan;
+        const doc: ResultsDocument = {
+            schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
+            endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
+            runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
+                id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
+                status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },
+                limits: { lineRateMbps: 1000 * c.guests, goodputMbps: 941.5 * c.guests, basis: "ethernet" },
+                aggregate: { throughputMbps: 900 * c.guests, lineRatePct: 90, goodputPct: 95.6 },
+                streams: [],
+            })),
+        };
+        return { stdout: JSON.stringify(doc), stderr: "" };
+    }
+    if (r.name.includes("-install-") || r.name.includes("-netserver-")) return { stdout: "2.7.0\n", stderr: "" };
+    if (r.name.endsWith("-preflight")) return { stdout: FACTS, stderr: "" };
+    return { stdout: "", stderr: "" };
+}
+
+export const VSPHERE_INVOKES = {
+    "vsphere:index/getDatacenter:getDatacenter": (a: any) => ({ id: "datacenter-3", name: a.name }),
+    "vsphere:index/getHost:getHost": (a: any) => ({ id: "host-12", name: a.name, datacenterId: a.datacenterId, resourcePoolId: "resgroup-8" }),
+    "vsphere:index/getDatastore:getDatastore": (a: any) => ({ id: "datastore-14", name: a.name }),
+    "vsphere:index/getNetwork:getNetwork": (a: any) => ({ id: `network-${a.name.replace(/\W/g, "")}`, name: a.name, type: "Network" }),
+    "vsphere:index/getVirtualMachine:getVirtualMachine": (a: any) => ({
+        id: "4217c3a2-0000-4c1e-9a55-template", name: a.name, guestId: "debian12_64Guest", scsiType: "pvscsi", firmware: "efi",
+        disks: [{ label: "Hard disk 1", size: 8, thinProvisioned: true, eagerlyScrub: false }],
+    }),
+};
+
+export interface StackRun {
+    readonly mocks: MockLab;
+    readonly config: Record<string, string>;
+    readonly outputs: Record<string, any>;
+}
+
+/** Loads stacks/Pulumi.<stack>.yaml (plus overrides) with the test secrets and runs the program. */
+export async function runStack(stack: string, overrides: Record<string, string> = {}): Promise<StackRun> {
+    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES);
+    await mocks.install(stack);
+    const config = { ...loadStackConfig(ROOT, stack), "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey, "hvnetlab:vspherePassword": SECRETS.vspherePassword, ...overrides };
+    const program = loadProgram(config, ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"]);
+    const [lab, plan, results, summary] = await Promise.all([program.lab, program.plan, program.results, program.summary].map(promiseOf));
+    // Let registrations that no output waits for settle.
+    await new Promise((r) => setTimeout(r, 50));
+    return { mocks, config, outputs: { lab, plan, results, summary } };
+}
