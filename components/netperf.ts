@@ -98,7 +98,7 @@ export function netserverServiceScripts(label: string, endpoint: string, port: n
             `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
             `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${die(`systemd cannot start netserver on ${label}`)}`,
             `else`,
-            `  run netserver -p "$port" >/dev/null || ${die(`netserver failed to start on ${label}`)}`,
+            `  run netserver -p "$port" </dev/null >/dev/null 2>&1 || ${die(`netserver failed to start on ${label}`)}`,
             `fi`,
             `tries=0`,
             `until [ "$(${owner})" = netserver ]; do`,
