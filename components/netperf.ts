@@ -40,6 +40,9 @@ export function netserverScripts(namespace: string, port: number, version: strin
     };
 }
 
+/** An https URL without shell characters (it also appears in double-quoted messages). */
+export const SOURCE_URL = /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/;
+
 /**
  * Installs netperf at the wanted version on a real machine: keeps a matching installed one, else
  * takes the distribution's package when its candidate is that version, else builds the release
@@ -47,7 +50,7 @@ export function netserverScripts(namespace: string, port: number, version: strin
  */
 export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }): string {
     const want = q(version, SAFE.version);
-    const url = q(source.url, /^https:\/\/[A-Za-z0-9._~:/?#@!$&*+,;=%-]+$/);
+    const url = q(source.url, SOURCE_URL);
     const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
     return script(
         AS_ROOT,

@@ -1,8 +1,10 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { benchmarkScript } from "../components/benchmark";
-import { netserverScripts } from "../components/netperf";
+import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../components/netperf";
+import { authorizeKeyScript } from "../components/platforms/esx";
 import { namespaceScripts, wireScripts } from "../components/platforms/local";
+import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../components/platforms/remote";
 import { die, q, SAFE, UnsafeValueError } from "../components/shell";
 
 describe("values in shell commands", () => {
@@ -29,5 +31,23 @@ describe("values in shell commands", () => {
         execFileSync("/bin/sh", ["-n", "-c", benchmarkScript()]);
         assert.throws(() => wireScripts({ ...wire, guestNic: "x;reboot" }, "a", "b"), UnsafeValueError);
         assert.throws(() => netserverScripts("hvnetlab-peer", 12865, "2.7.0; id"), UnsafeValueError);
+    });
+
+    it("builds the remote machines' scripts the same way", () => {
+        const source = { url: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz", sha256: "a".repeat(64) };
+        const texts = [
+            netperfInstallScript("peer", "2.7.0", source), netperfInstallScript("peer", "2.7.0", { ...source, sha256: "" }),
+            ...Object.values(netserverServiceScripts("peer", "g1", 12865)),
+            machinePreflightScript("host h1", "host", ["enp3s0f0", "enp3s0f1"]),
+            ...Object.values(nicAddressScripts("peer", "enp3s0f0", "10.77.0.1", 9000)),
+            ...Object.values(pnicBridgeScripts("host", "enp3s0f0", "hvnetlabbr1", 1500)),
+            ...Object.values(pnicUpScripts("host", "enp3s0f0", 1500)),
+            authorizeKeyScript("bench", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA bench@lab"),
+        ];
+        for (const text of texts) execFileSync("/bin/sh", ["-n", "-c", text]);
+        assert.throws(() => nicAddressScripts("peer", "eth0$(id)", "10.77.0.1", 1500), UnsafeValueError);
+        assert.throws(() => netperfInstallScript("peer", "2.7.0", { ...source, url: "https://x/'; reboot" }), UnsafeValueError);
+        assert.throws(() => authorizeKeyScript("bench", "ssh-ed25519 AAAA' >/etc/passwd"), UnsafeValueError);
+        assert.throws(() => pnicBridgeScripts("host", "eth1", "br;id", 1500), UnsafeValueError);
     });
 });

@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { LabConfig, LabSecrets } from "../config";
+import { PATTERNS } from "../config-blocks";
+import { q } from "../shell";
 import * as vsphere from "../providers/vsphere";
 import { peerEndpoint, remoteWires } from "./native";
 import { PlatformLab } from "./platform";
@@ -33,12 +35,13 @@ export function esxTopology(config: LabConfig): { endpoints: PlanEndpoint[]; wir
 
 /** Customization script that authorizes the lab's key for the guest user (runs once, as root). */
 export function authorizeKeyScript(user: string, publicKey: string): string {
+    const u = q(user, PATTERNS.user);
     return [
         "#!/bin/sh",
         `if [ "$1" = postcustomization ]; then`,
-        `  home=$(getent passwd '${user}' | cut -d: -f6)`,
-        `  mkdir -p "$home/.ssh" && echo '${publicKey}' >> "$home/.ssh/authorized_keys"`,
-        `  chown -R '${user}' "$home/.ssh" && chmod 700 "$home/.ssh" && chmod 600 "$home/.ssh/authorized_keys"`,
+        `  home=$(getent passwd ${u} | cut -d: -f6)`,
+        `  mkdir -p "$home/.ssh" && echo ${q(publicKey, PATTERNS.sshPublicKey)} >> "$home/.ssh/authorized_keys"`,
+        `  chown -R ${u} "$home/.ssh" && chmod 700 "$home/.ssh" && chmod 600 "$home/.ssh/authorized_keys"`,
         `fi`,
     ].join("\n");
 }
