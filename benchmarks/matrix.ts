@@ -50,6 +50,21 @@ export function streamsOf(cell: Cell, endpoints: readonly PlanEndpoint[]): Strea
         : { wire, client: find(wire.peer), server: find(wire.guest), serverAddress: wire.guestAddress });
 }
 
+/** One end of a dedicated wire: the NIC and address an endpoint has on it. */
+export interface WireEnd {
+    readonly wire: PlanWire;
+    readonly nic: string;
+    readonly address: string;
+}
+
+/** The ends of the wires an endpoint terminates, in wire order. */
+export function wireEnds(wires: readonly PlanWire[], endpoint: string): WireEnd[] {
+    return wires.flatMap((wire) => [
+        ...(wire.guest === endpoint ? [{ wire, nic: wire.guestNic, address: wire.guestAddress }] : []),
+        ...(wire.peer === endpoint ? [{ wire, nic: wire.peerNic, address: wire.peerAddress }] : []),
+    ]);
+}
+
 /** Endpoints that must run a netserver for this plan: every server of every cell. */
 export function serverEndpoints(plan: Pick<Plan, "matrix" | "wires" | "endpoints">): string[] {
     const names = new Set<string>();

@@ -3,11 +3,11 @@
 import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
 import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
-import { Cell, expandMatrix, StreamPlan, streamsOf } from "./matrix";
+import { Cell, expandMatrix, StreamPlan, streamsOf, wireEnds } from "./matrix";
 import { isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
 import { validatePlan } from "./plan";
 import { Transport } from "./transport";
-import { ClockReading, EndpointReport, Plan, PlanEndpoint, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
+import { ClockReading, EndpointReport, Plan, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
 
 export type ProgressEvent =
     | { kind: "endpoints"; reports: Record<string, EndpointReport> }
@@ -69,13 +69,9 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
 
 /** Each endpoint's facts (kernel, CPU, hypervisor, its wire NICs) and clock offset, read in parallel. */
 async function describeEndpoints(plan: Plan, options: RunnerOptions): Promise<Record<string, EndpointReport>> {
-    const addressesOf = (e: PlanEndpoint) => plan.wires.flatMap((w) => [
-        ...(w.guest === e.name ? [w.guestAddress] : []),
-        ...(w.peer === e.name ? [w.peerAddress] : []),
-    ]);
     const reports = await Promise.all(plan.endpoints.map(async (e): Promise<[string, EndpointReport]> => {
         const clock = await options.transport.clock(e, options.signal);
-        const r = await options.transport.run(e, factsArgs(addressesOf(e).map((a) => `addr:${a}`)), { timeoutMs: 20000, signal: options.signal });
+        const r = await options.transport.run(e, factsArgs(wireEnds(plan.wires, e.name).map((end) => `addr:${end.address}`)), { timeoutMs: 20000, signal: options.signal });
         if (r.code !== 0) throw new ReachabilityError(`cannot read the facts of endpoint ${e.name}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`);
         return [e.name, { facts: parseFacts(r.stdout), clock }];
     }));

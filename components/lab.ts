@@ -1,6 +1,6 @@
 // The lab: the platform's hosts and wires, netperf on them, and the benchmark that measures them.
 import * as pulumi from "@pulumi/pulumi";
-import { serverEndpoints } from "../benchmarks/matrix";
+import { serverEndpoints, wireEnds } from "../benchmarks/matrix";
 import { SummaryRow } from "../benchmarks/summary";
 import { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
 import { Benchmark } from "./benchmark";
@@ -58,15 +58,14 @@ export class Lab extends pulumi.ComponentResource {
             ready: platform.ready,
             connection: (e) => {
                 if (e.access.kind !== "ssh") throw new pulumi.ResourceError(`endpoint ${e.name} is not reached over ssh`, this);
-                return connectionTo({ address: e.access.host, user: e.access.user, port: e.access.port }, secrets().sshPrivateKey);
+                return connectionTo(e.access, secrets().sshPrivateKey);
             },
         }, { parent: this });
-        const usesSsh = this.plan.endpoints.some((e) => e.access.kind === "ssh");
         const benchmark = new Benchmark(`${name}-benchmark`, {
             plan: this.plan,
             runId: config.runId,
             dependsOn: netperf.netservers,
-            ...(usesSsh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
+            ...(this.plan.ssh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
         }, { parent: this });
         const plan = this.plan;
         const guest = config.guest ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
@@ -93,11 +92,7 @@ export class Lab extends pulumi.ComponentResource {
 export function inventoryEndpoints(plan: Pick<Plan, "endpoints" | "wires">): LabInventory["endpoints"] {
     return plan.endpoints.map((e) => ({
         ...e,
-        nics: plan.wires.flatMap((w) => {
-            const nic = (name: string, address: string) => ({ name, address, wire: w.index, speedMbps: w.speedMbps, mtu: w.mtu });
-            if (w.guest === e.name) return [nic(w.guestNic, w.guestAddress)];
-            if (w.peer === e.name) return [nic(w.peerNic, w.peerAddress)];
-            return [];
-        }),
+        nics: wireEnds(plan.wires, e.name).map(({ wire, nic, address }) =>
+            ({ name: nic, address, wire: wire.index, speedMbps: wire.speedMbps, mtu: wire.mtu })),
     }));
 }

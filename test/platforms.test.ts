@@ -145,7 +145,7 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
 
     it("makes the SSH connection and the runner's environment Pulumi secrets", async () => {
         const key = pulumi.secret("k");
-        const connection = connectionTo({ address: "h", user: "root", port: 22 }, key);
+        const connection = connectionTo({ kind: "ssh", host: "h", user: "root", port: 22 }, key);
         assert.ok(await pulumi.isSecret(connection));
         assert.deepStrictEqual((await promiseOf(connection)).host, "h");
         const bench = new Benchmark("secret-check", { plan: runs.native.outputs.plan, runId: "1", dependsOn: [], sshPrivateKey: key });

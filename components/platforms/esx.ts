@@ -8,30 +8,14 @@ import { LabConfig, LabSecrets } from "../config";
 import { PATTERNS } from "../config-blocks";
 import { q } from "../shell";
 import * as vsphere from "../providers/vsphere";
-import { peerEndpoint, remoteWires } from "./native";
 import { PlatformLab } from "./platform";
-import { connectionTo, peerMachine } from "./remote";
+import { guestTopology, peerMachine } from "./remote";
 
 /** vSwitch and port group of guest i. */
 export function esxNames(labPrefix: string, i: number): { vswitch: string; portGroup: string; vm: string } {
     return { vswitch: `${labPrefix}-vs${i + 1}`, portGroup: `${labPrefix}-pg${i + 1}`, vm: `${labPrefix}-g${i + 1}` };
 }
 
-export function guestEndpoints(config: LabConfig): PlanEndpoint[] {
-    return Array.from({ length: config.guests }, (_, i): PlanEndpoint => ({
-        name: `g${i + 1}`, role: "guest",
-        access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest!.user, port: 22 },
-    }));
-}
-
-export function esxTopology(config: LabConfig): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
-    return {
-        endpoints: [...guestEndpoints(config), peerEndpoint(config.peerHost!)],
-        // Guest customization cannot name the NIC inside the guest; the port group names it here
-        // and the runner's host facts report the name the guest gave it.
-        wires: remoteWires(config, (i) => `g${i + 1}`, (i) => esxNames(config.labPrefix, i).portGroup),
-    };
-}
 
 /** Customization script that authorizes the lab's key for the guest user (runs once, as root). */
 export function authorizeKeyScript(user: string, publicKey: string): string {
@@ -67,7 +51,9 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         const v = config.vsphere!;
         const guest = config.guest!;
         const host = config.host!;
-        const topology = esxTopology(config);
+        // Guest customization cannot name the NIC inside the guest; the port group names it here
+        // and the runner's host facts report the name the guest gave it.
+        const topology = guestTopology(config, (i) => esxNames(config.labPrefix, i).portGroup);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
 
@@ -123,7 +109,7 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
                 },
             }, ro);
         });
-        const peer = peerMachine(`${name}-peer`, config.peerHost!, this.wires, connectionTo(config.peerHost!, secrets.sshPrivateKey), this);
+        const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
         this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [vms[i]]])) };
         this.hostFacts = peer.facts.apply((p): Record<string, HostFacts> => ({ peer: p }));
         this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });

@@ -4,6 +4,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { factsArgs, parseFacts } from "../../benchmarks/facts";
+import { wireEnds } from "../../benchmarks/matrix";
 import { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
 import { LabConfig } from "../config";
@@ -140,7 +141,7 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
             { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
         ));
         this.ready = Object.fromEntries(topology.endpoints.map((e) => [e.name,
-            [namespaces.get(e.name)!, ...wires.filter((_, i) => topology.wires[i].guest === e.name || topology.wires[i].peer === e.name)]]));
+            [namespaces.get(e.name)!, ...wireEnds(topology.wires, e.name).map((end) => wires[end.wire.index])]]));
         this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
     }
 }

@@ -1,19 +1,58 @@
-// Machines the lab reaches over SSH (the bare-metal host, the peer, the hypervisor host): the
-// connection, the preflight that checks the dedicated NICs, and the addresses on those NICs.
-// Scripts are pure functions; the resources are @pulumi/command remote commands.
+// Machines the lab reaches over SSH (the bare-metal host, the peer, the hypervisor host, the guests):
+// their endpoints and wires in the plan, the connection, the preflight that checks the dedicated
+// NICs, and the addresses on those NICs. Scripts are pure functions; the resources are
+// @pulumi/command remote commands.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { factsArgs, parseFacts } from "../../benchmarks/facts";
 import { remoteCommand } from "../../benchmarks/ssh";
-import { HostFacts, PlanWire } from "../../benchmarks/types";
+import { WireEnd, wireEnds } from "../../benchmarks/matrix";
+import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
+import { wireAddresses } from "../addressing";
+import { LabConfig } from "../config";
 import { HostSpec } from "../config-blocks";
 import { die, q, SAFE, script } from "../shell";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
+/** How the runner and the remote commands reach a machine of a host block. */
+export function sshAccess(spec: HostSpec): SshAccess {
+    return { kind: "ssh", host: spec.address, user: spec.user, port: spec.port };
+}
+
 /** The SSH connection to a machine; the private key stays a secret, so the whole connection does. */
-export function connectionTo(machine: { address: string; user: string; port: number }, privateKey: pulumi.Output<string>): pulumi.Output<Connection> {
-    return pulumi.secret(privateKey.apply((key) => ({ host: machine.address, user: machine.user, port: machine.port, privateKey: key })));
+export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string>): pulumi.Output<Connection> {
+    return pulumi.secret(privateKey.apply((key) => ({ host: access.host, user: access.user, port: access.port, privateKey: key })));
+}
+
+/** Wire i: guest `guest(i)` with NIC `guestNic(i)` cabled to the peer's NIC i; addresses from the subnet. */
+export function remoteWires(config: LabConfig, guest: (i: number) => string, guestNic: (i: number) => string): PlanWire[] {
+    const peer = config.peerHost!;
+    return Array.from({ length: config.guests }, (_, i) => {
+        const a = wireAddresses(config.subnet, i);
+        return {
+            index: i, guest: guest(i), guestNic: guestNic(i), guestAddress: a.guest,
+            peer: "peer", peerNic: peer.nics[i], peerAddress: a.peer,
+            speedMbps: config.nicSpeedMbps, mtu: config.mtu,
+        };
+    });
+}
+
+/** The peer endpoint every remote platform shares: one machine with a NIC per wire. */
+export function peerEndpoint(config: LabConfig): PlanEndpoint {
+    return { name: "peer", role: "peer", access: sshAccess(config.peerHost!) };
+}
+
+/**
+ * Endpoints and wires of a lab of guests g1..gN (virtual machines reached at their static
+ * management addresses) and the peer; `guestNic(i)` names guest i's benchmark NIC.
+ */
+export function guestTopology(config: LabConfig, guestNic: (i: number) => string): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
+    const guests = Array.from({ length: config.guests }, (_, i): PlanEndpoint => ({
+        name: `g${i + 1}`, role: "guest",
+        access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest!.user, port: 22 },
+    }));
+    return { endpoints: [...guests, peerEndpoint(config)], wires: remoteWires(config, (i) => `g${i + 1}`, guestNic) };
 }
 
 /** Runs a command as root: directly when logged in as root, else through passwordless sudo. */
@@ -74,25 +113,25 @@ export function sshMachine(
     name: string,
     label: string,
     key: "host" | "peerHost",
-    wires: readonly { wire: PlanWire; nic: string; address: string }[],
+    ends: readonly WireEnd[],
     connection: pulumi.Output<Connection>,
     parent: pulumi.Resource,
 ): SshMachine {
     const preflight = new command.remote.Command(`${name}-preflight`, {
         connection,
-        create: machinePreflightScript(label, key, wires.map((w) => w.nic)),
+        create: machinePreflightScript(label, key, ends.map((end) => end.nic)),
     }, { parent });
-    const addresses = wires.map((w) => new command.remote.Command(`${name}-wire-${w.wire.index + 1}`, {
+    const addresses = ends.map((end) => new command.remote.Command(`${name}-wire-${end.wire.index + 1}`, {
         connection,
-        ...nicAddressScripts(label, w.nic, w.address, w.wire.mtu),
+        ...nicAddressScripts(label, end.nic, end.address, end.wire.mtu),
     }, { parent, dependsOn: [preflight] }));
     return { ready: [preflight, ...addresses], facts: preflight.stdout.apply(parseFacts) };
 }
 
 /** The peer side of every wire, on the peer machine. */
-export function peerMachine(name: string, spec: HostSpec, wires: readonly PlanWire[], connection: pulumi.Output<Connection>, parent: pulumi.Resource): SshMachine {
-    return sshMachine(name, `peer ${spec.address}`, "peerHost",
-        wires.map((w) => ({ wire: w, nic: w.peerNic, address: w.peerAddress })), connection, parent);
+export function peerMachine(name: string, config: LabConfig, wires: readonly PlanWire[], privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
+    const spec = config.peerHost!;
+    return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connectionTo(sshAccess(spec), privateKey), parent);
 }
 
 /** Brings a dedicated pNIC up with the wire MTU, for guests that attach to it directly (macvtap). */
@@ -125,27 +164,27 @@ export function pnicBridgeScripts(label: string, nic: string, bridge: string, mt
     };
 }
 
+/** How a hypervisor host makes dedicated pNIC i ready for its guest (e.g. "pnic": up; "bridge": bridged). */
+export interface PnicSetup {
+    /** Names the resources: `<host>-<kind>-<i>`. */
+    readonly kind: string;
+    readonly scripts: (label: string, nic: string, index: number) => { create: string; delete: string };
+}
+
 /**
  * The hypervisor host seen over SSH: preflight of its dedicated pNICs (with host facts), then each
- * pNIC made ready for its guest, brought up ("pnic") or wrapped in a bridge ("bridge").
+ * pNIC made ready for its guest.
  */
-export function hypervisorHost(
-    name: string,
-    spec: HostSpec,
-    mtu: number,
-    mode: "pnic" | "bridge",
-    connection: pulumi.Output<Connection>,
-    parent: pulumi.Resource,
-    bridgeOf: (index: number) => string = () => "",
-): SshMachine {
+export function hypervisorHost(name: string, spec: HostSpec, setup: PnicSetup, privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
     const label = `host ${spec.address}`;
+    const connection = connectionTo(sshAccess(spec), privateKey);
     const preflight = new command.remote.Command(`${name}-preflight`, {
         connection,
         create: machinePreflightScript(label, "host", spec.nics),
     }, { parent });
-    const nics = spec.nics.map((nic, i) => new command.remote.Command(`${name}-${mode}-${i + 1}`, {
+    const nics = spec.nics.map((nic, i) => new command.remote.Command(`${name}-${setup.kind}-${i + 1}`, {
         connection,
-        ...(mode === "pnic" ? pnicUpScripts(label, nic, mtu) : pnicBridgeScripts(label, nic, bridgeOf(i), mtu)),
+        ...setup.scripts(label, nic, i),
     }, { parent, dependsOn: [preflight] }));
     return { ready: [preflight, ...nics], facts: preflight.stdout.apply(parseFacts) };
 }

@@ -1,0 +1,129 @@
+// What the kvm and xen platforms share: the hypervisor host prepared over SSH, the libvirt provider
+// over SSH, a storage pool, the base volume from the guest image, per guest a copy-on-write volume,
+// a cloud-init disk and a domain with a management NIC and one benchmark NIC, and the peer. The
+// platforms differ only in the URI scheme, the domain type, how a pNIC is made ready, the benchmark
+// NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
+import * as pulumi from "@pulumi/pulumi";
+import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { guestMac, GuestNetwork, metaData, networkConfig, userData } from "../cloud-init";
+import { LabConfig, LabSecrets } from "../config";
+import * as libvirt from "../providers/libvirt";
+import { PlatformLab } from "./platform";
+import { guestTopology, hypervisorHost, peerMachine, PnicSetup } from "./remote";
+
+/** The guest's benchmark NIC name inside the guest (cloud-init renames it). */
+export const LIBVIRT_GUEST_NIC = "bench0";
+
+/** The libvirt connection URI over SSH; keyfile from config, else the SSH agent. */
+export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LabConfig): string {
+    const h = config.host!;
+    const port = h.port === 22 ? "" : `:${h.port}`;
+    const query = config.libvirt!.keyfile ? `?keyfile=${config.libvirt!.keyfile}&sshauth=privkey` : "?sshauth=agent";
+    return `${scheme}://${h.user}@${h.address}${port}/system${query}`;
+}
+
+export function guestNetwork(config: LabConfig, wire: PlanWire): GuestNetwork {
+    const i = wire.index;
+    return {
+        hostname: `${config.labPrefix}-${wire.guest}`,
+        user: config.guest!.user,
+        sshPublicKey: config.guest!.sshPublicKey,
+        management: {
+            mac: guestMac(config.labPrefix, i, "management"),
+            address: config.guestManagementAddresses[i],
+            prefix: config.managementSubnet!.prefix,
+            ...(config.managementGateway ? { gateway: config.managementGateway } : {}),
+        },
+        benchmark: { mac: guestMac(config.labPrefix, i, "benchmark"), name: LIBVIRT_GUEST_NIC, address: wire.guestAddress, mtu: wire.mtu },
+    };
+}
+
+export interface LibvirtFlavour {
+    readonly scheme: "qemu+ssh" | "xen+ssh";
+    /** libvirt domain type. */
+    readonly domainType: "kvm" | "xen";
+    /** How the host makes pNIC i ready for guest i. */
+    readonly pnic: PnicSetup;
+    /** The benchmark NIC of guest i (its source: macvtap on the pNIC, or the pNIC's bridge). */
+    readonly benchmarkNic: (index: number) => libvirt.DomainNetworkInterface;
+    /** Applied to the generated domain XML. */
+    readonly xslt?: string;
+}
+
+export interface LibvirtLabArgs {
+    /** The validated lab configuration (platform kvm or xen). */
+    readonly config: LabConfig;
+    /** The lab's secrets. */
+    readonly secrets: LabSecrets;
+}
+
+interface LibvirtGuestsArgs {
+    readonly config: LabConfig;
+    readonly wires: readonly PlanWire[];
+    readonly provider: libvirt.LibvirtProvider;
+    readonly flavour: LibvirtFlavour;
+    /** What the domains wait for (the host's prepared pNICs). */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/** A lab of libvirt guests on one hypervisor host, cabled to the peer; the platform gives the flavour. */
+export abstract class LibvirtLab extends pulumi.ComponentResource implements PlatformLab {
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+    readonly limitBasis = "ethernet" as const;
+    readonly ready: Record<string, pulumi.Resource[]>;
+    readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
+    readonly provider: libvirt.LibvirtProvider;
+
+    protected constructor(type: string, name: string, args: LibvirtLabArgs, flavour: LibvirtFlavour, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+        const { config, secrets } = args;
+        const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
+        this.endpoints = topology.endpoints;
+        this.wires = topology.wires;
+        const hv = hypervisorHost(`${name}-host`, config.host!, flavour.pnic, secrets.sshPrivateKey, this);
+        this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
+        const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
+        const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
+        this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [domains[i]]])) };
+        this.hostFacts = pulumi.all([hv.facts, peer.facts]).apply(([h, p]): Record<string, HostFacts> => ({ host: h, peer: p }));
+        this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
+    }
+}
+
+/** Registers the pool, base volume and guests; returns the domains in guest order. */
+function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Resource): libvirt.Domain[] {
+    const { config, flavour } = args;
+    const l = config.libvirt!;
+    const guest = config.guest!;
+    const ro = { parent, provider: args.provider };
+    const pool = new libvirt.Pool(`${name}-pool`, { name: l.pool, type: "dir", target: { path: l.poolPath } }, ro);
+    const base = new libvirt.Volume(`${name}-base`, { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image!, format: "qcow2" }, ro);
+    return args.wires.map((w) => {
+        const net = guestNetwork(config, w);
+        const disk = new libvirt.Volume(`${name}-disk-${w.guest}`, {
+            name: `${net.hostname}.qcow2`, pool: pool.name, baseVolumeId: base.id, format: "qcow2", size: guest.diskGiB * 1024 ** 3,
+        }, ro);
+        const init = new libvirt.CloudInitDisk(`${name}-init-${w.guest}`, {
+            name: `${net.hostname}-init.iso`, pool: pool.name,
+            userData: userData(net), metaData: metaData(net), networkConfig: networkConfig(net),
+        }, ro);
+        return new libvirt.Domain(`${name}-domain-${w.guest}`, {
+            name: net.hostname,
+            type: flavour.domainType,
+            vcpu: guest.vcpus,
+            memory: guest.memoryMiB,
+            disks: [{ volumeId: disk.id }],
+            cloudinit: init.id,
+            networkInterfaces: [
+                { bridge: l.managementBridge, mac: net.management.mac },
+                { ...flavour.benchmarkNic(w.index), mac: net.benchmark.mac },
+            ],
+            consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
+            ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
+            autostart: false,
+            running: true,
+            ...(flavour.xslt ? { xml: { xslt: flavour.xslt } } : {}),
+        }, { ...ro, dependsOn: args.dependsOn });
+    });
+}
