@@ -8,8 +8,12 @@ export class PlanError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** A DNS name or dotted-quad address. */
+export const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** A Linux login name. */
+export const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** An absolute path without spaces or shell characters. */
+export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./@+-]+$/;
 
 /** Why an endpoint's access is not usable, or undefined when it is. */
 function accessProblem(a: any): string | undefined {
@@ -44,7 +48,7 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
     if (p.ssh !== undefined) {
         need(p.ssh?.hostKeyChecking === "yes" || p.ssh?.hostKeyChecking === "accept-new", "ssh.hostKeyChecking must be yes or accept-new");
-        need(typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || /^\/[A-Za-z0-9_./@+-]+$/.test(p.ssh.knownHostsFile)), "ssh.knownHostsFile must be empty or an absolute path");
+        need(typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || ABSOLUTE_PATH.test(p.ssh.knownHostsFile)), "ssh.knownHostsFile must be empty or an absolute path");
     }
 
     const m = p.matrix ?? {};

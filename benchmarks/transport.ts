@@ -74,19 +74,18 @@ export class AccessTransport implements Transport {
 }
 
 /** Spawns a program (no shell) and collects its output; kills it on timeout or abort. */
-export function runProcess(program: string, args: readonly string[], options: RunOptions & { readonly stdin?: string }): Promise<ProcessResult> {
+export function runProcess(program: string, args: readonly string[], options: RunOptions): Promise<ProcessResult> {
     return new Promise((resolve, reject) => {
         if (options.signal?.aborted) {
             reject(new TransportError("aborted"));
             return;
         }
         const startedAtMs = Date.now();
-        const child = spawn(program, args, { stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-        if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+        const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
-        child.stdout!.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
-        child.stderr!.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
         const kill = () => child.kill("SIGTERM");
         const timer = setTimeout(() => {
             stderr += `\nkilled after ${options.timeoutMs} ms`;

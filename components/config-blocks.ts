@@ -2,6 +2,7 @@
 // hypervisor `host` and its `peerHost`, and the vSphere and libvirt connection details. Each parser
 // is pure and reports every problem with the key path, the value and the fix.
 import * as yaml from "js-yaml";
+import { ABSOLUTE_PATH, HOST, USER } from "../benchmarks/plan";
 
 /** Collects problems as "hvnetlab:KEY = VALUE what; fix". */
 export type Report = (key: string, raw: unknown, what: string, fix: string) => void;
@@ -54,14 +55,14 @@ export interface LibvirtSpec {
 }
 
 export const PATTERNS = {
-    host: /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    user: /^[a-z_][a-z0-9_-]{0,31}$/,
+    host: HOST,
+    user: USER,
     vsphereUser: /^[A-Za-z0-9_.@-]{1,128}$/,
     ifname: /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/,
     /** vSphere inventory names (datacenter, datastore, port group, template). */
     inventory: /^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,79}$/,
     image: /^(https?:\/\/[A-Za-z0-9._~:/?#@!$&*+,;=%-]+|\/[A-Za-z0-9_./@+-]+)$/,
-    path: /^\/[A-Za-z0-9_./@+-]+$/,
+    path: ABSOLUTE_PATH,
     sshPublicKey: /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9_.@+-]{0,100})?$/,
 } as const;
 

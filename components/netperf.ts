@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PlanEndpoint } from "../benchmarks/types";
 import { AS_ROOT, Connection } from "./platforms/remote";
-import { die, q, SAFE, script } from "./shell";
+import { checked, die, q, SAFE, script } from "./shell";
 
 /** Prints the installed netperf version, or fails with how to install the wanted one. */
 export function netperfVersionCheck(version: string): string[] {
@@ -86,7 +86,7 @@ export function netperfInstallScript(label: string, version: string, source: { u
  */
 export function netserverServiceScripts(label: string, endpoint: string, port: number): { create: string; delete: string } {
     const p = q(port, SAFE.uint);
-    const unitName = `hvnetlab-netserver-${q(endpoint, SAFE.name).slice(1, -1)}-${port}`;
+    const unitName = `hvnetlab-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
     const unit = `/etc/systemd/system/${unitName}.service`;
     const pidFile = `/run/${unitName}.pid`;
     const owner = `run ss -Hltnp "sport = :$port" | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p' | head -n 1`;

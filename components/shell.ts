@@ -20,13 +20,18 @@ export const SAFE = {
     path: /^\/[A-Za-z0-9_./@+-]*$/,
 } as const;
 
-/** Checks `value` against `pattern` and returns it single-quoted for a POSIX shell. */
-export function q(value: string | number, pattern: RegExp): string {
+/** Checks `value` against `pattern` and returns it as text, for names built into other words. */
+export function checked(value: string | number, pattern: RegExp): string {
     const text = String(value);
     if (!pattern.test(text)) {
         throw new UnsafeValueError(`refusing to put ${JSON.stringify(text)} into a shell command: it does not match ${pattern}`);
     }
-    return `'${text.replace(/'/g, `'\\''`)}'`;
+    return text;
+}
+
+/** Checks `value` against `pattern` and returns it single-quoted for a POSIX shell. */
+export function q(value: string | number, pattern: RegExp): string {
+    return `'${checked(value, pattern).replace(/'/g, `'\\''`)}'`;
 }
 
 /** Joins script lines; each line is a complete command. */

@@ -2,6 +2,8 @@
 // { id, state: { ...inputs, ...outputsByType } } and answers invokes from a map.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { expandMatrix } from "../benchmarks/matrix";
+import { Plan, ResultsDocument } from "../benchmarks/types";
 
 export interface Registration {
     readonly type: string;
@@ -86,6 +88,26 @@ export class MockLab {
     ofType(type: string): Registration[] {
         return this.registrations.filter((r) => r.type === type);
     }
+}
+
+/** What the benchmark command prints for a plan under mocks: one ok run per cell, at 95% of line rate. */
+export function fakeResults(plan: Plan): ResultsDocument {
+    return {
+        schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
+        endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
+        runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
+            id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
+            status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },
+            limits: { lineRateMbps: 1000 * c.guests, goodputMbps: 941.5 * c.guests, basis: plan.limitBasis },
+            aggregate: { throughputMbps: 950 * c.guests, lineRatePct: 95, goodputPct: 100.9 },
+            streams: [],
+        })),
+    };
+}
+
+/** The benchmark command's outputs under mocks, from the plan on its stdin. */
+export function fakeBenchmarkRun(r: Registration): Record<string, unknown> {
+    return { stdout: JSON.stringify(fakeResults(JSON.parse(r.inputs.stdin) as Plan)), stderr: "" };
 }
 
 /** Resolves an output's value. */

@@ -1,26 +1,13 @@
 import * as assert from "assert";
-import { expandMatrix } from "../benchmarks/matrix";
 import { Plan, ResultsDocument } from "../benchmarks/types";
-import { loadProgram, MockLab, promiseOf, Registration } from "./mocks";
+import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "./mocks";
 
 const COMMAND = "command:local:Command";
 
-/** The benchmark command answers with a results document for its plan (one ok run per cell). */
+/** The benchmark command answers with a results document for its plan; netserver with its version. */
 function fakeCommandOutputs(r: Registration): Record<string, unknown> {
-    if (!r.name.endsWith("-benchmark-run")) return { stdout: r.name.includes("netserver") ? "2.7.0" : "", stderr: "" };
-    const plan = JSON.parse(r.inputs.stdin) as Plan;
-    const doc: ResultsDocument = {
-        schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
-        endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
-        runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
-            id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
-            status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },
-            limits: { lineRateMbps: 1000 * c.guests, goodputMbps: 956.4 * c.guests, basis: "tbf" },
-            aggregate: { throughputMbps: 950 * c.guests, lineRatePct: 95, goodputPct: 99.3 },
-            streams: [],
-        })),
-    };
-    return { stdout: JSON.stringify(doc), stderr: "" };
+    if (r.name.endsWith("-benchmark-run")) return fakeBenchmarkRun(r);
+    return { stdout: r.name.includes("netserver") ? "2.7.0" : "", stderr: "" };
 }
 
 async function run(config: Record<string, string>) {

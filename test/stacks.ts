@@ -1,10 +1,8 @@
 // Runs one of the stacks in stacks/ under the mock runtime, with test secrets, answering the
 // vSphere lookups and the remote commands as real machines would.
 import * as path from "path";
-import { expandMatrix } from "../benchmarks/matrix";
-import { Plan, ResultsDocument } from "../benchmarks/types";
 import { loadStackConfig } from "../tools/stack-config";
-import { loadProgram, MockLab, promiseOf, Registration } from "./mocks";
+import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** Secret values no plain output may contain. */
@@ -16,21 +14,7 @@ export const SECRETS = {
 const FACTS = "kernel=6.1.0-28-amd64\ncpu=Intel(R) Xeon(R) E5-2680\nvirt=none\nhypervisor=\nnic=|enp3s0f0|ixgbe|1000\n";
 
 function commandOutputs(r: Registration): Record<string, unknown> {
-    if (r.name.endsWith("-benchmark-run")) {
-        const plan = JSON.parse(r.inputs.stdin) as Plan;
-        const doc: ResultsDocument = {
-            schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
-            endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
-            runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
-                id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
-                status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },
-                limits: { lineRateMbps: 1000 * c.guests, goodputMbps: 941.5 * c.guests, basis: "ethernet" },
-                aggregate: { throughputMbps: 900 * c.guests, lineRatePct: 90, goodputPct: 95.6 },
-                streams: [],
-            })),
-        };
-        return { stdout: JSON.stringify(doc), stderr: "" };
-    }
+    if (r.name.endsWith("-benchmark-run")) return fakeBenchmarkRun(r);
     if (r.name.includes("-install-") || r.name.includes("-netserver-")) return { stdout: "2.7.0\n", stderr: "" };
     if (r.name.endsWith("-preflight")) return { stdout: FACTS, stderr: "" };
     return { stdout: "", stderr: "" };
