@@ -52,9 +52,14 @@ export function sshArgs(access: SshAccess, options: SshOptions, controlPath: str
     return [...args, "--", access.host];
 }
 
+/** user@host:port, naming a machine in messages and keying its connection. */
+function targetOf(access: SshAccess): string {
+    return `${access.user}@${access.host}:${access.port}`;
+}
+
 /** Turns ssh's own failure (exit 255) into what to fix. */
 export function explainSshFailure(stderr: string, access: SshAccess): string {
-    const target = `${access.user}@${access.host}:${access.port}`;
+    const target = targetOf(access);
     const first = stderr.trim().split(/\r?\n/).filter((l) => l.trim() !== "").pop() ?? "(no message)";
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* (is not known|has changed)/i.test(stderr)) {
         return `the host key of ${target} is unknown or has changed: verify its fingerprint, then add it to known_hosts (ssh-keyscan -p ${access.port} ${access.host}) or point hvnetlab:sshKnownHostsFile at a file that has it; hvnetlab:sshHostKeyChecking accept-new trusts new hosts on first contact`;
@@ -94,9 +99,8 @@ export class SshTransport implements Transport {
 
     private access(endpoint: PlanEndpoint): SshAccess {
         if (endpoint.access.kind !== "ssh") throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by ssh`);
-        const a = endpoint.access;
-        this.used.set(`${a.user}@${a.host}:${a.port}`, a);
-        return a;
+        this.used.set(targetOf(endpoint.access), endpoint.access);
+        return endpoint.access;
     }
 
     private args(access: SshAccess): string[] {
@@ -119,7 +123,7 @@ export class SshTransport implements Transport {
     /** The best (shortest round trip) of several readings over one session, NTP style. */
     clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading> {
         const access = this.access(endpoint);
-        const key = `${access.user}@${access.host}:${access.port}`;
+        const key = targetOf(access);
         let reading = this.clocks.get(key);
         if (!reading) {
             reading = this.readClock(access, 9, signal);

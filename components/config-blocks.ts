@@ -66,6 +66,11 @@ export const PATTERNS = {
     sshPublicKey: /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9_.@+-]{0,100})?$/,
 } as const;
 
+/** The values a list holds more than once. */
+export function repeated(values: readonly string[]): string[] {
+    return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}
+
 /** Parses a structured key as Pulumi passes it (JSON) or as written in YAML; undefined when unset. */
 export function parseObject(key: string, raw: string | undefined, report: Report): Record<string, unknown> | undefined {
     if (raw === undefined || raw.trim() === "") return undefined;
@@ -151,7 +156,7 @@ export function parseHost(block: "host" | "peerHost", obj: Record<string, unknow
     const nicFix = "list the dedicated NICs by their names on that machine, e.g. [enp3s0f0, enp3s0f1]";
     const nics = f.list("nics", PATTERNS.ifname, nicFix);
     const managementNic = f.str("managementNic", PATTERNS.ifname, "name the NIC that carries management traffic (e.g. eno1, vmnic0)");
-    const twice = [...new Set(nics.filter((n, i) => nics.indexOf(n) !== i))];
+    const twice = repeated(nics);
     if (twice.length > 0) report(`${block}.nics`, nics, `lists ${twice.join(", ")} more than once`, "give every guest its own NIC: list each NIC once");
     if (managementNic !== "" && nics.includes(managementNic)) {
         report(`${block}.nics`, nics, `includes the management NIC ${managementNic}`, "benchmark traffic must stay off the management network: list only dedicated NICs");

@@ -6,7 +6,7 @@ import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKi
 import { IPV4 } from "../benchmarks/netperf";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
 import { SOURCE_URL } from "./netperf";
-import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, Report, VsphereSpec } from "./config-blocks";
+import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated, Report, VsphereSpec } from "./config-blocks";
 
 export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -274,8 +274,8 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         }
         const bad = guestManagementAddresses.filter((a) => !IPV4.test(a) || (managementSubnet && !contains(managementSubnet, { base: ipv4Number(a), prefix: 32 })));
         if (bad.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `has address(es) outside the management network: ${bad.join(", ")}`, `use addresses inside hvnetlab:managementSubnet ${managementText}`);
-        const dup = guestManagementAddresses.filter((a, i) => guestManagementAddresses.indexOf(a) !== i);
-        if (dup.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${[...new Set(dup)].join(", ")} more than once`, "give every guest its own address");
+        const dup = repeated(guestManagementAddresses);
+        if (dup.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${dup.join(", ")} more than once`, "give every guest its own address");
     }
     if (platform === "esx") {
         const v = need("vsphere", "server, user, datacenter, datastore and managementNetwork");
