@@ -81,6 +81,13 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         assert.match(of(run, "pulumi:providers:libvirt")[0].inputs.uri, /^xen\+ssh:\/\/root@xen1\.lab\.example\/system/);
     });
 
+    it("prepares only the pNICs of the guests the lab runs", async () => {
+        const two = await runStack("xen", { "hvnetlab:guests": "2" });
+        const host = of(two, "command:remote:Command").filter((r) => /-host-(preflight|bridge-\d)$/.test(r.name));
+        assert.deepStrictEqual(host.map((r) => r.name.replace(/^.*-host-/, "")), ["preflight", "bridge-1", "bridge-2"]);
+        assert.ok(!host[0].inputs.create.includes(NICS[2]), "the preflight leaves the unused NICs alone");
+    });
+
     it("native: the host's dedicated NICs carry the wires, each with its own address", () => {
         const plan = runs.native.outputs.plan as Plan;
         assert.deepStrictEqual(plan.wires.map((w) => w.guestNic), NICS);

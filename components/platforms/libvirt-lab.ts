@@ -81,7 +81,7 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
-        const hv = hypervisorHost(`${name}-host`, config.host!, flavour.pnic, secrets.sshPrivateKey, this);
+        const hv = hypervisorHost(`${name}-host`, config.host!, this.wires.length, flavour.pnic, secrets.sshPrivateKey, this);
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);

@@ -172,17 +172,18 @@ export interface PnicSetup {
 }
 
 /**
- * The hypervisor host seen over SSH: preflight of its dedicated pNICs (with host facts), then each
- * pNIC made ready for its guest.
+ * The hypervisor host seen over SSH: preflight of the pNICs of the lab's guests (with host facts),
+ * then each made ready for its guest. NICs listed beyond hvnetlab:guests are left alone.
  */
-export function hypervisorHost(name: string, spec: HostSpec, setup: PnicSetup, privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
+export function hypervisorHost(name: string, spec: HostSpec, guests: number, setup: PnicSetup, privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
     const label = `host ${spec.address}`;
     const connection = connectionTo(sshAccess(spec), privateKey);
+    const used = spec.nics.slice(0, guests);
     const preflight = new command.remote.Command(`${name}-preflight`, {
         connection,
-        create: machinePreflightScript(label, "host", spec.nics),
+        create: machinePreflightScript(label, "host", used),
     }, { parent });
-    const nics = spec.nics.map((nic, i) => new command.remote.Command(`${name}-${setup.kind}-${i + 1}`, {
+    const nics = used.map((nic, i) => new command.remote.Command(`${name}-${setup.kind}-${i + 1}`, {
         connection,
         ...setup.scripts(label, nic, i),
     }, { parent, dependsOn: [preflight] }));
