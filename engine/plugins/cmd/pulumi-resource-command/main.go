@@ -1,0 +1,54 @@
+// Command pulumi-resource-command is the resource provider behind @pulumi/command's
+// `command:local:Command`, as this project's program uses it.
+//
+// It implements the local Command of the @pulumi/command 1.2.1 SDK: `create` runs on creation,
+// `update` (or else `create`) when an input changes, `delete` on deletion, a change of `triggers`
+// replaces the resource, and `stdout`/`stderr` are its outputs. The upstream provider module is
+// not served by the Go module proxy these machines reach, so the project builds this one; it
+// reports version 1.2.1 so that the SDK's default provider request resolves to it.
+//
+// `command:remote:Command` and the copy resources are refused with an explicit error.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+)
+
+// version is set at build time (-X main.version=...); it is the SDK version this provider serves.
+var version = "1.2.1"
+
+func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(version)
+		return
+	}
+	var engineAddress string
+	if len(os.Args) > 1 {
+		engineAddress = os.Args[len(os.Args)-1]
+	}
+	p, err := newProvider(engineAddress)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
+		os.Exit(1)
+	}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterResourceProviderServer(srv, p)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-command: cannot serve: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-command: stopped serving: %v\n", err)
+		os.Exit(1)
+	}
+}
