@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Installs what the local lab and the tests need on a Debian machine (as root): netperf from
-# Debian's non-free component, iproute2 and ethtool (the lab and its host facts), OpenSSH client
-# and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test), and the project's
-# node modules (npm ci).
+# Installs what the lab and the tests need on a Debian machine (as root), then builds the engine:
+# - netperf from Debian's non-free component, iproute2 and ethtool (the lab and its host facts),
+#   OpenSSH client and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test);
+# - the project's node modules (npm ci);
+# - the Pulumi engine (CLI, Node.js language host, command provider) from the Go modules pinned
+#   under engine/, into a cache outside the repository keyed by those pins ($HVNETLAB_CACHE,
+#   default ~/.cache/hvnetlab): the first build takes minutes, later runs find it and do nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
-# netperf lives in Debian's non-free component: enable it where it is not yet.
-if [ -f /etc/apt/sources.list.d/debian.sources ] && ! grep -q '^Components:.*non-free' /etc/apt/sources.list.d/debian.sources; then
-    sed -i 's/^Components: main.*/& non-free/' /etc/apt/sources.list.d/debian.sources
+# netperf lives in Debian's non-free component (not non-free-firmware): enable it where it is not yet.
+if [ -f /etc/apt/sources.list.d/debian.sources ] && ! grep -Eq '^Components:.*[[:space:]]non-free([[:space:]]|$)' /etc/apt/sources.list.d/debian.sources; then
+    sed -i -E 's/^Components: main.*/& non-free/' /etc/apt/sources.list.d/debian.sources
 fi
-if [ -f /etc/apt/sources.list ] && grep -q '^deb .*debian.* main' /etc/apt/sources.list && ! grep -q 'non-free' /etc/apt/sources.list; then
-    sed -i '/^deb .*debian/ s/ main/ main non-free/' /etc/apt/sources.list
+if [ -f /etc/apt/sources.list ] && grep -q '^deb .*debian.* main' /etc/apt/sources.list && ! grep -Eq '^deb .*[[:space:]]non-free([[:space:]]|$)' /etc/apt/sources.list; then
+    sed -i -E '/^deb .*debian/ s/ main/ main non-free/' /etc/apt/sources.list
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc >/dev/null
 echo "installed: $(netperf -V 2>&1 | head -1)"
 
 npm ci --no-audit --no-fund
+
+if ! command -v go >/dev/null; then
+    echo "setup: cannot build the Pulumi engine: Go is not installed (no 'go' on PATH); install Go 1.26.6 or newer, or use 'npm run lab:offline'" >&2
+    exit 2
+fi
+node_modules/.bin/ts-node --transpile-only tools/engine.ts build

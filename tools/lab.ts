@@ -1,0 +1,79 @@
+// The lab through the real Pulumi engine, on a file backend inside the project (.pulumi/):
+//   npm run lab [-- ARGS]          pulumi up --stack local --yes ARGS, then the summary table
+//   npm run lab:destroy [-- ARGS]  pulumi destroy --stack local --yes ARGS
+//   npm run pulumi -- ARGS         the built CLI with the same backend, project and environment
+// ARGS pass through to pulumi; `--stack NAME` picks another stack. `npm run lab` refreshes the
+// working copy of the stack's file from stacks/ first, so `--config` overrides last for one run.
+import { mkdirSync, writeFileSync } from "fs";
+import * as path from "path";
+import { formatTable, SummaryRow } from "../benchmarks/summary";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack } from "./engine";
+
+const WORK_DIR = path.join(ROOT, ".pulumi");
+const USAGE = "usage: npm run lab [-- ARGS] | npm run lab:destroy [-- ARGS] | npm run pulumi -- ARGS";
+
+/** The stack named by --stack/-s in ARGS (default local), and ARGS without it. */
+export function splitStack(args: readonly string[]): { stack: string; rest: string[] } {
+    let stack = "local";
+    const rest: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        const eq = /^--stack=(.*)$/.exec(a);
+        if (eq) stack = eq[1];
+        else if (a === "--stack" || a === "-s") {
+            if (args[i + 1] === undefined) throw new EngineError(`${a} needs a stack name`);
+            stack = args[++i];
+        } else rest.push(a);
+    }
+    return { stack, rest };
+}
+
+async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    const { stack, rest } = splitStack(args);
+    await selectStack(stack, { workDir: WORK_DIR, env });
+    const r = await runPulumi(["up", "--stack", stack, "--yes", "--non-interactive", "--suppress-outputs", ...rest], { workDir: WORK_DIR, env, show: true });
+    // Whatever the update's outcome, show what the stack now holds.
+    const out = await runPulumi(["stack", "output", "--json", "--stack", stack], { workDir: WORK_DIR, env });
+    if (out.code === 0) {
+        const outputs = JSON.parse(out.stdout) as { summary?: SummaryRow[]; lab?: { platform?: string; fingerprint?: string } };
+        if (outputs.summary) {
+            const file = path.join(ROOT, "out", `${stack}.outputs.json`);
+            mkdirSync(path.dirname(file), { recursive: true });
+            writeFileSync(file, out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
+            process.stdout.write(`\n${outputs.lab?.platform ?? stack} lab, fingerprint ${outputs.lab?.fingerprint}\n${formatTable(outputs.summary)}\n\n` +
+                `outputs written to ${path.relative(process.cwd(), file)}; tear down with \`npm run lab:destroy${stack === "local" ? "" : ` -- --stack ${stack}`}\`\n`);
+        }
+    }
+    return r.code ?? 1;
+}
+
+async function destroy(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    const { stack, rest } = splitStack(args);
+    await selectStack(stack, { workDir: WORK_DIR, env });
+    const r = await runPulumi(["destroy", "--stack", stack, "--yes", "--non-interactive", ...rest], { workDir: WORK_DIR, env, show: true });
+    return r.code ?? 1;
+}
+
+async function main(): Promise<number> {
+    const [cmd, ...args] = process.argv.slice(2);
+    if (!["up", "destroy", "pulumi"].includes(cmd)) throw new EngineError(USAGE);
+    const env = engineEnv({ workDir: WORK_DIR });
+    prepareWorkingProject({ workDir: WORK_DIR, refresh: cmd === "up" });
+    // Ctrl-C reaches pulumi too (same process group): it cancels gracefully; wait for it.
+    process.on("SIGINT", () => process.stderr.write("\nhvnetlab: interrupted; waiting for pulumi to stop (see README: Recovering an interrupted update)\n"));
+    switch (cmd) {
+        case "up": return up(args, env);
+        case "destroy": return destroy(args, env);
+        default: return (await runPulumi(args, { workDir: WORK_DIR, env, interactive: true })).code ?? 1;
+    }
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`hvnetlab: ${e.message}\n`);
+            process.exit(2);
+        },
+    );
+}
