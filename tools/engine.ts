@@ -17,6 +17,9 @@ export const ROOT = path.resolve(__dirname, "..");
 /** The binaries the engine is made of; all three must be found for the engine to be usable. */
 export const ENGINE_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command"] as const;
 
+/** Resource plugins are installed into PULUMI_HOME (as the CLI installs downloaded ones), not put on PATH. */
+const RESOURCE_PLUGINS: Record<string, string> = { "pulumi-resource-command": "1.2.1" };
+
 /** What is built, from which wrapper module under engine/, and how. */
 interface EngineBuild {
     readonly binary: (typeof ENGINE_BINARIES)[number];
@@ -47,7 +50,7 @@ const BUILDS: readonly EngineBuild[] = [
         binary: "pulumi-resource-command",
         module: "engine/plugins",
         pkg: "./cmd/pulumi-resource-command",
-        ldflags: "-s -w -X main.version=1.2.1",
+        ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-command"]}`,
         why: "the command provider for @pulumi/command 1.2.1 (engine/plugins)",
     },
 ];
@@ -90,6 +93,11 @@ export function engineBinDir(root = ROOT, env: NodeJS.ProcessEnv = process.env):
     return path.join(cacheRoot(env), "engine", engineKey(root), "bin");
 }
 
+/** Where a built binary lives: the CLI and language host in bin/, resource plugins beside it in plugins/. */
+function builtPath(bin: string, binary: string): string {
+    return binary in RESOURCE_PLUGINS ? path.join(path.dirname(bin), "plugins", binary) : path.join(bin, binary);
+}
+
 function onPath(binary: string, env: NodeJS.ProcessEnv): string | undefined {
     for (const dir of (env.PATH ?? "").split(path.delimiter)) {
         if (!dir) continue;
@@ -107,7 +115,7 @@ function onPath(binary: string, env: NodeJS.ProcessEnv): string | undefined {
  */
 export function locateEngine(root = ROOT, env: NodeJS.ProcessEnv = process.env): string | undefined {
     const bin = engineBinDir(root, env);
-    if (ENGINE_BINARIES.every((b) => existsSync(path.join(bin, b)))) return bin;
+    if (ENGINE_BINARIES.every((b) => existsSync(builtPath(bin, b)))) return bin;
     const missing = ENGINE_BINARIES.filter((b) => !onPath(b, env));
     if (missing.length === 0) return undefined;
     throw new EngineError(
@@ -121,7 +129,11 @@ export function workingProjectDir(workDir: string): string {
     return path.join(workDir, "project");
 }
 
-/** The environment of every pulumi process: the engine first on PATH, a file backend, no downloads. */
+/**
+ * The environment of every pulumi process: the engine first on PATH, a file backend, a
+ * PULUMI_HOME of the working folder's own with the built resource plugins installed in it, no
+ * update check, no plugin downloads (a missing plugin fails at once, by name).
+ */
 export function engineEnv(opts: { root?: string; workDir: string; env?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
     const env = { ...(opts.env ?? process.env) };
     const bin = locateEngine(opts.root ?? ROOT, env);
@@ -132,7 +144,20 @@ export function engineEnv(opts: { root?: string; workDir: string; env?: NodeJS.P
     env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
     env.PULUMI_HOME ??= path.join(opts.workDir, "home");
     mkdirSync(path.join(opts.workDir, "state"), { recursive: true });
+    if (bin) installPlugins(bin, env);
     return env;
+}
+
+/** Installs each built resource plugin into PULUMI_HOME where it is missing or differs from the build. */
+function installPlugins(bin: string, env: NodeJS.ProcessEnv): void {
+    for (const [binary, version] of Object.entries(RESOURCE_PLUGINS)) {
+        const built = builtPath(bin, binary);
+        const name = binary.replace(/^pulumi-resource-/, "");
+        const installed = path.join(env.PULUMI_HOME!, "plugins", `resource-${name}-v${version}`, binary);
+        if (existsSync(installed) && readFileSync(installed).equals(readFileSync(built))) continue;
+        const r = spawnSync("pulumi", ["plugin", "install", "resource", name, `v${version}`, "--file", built, "--reinstall"], { env, encoding: "utf8" });
+        if (r.status !== 0) throw new EngineError(`cannot install the ${name} plugin into ${env.PULUMI_HOME}: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+    }
 }
 
 type StackFile = { config?: Record<string, unknown>; encryptionsalt?: string; [key: string]: unknown };
@@ -254,13 +279,14 @@ function go(args: string[], cwd: string, what: string): Promise<void> {
 /** Builds every binary into a fresh folder and moves it into the cache whole. */
 export async function buildEngine(root = ROOT, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
     const bin = engineBinDir(root);
-    if (ENGINE_BINARIES.every((b) => existsSync(path.join(bin, b)))) {
+    if (ENGINE_BINARIES.every((b) => existsSync(builtPath(bin, b)))) {
         log(`engine: already built for pins ${engineKey(root)} in ${bin}`);
         return bin;
     }
     const tooOld = goVersionOk();
     if (tooOld) throw new EngineError(`cannot build the Pulumi engine: ${tooOld}`);
-    const staging = `${bin}.partial-${process.pid}`;
+    const entry = path.dirname(bin);
+    const staging = `${entry}.partial-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     const started = Date.now();
@@ -270,11 +296,12 @@ export async function buildEngine(root = ROOT, log: (line: string) => void = (l)
             log(`engine: building ${b.why} ...`);
             const cwd = path.join(root, b.module);
             await go(["mod", "download"], cwd, b.why);
-            await go(["build", "-trimpath", "-ldflags", b.ldflags, "-o", path.join(staging, b.binary), b.pkg], cwd, b.why);
+            const out = builtPath(path.join(staging, "bin"), b.binary);
+            await go(["build", "-trimpath", "-ldflags", b.ldflags, "-o", out, b.pkg], cwd, b.why);
             log(`engine: ${b.binary} built in ${((Date.now() - t) / 1000).toFixed(0)} s`);
         }
-        rmSync(bin, { recursive: true, force: true });
-        renameSync(staging, bin);
+        rmSync(entry, { recursive: true, force: true });
+        renameSync(staging, entry);
     } finally {
         rmSync(staging, { recursive: true, force: true });
     }

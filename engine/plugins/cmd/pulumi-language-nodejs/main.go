@@ -66,9 +66,23 @@ func main() {
 		h.engineAddress = flag.Arg(flag.NArg() - 1)
 	}
 
-	cancel := make(chan bool)
+	// When the engine goes away (pulumi killed), interrupt the program and exit.
+	stop := make(chan bool)
+	if h.engineAddress != "" {
+		engineGone, gone := context.WithCancel(context.Background())
+		if err := rpcutil.Healthcheck(engineGone, h.engineAddress, 2*time.Second, gone); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot watch the engine: %v\n", err)
+			os.Exit(1)
+		}
+		go func() {
+			<-engineGone.Done()
+			_, _ = h.Cancel(context.Background(), &emptypb.Empty{})
+			time.Sleep(time.Second)
+			close(stop)
+		}()
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
+		Cancel: stop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 			return nil

@@ -11,13 +11,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 )
+
+// healthInterval is how often the engine is checked to be still there.
+const healthInterval = 2 * time.Second
 
 // version is set at build time (-X main.version=...); it is the SDK version this provider serves.
 var version = "1.2.1"
@@ -36,7 +41,23 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
 		os.Exit(1)
 	}
+	// When the engine goes away (pulumi killed), stop every running command and exit.
+	stop := make(chan bool)
+	if engineAddress != "" {
+		engineGone, gone := context.WithCancel(context.Background())
+		if err := rpcutil.Healthcheck(engineGone, engineAddress, healthInterval, gone); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-resource-command: cannot watch the engine: %v\n", err)
+			os.Exit(1)
+		}
+		go func() {
+			<-engineGone.Done()
+			p.cancel()
+			time.Sleep(time.Second)
+			close(stop)
+		}()
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: stop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterResourceProviderServer(srv, p)
 			return nil

@@ -162,6 +162,11 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	return p.updateResponse(state)
 }
 
+// Read (pulumi refresh) keeps the state as it is: a command's effects cannot be read back.
+func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+}
+
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	state, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
 	if err != nil {
