@@ -305,6 +305,13 @@ export async function buildEngine(root = ROOT, log: (line: string) => void = (l)
     } finally {
         rmSync(staging, { recursive: true, force: true });
     }
+    // Engines built for other pins are not used by this checkout any more: a rebuild with Go's
+    // caches warm takes seconds, so they are not worth their 150 MB each.
+    for (const other of readdirSync(path.dirname(entry))) {
+        if (other === path.basename(entry) || other.includes(".partial-")) continue;
+        rmSync(path.join(path.dirname(entry), other), { recursive: true, force: true });
+        log(`engine: removed ${other}, built for other pins`);
+    }
     log(`engine: built in ${((Date.now() - started) / 1000).toFixed(0)} s into ${bin}`);
     return bin;
 }

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     const project = readProject(ROOT).name ?? "hvnetlab";
     const config = loadStackConfig(ROOT, args.stack, parseOverrides(args.overrides, project));
     if ((config[`${project}:platform`] ?? "local") !== "local") {
-        throw new Error(`the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the Pulumi CLI (pulumi up --stack ${args.stack})`);
+        throw new Error(`the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the engine (npm run lab -- --stack ${args.stack})`);
     }
     const out = path.resolve(args.out ?? path.join(ROOT, "out", `${args.stack}.outputs.json`));
     const abort = new AbortController();

@@ -47,7 +47,7 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
     }
     for (const [key, value] of Object.entries(stackConfig)) {
         if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-            throw new StackConfigError(`${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the Pulumi CLI`);
+            throw new StackConfigError(`${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the engine (npm run lab -- --stack NAME)`);
         }
         result[key] = asConfigString(value);
     }
