@@ -3,9 +3,12 @@
 //   hvnetlab bench --plan FILE|-     runs the plan, prints the results document (JSON) on stdout,
 //                                    progress on stderr
 //   hvnetlab report --results FILE   prints the summary table of a results document
+//   hvnetlab compare ...             compares stacks, or gates one against a baseline (compare-cli.ts)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { CompareInputError } from "./compare";
+import { COMPARE_USAGE, parseCompareArgs, runCompare, runReport } from "./compare-cli";
 import { runPlan, ProgressEvent } from "./runner";
 import { formatTable, summarize } from "./summary";
 import { SshTransport } from "./ssh";
@@ -17,7 +20,8 @@ export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";
 
 const USAGE = `usage:
   hvnetlab bench --plan FILE|-      run a plan (JSON; - reads stdin), print the results document
-  hvnetlab report --results FILE    print the summary table of a results document`;
+  hvnetlab report --results FILE    print the summary table of a results document
+${COMPARE_USAGE.replace(/^usage:\n/, "")}`;
 
 export class UsageError extends Error {
     readonly name = "UsageError";
@@ -84,6 +88,8 @@ function required(options: Map<string, string>, key: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+    if (argv[0] === "compare") return runCompare(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
+    if (argv[0] === "report" && !argv.includes("--results")) return runReport(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
     const { command, options } = parseArgs(argv);
     if (command === "bench") {
         const planPath = required(options, "plan");
@@ -120,13 +126,14 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command '${command}'\n${USAGE}`);
 }
 
-/** Runs the command line and sets the process exit code: 0 ok, 1 failed, 2 usage error. */
+/** Runs the command line and sets the process exit code: 0 ok, 1 failed, 2 usage error or unusable input. */
 export function runCli(argv: string[]): Promise<void> {
     return main(argv).then(
         (code) => { process.exitCode = code; },
         (err: Error) => {
-            process.stderr.write(`hvnetlab: ${err instanceof UsageError ? err.message : `${err.name}: ${err.message}`}\n`);
-            process.exitCode = err instanceof UsageError ? 2 : 1;
+            const plain = err instanceof UsageError || err instanceof CompareInputError;
+            process.stderr.write(`hvnetlab: ${plain ? err.message : `${err.name}: ${err.message}`}\n`);
+            process.exitCode = plain ? 2 : 1;
         },
     );
 }

@@ -58,6 +58,7 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
         schemaVersion: 1,
         platform: plan.platform,
         fingerprint: plan.fingerprint,
+        ...(plan.comparable ? { comparable: plan.comparable } : {}),
         startedAt,
         finishedAt: new Date().toISOString(),
         notes: plan.cpu ? [CPU_NOTE] : [],

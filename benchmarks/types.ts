@@ -68,11 +68,27 @@ export interface PlanMatrix {
     readonly guestCounts: number[];
 }
 
+/**
+ * What must match for two labs' results to be comparable, and nothing that may differ between
+ * them (platform, names, addresses, logins): the fingerprint is a hash of it.
+ */
+export interface Comparable {
+    /** The guests' shape (hypervisor stacks); absent for local and native. */
+    readonly guest?: { vcpus: number; memoryMiB: number; diskGiB: number; image?: string; template?: string };
+    readonly nicSpeedMbps: number;
+    readonly mtu: number;
+    readonly netperfVersion: string;
+    readonly matrix: { experiments: Experiment[]; peer: PeerKind; tests: NetperfTest[]; messageSizes: number[]; guests: number };
+    readonly method: { durationSeconds: number; intervalSeconds: number; warmupSeconds: number };
+}
+
 export interface Plan {
     readonly schemaVersion: 1;
     readonly platform: string;
     readonly labPrefix: string;
     readonly fingerprint: string;
+    /** What the fingerprint hashes, so that a comparison can say which part differs. */
+    readonly comparable?: Comparable;
     readonly netserverPort: number;
     readonly durationSeconds: number;
     /** netperf demo-mode interval (-D) in seconds. */
@@ -186,6 +202,8 @@ export interface ResultsDocument {
     readonly schemaVersion: 1;
     readonly platform: string;
     readonly fingerprint: string;
+    /** The plan's comparable block (absent in documents of plans that had none). */
+    readonly comparable?: Comparable;
     readonly startedAt: string;
     readonly finishedAt: string;
     /** Notes a reader needs to interpret the figures (e.g. CPU figures under a hypervisor). */

@@ -1,7 +1,7 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
 import { Plan } from "../benchmarks/types";
 import { LabConfig } from "./config";
-import { fingerprint } from "./fingerprint";
+import { fingerprint, fingerprintInputs } from "./fingerprint";
 import { PlatformLab } from "./platforms/platform";
 
 export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis">): Plan {
@@ -10,6 +10,7 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         platform: config.platform,
         labPrefix: config.labPrefix,
         fingerprint: fingerprint(config),
+        comparable: fingerprintInputs(config),
         netserverPort: config.netserverPort,
         durationSeconds: config.durationSeconds,
         intervalSeconds: config.intervalSeconds,

@@ -29,10 +29,11 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"hvnetlab/engine/plugins/internal/pluginserver"
 )
 
 // version is set at build time (-X main.version=...).
@@ -66,37 +67,9 @@ func main() {
 		h.engineAddress = flag.Arg(flag.NArg() - 1)
 	}
 
-	// When the engine goes away (pulumi killed), interrupt the program and exit.
-	stop := make(chan bool)
-	if h.engineAddress != "" {
-		engineGone, gone := context.WithCancel(context.Background())
-		if err := rpcutil.Healthcheck(engineGone, h.engineAddress, 2*time.Second, gone); err != nil {
-			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot watch the engine: %v\n", err)
-			os.Exit(1)
-		}
-		go func() {
-			<-engineGone.Done()
-			_, _ = h.Cancel(context.Background(), &emptypb.Empty{})
-			time.Sleep(time.Second)
-			close(stop)
-		}()
-	}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: stop,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot serve: %v\n", err)
-		os.Exit(1)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: stopped serving: %v\n", err)
-		os.Exit(1)
-	}
+	pluginserver.Serve("pulumi-language-nodejs", h.engineAddress,
+		func(srv *grpc.Server) { pulumirpc.RegisterLanguageRuntimeServer(srv, h) },
+		func() { _, _ = h.Cancel(context.Background(), &emptypb.Empty{}) })
 }
 
 func (h *host) Handshake(

@@ -11,18 +11,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-)
 
-// healthInterval is how often the engine is checked to be still there.
-const healthInterval = 2 * time.Second
+	"hvnetlab/engine/plugins/internal/pluginserver"
+)
 
 // version is set at build time (-X main.version=...); it is the SDK version this provider serves.
 var version = "1.2.1"
@@ -41,35 +37,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
 		os.Exit(1)
 	}
-	// When the engine goes away (pulumi killed), stop every running command and exit.
-	stop := make(chan bool)
-	if engineAddress != "" {
-		engineGone, gone := context.WithCancel(context.Background())
-		if err := rpcutil.Healthcheck(engineGone, engineAddress, healthInterval, gone); err != nil {
-			fmt.Fprintf(os.Stderr, "pulumi-resource-command: cannot watch the engine: %v\n", err)
-			os.Exit(1)
-		}
-		go func() {
-			<-engineGone.Done()
-			p.cancel()
-			time.Sleep(time.Second)
-			close(stop)
-		}()
-	}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: stop,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(srv, p)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-command: cannot serve: %v\n", err)
-		os.Exit(1)
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-command: stopped serving: %v\n", err)
-		os.Exit(1)
-	}
+	pluginserver.Serve("pulumi-resource-command", engineAddress,
+		func(srv *grpc.Server) { pulumirpc.RegisterResourceProviderServer(srv, p) },
+		p.cancel)
 }

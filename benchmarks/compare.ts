@@ -1,0 +1,263 @@
+// Comparing stacks: results documents from several platforms side by side, the check that they
+// are comparable (same fingerprint, or exactly which part differs), and the regression gate of
+// one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
+// files and prints what these return.
+import { canonical } from "./canonical";
+import { Comparable, HostFacts, ResultsDocument, RunResult } from "./types";
+
+/** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
+export class CompareInputError extends Error {
+    readonly name = "CompareInputError";
+}
+
+/** One stack's outcome, as read from an outputs file, a stack, or a bare results document. */
+export interface Source {
+    readonly label: string;
+    readonly origin: string;
+    readonly results: ResultsDocument;
+    /** Facts of the lab's own machines (the `lab` output's hostFacts), where the source had them. */
+    readonly hostFacts?: Record<string, unknown>;
+}
+
+/** Reads a source from JSON text: stack outputs ({ results, lab, ... }) or a bare results document. */
+export function parseSource(text: string, origin: string, label?: string): Source {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch (e) {
+        throw new CompareInputError(`${origin}: not JSON (${(e as Error).message})`);
+    }
+    if (doc === null || typeof doc !== "object") throw new CompareInputError(`${origin}: not a results document or stack outputs`);
+    const outputs = doc as { results?: unknown; lab?: { hostFacts?: Record<string, unknown> } };
+    const results = (outputs.results ?? doc) as Partial<ResultsDocument>;
+    if (results === null || typeof results !== "object" || !("schemaVersion" in results)) {
+        throw new CompareInputError(`${origin}: not a results document or stack outputs (no schemaVersion${outputs.results === undefined ? ", no results output" : ""})`);
+    }
+    if (results.schemaVersion !== 1) throw new CompareInputError(`${origin}: results schemaVersion ${JSON.stringify(results.schemaVersion)} is not one this version reads (1)`);
+    if (!Array.isArray(results.runs) || results.runs.length === 0) throw new CompareInputError(`${origin}: the results hold no runs`);
+    if (typeof results.platform !== "string" || typeof results.fingerprint !== "string") throw new CompareInputError(`${origin}: the results name no platform or fingerprint`);
+    return {
+        label: label ?? results.platform,
+        origin,
+        results: results as ResultsDocument,
+        ...(outputs.lab?.hostFacts ? { hostFacts: outputs.lab.hostFacts } : {}),
+    };
+}
+
+/** The most guests a source's runs scale to. */
+export function maxGuests(s: Source): number {
+    return Math.max(...s.results.runs.map((r) => r.guests));
+}
+
+const PARTS: [string, (c: Comparable) => unknown][] = [
+    ["guest shape", (c) => c.guest],
+    ["wire speed (Mb/s)", (c) => c.nicSpeedMbps],
+    ["MTU", (c) => c.mtu],
+    ["netperf version", (c) => c.netperfVersion],
+    ["matrix: experiments", (c) => c.matrix.experiments],
+    ["matrix: peer", (c) => c.matrix.peer],
+    ["matrix: tests", (c) => c.matrix.tests],
+    ["matrix: message sizes", (c) => c.matrix.messageSizes],
+    ["matrix: guests", (c) => c.matrix.guests],
+    ["method: duration (s)", (c) => c.method.durationSeconds],
+    ["method: interval (s)", (c) => c.method.intervalSeconds],
+    ["method: warm-up (s)", (c) => c.method.warmupSeconds],
+];
+
+const show = (v: unknown) => (v === undefined ? "none" : typeof v === "string" ? v : canonical(v));
+
+/** What differs between two sources' fingerprints, part by part; empty when they match. */
+export function fingerprintDifferences(a: Source, b: Source): string[] {
+    if (a.results.fingerprint === b.results.fingerprint) return [];
+    const ca = a.results.comparable;
+    const cb = b.results.comparable;
+    if (!ca || !cb) {
+        return [`fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (a document without a comparable block cannot say which part differs)`];
+    }
+    const diffs = PARTS.filter(([, get]) => canonical(get(ca)) !== canonical(get(cb)))
+        .map(([part, get]) => `${part}: ${a.label} ${show(get(ca))}, ${b.label} ${show(get(cb))}`);
+    return diffs.length > 0 ? diffs : [`fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (the comparable blocks match: one was made by another version)`];
+}
+
+/**
+ * Checks that the sources can be compared: the same guest counts always (rows must line up),
+ * the same fingerprint unless allowMismatch. Returns the mismatches that were allowed, for every
+ * output to state; throws CompareInputError otherwise.
+ */
+export function checkComparable(sources: readonly Source[], allowMismatch: boolean): string[] {
+    if (sources.length === 0) throw new CompareInputError("no sources to compare");
+    const labels = sources.map((s) => s.label);
+    const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+    if (dup) throw new CompareInputError(`two sources are labelled '${dup}': give each its own with --label`);
+    const counts = sources.map((s) => `${s.label} ${maxGuests(s)}`);
+    if (new Set(sources.map(maxGuests)).size > 1) {
+        throw new CompareInputError(`the sources scale to different guest counts (${counts.join(", ")}): run them with the same hvnetlab:guests`);
+    }
+    const mismatches = sources.slice(1).flatMap((s) => fingerprintDifferences(sources[0], s).map((d) => `${sources[0].label} vs ${s.label}: ${d}`));
+    if (mismatches.length > 0 && !allowMismatch) {
+        throw new CompareInputError(`the sources are not comparable (fingerprints differ):\n  ${mismatches.join("\n  ")}\nmatch the stacks' config, or pass --allow-mismatch to compare anyway`);
+    }
+    return mismatches;
+}
+
+/** The group a run belongs to in the tables: one table per experiment x test x message size. */
+export function groupKey(r: Pick<RunResult, "experiment" | "peer" | "test" | "messageBytes">): string {
+    return `${r.experiment} ${r.test} ${r.messageBytes} B (peer ${r.peer})`;
+}
+
+/** The run's headline figure: Mb/s for streams, transactions/s for request/response. */
+export function metricOf(r: RunResult): { value: number; unit: string } {
+    return r.aggregate.transactionsPerSec !== undefined
+        ? { value: r.aggregate.transactionsPerSec, unit: "trans/s" }
+        : { value: r.aggregate.throughputMbps, unit: "Mb/s" };
+}
+
+/** The source that others are shown as a percentage of: named, else native, else local. */
+export function pickBaseline(sources: readonly Source[], named?: string): Source | undefined {
+    if (named !== undefined) {
+        const s = sources.find((x) => x.label === named);
+        if (!s) throw new CompareInputError(`--baseline-source ${named} names no source; the sources are ${sources.map((x) => x.label).join(", ")}`);
+        return s;
+    }
+    return sources.find((s) => s.results.platform === "native") ?? sources.find((s) => s.results.platform === "local");
+}
+
+/** A table: a title, column headers, rows of cells. */
+export interface Table {
+    readonly title: string;
+    readonly headers: string[];
+    readonly rows: string[][];
+}
+
+function findRun(s: Source, group: string, guests: number): RunResult | undefined {
+    return s.results.runs.find((r) => groupKey(r) === group && r.guests === guests);
+}
+
+/** A cell: the figure and % of line rate for an ok run; the status (never a number) otherwise. */
+function cell(r: RunResult | undefined): string {
+    if (!r) return "-";
+    if (r.status !== "ok") return r.status;
+    const m = metricOf(r);
+    return m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${r.aggregate.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`;
+}
+
+function ofBaseline(r: RunResult | undefined, base: RunResult | undefined): string {
+    if (!r || !base || r.status !== "ok" || base.status !== "ok") return "-";
+    const b = metricOf(base).value;
+    return b > 0 ? `${((100 * metricOf(r).value) / b).toFixed(1)}%` : "-";
+}
+
+/**
+ * One table per experiment x test x message size: rows are guests 1..N, a column per source
+ * (figure and % of line rate), and for each other source a column "% of <baseline>".
+ */
+export function comparisonTables(sources: readonly Source[], baseline?: Source): Table[] {
+    const groups = [...new Set(sources.flatMap((s) => s.results.runs.map(groupKey)))];
+    const n = Math.max(...sources.map(maxGuests));
+    const others = baseline ? sources.filter((s) => s !== baseline) : [];
+    return groups.map((group) => ({
+        title: group,
+        headers: ["guests", ...sources.map((s) => s.label), ...others.map((s) => `${s.label} % of ${baseline!.label}`)],
+        rows: Array.from({ length: n }, (_, i) => i + 1).map((g) => [
+            String(g),
+            ...sources.map((s) => cell(findRun(s, group, g))),
+            ...others.map((s) => ofBaseline(findRun(s, group, g), findRun(baseline!, group, g))),
+        ]),
+    }));
+}
+
+/** A table as fixed-width text. */
+export function formatText(t: Table): string {
+    const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    return [t.title, line(t.headers), line(widths.map((w) => "-".repeat(w))), ...t.rows.map(line)].join("\n");
+}
+
+/** A table as Markdown. */
+export function formatMarkdown(t: Table): string {
+    const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+    return [`**${t.title}**`, "", row(t.headers), row(t.headers.map((_, i) => (i === 0 ? "---" : "---:"))), ...t.rows.map(row)].join("\n");
+}
+
+/** One cell of the gate's verdict. */
+export interface GateCell {
+    readonly id: string;
+    readonly baseline: string;
+    readonly current: string;
+    readonly changePct?: number;
+    readonly regression: boolean;
+    readonly reason: string;
+}
+
+export interface GateVerdict {
+    readonly verdict: "pass" | "regression";
+    readonly tolerancePct: number;
+    readonly baseline: string;
+    readonly current: string;
+    /** Fingerprint differences that were allowed (--allow-mismatch). */
+    readonly mismatches: string[];
+    readonly cells: GateCell[];
+}
+
+/** Parses a tolerance such as "5%", "5" or "2.5%" into percent. */
+export function parseTolerance(text: string): number {
+    const m = /^(\d+(?:\.\d+)?)%?$/.exec(text.trim());
+    if (!m || Number(m[1]) >= 100) throw new CompareInputError(`--tolerance takes a percentage below 100 such as 5%, got '${text}'`);
+    return Number(m[1]);
+}
+
+const runKey = (r: RunResult) => `${groupKey(r)} x${r.guests}`;
+
+/**
+ * The regression gate: every run of the baseline must be there now, and none may fall below its
+ * baseline figure by more than the tolerance, or be partial or failed where the baseline was ok.
+ */
+export function gate(baseline: Source, current: Source, tolerancePct: number, mismatches: string[] = []): GateVerdict {
+    const now = new Map(current.results.runs.map((r) => [runKey(r), r]));
+    const missing = baseline.results.runs.filter((r) => !now.has(runKey(r))).map((r) => r.id);
+    if (missing.length > 0) throw new CompareInputError(`${current.origin}: runs of the baseline are missing: ${missing.join(", ")}`);
+    const cells = baseline.results.runs.map((b): GateCell => {
+        const c = now.get(runKey(b))!;
+        const base = { id: b.id, baseline: cell(b), current: cell(c) };
+        if (b.status !== "ok") return { ...base, regression: false, reason: `baseline ${b.status}: not judged` };
+        if (c.status !== "ok") return { ...base, regression: true, reason: `ok in the baseline, ${c.status} now${c.error ? ` (${c.error})` : ""}` };
+        const bv = metricOf(b).value;
+        const cv = metricOf(c).value;
+        const changePct = bv > 0 ? (100 * (cv - bv)) / bv : 0;
+        const regression = -changePct > tolerancePct;
+        return {
+            ...base,
+            changePct: Number(changePct.toFixed(2)),
+            regression,
+            reason: regression ? `fell ${(-changePct).toFixed(1)}%, more than the tolerance of ${tolerancePct}%` : `within ${tolerancePct}% (${changePct >= 0 ? "+" : ""}${changePct.toFixed(1)}%)`,
+        };
+    });
+    return {
+        verdict: cells.some((c) => c.regression) ? "regression" : "pass",
+        tolerancePct,
+        baseline: baseline.origin,
+        current: current.origin,
+        mismatches,
+        cells,
+    };
+}
+
+/** The verdict as text: every regressed cell named, then the count. */
+export function formatVerdict(v: GateVerdict): string {
+    const lines = v.mismatches.map((m) => `note: compared despite a fingerprint mismatch: ${m}`);
+    for (const c of v.cells.filter((x) => x.regression)) lines.push(`REGRESSION ${c.id}: ${c.baseline} -> ${c.current}: ${c.reason}`);
+    const bad = v.cells.filter((c) => c.regression).length;
+    lines.push(bad > 0
+        ? `${bad} of ${v.cells.length} cells regressed against ${v.baseline} (tolerance ${v.tolerancePct}%)`
+        : `pass: ${v.cells.length} cells within ${v.tolerancePct}% of ${v.baseline}`);
+    return lines.join("\n");
+}
+
+/** Host facts of a source's endpoints, one line each, for the report. */
+export function describeFacts(s: Source): string[] {
+    return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => {
+        const f: HostFacts = r.facts;
+        const nics = f.nics.map((n) => `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}`).join(", ");
+        return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${nics ? `; ${nics}` : ""}`;
+    });
+}
