@@ -22,7 +22,7 @@ const RESOURCE_PLUGINS: Record<string, string> = { "pulumi-resource-command": "1
 
 /** What is built, from which wrapper module under engine/, and how. */
 interface EngineBuild {
-    readonly binary: (typeof ENGINE_BINARIES)[number];
+    readonly binary: (typeof ENGINE_BINARIES)[number] | "actionlint";
     readonly module: string;
     readonly pkg: string;
     readonly ldflags: string;
@@ -52,6 +52,13 @@ const BUILDS: readonly EngineBuild[] = [
         pkg: "./cmd/pulumi-resource-command",
         ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-command"]}`,
         why: "the command provider for @pulumi/command 1.2.1 (engine/plugins)",
+    },
+    {
+        binary: "actionlint",
+        module: "engine/tools",
+        pkg: "github.com/rhysd/actionlint/cmd/actionlint",
+        ldflags: "-s -w",
+        why: "actionlint v1.7.12, which the tests run on the workflow files (engine/tools)",
     },
 ];
 
@@ -279,7 +286,7 @@ function go(args: string[], cwd: string, what: string): Promise<void> {
 /** Builds every binary into a fresh folder and moves it into the cache whole. */
 export async function buildEngine(root = ROOT, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
     const bin = engineBinDir(root);
-    if (ENGINE_BINARIES.every((b) => existsSync(builtPath(bin, b)))) {
+    if (BUILDS.every((b) => existsSync(builtPath(bin, b.binary)))) {
         log(`engine: already built for pins ${engineKey(root)} in ${bin}`);
         return bin;
     }
