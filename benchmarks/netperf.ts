@@ -53,6 +53,9 @@ export function netperfArgs(inv: NetperfInvocation): string[] {
     args.push("--");
     if (inv.test === "TCP_RR") {
         args.push("-r", `${inv.messageBytes},${inv.messageBytes}`);
+    } else if (inv.test === "TCP_MAERTS") {
+        // In MAERTS the netserver sends: its send size is the remote half of -m (local,remote).
+        args.push("-m", `,${inv.messageBytes}`);
     } else {
         args.push("-m", String(inv.messageBytes));
     }

@@ -66,6 +66,12 @@ describe("netperf command lines", () => {
         assert.ok(args.join(" ").includes("-o THROUGHPUT,THROUGHPUT_UNITS,"));
     });
 
+    it("sets the netserver's send size for TCP_MAERTS, where the netserver sends", () => {
+        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_MAERTS", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 65536, cpu: false });
+        const sep = args.indexOf("--");
+        assert.deepStrictEqual(args.slice(sep, sep + 3), ["--", "-m", ",65536"]);
+    });
+
     it("uses request/response sizes for TCP_RR and leaves CPU out when not asked", () => {
         const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_RR", durationSeconds: 5, intervalSeconds: 1, messageBytes: 64, cpu: false });
         assert.ok(!args.includes("-c"));
