@@ -12,7 +12,7 @@ export function fingerprintInputs(config: LabConfig): Comparable {
         ? { vcpus: config.guest.vcpus, memoryMiB: config.guest.memoryMiB, diskGiB: config.guest.diskGiB, image: config.guest.image, template: config.guest.template }
         : undefined;
     return {
-        guest,
+        ...(guest ? { guest } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
         mtu: config.mtu,
         netperfVersion: config.netperfVersion,

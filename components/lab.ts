@@ -64,7 +64,7 @@ export class Lab extends pulumi.ComponentResource {
         const benchmark = new Benchmark(`${name}-benchmark`, {
             plan: this.plan,
             runId: config.runId,
-            dependsOn: netperf.netservers,
+            dependsOn: netperf.ready,
             ...(this.plan.ssh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
         }, { parent: this });
         const plan = this.plan;

@@ -139,8 +139,13 @@ export interface NetperfDeploymentArgs {
 }
 
 export class NetperfDeployment extends pulumi.ComponentResource {
-    /** One netserver resource per server endpoint; the benchmark depends on all of them. */
+    /** One netserver resource per server endpoint. */
     readonly netservers: pulumi.Resource[];
+    /**
+     * What makes netperf usable on every endpoint: each install (clients too, which have no
+     * netserver in a send-only or receive-only matrix) and each netserver. The benchmark waits for all.
+     */
+    readonly ready: pulumi.Resource[];
     /** The netperf version found on each endpoint. */
     readonly versions: pulumi.Output<Record<string, string>>;
 
@@ -149,6 +154,7 @@ export class NetperfDeployment extends pulumi.ComponentResource {
         const servers = new Set(args.servers);
         const versions: pulumi.Output<[string, string]>[] = [];
         this.netservers = [];
+        this.ready = [];
         for (const e of args.endpoints) {
             const dependsOn = args.ready[e.name] ?? [];
             if (e.access.kind === "netns") {
@@ -167,6 +173,7 @@ export class NetperfDeployment extends pulumi.ComponentResource {
                 create: netperfInstallScript(label, args.version, args.source),
                 triggers: [args.version],
             }, { parent: this, dependsOn });
+            this.ready.push(install);
             versions.push(install.stdout.apply((v) => [e.name, v.trim().split("\n").pop() ?? ""] as [string, string]));
             if (servers.has(e.name)) {
                 this.netservers.push(new command.remote.Command(`${name}-netserver-${e.name}`, {
@@ -175,6 +182,7 @@ export class NetperfDeployment extends pulumi.ComponentResource {
                 }, { parent: this, dependsOn: [install] }));
             }
         }
+        this.ready.push(...this.netservers);
         this.versions = pulumi.all(versions).apply((pairs) => Object.fromEntries(pairs));
         this.registerOutputs({ versions: this.versions });
     }

@@ -47,6 +47,8 @@ export interface Invocation {
 
 export class MockLab {
     readonly registrations: Registration[] = [];
+    /** In order: `register <name>` when the SDK registers a resource, `created <name>` when its creation completes. */
+    readonly events: string[] = [];
     readonly calls: Invocation[] = [];
     /** Plugin version each resource and invoke asked the engine for, by type token or invoke token. */
     readonly versions: { token: string; version: string }[] = [];
@@ -54,13 +56,19 @@ export class MockLab {
     constructor(
         private readonly outputsByType: OutputsByType = {},
         private readonly invokes: Record<string, (inputs: any) => Record<string, unknown>> = {},
+        /** How long each resource's creation takes (ms): slow ones show what waits for them. */
+        private readonly creationMs: (r: Registration) => number = () => 0,
     ) {}
 
     async install(stack = "test"): Promise<void> {
         await pulumi.runtime.setMocks({
-            newResource: (args) => {
+            newResource: async (args) => {
                 const r = { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs };
                 this.registrations.push(r);
+                this.events.push(`register ${args.name}`);
+                const ms = this.creationMs(r);
+                if (ms > 0) await new Promise((done) => setTimeout(done, ms));
+                this.events.push(`created ${args.name}`);
                 return { id: `${args.name}-id`, state: { ...r.inputs, ...(this.outputsByType[args.type]?.(r) ?? {}) } };
             },
             call: (args) => {

@@ -32,6 +32,19 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         for (const stack of ["esx", "kvm", "xen", "native"]) runs[stack] = await runStack(stack);
     });
 
+    it("a send-only benchmark waits for netperf on every endpoint, not only for the netservers", async () => {
+        // Guests only run netperf clients in send: they have an install and no netserver. A slow
+        // install shows whether the benchmark waits for it.
+        const run = await runStack("kvm", { "hvnetlab:experiments": '["send"]' }, (r) => (/-netperf-install-g\d$/.test(r.name) ? 300 : 0));
+        const at = (event: string) => run.mocks.events.indexOf(event);
+        const bench = at("register hvnetlab-benchmark-run");
+        assert.ok(bench >= 0);
+        for (const g of ["g1", "g2", "g3", "g4"]) {
+            assert.ok(at(`register hvnetlab-netperf-netserver-${g}`) < 0, `${g} runs no netserver in a send-only matrix`);
+            assert.ok(bench > at(`created hvnetlab-netperf-install-${g}`), `the benchmark registers after ${g}'s netperf install`);
+        }
+    });
+
     it("esx: every guest has one vmxnet3 benchmark NIC on its own port group, whose vSwitch has only that guest's pNIC", () => {
         const run = runs.esx;
         const vswitches = of(run, "vsphere:index/hostVirtualSwitch:HostVirtualSwitch");

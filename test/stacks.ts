@@ -38,8 +38,8 @@ export interface StackRun {
 }
 
 /** Loads stacks/Pulumi.<stack>.yaml (plus overrides) with the test secrets and runs the program. */
-export async function runStack(stack: string, overrides: Record<string, string> = {}): Promise<StackRun> {
-    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES);
+export async function runStack(stack: string, overrides: Record<string, string> = {}, creationMs?: (r: Registration) => number): Promise<StackRun> {
+    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES, creationMs);
     await mocks.install(stack);
     const config = { ...loadStackConfig(ROOT, stack), "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey, "hvnetlab:vspherePassword": SECRETS.vspherePassword, ...overrides };
     const program = loadProgram(config, ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"]);
