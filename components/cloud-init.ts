@@ -1,5 +1,6 @@
 // cloud-init documents for the libvirt guests: the user with the lab's key, and the network
 // config that gives the management NIC and the benchmark NIC their static addresses. Pure.
+import { createHash } from "crypto";
 import * as yaml from "js-yaml";
 
 export interface GuestNetwork {
@@ -44,9 +45,11 @@ export function networkConfig(g: GuestNetwork): string {
 }
 
 /** Locally administered MACs, stable per lab, guest and NIC role. */
-export function guestMac(labPrefix: string, guest: number, role: "management" | "benchmark"): string {
-    let h = 0;
-    for (const c of labPrefix) h = (h * 31 + c.charCodeAt(0)) & 0xff;
+export function guestMac(lab: { platform: string; host: string; labPrefix: string }, guest: number, role: "management" | "benchmark"): string {
+    if (!Number.isInteger(guest) || guest < 0 || guest > 127) throw new RangeError(`guest index must be in 0..127, got ${guest}`);
+    // Locally administered, unicast (02:...), then 32 bits of the lab's identity: two labs on one
+    // management LAN (a kvm and a xen stack of the same prefix, say) get different MACs.
+    const id = createHash("sha256").update(`${lab.platform}\0${lab.host}\0${lab.labPrefix}`).digest();
     const hex = (n: number) => n.toString(16).padStart(2, "0");
-    return ["52", "54", "00", hex(h), role === "management" ? "00" : "01", hex(guest & 0xff)].join(":");
+    return ["02", hex(id[0]), hex(id[1]), hex(id[2]), hex(id[3]), hex((role === "management" ? 0 : 0x80) | guest)].join(":");
 }

@@ -45,6 +45,18 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         }
     });
 
+    it("kvm and xen guests of the same prefix get MACs of their own on a shared management LAN", () => {
+        const macs = (stack: string) => of(runs[stack], "libvirt:index/domain:Domain").flatMap((d) => d.inputs.networkInterfaces.map((n: any) => n.mac as string));
+        const kvm = macs("kvm");
+        const xen = macs("xen");
+        assert.strictEqual(runs.kvm.config["hvnetlab:labPrefix"] ?? "hvnetlab", runs.xen.config["hvnetlab:labPrefix"] ?? "hvnetlab");
+        assert.strictEqual(new Set([...kvm, ...xen]).size, kvm.length + xen.length, `${kvm} / ${xen}`);
+        for (const mac of [...kvm, ...xen]) {
+            assert.match(mac, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+            assert.strictEqual(parseInt(mac.slice(0, 2), 16) & 0x03, 0x02, `${mac}: locally administered, unicast`);
+        }
+    });
+
     it("esx: every guest has one vmxnet3 benchmark NIC on its own port group, whose vSwitch has only that guest's pNIC", () => {
         const run = runs.esx;
         const vswitches = of(run, "vsphere:index/hostVirtualSwitch:HostVirtualSwitch");

@@ -24,17 +24,18 @@ export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LabConfig): s
 
 export function guestNetwork(config: LabConfig, wire: PlanWire): GuestNetwork {
     const i = wire.index;
+    const lab = { platform: config.platform, host: config.host!.address, labPrefix: config.labPrefix };
     return {
         hostname: `${config.labPrefix}-${wire.guest}`,
         user: config.guest!.user,
         sshPublicKey: config.guest!.sshPublicKey,
         management: {
-            mac: guestMac(config.labPrefix, i, "management"),
+            mac: guestMac(lab, i, "management"),
             address: config.guestManagementAddresses[i],
             prefix: config.managementSubnet!.prefix,
             ...(config.managementGateway ? { gateway: config.managementGateway } : {}),
         },
-        benchmark: { mac: guestMac(config.labPrefix, i, "benchmark"), name: LIBVIRT_GUEST_NIC, address: wire.guestAddress, mtu: wire.mtu },
+        benchmark: { mac: guestMac(lab, i, "benchmark"), name: LIBVIRT_GUEST_NIC, address: wire.guestAddress, mtu: wire.mtu },
     };
 }
 
