@@ -53,6 +53,7 @@ export class Lab extends pulumi.ComponentResource {
             endpoints: this.plan.endpoints,
             servers: serverEndpoints(this.plan),
             port: config.netserverPort,
+            labPrefix: config.labPrefix,
             version: config.netperfVersion,
             source: config.netperfSource,
             ready: platform.ready,

@@ -84,9 +84,10 @@ export function netperfInstallScript(label: string, version: string, source: { u
  * Runs netserver on a real machine as a service (a systemd unit where systemd runs, otherwise a
  * daemon whose pid is recorded), after checking the port is free, and waits until it listens.
  */
-export function netserverServiceScripts(label: string, endpoint: string, port: number): { create: string; delete: string } {
+export function netserverServiceScripts(label: string, labPrefix: string, endpoint: string, port: number): { create: string; delete: string } {
     const p = q(port, SAFE.uint);
-    const unitName = `hvnetlab-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
+    // The lab's prefix in the name: two labs on one machine never stop each other's netserver.
+    const unitName = `${checked(labPrefix, SAFE.name)}-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
     const unit = `/etc/systemd/system/${unitName}.service`;
     const pidFile = `/run/${unitName}.pid`;
     const owner = `run ss -Hltnp "sport = :$port" | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p' | head -n 1`;
@@ -128,6 +129,8 @@ export interface NetperfDeploymentArgs {
     readonly servers: string[];
     /** netserver control port. */
     readonly port: number;
+    /** The lab's prefix: it names the netserver units, so that labs on one machine stay apart. */
+    readonly labPrefix: string;
     /** netperf version every endpoint must have. */
     readonly version: string;
     /** Where netperf is built from where the distribution does not package the version. */
@@ -178,7 +181,7 @@ export class NetperfDeployment extends pulumi.ComponentResource {
             if (servers.has(e.name)) {
                 this.netservers.push(new command.remote.Command(`${name}-netserver-${e.name}`, {
                     connection,
-                    ...netserverServiceScripts(label, e.name, args.port),
+                    ...netserverServiceScripts(label, args.labPrefix, e.name, args.port),
                 }, { parent: this, dependsOn: [install] }));
             }
         }

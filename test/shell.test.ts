@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import { existsSync } from "fs";
 import { benchmarkScript } from "../components/benchmark";
 import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../components/netperf";
 import { authorizeKeyScript } from "../components/platforms/esx";
@@ -37,7 +38,7 @@ describe("values in shell commands", () => {
         const source = { url: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz", sha256: "a".repeat(64) };
         const texts = [
             netperfInstallScript("peer", "2.7.0", source), netperfInstallScript("peer", "2.7.0", { ...source, sha256: "" }),
-            ...Object.values(netserverServiceScripts("peer", "g1", 12865)),
+            ...Object.values(netserverServiceScripts("peer", "hvnetlab", "g1", 12865)),
             machinePreflightScript("host h1", "host", ["enp3s0f0", "enp3s0f1"]),
             ...Object.values(nicAddressScripts("peer", "enp3s0f0", "10.77.0.1", 9000)),
             ...Object.values(pnicBridgeScripts("host", "enp3s0f0", "hvnetlabbr1", 1500)),
@@ -49,5 +50,55 @@ describe("values in shell commands", () => {
         assert.throws(() => netperfInstallScript("peer", "2.7.0", { ...source, url: "https://x/'; reboot" }), UnsafeValueError);
         assert.throws(() => authorizeKeyScript("bench", "ssh-ed25519 AAAA' >/etc/passwd"), UnsafeValueError);
         assert.throws(() => pnicBridgeScripts("host", "eth1", "br;id", 1500), UnsafeValueError);
+    });
+});
+
+describe("netserver units", () => {
+    it("carry the lab's prefix, so labs on one machine never stop each other's netserver", () => {
+        const a = netserverServiceScripts("peer", "laba", "g1", 12865);
+        const b = netserverServiceScripts("peer", "labb", "g1", 12865);
+        assert.match(a.create, /laba-netserver-g1-12865\.service/);
+        assert.match(b.delete, /labb-netserver-g1-12865\.service/);
+        assert.doesNotMatch(b.delete, /laba-/);
+    });
+});
+
+describe("@integration dedicated NICs are put back as they were on destroy", function () {
+    this.timeout(30000);
+    before(function () {
+        if (process.getuid?.() !== 0) {
+            console.log("    (skipped: needs root for ip netns)");
+            this.skip();
+        }
+    });
+    const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+    const cases: [string, (nic: string) => { create: string; delete: string }][] = [
+        ["kvm's pNIC brought up for macvtap", (nic) => pnicUpScripts("host", nic, 9000)],
+        ["a peer NIC given a wire address", (nic) => nicAddressScripts("peer", nic, "10.99.0.1", 9000)],
+        ["xen's pNIC enslaved to a bridge", (nic) => pnicBridgeScripts("host", nic, `${nic}br`, 9000)],
+    ];
+    cases.forEach(([what, scripts], i) => {
+        it(what, () => {
+            const ns = `hvtnic${i}`;
+            const nic = `hvtd${i}`;
+            ip("netns", "add", ns);
+            try {
+                ip("-n", ns, "link", "add", nic, "type", "veth", "peer", "name", `${nic}p`);
+                ip("-n", ns, "link", "set", nic, "mtu", "1400");
+                const inNs = (s: string) => execFileSync("ip", ["netns", "exec", ns, "sh", "-c", s], { encoding: "utf8" });
+                const state = () => ip("-n", ns, "-o", "link", "show", "dev", nic);
+                inNs(scripts(nic).create);
+                assert.match(state(), /mtu 9000/);
+                assert.match(state(), /[<,]UP[,>]/);
+                if (i < 2) inNs(scripts(nic).create); // a second create (an update) keeps the original state
+                inNs(scripts(nic).delete);
+                assert.match(state(), /mtu 1400/, "the MTU from before the lab");
+                assert.doesNotMatch(state(), /[<,]UP[,>]/, "down, as it was");
+                assert.doesNotMatch(state(), /master/);
+                assert.ok(!existsSync(`/run/hvnetlab-nic-${nic}.prev`), "the recorded state is forgotten");
+            } finally {
+                ip("netns", "del", ns);
+            }
+        });
     });
 });

@@ -106,9 +106,9 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
         };
         for (const name of ["g1", "peer"] as const) {
             assert.strictEqual((await run(name, netperfInstallScript(name, "2.7.0", { url: "https://example.org/netperf.tar.gz", sha256: "" }))).split("\n").pop(), "2.7.0");
-            assert.match(await run(name, netserverServiceScripts(name, name, PORT).create), new RegExp(`netserver listening on port ${PORT}`));
+            assert.match(await run(name, netserverServiceScripts(name, "hvtest", name, PORT).create), new RegExp(`netserver listening on port ${PORT}`));
         }
-        const busy = await t.run(endpoint("peer"), ["sh", "-c", netserverServiceScripts("peer", "other", PORT).create], { timeoutMs: 20000 });
+        const busy = await t.run(endpoint("peer"), ["sh", "-c", netserverServiceScripts("peer", "hvtest", "other", PORT).create], { timeoutMs: 20000 });
         assert.notStrictEqual(busy.code, 0);
         assert.match(busy.stderr, new RegExp(`port ${PORT} is already in use on peer by netserver`));
 
@@ -126,7 +126,7 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
         assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.9.2", name: "bench0", driver: "veth", speedMbps: 10000 }]);
         assert.ok(Math.abs(doc.endpoints.peer.clock.offsetMs) < 2);
 
-        for (const name of ["g1", "peer"] as const) await run(name, netserverServiceScripts(name, name, PORT).delete);
+        for (const name of ["g1", "peer"] as const) await run(name, netserverServiceScripts(name, "hvtest", name, PORT).delete);
         assert.strictEqual(sh(`ip netns exec ${NS.peer} ss -Hltn 'sport = :${PORT}'`).trim(), "", "netserver stopped");
     });
 

@@ -11,7 +11,7 @@ import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/t
 import { wireAddresses } from "../addressing";
 import { LabConfig } from "../config";
 import { HostSpec } from "../config-blocks";
-import { die, q, SAFE, script } from "../shell";
+import { checked, die, q, SAFE, script } from "../shell";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -79,9 +79,39 @@ export function machinePreflightScript(label: string, key: string, nics: readonl
     );
 }
 
+/** Where a dedicated NIC's state before the lab (MTU, up or down) is kept until destroy restores it. */
+function nicStateFile(nic: string): string {
+    return `/run/hvnetlab-nic-${checked(nic, SAFE.ifname)}.prev`;
+}
+
+/**
+ * Records the NIC's MTU and whether it is up, once: a state left by an earlier lab that was not
+ * torn down is the original, and is kept.
+ */
+export function saveNicState(nic: string): string {
+    const n = q(nic, SAFE.ifname);
+    const f = nicStateFile(nic);
+    return `[ -e ${f} ] || { printf '%s %s\n' "$(cat /sys/class/net/${n}/mtu)" "$(ip -o link show dev ${n} | grep -q '[<,]UP[,>]' && echo up || echo down)" | run tee ${f} >/dev/null; }`;
+}
+
+/** Puts the NIC back to the MTU and up/down state recorded by saveNicState, and forgets it. */
+export function restoreNicState(nic: string): string {
+    const n = q(nic, SAFE.ifname);
+    const f = nicStateFile(nic);
+    return script(
+        `if [ -e ${f} ] && [ -e /sys/class/net/${n} ]; then`,
+        `  read -r mtu state < ${f}`,
+        `  case "$mtu" in ''|*[!0-9]*) ;; *) run ip link set dev ${n} mtu "$mtu" ;; esac`,
+        `  [ "$state" = up ] || run ip link set dev ${n} down`,
+        `fi`,
+        `run rm -f ${f}`,
+    );
+}
+
 /**
  * Puts a wire address on a dedicated NIC, with the wire's MTU, refusing a NIC that already has an
- * IPv4 address (it is then in use for something else). Delete removes the address again.
+ * IPv4 address (it is then in use for something else). Delete removes the address again and puts
+ * back the NIC's MTU and up/down state from before the lab.
  */
 export function nicAddressScripts(label: string, nic: string, address: string, mtu: number): { create: string; delete: string } {
     const n = q(nic, SAFE.ifname);
@@ -91,11 +121,12 @@ export function nicAddressScripts(label: string, nic: string, address: string, m
             AS_ROOT,
             `other=$(ip -o -4 addr show dev ${n} | awk '{ print $4 }' | grep -vx ${cidr} | head -n 1)`,
             `[ -z "$other" ] || ${die(`NIC ${nic} on ${label} already has address $other: it is not dedicated to the lab; free it or list another NIC`)}`,
+            saveNicState(nic),
             `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot set MTU ${mtu} on ${nic} on ${label}`)}`,
             `run ip addr replace ${cidr} dev ${n} || exit 1`,
             `echo ${n} ${cidr}`,
         ),
-        delete: script(AS_ROOT, `run ip addr del ${cidr} dev ${n} 2>/dev/null || true`),
+        delete: script(AS_ROOT, `run ip addr del ${cidr} dev ${n} 2>/dev/null || true`, restoreNicState(nic)),
     };
 }
 
@@ -134,18 +165,22 @@ export function peerMachine(name: string, config: LabConfig, wires: readonly Pla
     return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connectionTo(sshAccess(spec), privateKey), parent);
 }
 
-/** Brings a dedicated pNIC up with the wire MTU, for guests that attach to it directly (macvtap). */
+/**
+ * Brings a dedicated pNIC up with the wire MTU, for guests that attach to it directly (macvtap);
+ * delete puts back its MTU and up/down state from before the lab.
+ */
 export function pnicUpScripts(label: string, nic: string, mtu: number): { create: string; delete: string } {
     const n = q(nic, SAFE.ifname);
     return {
-        create: script(AS_ROOT, `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`, `echo ${n} up`),
-        delete: "true",
+        create: script(AS_ROOT, saveNicState(nic), `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`, `echo ${n} up`),
+        delete: script(AS_ROOT, restoreNicState(nic)),
     };
 }
 
 /**
  * A bridge of its own around a dedicated pNIC (for Xen, whose libxl driver rejects macvtap).
- * Refuses a pNIC that is already enslaved; delete releases the pNIC and removes the bridge.
+ * Refuses a pNIC that is already enslaved; delete releases the pNIC, removes the bridge, and puts
+ * back the pNIC's MTU and up/down state from before the lab.
  */
 export function pnicBridgeScripts(label: string, nic: string, bridge: string, mtu: number): { create: string; delete: string } {
     const n = q(nic, SAFE.ifname);
@@ -156,11 +191,12 @@ export function pnicBridgeScripts(label: string, nic: string, bridge: string, mt
             AS_ROOT,
             `[ ! -e /sys/class/net/${n}/master ] || ${die(`NIC ${nic} on ${label} is already part of a bridge or bond: it is not dedicated to the lab`)}`,
             `[ ! -e /sys/class/net/${b} ] || ${die(`bridge ${bridge} already exists on ${label}: another lab with this hvnetlab:labPrefix runs there, or choose another prefix`)}`,
+            saveNicState(nic),
             `run ip link add name ${b} type bridge || exit 1`,
             `{ run ip link set dev ${n} mtu ${m} && run ip link set dev ${n} master ${b} && run ip link set dev ${b} mtu ${m} && run ip link set dev ${n} up && run ip link set dev ${b} up; } || { run ip link del ${b}; ${die(`cannot enslave ${nic} to ${bridge} on ${label}`)}; }`,
             `echo ${b} ${n}`,
         ),
-        delete: script(AS_ROOT, `run ip link set dev ${n} nomaster 2>/dev/null`, `run ip link del ${b} 2>/dev/null || true`),
+        delete: script(AS_ROOT, `run ip link set dev ${n} nomaster 2>/dev/null`, `run ip link del ${b} 2>/dev/null || true`, restoreNicState(nic)),
     };
 }
 
