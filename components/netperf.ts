@@ -43,35 +43,61 @@ export function netserverScripts(namespace: string, port: number, version: strin
 /** An https URL without shell characters (it also appears in double-quoted messages). */
 export const SOURCE_URL = /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/;
 
+/** Debian's apt sources in deb822 form and in the classic one. */
+export const APT_SOURCES = { deb822: "/etc/apt/sources.list.d/debian.sources", classic: "/etc/apt/sources.list" };
+
+/**
+ * Adds Debian's non-free component (where netperf lives) to the apt sources where it is missing
+ * (non-free-firmware, the installer's default, is another component), then refreshes the lists.
+ */
+export function enableNonFreeScript(sources: { deb822: string; classic: string } = APT_SOURCES): string {
+    const d = q(sources.deb822, SAFE.path);
+    const c = q(sources.classic, SAFE.path);
+    return script(
+        `changed=`,
+        `if [ -f ${d} ] && ! grep -Eq '^Components:.*[[:space:]]non-free([[:space:]]|$)' ${d}; then run sed -i -E 's/^Components: main.*/& non-free/' ${d} && changed=1; fi`,
+        `if [ -f ${c} ] && grep -Eq '^deb .*debian.* main' ${c} && ! grep -Eq '^deb .*[[:space:]]non-free([[:space:]]|$)' ${c}; then run sed -i -E '/^deb .*debian/ s/ main/ main non-free/' ${c} && changed=1; fi`,
+        `[ -z "$changed" ] || { echo "enabled Debian's non-free component for netperf" >&2; run env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2; }`,
+    );
+}
+
 /**
  * Installs netperf at the wanted version on a real machine: keeps a matching installed one, else
- * takes the distribution's package when its candidate is that version, else builds the release
- * tarball (checksum required) with demo mode. Prints the installed version.
+ * takes the distribution's package when its candidate is that version (on Debian, enabling the
+ * non-free component first), else builds the release tarball (checksum required) with demo mode.
+ * First it waits for cloud-init (a new guest's own apt run holds the package lock). Prints the
+ * installed version.
  */
-export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }): string {
+export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }, aptSources = APT_SOURCES): string {
     const want = q(version, SAFE.version);
     const url = q(source.url, SOURCE_URL);
     const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
+    const aptInstall = (pkgs: string, what: string) => `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${die(`apt-get install ${what} failed on ${label}`)}`;
     return script(
         AS_ROOT,
         installed,
         `want=${want}`,
+        `if command -v cloud-init >/dev/null 2>&1; then run cloud-init status --wait >/dev/null 2>&1 || true; fi`,
         `v=$(have)`,
         `if [ "$v" != "$want" ] && command -v apt-get >/dev/null 2>&1; then`,
         `  cand=$(apt-cache policy netperf 2>/dev/null | sed -n 's/^ *Candidate: //p')`,
-        `  case "$cand" in "$want"|"$want"-*|"$want"+*) run env DEBIAN_FRONTEND=noninteractive apt-get install -y netperf >&2 || ${die(`apt-get install netperf failed on ${label}`)} ;; esac`,
+        `  case "$cand" in ''|'(none)') ${enableNonFreeScript(aptSources).split("\n").join("; ")}; cand=$(apt-cache policy netperf 2>/dev/null | sed -n 's/^ *Candidate: //p') ;; esac`,
+        `  case "$cand" in "$want"|"$want"-*|"$want"+*) ${aptInstall("netperf", "netperf")} ;; esac`,
         `  v=$(have)`,
         `fi`,
         `if [ "$v" != "$want" ]; then`,
         source.sha256 === ""
             ? `  ${die(`netperf ${version} is not packaged on ${label} (Debian: enable the non-free component) and hvnetlab:netperfSourceSha256 is not set: set it to the sha256sum of ${source.url} to build it from source`)}`
             : `  sha=${q(source.sha256, /^[0-9a-f]{64}$/)}`,
+        `  missing=; for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || missing=1; done`,
+        `  if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then ${aptInstall("build-essential curl ca-certificates", "of the build tools")}; fi`,
         `  for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || ${die(`$tool is needed on ${label} to build netperf ${version} from source: install it`)}; done`,
         `  d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT`,
         `  curl -fsSL ${url} -o "$d/netperf.tar.gz" || ${die(`cannot download ${source.url} on ${label}`)}`,
         `  echo "$sha  $d/netperf.tar.gz" | sha256sum -c - >/dev/null 2>&1 || ${die(`the netperf tarball downloaded on ${label} does not match hvnetlab:netperfSourceSha256`)}`,
         `  tar -xzf "$d/netperf.tar.gz" -C "$d" --strip-components=1 || exit 1`,
-        `  (cd "$d" && ./configure --enable-demo --prefix=/usr/local && make) >&2 || ${die(`building netperf ${version} failed on ${label}`)}`,
+        // netperf 2.7.0 defines loc_nodelay twice: GCC 10 and later refuse to link it without -fcommon.
+        `  (cd "$d" && ./configure --enable-demo --prefix=/usr/local CFLAGS="-O2 -fcommon" && make) >&2 || ${die(`building netperf ${version} failed on ${label}`)}`,
         `  (cd "$d" && run make install) >&2 || exit 1`,
         `  v=$(have)`,
         `fi`,

@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { existsSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { benchmarkScript } from "../components/benchmark";
 import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../components/netperf";
 import { authorizeKeyScript } from "../components/platforms/esx";
@@ -100,5 +102,40 @@ describe("@integration dedicated NICs are put back as they were on destroy", fun
                 ip("netns", "del", ns);
             }
         });
+    });
+});
+
+describe("netperf install on a fresh Debian guest (apt, cloud-init and sources faked)", () => {
+    // A guest from a cloud image: no netperf, non-free not enabled, cloud-init still running apt.
+    function fakeGuest(): { dir: string; bin: string; sources: string; log: string } {
+        const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-guest-"));
+        const bin = path.join(dir, "bin");
+        mkdirSync(bin);
+        const log = path.join(dir, "log");
+        const sources = path.join(dir, "debian.sources");
+        writeFileSync(sources, "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main non-free-firmware\n");
+        const exe = (name: string, body: string) => writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        exe("netperf", "exit 0");
+        exe("cloud-init", `sleep 0.3; echo "cloud-init $*" >> ${log}`);
+        exe("apt-cache", `grep -Eq ' non-free( |$)' ${sources} && echo '  Candidate: 2.7.0-0.1' || echo '  Candidate: (none)'`);
+        exe("apt-get", `echo "apt-get $*" >> ${log}; case "$*" in *install*netperf*) printf '#!/bin/sh\\necho "Netperf version 2.7.0"\\n' > ${path.join(bin, "netperf")} ;; esac`);
+        return { dir, bin, sources, log };
+    }
+
+    it("waits for cloud-init, enables non-free (not mistaking non-free-firmware for it), installs the package", function () {
+        if (process.getuid?.() !== 0) return this.skip();
+        const g = fakeGuest();
+        const s = netperfInstallScript("g1 (10.0.0.2)", "2.7.0", { url: "https://example.invalid/netperf-2.7.0.tar.gz", sha256: "" }, { deb822: g.sources, classic: path.join(g.dir, "none.list") });
+        const out = execFileSync("sh", ["-c", s], { encoding: "utf8", env: { ...process.env, PATH: `${g.bin}:${process.env.PATH}` } });
+        assert.strictEqual(out.trim(), "2.7.0");
+        assert.match(readFileSync(g.sources, "utf8"), /^Components: main non-free-firmware non-free$/m);
+        const steps = readFileSync(g.log, "utf8").trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
+        assert.deepStrictEqual(steps, ["cloud-init status", "apt-get update", "apt-get -o"], "cloud-init first, then the lists, then the install");
+    });
+
+    it("builds from source with -fcommon (netperf 2.7.0 does not link with GCC 10+ without it)", () => {
+        const s = netperfInstallScript("g1", "2.7.0", { url: "https://example.invalid/netperf-2.7.0.tar.gz", sha256: "a".repeat(64) });
+        assert.match(s, /\.\/configure --enable-demo --prefix=\/usr\/local CFLAGS="-O2 -fcommon"/);
+        assert.match(s, /apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends build-essential curl/);
     });
 });
