@@ -1,5 +1,5 @@
 // Host facts: what every endpoint of a run is (kernel, CPU, hypervisor, and for each dedicated NIC
-// its name, driver and link speed), read on the endpoint by one fixed script and parsed here.
+// its name, driver, link speed and MTU), read on the endpoint by one fixed script and parsed here.
 import { HostFacts, NicFacts } from "./types";
 
 /**
@@ -27,7 +27,7 @@ export const FACTS_SCRIPT = [
     `  [ -n "$driver" ] || driver=$(basename "$(readlink /sys/class/net/$nic/device/driver 2>/dev/null)" 2>/dev/null)`,
     `  speed=$(ethtool "$nic" 2>/dev/null | sed -n 's/^[[:space:]]*Speed: \\([0-9]*\\)Mb\\/s/\\1/p')`,
     `  [ -n "$speed" ] || speed=$(cat /sys/class/net/$nic/speed 2>/dev/null)`,
-    `  echo "nic=$a|$nic|\${driver:-unknown}|$speed"`,
+    `  echo "nic=$a|$nic|\${driver:-unknown}|$speed|$(cat /sys/class/net/$nic/mtu 2>/dev/null)"`,
     `done`,
 ].join("\n");
 
@@ -45,9 +45,14 @@ export function parseFacts(stdout: string): HostFacts {
         const key = line.slice(0, at);
         const value = line.slice(at + 1).trim();
         if (key === "nic") {
-            const [address, name, driver, speed] = value.split("|");
+            const [address, name, driver, speed, mtu] = value.split("|");
             const mbps = Number(speed);
-            nics.push({ address, name: name || "missing", driver: driver || "unknown", ...(speed && Number.isFinite(mbps) && mbps > 0 ? { speedMbps: mbps } : {}) });
+            const bytes = Number(mtu);
+            nics.push({
+                address, name: name || "missing", driver: driver || "unknown",
+                ...(speed && Number.isFinite(mbps) && mbps > 0 ? { speedMbps: mbps } : {}),
+                ...(mtu && Number.isInteger(bytes) && bytes > 0 ? { mtu: bytes } : {}),
+            });
         } else {
             values.set(key, value);
         }

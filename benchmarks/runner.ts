@@ -26,6 +26,10 @@ export class ReachabilityError extends Error {
     readonly name = "ReachabilityError";
 }
 
+export class WireMismatchError extends Error {
+    readonly name = "WireMismatchError";
+}
+
 export class ClockOffsetError extends Error {
     readonly name = "ClockOffsetError";
 }
@@ -43,6 +47,7 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
     const endpoints = await describeEndpoints(plan, options);
     options.onProgress?.({ kind: "endpoints", reports: endpoints });
     checkClocks(endpoints, plan.maxClockOffsetMs);
+    checkWires(plan, endpoints);
     await checkReachable(plan, cells, options);
     const offsets = new Map(Object.entries(endpoints).map(([name, r]) => [name, r.clock.offsetMs]));
     const runs: RunResult[] = [];
@@ -84,6 +89,36 @@ export function checkClocks(reports: Record<string, { clock: ClockReading }>, ma
     const off = Object.entries(reports).filter(([, r]) => Math.abs(r.clock.offsetMs) > maxOffsetMs);
     if (off.length > 0) {
         throw new ClockOffsetError(`clock offset to the runner exceeds hvnetlab:maxClockOffsetMs (${maxOffsetMs} ms) on ${off.map(([n, r]) => `${n} (${r.clock.offsetMs.toFixed(1)} ms)`).join(", ")}: synchronize the clocks (chrony or ntpd against one source) and run again; concurrent streams cannot be aligned otherwise`);
+    }
+}
+
+/**
+ * Every wire end as the plan says, read on its endpoint: a NIC holds the address, with the wire's
+ * MTU; and on bare metal with an Ethernet limit, the wire's link speed (virtual NICs report speeds
+ * that mean nothing, and the local lab's veths are shaped below theirs). A mismatch stops the run:
+ * the limits would be wrong.
+ */
+export function checkWires(plan: Pick<Plan, "endpoints" | "wires" | "limitBasis">, reports: Record<string, EndpointReport>): void {
+    const problems: string[] = [];
+    for (const e of plan.endpoints) {
+        const facts = reports[e.name]?.facts;
+        if (!facts) continue;
+        for (const end of wireEnds(plan.wires, e.name)) {
+            const nic = facts.nics.find((n) => n.address === end.address);
+            if (!nic || nic.name === "missing") {
+                problems.push(`${e.name}: no NIC holds the wire address ${end.address}`);
+                continue;
+            }
+            if (nic.mtu !== undefined && nic.mtu !== end.wire.mtu) {
+                problems.push(`${e.name}: ${nic.name} (${end.address}) has MTU ${nic.mtu}, the plan says ${end.wire.mtu}`);
+            }
+            if (plan.limitBasis === "ethernet" && facts.virtualization === "none" && nic.speedMbps !== undefined && nic.speedMbps !== end.wire.speedMbps) {
+                problems.push(`${e.name}: ${nic.name} (${end.address}) links at ${nic.speedMbps} Mb/s, the plan says ${end.wire.speedMbps}`);
+            }
+        }
+    }
+    if (problems.length > 0) {
+        throw new WireMismatchError(`the wires are not what the plan says:\n  ${problems.join("\n  ")}\nfix the NICs (or hvnetlab:mtu / hvnetlab:nicSpeedMbps) and run again: the limits would be wrong otherwise`);
     }
 }
 

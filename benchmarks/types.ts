@@ -173,6 +173,8 @@ export interface NicFacts {
     readonly driver: string;
     /** Link speed reported by the kernel (ethtool), in Mb/s; undefined when unknown. */
     readonly speedMbps?: number;
+    /** The NIC's MTU; undefined when unknown. */
+    readonly mtu?: number;
 }
 
 /** What a machine taking part in a run is: so a result says what it was measured on. */

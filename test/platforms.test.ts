@@ -45,6 +45,22 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         }
     });
 
+    it("esx: every guest's wire NIC gets the wire MTU before netperf is set up on it", async () => {
+        const run = await runStack("esx", { "hvnetlab:mtu": "9000" }, (r) => (/-mtu-g\d$/.test(r.name) ? 200 : 0));
+        const mtus = of(run, "command:remote:Command").filter((r) => /-mtu-g\d$/.test(r.name));
+        assert.strictEqual(mtus.length, 4);
+        mtus.forEach((m, i) => {
+            assert.match(m.inputs.create, new RegExp(`a='10\\.77\\.0\\.${4 * i + 2}'`));
+            assert.match(m.inputs.create, /mtu '9000'/);
+            assert.strictEqual(m.inputs.connection.host, run.config["hvnetlab:guestManagementAddresses"] ? JSON.parse(run.config["hvnetlab:guestManagementAddresses"])[i] : m.inputs.connection.host);
+        });
+        const at = (event: string) => run.mocks.events.indexOf(event);
+        for (const g of ["g1", "g2", "g3", "g4"]) {
+            const mtu = mtus.find((m) => m.name.endsWith(`-mtu-${g}`))!.name;
+            assert.ok(at(`register hvnetlab-netperf-install-${g}`) > at(`created ${mtu}`), `${g}: netperf after the MTU is set`);
+        }
+    });
+
     it("kvm and xen guests of the same prefix get MACs of their own on a shared management LAN", () => {
         const macs = (stack: string) => of(runs[stack], "libvirt:index/domain:Domain").flatMap((d) => d.inputs.networkInterfaces.map((n: any) => n.mac as string));
         const kvm = macs("kvm");

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ClockOffsetError, ReachabilityError, runPlan } from "../benchmarks/runner";
+import { checkWires, ClockOffsetError, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
 import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
 import { ClockReading, Plan, PlanEndpoint } from "../benchmarks/types";
 
@@ -9,7 +9,9 @@ const stream = readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), 
 const noServer = readFileSync(path.join(__dirname, "fixtures", "no_netserver.out"), "utf8");
 
 /** Replays captured netperf output; `failing(endpoint, argv)` picks the runs that fail. */
-const FACTS = "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\nnic=10.77.0.2|bench0|virtio_net|1000\n";
+/** Facts as an endpoint prints them: one NIC per wire address asked about, at MTU 1500. */
+const factsFor = (argv: readonly string[]) => "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
+    argv.filter((a) => a.startsWith("addr:")).map((a) => `nic=${a.slice(5)}|bench0|virtio_net|1000|1500\n`).join("");
 
 class ReplayTransport implements Transport {
     readonly calls: { endpoint: string; argv: readonly string[]; startAtMs?: number }[] = [];
@@ -21,7 +23,7 @@ class ReplayTransport implements Transport {
         return { offsetMs: this.offsets[endpoint.name] ?? 0, rttMs: 0.4 };
     }
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
-        if (argv[3] === "hvnetlab-facts") return { code: 0, signal: null, stdout: FACTS, stderr: "", startedAtMs: Date.now() };
+        if (argv[3] === "hvnetlab-facts") return { code: 0, signal: null, stdout: factsFor(argv), stderr: "", startedAtMs: Date.now() };
         this.calls.push({ endpoint: endpoint.name, argv, startAtMs: options.startAtMs });
         const fail = this.failing(endpoint.name, argv);
         return { code: fail ? 255 : 0, signal: null, stdout: fail ? "" : stream, stderr: fail ? noServer : "", startedAtMs: Date.now() };
@@ -60,7 +62,7 @@ describe("benchmark runner", () => {
         assert.strictEqual(doc.fingerprint, "sha256:x");
         assert.strictEqual(doc.notes.length, 1, "the CPU caveat is stated");
         assert.deepStrictEqual(Object.keys(doc.endpoints).sort(), ["g1", "g2", "peer"]);
-        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.0.2", name: "bench0", driver: "virtio_net", speedMbps: 1000 }]);
+        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.0.2", name: "bench0", driver: "virtio_net", speedMbps: 1000, mtu: 1500 }]);
         assert.strictEqual(doc.endpoints.g1.facts.cpuModel, "Test CPU @ 2.0GHz");
         assert.strictEqual(doc.maxClockOffsetMs, 5);
     });
@@ -99,5 +101,42 @@ describe("benchmark runner", () => {
     it("rejects an invalid plan with the fields named", async () => {
         const bad = { ...plan, netserverPort: 0, wires: [{ ...plan.wires[0], mtu: 100 }] };
         await assert.rejects(runPlan(bad, { transport: new ReplayTransport(() => false) }), /netserverPort must be a port number[\s\S]*wires\[0\]\.mtu/);
+    });
+});
+
+describe("the wires, checked against the plan before measuring", () => {
+    const wire = (i: number, mtu = 1500) => ({
+        index: i, guest: `g${i + 1}`, guestNic: "bench0", guestAddress: `10.77.0.${4 * i + 2}`,
+        peer: "peer", peerNic: `eth${i + 1}`, peerAddress: `10.77.0.${4 * i + 1}`, speedMbps: 1000, mtu,
+    });
+    const endpoints: PlanEndpoint[] = ["g1", "peer"].map((name) => ({ name, role: name === "peer" ? "peer" : "guest", access: { kind: "netns", namespace: name } }) as PlanEndpoint);
+    const report = (virt: string, nics: { address: string; name: string; mtu?: number; speedMbps?: number }[]) => ({
+        facts: { kernel: "k", cpuModel: "c", virtualization: virt, hypervisor: "", nics: nics.map((n) => ({ driver: "d", ...n })) },
+        clock: { offsetMs: 0, rttMs: 0 },
+    });
+
+    it("stops on a NIC whose MTU is not the wire's, naming the endpoint, the NIC and both values", () => {
+        const plan = { endpoints, wires: [wire(0, 9000)], limitBasis: "ethernet" as const };
+        const reports = {
+            g1: report("vmware", [{ address: "10.77.0.2", name: "ens224", mtu: 1500, speedMbps: 10000 }]),
+            peer: report("none", [{ address: "10.77.0.1", name: "eth1", mtu: 9000, speedMbps: 1000 }]),
+        };
+        assert.throws(() => checkWires(plan, reports), (e: Error) => e instanceof WireMismatchError && /g1: ens224 \(10\.77\.0\.2\) has MTU 1500, the plan says 9000/.test(e.message) && !/peer/.test(e.message.split("\n")[1]));
+    });
+
+    it("checks link speed on bare metal with an Ethernet limit only", () => {
+        const plan = { endpoints, wires: [wire(0)], limitBasis: "ethernet" as const };
+        const reports = {
+            g1: report("kvm", [{ address: "10.77.0.2", name: "eth1", mtu: 1500, speedMbps: 10000 }]),
+            peer: report("none", [{ address: "10.77.0.1", name: "eth1", mtu: 1500, speedMbps: 100 }]),
+        };
+        assert.throws(() => checkWires(plan, reports), /peer: eth1 \(10\.77\.0\.1\) links at 100 Mb\/s, the plan says 1000/);
+        assert.doesNotThrow(() => checkWires({ ...plan, limitBasis: "tbf" }, reports), "the local lab shapes veths below their speed");
+    });
+
+    it("stops when no NIC holds a wire address", () => {
+        const plan = { endpoints, wires: [wire(0)], limitBasis: "tbf" as const };
+        const reports = { g1: report("none", [{ address: "10.77.0.2", name: "missing" }]), peer: report("none", [{ address: "10.77.0.1", name: "p", mtu: 1500 }]) };
+        assert.throws(() => checkWires(plan, reports), /g1: no NIC holds the wire address 10\.77\.0\.2/);
     });
 });

@@ -3,13 +3,14 @@
 // host, with a management NIC and one vmxnet3 benchmark NIC on its own port group; addresses are
 // set by guest customization. The peer is a machine reached over SSH.
 import * as pulumi from "@pulumi/pulumi";
-import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import * as command from "@pulumi/command";
+import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
 import { LabConfig, LabSecrets } from "../config";
 import { PATTERNS } from "../config-blocks";
 import { q } from "../shell";
 import * as vsphere from "../providers/vsphere";
 import { PlatformLab } from "./platform";
-import { guestTopology, peerMachine } from "./remote";
+import { connectionTo, guestTopology, guestWireMtuScript, peerMachine } from "./remote";
 
 /** vSwitch and port group of guest i. */
 export function esxNames(labPrefix: string, i: number): { vswitch: string; portGroup: string; vm: string } {
@@ -109,8 +110,16 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
                 },
             }, ro);
         });
+        // The vSwitch carries the wire MTU; the guest's NIC must too, or the limits would be wrong.
+        const mtus = this.wires.map((w, i) => {
+            const access = this.endpoints.find((e) => e.name === w.guest)!.access as SshAccess;
+            return new command.remote.Command(`${name}-mtu-${w.guest}`, {
+                connection: connectionTo(access, secrets.sshPrivateKey),
+                create: guestWireMtuScript(`${w.guest} (${access.host})`, w.guestAddress, w.mtu),
+            }, { parent: this, dependsOn: [vms[i]] });
+        });
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
-        this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [vms[i]]])) };
+        this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [vms[i], mtus[i]]])) };
         this.hostFacts = peer.facts.apply((p): Record<string, HostFacts> => ({ peer: p }));
         this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
     }

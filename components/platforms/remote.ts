@@ -55,6 +55,25 @@ export function guestTopology(config: LabConfig, guestNic: (i: number) => string
     return { endpoints: [...guests, peerEndpoint(config)], wires: remoteWires(config, (i) => `g${i + 1}`, guestNic) };
 }
 
+/**
+ * Sets the MTU of the NIC that holds a wire address, on a guest whose NIC names the lab does not
+ * choose (vSphere's customization addresses NICs but cannot set their MTU).
+ */
+export function guestWireMtuScript(label: string, address: string, mtu: number): string {
+    const a = q(address, SAFE.ipv4);
+    const m = q(mtu, SAFE.uint);
+    return script(
+        AS_ROOT,
+        `tries=0`,
+        `until nic=$(ip -o -4 addr show | awk -v a=${a} '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }'); [ -n "$nic" ]; do`,
+        `  tries=$((tries + 1)); [ "$tries" -lt 60 ] || ${die(`no NIC holds the wire address ${address} on ${label} after 60 s: check the guest customization`)}`,
+        `  sleep 1`,
+        `done`,
+        `run ip link set dev "$nic" mtu ${m} || ${die(`cannot set MTU ${mtu} on the wire NIC of ${label}`)}`,
+        `echo "$nic mtu $(cat /sys/class/net/$nic/mtu)"`,
+    );
+}
+
 /** Runs a command as root: directly when logged in as root, else through passwordless sudo. */
 export const AS_ROOT = `run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }`;
 
