@@ -90,21 +90,84 @@ const CLOCK_SCRIPT = `while read -r _; do date +%s%N; done`;
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
+/**
+ * Sessions one shared connection carries at once: sshd refuses more than MaxSessions (default 10)
+ * on one connection, so a machine with more concurrent streams gets more connections.
+ */
+export const SESSIONS_PER_CONNECTION = 8;
+
+/** The shared connections to one machine, and how many sessions each carries now. */
+class ConnectionPool {
+    private readonly active: number[] = [];
+    /** Per connection, its master's start: sessions wait for it instead of racing to connect. */
+    readonly masters: Promise<void>[] = [];
+
+    /** Takes a session on the least busy connection that has room, opening a new one where none has. */
+    acquire(): number {
+        let slot = this.active.findIndex((n) => n < SESSIONS_PER_CONNECTION);
+        if (slot < 0) slot = this.active.push(0) - 1;
+        this.active[slot]++;
+        return slot;
+    }
+
+    release(slot: number): void {
+        this.active[slot]--;
+    }
+
+    /** Every connection opened so far. */
+    get slots(): number[] {
+        return this.active.map((_, i) => i);
+    }
+}
+
 export class SshTransport implements Transport {
     private readonly controlDir = mkdtempSync(path.join(tmpdir(), "hvssh-"));
     private readonly clocks = new Map<string, Promise<ClockReading>>();
-    private readonly used = new Map<string, SshAccess>();
+    private readonly used = new Map<string, { access: SshAccess; pool: ConnectionPool }>();
 
     constructor(private readonly options: SshOptions) {}
 
     private access(endpoint: PlanEndpoint): SshAccess {
         if (endpoint.access.kind !== "ssh") throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by ssh`);
-        this.used.set(targetOf(endpoint.access), endpoint.access);
+        const key = targetOf(endpoint.access);
+        if (!this.used.has(key)) this.used.set(key, { access: endpoint.access, pool: new ConnectionPool() });
         return endpoint.access;
     }
 
-    private args(access: SshAccess): string[] {
-        return sshArgs(access, this.options, path.join(this.controlDir, "%C"));
+    private controlPath(slot: number): string {
+        return path.join(this.controlDir, `%C-${slot}`);
+    }
+
+    /**
+     * Runs `use` with the ssh arguments of a session on one of the machine's shared connections,
+     * starting that connection's master first (once): sessions that all connected at once would
+     * run into sshd's MaxStartups.
+     */
+    private async withSession<T>(access: SshAccess, use: (args: string[]) => Promise<T>, signal?: AbortSignal): Promise<T> {
+        const pool = this.used.get(targetOf(access))!.pool;
+        const slot = pool.acquire();
+        try {
+            const args = sshArgs(access, this.options, this.controlPath(slot));
+            pool.masters[slot] ??= this.startMaster(access, args, signal);
+            await pool.masters[slot].catch((e: unknown) => {
+                delete pool.masters[slot];
+                throw e;
+            });
+            return await use(args);
+        } finally {
+            pool.release(slot);
+        }
+    }
+
+    /** Opens a shared connection in the background (ssh -f -N as its master), after authenticating. */
+    private async startMaster(access: SshAccess, args: string[], signal?: AbortSignal): Promise<void> {
+        const r = await runProcess("ssh", ["-f", "-N", "-o", "ControlMaster=yes", ...args], { timeoutMs: 30000, signal });
+        if (r.code !== 0 && !signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
+    }
+
+    /** How many shared connections each machine has had (at most, at once). */
+    connections(): Record<string, number> {
+        return Object.fromEntries([...this.used].map(([k, v]) => [k, v.pool.slots.length]));
     }
 
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
@@ -115,7 +178,7 @@ export class SshTransport implements Transport {
             const targetNs = BigInt(Math.round((options.startAtMs + clock.offsetMs) * 1000)) * 1000n;
             remote = ["sh", "-c", WAIT_SCRIPT, "hvnetlab-wait", targetNs.toString(), ...argv];
         }
-        const r = await runProcess("ssh", [...this.args(access), remoteCommand(remote)], options);
+        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, remoteCommand(remote)], options), options.signal);
         if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
         return r;
     }
@@ -126,16 +189,16 @@ export class SshTransport implements Transport {
         const key = targetOf(access);
         let reading = this.clocks.get(key);
         if (!reading) {
-            reading = this.readClock(access, 9, signal);
+            reading = this.withSession(access, (args) => this.readClock(access, args, 9, signal), signal);
             this.clocks.set(key, reading);
             reading.catch(() => this.clocks.delete(key));
         }
         return reading;
     }
 
-    private readClock(access: SshAccess, rounds: number, signal?: AbortSignal): Promise<ClockReading> {
+    private readClock(access: SshAccess, args: string[], rounds: number, signal?: AbortSignal): Promise<ClockReading> {
         return new Promise((resolve, reject) => {
-            const child = spawn("ssh", [...this.args(access), remoteCommand(["sh", "-c", CLOCK_SCRIPT])], { stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn("ssh", [...args, remoteCommand(["sh", "-c", CLOCK_SCRIPT])], { stdio: ["pipe", "pipe", "pipe"] });
             let stderr = "";
             let buffer = "";
             let sentAt = 0;
@@ -180,9 +243,9 @@ export class SshTransport implements Transport {
 
     /** Ends the shared connections and removes their sockets. */
     async close(): Promise<void> {
-        await Promise.all([...this.used.values()].map((a) =>
-            runProcess("ssh", ["-o", `ControlPath=${path.join(this.controlDir, "%C")}`, "-O", "exit", "-p", String(a.port), "-l", a.user, "--", a.host], { timeoutMs: 5000 })
-                .catch(() => undefined)));
+        await Promise.all([...this.used.values()].flatMap(({ access: a, pool }) => pool.slots.map((slot) =>
+            runProcess("ssh", ["-o", `ControlPath=${this.controlPath(slot)}`, "-O", "exit", "-p", String(a.port), "-l", a.user, "--", a.host], { timeoutMs: 5000 })
+                .catch(() => undefined))));
         rmSync(this.controlDir, { recursive: true, force: true });
     }
 }

@@ -9,7 +9,7 @@ import * as net from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runPlan } from "../benchmarks/runner";
-import { SshError, SshTransport } from "../benchmarks/ssh";
+import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../benchmarks/ssh";
 import { Plan, PlanEndpoint, PlanWire } from "../benchmarks/types";
 import { netperfInstallScript, netserverServiceScripts } from "../components/netperf";
 import { wireScripts } from "../components/platforms/local";
@@ -97,6 +97,14 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
         assert.ok(clock.rttMs > 0 && clock.rttMs < 50, `rtt ${clock.rttMs} ms`);
     });
 
+    it("runs more concurrent sessions on one machine than sshd allows on one connection (MaxSessions 10)", async () => {
+        const t = transport();
+        const n = 3 * SESSIONS_PER_CONNECTION;
+        const results = await Promise.all(Array.from({ length: n }, (_, i) => t.run(endpoint("g1"), ["sh", "-c", `sleep 1; echo ${i}`], { timeoutMs: 30000 })));
+        assert.deepStrictEqual(results.map((r) => `${r.code} ${r.stdout.trim()}`), Array.from({ length: n }, (_, i) => `0 ${i}`));
+        assert.strictEqual(t.connections()[`root@${MGMT.g1.ns}:22`], 3, "one shared connection per 8 concurrent sessions");
+    });
+
     it("sets netperf up with the remote scripts and measures through the transport", async () => {
         const t = transport();
         const run = async (name: "g1" | "peer", script: string) => {
@@ -123,7 +131,7 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
         const doc = await runPlan(plan, { transport: t });
         assert.deepStrictEqual(doc.runs.map((r) => r.status), ["ok", "ok"]);
         for (const r of doc.runs) assert.ok(r.aggregate.goodputPct > 90 && r.aggregate.goodputPct < 101, `${r.id}: ${r.aggregate.goodputPct}% of goodput`);
-        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.9.2", name: "bench0", driver: "veth", speedMbps: 10000 }]);
+        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.9.2", name: "bench0", driver: "veth", speedMbps: 10000, mtu: 1500 }]);
         assert.ok(Math.abs(doc.endpoints.peer.clock.offsetMs) < 2);
 
         for (const name of ["g1", "peer"] as const) await run(name, netserverServiceScripts(name, "hvtest", name, PORT).delete);
