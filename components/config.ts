@@ -15,6 +15,11 @@ export const REMOTE_PLATFORMS: readonly PlatformName[] = ["native", "esx", "kvm"
 /** Platforms that run guests under a hypervisor. */
 export const HYPERVISOR_PLATFORMS: readonly PlatformName[] = ["esx", "kvm", "xen"];
 
+/** The largest UDP payload in one IPv4 datagram. */
+export const MAX_UDP_MESSAGE = 65507;
+/** The largest send size the lab lets netperf use for TCP tests (and request/response sizes). */
+export const MAX_TCP_MESSAGE = 1 << 20;
+
 export interface LabConfig {
     /** Which platform builds the lab. */
     readonly platform: PlatformName;
@@ -180,8 +185,13 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const peer = oneOf("peer", PEER_KINDS);
     const tests = subsetOf("tests", NETPERF_TESTS);
     const messageSizes = list("messageSizes").map(Number);
-    if (messageSizes.length === 0 || messageSizes.some((m) => !Number.isInteger(m) || m < 1 || m > 65507)) {
-        fail("messageSizes", get("messageSizes"), "is not a list of message sizes", "list whole byte counts from 1 to 65507, e.g. [1472, 16384]");
+    // A UDP datagram holds at most 65507 bytes; a TCP send may be as large as netperf takes (1 MiB here).
+    const largest = tests.includes("UDP_STREAM") ? MAX_UDP_MESSAGE : MAX_TCP_MESSAGE;
+    if (messageSizes.length === 0 || messageSizes.some((m) => !Number.isInteger(m) || m < 1 || m > largest)) {
+        fail("messageSizes", get("messageSizes"), "is not a list of message sizes",
+            tests.includes("UDP_STREAM")
+                ? `list whole byte counts from 1 to ${MAX_UDP_MESSAGE} (the largest UDP datagram, with UDP_STREAM in hvnetlab:tests), e.g. [1472, 16384]`
+                : `list whole byte counts from 1 to ${MAX_TCP_MESSAGE}, e.g. [16384, 65536]`);
     }
 
     const labPrefix = text("labPrefix");

@@ -101,7 +101,13 @@ describe("lab configuration", () => {
     });
     it("rejects a duration that leaves no window after warm-up", () => rejects({ durationSeconds: "2", warmupSeconds: "1.5" }, "durationSeconds", /no aggregation window/));
     it("rejects names that cannot become namespaces", () => rejects({ labPrefix: "Lab Prefix" }, "labPrefix", /lowercase letters and digits/));
-    it("rejects message sizes out of range", () => rejects({ messageSizes: "[0, 16384]" }, "messageSizes", /from 1 to 65507/));
+    it("rejects message sizes out of range", () => rejects({ messageSizes: "[0, 16384]" }, "messageSizes", /from 1 to 1048576/));
+    it("takes TCP sends of 64 KiB and more, up to 1 MiB", () => {
+        assert.deepStrictEqual(parse({ messageSizes: "[65536, 1048576]" }).messageSizes, [65536, 1048576]);
+        rejects({ messageSizes: "[1048577]" }, "messageSizes", /from 1 to 1048576/);
+    });
+    it("caps message sizes at the largest UDP datagram when UDP_STREAM runs", () =>
+        rejects({ tests: '["TCP_STREAM","UDP_STREAM"]', messageSizes: "[65536]" }, "messageSizes", /from 1 to 65507 \(the largest UDP datagram/));
     it("reports every problem at once", () => {
         assert.throws(() => parse({ platform: "x", mtu: "1", guests: "0" }), (e: ConfigError) => e.problems.length === 3);
     });
