@@ -246,6 +246,11 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     if (!SOURCE_URL.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
     if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
     const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
+    for (const k of SECRET_KEYS) {
+        if (get(k) === PLAIN_SECRET) {
+            fail(k, undefined, "is stored in plain text in the stack file", `remove it (pulumi config rm hvnetlab:${k}) and set it again with --secret`);
+        }
+    }
 
     const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<StructuredKey, Record<string, unknown> | undefined>;
     const remote = REMOTE_PLATFORMS.includes(platform);
@@ -320,13 +325,28 @@ function ipv4Number(a: string): number {
     return a.split(".").reduce((n, o) => ((n << 8) | Number(o)) >>> 0, 0);
 }
 
-/** Reads the stack's `hvnetlab:*` configuration; of the secrets it learns only whether they are set. */
+/** What the parser is told of a secret key that holds a value set without --secret. */
+export const PLAIN_SECRET = "(plain)";
+
+/** Whether the engine passed a config key as a secret (the SDK knows; its accessor is internal). */
+function isConfigSecret(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? true;
+}
+
+/**
+ * Reads the stack's `hvnetlab:*` configuration; of the secrets it learns only whether they are
+ * set, and whether as secrets.
+ */
 export function loadLabConfig(): LabConfig {
     const config = new pulumi.Config("hvnetlab");
     const secret = new Set<string>(SECRET_KEYS);
-    return parseLabConfig((key) => (secret.has(key)
-        ? (pulumi.runtime.getConfig(`hvnetlab:${key}`) ? "set" : undefined)
-        : config.get(key)));
+    return parseLabConfig((key) => {
+        if (!secret.has(key)) return config.get(key);
+        const full = `hvnetlab:${key}`;
+        if (!pulumi.runtime.getConfig(full)) return undefined;
+        return isConfigSecret(full) ? "set" : PLAIN_SECRET;
+    });
 }
 
 /** The secrets the lab uses, as Pulumi secrets (never plain values). */

@@ -177,6 +177,17 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         assert.deepStrictEqual(leftovers("hveinv"), []);
     });
 
+    it("an SSH key set without --secret is refused in preview, before anything is created", async () => {
+        await selectStack("kvm", { workDir, env });
+        stacksMade.push("kvm");
+        const set = await pulumi(["config", "set", "--stack", "kvm", "hvnetlab:sshPrivateKey", "not-a-secret-key"]);
+        assert.strictEqual(set.code, 0, set.stderr);
+        const r = await pulumi(["preview", "--stack", "kvm", "--non-interactive"]);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stdout + r.stderr, /hvnetlab:sshPrivateKey is stored in plain text in the stack file/);
+        assert.deepStrictEqual(await resourcesInState("kvm"), []);
+    });
+
     it("a missing plugin fails at once, naming it, without a download", async () => {
         await newStack("noplugin", { guests: 1, labPrefix: "hvenop" });
         // A PULUMI_HOME into which the built command plugin was never installed.

@@ -35,7 +35,7 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     it("a send-only benchmark waits for netperf on every endpoint, not only for the netservers", async () => {
         // Guests only run netperf clients in send: they have an install and no netserver. A slow
         // install shows whether the benchmark waits for it.
-        const run = await runStack("kvm", { "hvnetlab:experiments": '["send"]' }, (r) => (/-netperf-install-g\d$/.test(r.name) ? 300 : 0));
+        const run = await runStack("kvm", { "hvnetlab:experiments": '["send"]' }, { creationMs: (r) => (/-netperf-install-g\d$/.test(r.name) ? 300 : 0) });
         const at = (event: string) => run.mocks.events.indexOf(event);
         const bench = at("register hvnetlab-benchmark-run");
         assert.ok(bench >= 0);
@@ -46,7 +46,7 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     });
 
     it("esx: every guest's wire NIC gets the wire MTU before netperf is set up on it", async () => {
-        const run = await runStack("esx", { "hvnetlab:mtu": "9000" }, (r) => (/-mtu-g\d$/.test(r.name) ? 200 : 0));
+        const run = await runStack("esx", { "hvnetlab:mtu": "9000" }, { creationMs: (r) => (/-mtu-g\d$/.test(r.name) ? 200 : 0) });
         const mtus = of(run, "command:remote:Command").filter((r) => /-mtu-g\d$/.test(r.name));
         assert.strictEqual(mtus.length, 4);
         mtus.forEach((m, i) => {
@@ -203,5 +203,11 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     it("rejects a stack with a missing secret or block before registering anything", async () => {
         await assert.rejects(runStack("esx", { "hvnetlab:vspherePassword": "" }), /hvnetlab:vspherePassword is not set; set it as a secret/);
         await assert.rejects(runStack("kvm", { "hvnetlab:libvirt": "" }), /hvnetlab:libvirt is missing but hvnetlab:platform kvm needs it/);
+    });
+
+    it("refuses an SSH key or vSphere password stored in plain text in the stack file", async () => {
+        await assert.rejects(runStack("kvm", {}, { plain: ["hvnetlab:sshPrivateKey"] }),
+            /hvnetlab:sshPrivateKey is stored in plain text in the stack file; remove it \(pulumi config rm hvnetlab:sshPrivateKey\) and set it again with --secret/);
+        await assert.rejects(runStack("esx", {}, { plain: ["hvnetlab:vspherePassword"] }), /hvnetlab:vspherePassword is stored in plain text/);
     });
 });

@@ -38,11 +38,16 @@ export interface StackRun {
 }
 
 /** Loads stacks/Pulumi.<stack>.yaml (plus overrides) with the test secrets and runs the program. */
-export async function runStack(stack: string, overrides: Record<string, string> = {}, creationMs?: (r: Registration) => number): Promise<StackRun> {
-    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES, creationMs);
+export async function runStack(stack: string, overrides: Record<string, string> = {}, opts: {
+    /** How long each resource's creation takes under the mocks (ms). */
+    creationMs?: (r: Registration) => number;
+    /** Secret keys whose values are given as plain config instead (as `pulumi config set` without --secret). */
+    plain?: string[];
+} = {}): Promise<StackRun> {
+    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES, opts.creationMs);
     await mocks.install(stack);
     const config = { ...loadStackConfig(ROOT, stack), "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey, "hvnetlab:vspherePassword": SECRETS.vspherePassword, ...overrides };
-    const program = loadProgram(config, ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"]);
+    const program = loadProgram(config, ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"].filter((k) => !opts.plain?.includes(k)));
     const [lab, plan, results, summary] = await Promise.all([program.lab, program.plan, program.results, program.summary].map(promiseOf));
     // Let registrations that no output waits for settle.
     await new Promise((r) => setTimeout(r, 50));
