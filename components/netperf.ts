@@ -40,8 +40,6 @@ export function netserverScripts(namespace: string, port: number, version: strin
     };
 }
 
-/** An https URL without shell characters (it also appears in double-quoted messages). */
-export const SOURCE_URL = /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/;
 
 /** Debian's apt sources in deb822 form and in the classic one. */
 export const APT_SOURCES = { deb822: "/etc/apt/sources.list.d/debian.sources", classic: "/etc/apt/sources.list" };
@@ -70,7 +68,7 @@ export function enableNonFreeScript(sources: { deb822: string; classic: string }
  */
 export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }, aptSources = APT_SOURCES): string {
     const want = q(version, SAFE.version);
-    const url = q(source.url, SOURCE_URL);
+    const url = q(source.url, SAFE.url);
     const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
     const aptInstall = (pkgs: string, what: string) => `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${die(`apt-get install ${what} failed on ${label}`)}`;
     return script(

@@ -18,6 +18,8 @@ export const SAFE = {
     version: /^\d+\.\d+(\.\d+)?$/,
     /** Absolute paths without spaces or shell characters. */
     path: /^\/[A-Za-z0-9_./@+-]*$/,
+    /** https URLs without shell characters (they also appear in double-quoted messages). */
+    url: /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/,
 } as const;
 
 /** Checks `value` against `pattern` and returns it as text, for names built into other words. */

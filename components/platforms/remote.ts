@@ -9,7 +9,7 @@ import { remoteCommand } from "../../benchmarks/ssh";
 import { WireEnd, wireEnds } from "../../benchmarks/matrix";
 import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
-import { LabConfig } from "../config";
+import type { LabConfig } from "../config";
 import { HostSpec } from "../config-blocks";
 import { checked, die, q, SAFE, script } from "../shell";
 
