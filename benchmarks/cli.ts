@@ -9,6 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { CompareInputError } from "./compare";
 import { COMPARE_USAGE, parseCompareArgs, runCompare, runReport } from "./compare-cli";
+import { PlanError, validatePlan } from "./plan";
 import { runPlan, ProgressEvent } from "./runner";
 import { formatTable, summarize } from "./summary";
 import { SshTransport } from "./ssh";
@@ -103,10 +104,13 @@ async function main(argv: string[]): Promise<number> {
         const stop = () => abort.abort();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
+        validatePlan(plan);
+        // The key is written only now, and removed whatever happens next.
         const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
-        const transport = transportFor(plan as Plan, keyDir);
+        let transport: AccessTransport | undefined;
         try {
-            const results = await runPlan(plan as never, {
+            transport = transportFor(plan, keyDir);
+            const results = await runPlan(plan, {
                 transport,
                 signal: abort.signal,
                 onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
@@ -114,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
             process.stdout.write(`${JSON.stringify(results)}\n`);
             return results.runs.every((r) => r.status === "failed") ? 1 : 0;
         } finally {
-            await transport.close();
+            await transport?.close();
             rmSync(keyDir, { recursive: true, force: true });
         }
     }
@@ -131,7 +135,7 @@ export function runCli(argv: string[]): Promise<void> {
     return main(argv).then(
         (code) => { process.exitCode = code; },
         (err: Error) => {
-            const plain = err instanceof UsageError || err instanceof CompareInputError;
+            const plain = err instanceof UsageError || err instanceof CompareInputError || err instanceof PlanError;
             process.stderr.write(`hvnetlab: ${plain ? err.message : `${err.name}: ${err.message}`}\n`);
             process.exitCode = plain ? 2 : 1;
         },

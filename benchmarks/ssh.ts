@@ -211,17 +211,21 @@ export class SshTransport implements Transport {
                 child.stdin.write("\n");
             };
             child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+            // ssh may exit before all readings are asked for: close() reports it, a write must not crash.
+            child.stdin.on("error", () => undefined);
             child.stdout.setEncoding("utf8").on("data", (d: string) => {
                 buffer += d;
                 let nl;
                 while ((nl = buffer.indexOf("\n")) >= 0) {
                     const line = buffer.slice(0, nl).trim();
                     buffer = buffer.slice(nl + 1);
+                    // A login script may greet first: only a clock reading (ns since the epoch) counts.
+                    if (!/^\d{10,}$/.test(line)) continue;
                     const back = nowMs();
                     const remoteMs = Number(BigInt(line) / 1000n) / 1000;
                     readings.push({ offsetMs: remoteMs - (sentAt + back) / 2, rttMs: back - sentAt });
                     if (readings.length >= rounds) child.stdin.end();
-                    else ask();
+                    else if (child.stdin.writable) ask();
                 }
             });
             child.on("error", (err) => reject(new TransportError(`cannot run ssh: ${err.message}`)));

@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { readFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { readdirSync, readFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { checkWires, ClockOffsetError, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
 import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
@@ -138,5 +140,18 @@ describe("the wires, checked against the plan before measuring", () => {
         const plan = { endpoints, wires: [wire(0)], limitBasis: "tbf" as const };
         const reports = { g1: report("none", [{ address: "10.77.0.2", name: "missing" }]), peer: report("none", [{ address: "10.77.0.1", name: "p", mtu: 1500 }]) };
         assert.throws(() => checkWires(plan, reports), /g1: no NIC holds the wire address 10\.77\.0\.2/);
+    });
+});
+
+describe("hvnetlab bench, given an SSH key and a bad plan", () => {
+    it("refuses the plan without ever writing the key to disk", () => {
+        const keyDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith("hvkey-")).sort();
+        const before = keyDirs();
+        const r = spawnSync(process.execPath, [path.join(__dirname, "..", "bin", "hvnetlab.js"), "bench", "--plan", "-"], {
+            input: "null", encoding: "utf8", env: { ...process.env, HVNETLAB_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-real\n-----END OPENSSH PRIVATE KEY-----" },
+        });
+        assert.strictEqual(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^hvnetlab: the plan must be a JSON object$/m);
+        assert.deepStrictEqual(keyDirs(), before, "no key directory left behind");
     });
 });

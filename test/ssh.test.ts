@@ -58,8 +58,12 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
         cleanup();
         dir = mkdtempSync(path.join(tmpdir(), "hvsshtest-"));
         mkdirSync("/run/sshd", { recursive: true });
-        sh(`ssh-keygen -q -t ed25519 -N '' -f ${dir}/hostkey && ssh-keygen -q -t ed25519 -N '' -f ${dir}/client && ssh-keygen -q -t ed25519 -N '' -f ${dir}/stranger`);
-        writeFileSync(path.join(dir, "authorized_keys"), readFileSync(path.join(dir, "client.pub")));
+        sh(`ssh-keygen -q -t ed25519 -N '' -f ${dir}/hostkey && ssh-keygen -q -t ed25519 -N '' -f ${dir}/client && ssh-keygen -q -t ed25519 -N '' -f ${dir}/stranger && ssh-keygen -q -t ed25519 -N '' -f ${dir}/chatty && ssh-keygen -q -t ed25519 -N '' -f ${dir}/mute`);
+        // "chatty" logs in to a shell that greets before every command, as some login scripts do.
+        writeFileSync(path.join(dir, "authorized_keys"), readFileSync(path.join(dir, "client.pub"), "utf8") +
+            `command="echo Welcome to the lab; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${readFileSync(path.join(dir, "chatty.pub"), "utf8")}` +
+            // "mute" logs in to a session that ends at once, whatever was asked.
+            `command="exit 0" ${readFileSync(path.join(dir, "mute.pub"), "utf8")}`);
         const hostKey = readFileSync(path.join(dir, "hostkey.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
         writeFileSync(path.join(dir, "known_hosts"), `${MGMT.g1.ns} ${hostKey}\n${MGMT.peer.ns} ${hostKey}\n`);
         for (const name of ["g1", "peer"] as const) {
@@ -136,6 +140,18 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
 
         for (const name of ["g1", "peer"] as const) await run(name, netserverServiceScripts(name, "hvtest", name, PORT).delete);
         assert.strictEqual(sh(`ip netns exec ${NS.peer} ss -Hltn 'sport = :${PORT}'`).trim(), "", "netserver stopped");
+    });
+
+    it("reads the clock of a machine whose shell greets first", async () => {
+        const t = transport({ identityFile: path.join(dir, "chatty") });
+        const clock = await t.clock(endpoint("g1"));
+        assert.ok(Math.abs(clock.offsetMs) < 2, `offset ${clock.offsetMs} ms`);
+    });
+
+    it("reports a machine whose clock cannot be read, instead of crashing", async () => {
+        // The session ends at once: the clock reading's writes go to a closed pipe.
+        const t = transport({ identityFile: path.join(dir, "mute") });
+        await assert.rejects(t.clock(endpoint("g1")), /cannot read the clock of 10\.98\.0\.2/);
     });
 
     it("names the fix when the key is not authorized", async () => {
