@@ -10,6 +10,8 @@ export interface Window {
     readonly start: number;
     readonly end: number;
     readonly seconds: number;
+    /** False when the window was too short to leave out the warm-up and cool-down (it then holds them). */
+    readonly trimmed?: boolean;
 }
 
 export class AggregationError extends Error {
@@ -45,8 +47,8 @@ export function commonWindow(streams: readonly (readonly InterimSample[])[], war
     }
     const from = start + warmupSeconds;
     const to = end - cooldownSeconds;
-    if (to - from >= minSeconds) return { start: from, end: to, seconds: to - from };
-    return { start, end, seconds: end - start };
+    if (to - from >= minSeconds) return { start: from, end: to, seconds: to - from, trimmed: true };
+    return { start, end, seconds: end - start, trimmed: false };
 }
 
 /** Time-weighted mean of a stream's rate over the window. */

@@ -46,6 +46,7 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(typeof p.cpu === "boolean", "cpu must be true or false");
     need(p.limitBasis === "ethernet" || p.limitBasis === "tbf", `limitBasis must be ethernet or tbf, got ${JSON.stringify(p.limitBasis)}`);
     need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
+    need(p.maxSkewMs === undefined || num(p.maxSkewMs, 0, 600000), `maxSkewMs must be in 0..600000, got ${JSON.stringify(p.maxSkewMs)}`);
     if (p.ssh !== undefined) {
         need(p.ssh?.hostKeyChecking === "yes" || p.ssh?.hostKeyChecking === "accept-new", "ssh.hostKeyChecking must be yes or accept-new");
         need(typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || ABSOLUTE_PATH.test(p.ssh.knownHostsFile)), "ssh.knownHostsFile must be empty or an absolute path");

@@ -177,7 +177,23 @@ export interface StreamOutcome {
 }
 
 /** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
-export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
+/** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
+export function maxSkewOf(plan: Pick<Plan, "maxSkewMs" | "durationSeconds">): number {
+    return plan.maxSkewMs ?? plan.durationSeconds * 50;
+}
+
+/**
+ * Why a run whose streams all measured is still not ok: streams that started too far apart to
+ * share most of the test, or a window too short to leave out the warm-up (it then holds slow start).
+ */
+export function judge(skewMs: number, window: { seconds: number; trimmed?: boolean }, maxSkewMs: number, warmupSeconds: number): string[] {
+    const reasons: string[] = [];
+    if (skewMs > maxSkewMs) reasons.push(`start skew ${round(skewMs, 1)} ms exceeds hvnetlab:maxSkewMs (${maxSkewMs} ms)`);
+    if (window.trimmed === false) reasons.push(`the common window (${round(window.seconds, 2)} s) was too short to leave out the ${warmupSeconds} s warm-up: run longer`);
+    return reasons;
+}
+
+export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
     const wire = cell.wires[0];
     const perWire = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
     const limits = {
@@ -228,11 +244,16 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
         };
     });
     const throughputMbps = round(sum(streams.map((s) => s.throughputMbps)), 2);
-    const status = ok.length === outcomes.length ? "ok" : "partial";
+    const skewMs = round(startSkewMs(series), 1);
+    const reasons = [
+        ...(ok.length < outcomes.length ? [`${outcomes.length - ok.length} of ${outcomes.length} streams failed`] : []),
+        ...judge(skewMs, window, maxSkewOf(plan), plan.warmupSeconds),
+    ];
+    const status = reasons.length === 0 ? "ok" : "partial";
     return {
         ...base,
         status,
-        skewMs: round(startSkewMs(series), 1),
+        skewMs,
         window: { start: round(window.start, 3), end: round(window.end, 3), seconds: round(window.seconds, 3) },
         aggregate: {
             throughputMbps,
@@ -241,7 +262,7 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
             ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
         },
         streams,
-        ...(status === "partial" ? { error: `${outcomes.length - ok.length} of ${outcomes.length} streams failed` } : {}),
+        ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
     };
 }
 

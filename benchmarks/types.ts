@@ -102,6 +102,8 @@ export interface Plan {
     readonly limitBasis: LimitBasis;
     /** Largest clock offset between the runner and an endpoint that still allows aggregation (ms). */
     readonly maxClockOffsetMs: number;
+    /** Largest start skew of a run's streams for it to count as ok (ms); absent: 5% of the duration. */
+    readonly maxSkewMs?: number;
     /** SSH client settings, for plans with ssh endpoints. */
     readonly ssh?: PlanSsh;
     readonly matrix: PlanMatrix;

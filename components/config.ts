@@ -61,6 +61,8 @@ export interface LabConfig {
     readonly ssh: { readonly hostKeyChecking: "yes" | "accept-new"; readonly knownHostsFile: string };
     /** The largest clock offset between the runner and an endpoint that still allows aggregation. */
     readonly maxClockOffsetMs: number;
+    /** Largest start skew for a run to count as ok (ms): set, or 5% of durationSeconds. */
+    readonly maxSkewMs: number;
     /** Where netperf is built from on machines whose distribution does not package the version. */
     readonly netperfSource: { readonly url: string; readonly sha256: string };
     /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets). */
@@ -93,6 +95,7 @@ export const DEFAULTS = {
     sshHostKeyChecking: "yes",
     sshKnownHostsFile: "",
     maxClockOffsetMs: 5,
+    maxSkewMs: "",
     netperfSourceUrl: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz",
     netperfSourceSha256: "",
     sshPrivateKey: "",
@@ -242,6 +245,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const knownHostsFile = text("sshKnownHostsFile");
     if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
     const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
+    const maxSkewMs = text("maxSkewMs") === "" ? durationSeconds * 50 : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
     const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
     if (!SAFE.url.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
     if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
@@ -316,6 +320,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         ...(vsphere ? { vsphere } : {}), ...(libvirt ? { libvirt } : {}),
         ssh: { hostKeyChecking, knownHostsFile },
         maxClockOffsetMs,
+        maxSkewMs,
         netperfSource,
         secretsSet,
     };

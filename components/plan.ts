@@ -19,6 +19,7 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         cpu: config.cpu,
         limitBasis: lab.limitBasis,
         maxClockOffsetMs: config.maxClockOffsetMs,
+        maxSkewMs: config.maxSkewMs,
         ...(lab.endpoints.some((e) => e.access.kind === "ssh") ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } } : {}),
         matrix: {
             experiments: config.experiments,

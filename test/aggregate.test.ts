@@ -43,12 +43,12 @@ describe("aggregation over the common window", () => {
 
     it("starts after the last start plus warm-up and ends at the first end minus cool-down", () => {
         const w = commonWindow([a, b], 1, 1, 1);
-        assert.deepStrictEqual(w, { start: 101.5, end: 105, seconds: 3.5 });
+        assert.deepStrictEqual(w, { start: 101.5, end: 105, seconds: 3.5, trimmed: true });
     });
 
     it("falls back to the untrimmed window when trimming leaves too little", () => {
         const w = commonWindow([a, b], 1, 1, 4);
-        assert.deepStrictEqual(w, { start: 100.5, end: 106, seconds: 5.5 });
+        assert.deepStrictEqual(w, { start: 100.5, end: 106, seconds: 5.5, trimmed: false });
     });
 
     it("integrates each stream only over the window (hand-computed)", () => {
@@ -105,7 +105,7 @@ describe("test matrix", () => {
 });
 
 describe("aggregating one cell", () => {
-    const plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds"> = { limitBasis: "tbf", warmupSeconds: 0.5, intervalSeconds: 0.5 };
+    const plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs"> = { limitBasis: "tbf", warmupSeconds: 0.5, intervalSeconds: 0.5, durationSeconds: 3 };
     const cell = expandMatrix(matrix, wires)[1];
     const streams = streamsOf(cell, endpoints);
     const parsed = parseNetperfOutput(readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), "utf8"));
@@ -135,6 +135,24 @@ describe("aggregating one cell", () => {
         assert.match(run.streams[1].error!, /establish control/);
         assert.strictEqual(run.aggregate.throughputMbps, run.streams[0].throughputMbps);
         assert.match(run.error!, /1 of 2 streams failed/);
+    });
+
+    it("marks a run partial, with the reason, when its streams started further apart than hvnetlab:maxSkewMs", () => {
+        // The second stream's samples 0.4 s later: the streams still overlap for 2.6 s.
+        const late = { ...parsed, samples: parsed.samples.map((x) => ({ ...x, at: x.at + 0.4 })) };
+        const run = aggregateCell(plan, cell, [{ stream: streams[0], parsed }, { stream: streams[1], parsed: late }]);
+        assert.strictEqual(run.skewMs, 400);
+        assert.strictEqual(run.status, "partial");
+        assert.match(run.error!, /start skew 400 ms exceeds hvnetlab:maxSkewMs \(150 ms\)/, "default: 5% of the 3 s duration");
+        assert.ok(run.aggregate.throughputMbps > 0, "the figures are kept");
+        const tolerant = aggregateCell({ ...plan, maxSkewMs: 500 }, cell, [{ stream: streams[0], parsed }, { stream: streams[1], parsed: late }]);
+        assert.strictEqual(tolerant.status, "ok");
+    });
+
+    it("marks a run partial when its window could not leave out the warm-up", () => {
+        const run = aggregateCell({ ...plan, warmupSeconds: 2.5 }, cell, streams.map((stream) => ({ stream, parsed })));
+        assert.strictEqual(run.status, "partial");
+        assert.match(run.error!, /common window \(3 s\) was too short to leave out the 2\.5 s warm-up: run longer/);
     });
 
     it("marks a run failed when every stream fails", () => {

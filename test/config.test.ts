@@ -102,6 +102,11 @@ describe("lab configuration", () => {
     it("rejects a duration that leaves no window after warm-up", () => rejects({ durationSeconds: "2", warmupSeconds: "1.5" }, "durationSeconds", /no aggregation window/));
     it("rejects names that cannot become namespaces", () => rejects({ labPrefix: "Lab Prefix" }, "labPrefix", /lowercase letters and digits/));
     it("rejects message sizes out of range", () => rejects({ messageSizes: "[0, 16384]" }, "messageSizes", /from 1 to 1048576/));
+    it("judges start skew against 5% of the duration unless hvnetlab:maxSkewMs is set", () => {
+        assert.strictEqual(parse({ durationSeconds: "20" }).maxSkewMs, 1000);
+        assert.strictEqual(parse({ durationSeconds: "20", maxSkewMs: "40" }).maxSkewMs, 40);
+        rejects({ maxSkewMs: "-1" }, "maxSkewMs", /from 0 to 600000 ms/);
+    });
     it("takes TCP sends of 64 KiB and more, up to 1 MiB", () => {
         assert.deepStrictEqual(parse({ messageSizes: "[65536, 1048576]" }).messageSizes, [65536, 1048576]);
         rejects({ messageSizes: "[1048577]" }, "messageSizes", /from 1 to 1048576/);
