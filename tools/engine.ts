@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import * as yaml from "js-yaml";
 import { homedir } from "os";
 import * as path from "path";
+import { isSecureValue, listStacks, readProject } from "./stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -173,8 +174,6 @@ function readYaml<T>(file: string): T | undefined {
     return existsSync(file) ? ((yaml.load(readFileSync(file, "utf8")) ?? {}) as T) : undefined;
 }
 
-const isSecure = (v: unknown) => v !== null && typeof v === "object" && "secure" in (v as object);
-
 /**
  * The working copy of a stack file: the committed file's config, plus what only the working
  * copy holds (its encryption salt and the secrets set through the CLI), so that the committed
@@ -187,7 +186,7 @@ export function mergeStackFile(committed: StackFile, working: StackFile | undefi
     if (!committed.encryptionsalt && working.encryptionsalt) merged.encryptionsalt = working.encryptionsalt;
     if (sameSalt) {
         for (const [k, v] of Object.entries(working.config ?? {})) {
-            if (isSecure(v) && !(k in merged.config!)) merged.config![k] = v;
+            if (isSecureValue(v) && !(k in merged.config!)) merged.config![k] = v;
         }
     }
     return merged;
@@ -201,12 +200,12 @@ export function mergeStackFile(committed: StackFile, working: StackFile | undefi
 export function prepareWorkingProject(opts: { root?: string; workDir: string; refresh: boolean }): string {
     const root = opts.root ?? ROOT;
     const dir = workingProjectDir(opts.workDir);
-    const project = yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-    const committedStacks = path.join(root, String(project.stackConfigDir ?? "."));
+    const project = readProject(root);
+    const committedStacks = path.join(root, project.stackConfigDir ?? ".");
     mkdirSync(path.join(dir, "stacks"), { recursive: true });
     const working = { ...project, main: root, stackConfigDir: "stacks" };
     writeFileSync(path.join(dir, "Pulumi.yaml"), `# Generated from ${path.join(root, "Pulumi.yaml")}: edit that one.\n${yaml.dump(working, { lineWidth: 200 })}`);
-    for (const f of readdirSync(committedStacks).filter((n) => /^Pulumi\..+\.yaml$/.test(n))) {
+    for (const f of listStacks(root).map((stack) => `Pulumi.${stack}.yaml`)) {
         const target = path.join(dir, "stacks", f);
         if (!opts.refresh && existsSync(target)) continue;
         const merged = mergeStackFile(readYaml<StackFile>(path.join(committedStacks, f)) ?? {}, readYaml<StackFile>(target));

@@ -19,6 +19,11 @@ export function readProject(root: string): ProjectFile {
     return yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
 }
 
+/** A stack file's encrypted value ({ secure: ... }). */
+export function isSecureValue(value: unknown): boolean {
+    return value !== null && typeof value === "object" && "secure" in (value as object);
+}
+
 function asConfigString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -46,7 +51,7 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
         if (decl.default !== undefined) result[key] = asConfigString(decl.default);
     }
     for (const [key, value] of Object.entries(stackConfig)) {
-        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+        if (isSecureValue(value)) {
             throw new StackConfigError(`${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the engine (npm run lab -- --stack NAME)`);
         }
         result[key] = asConfigString(value);
