@@ -2,6 +2,11 @@
 // its name, driver, link speed and MTU), read on the endpoint by one fixed script and parsed here.
 import { HostFacts, NicFacts } from "./types";
 
+/** A shell command printing the name of the NIC that holds an IPv4 address (a quoted shell word). */
+export function nicHoldingAddress(address: string): string {
+    return `ip -o -4 addr show | awk -v a=${address} '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }'`;
+}
+
 /**
  * Prints key=value lines. Arguments name the NICs to describe: "addr:A.B.C.D" (the NIC holding
  * that address, as on guests whose NIC names the lab does not choose) or "nic:NAME".
@@ -18,7 +23,7 @@ export const FACTS_SCRIPT = [
     `echo "hypervisor=$hv"`,
     `for spec in "$@"; do`,
     `  case "$spec" in`,
-    `    addr:*) a=\${spec#addr:}; nic=$(ip -o -4 addr show | awk -v a="$a" '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }') ;;`,
+    `    addr:*) a=\${spec#addr:}; nic=$(${nicHoldingAddress('"$a"')}) ;;`,
     `    nic:*) nic=\${spec#nic:}; a=$(ip -o -4 addr show dev "$nic" 2>/dev/null | awk '{ split($4, p, "/"); print p[1]; exit }') ;;`,
     `    *) continue ;;`,
     `  esac`,

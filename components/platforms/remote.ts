@@ -4,7 +4,7 @@
 // @pulumi/command remote commands.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { factsArgs, parseFacts } from "../../benchmarks/facts";
+import { factsArgs, nicHoldingAddress, parseFacts } from "../../benchmarks/facts";
 import { remoteCommand } from "../../benchmarks/ssh";
 import { WireEnd, wireEnds } from "../../benchmarks/matrix";
 import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
@@ -65,7 +65,7 @@ export function guestWireMtuScript(label: string, address: string, mtu: number):
     return script(
         AS_ROOT,
         `tries=0`,
-        `until nic=$(ip -o -4 addr show | awk -v a=${a} '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }'); [ -n "$nic" ]; do`,
+        `until nic=$(${nicHoldingAddress(a)}); [ -n "$nic" ]; do`,
         `  tries=$((tries + 1)); [ "$tries" -lt 60 ] || ${die(`no NIC holds the wire address ${address} on ${label} after 60 s: check the guest customization`)}`,
         `  sleep 1`,
         `done`,
