@@ -3,6 +3,11 @@
 import { IPV4 } from "./netperf";
 import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS, Plan } from "./types";
 
+/** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
+export function maxSkewOf(plan: Pick<Plan, "maxSkewMs" | "durationSeconds">): number {
+    return plan.maxSkewMs ?? plan.durationSeconds * 50;
+}
+
 export class PlanError extends Error {
     readonly name = "PlanError";
 }

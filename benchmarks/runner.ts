@@ -5,7 +5,7 @@ import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
 import { Cell, expandMatrix, StreamPlan, streamsOf, wireEnds } from "./matrix";
 import { isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
-import { validatePlan } from "./plan";
+import { maxSkewOf, validatePlan } from "./plan";
 import { Transport } from "./transport";
 import { ClockReading, EndpointReport, Plan, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
 
@@ -177,11 +177,6 @@ export interface StreamOutcome {
 }
 
 /** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
-/** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
-export function maxSkewOf(plan: Pick<Plan, "maxSkewMs" | "durationSeconds">): number {
-    return plan.maxSkewMs ?? plan.durationSeconds * 50;
-}
-
 /**
  * Why a run whose streams all measured is still not ok: streams that started too far apart to
  * share most of the test, or a window too short to leave out the warm-up (it then holds slow start).

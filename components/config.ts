@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
 import { IPV4 } from "../benchmarks/netperf";
+import { maxSkewOf } from "../benchmarks/plan";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
 import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated, Report, VsphereSpec } from "./config-blocks";
 import { SAFE } from "./shell";
@@ -245,7 +246,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const knownHostsFile = text("sshKnownHostsFile");
     if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
     const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
-    const maxSkewMs = text("maxSkewMs") === "" ? durationSeconds * 50 : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    const maxSkewMs = text("maxSkewMs") === "" ? maxSkewOf({ durationSeconds }) : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
     const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
     if (!SAFE.url.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
     if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
