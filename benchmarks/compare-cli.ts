@@ -11,7 +11,7 @@ import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
 import {
-    checkComparable, comparisonTables, CompareInputError, formatText, formatVerdict, gate, parseSource, parseTolerance, pickBaseline, Source,
+    checkComparable, comparisonTables, CompareInputError, formatText, formatVerdict, gate, mismatchNote, parseSource, parseTolerance, pickBaseline, Source,
 } from "./compare";
 import { readReference, writeReport } from "./report";
 
@@ -116,7 +116,7 @@ export async function runReport(args: CompareArgs, write: (text: string) => void
     const mismatches = checkComparable(sources, args.allowMismatch);
     const reference = args.reference !== undefined ? readReference(args.reference) : undefined;
     const files = await writeReport(args.out, sources, { mismatches, baseline: pickBaseline(sources, args.baselineSource), ...(reference ? { reference } : {}) });
-    for (const m of mismatches) write(`note: compared despite a fingerprint mismatch (--allow-mismatch): ${m}\n`);
+    for (const m of mismatches) write(`${mismatchNote(m)}\n`);
     write(`report written: ${files.join(", ")}\n`);
     return 0;
 }
@@ -134,7 +134,7 @@ export function runCompare(args: CompareArgs, write: (text: string) => void, rea
     }
     const mismatches = checkComparable(sources, args.allowMismatch);
     const tables = comparisonTables(sources, pickBaseline(sources, args.baselineSource));
-    const notes = mismatches.map((m) => `note: compared despite a fingerprint mismatch (--allow-mismatch): ${m}`);
+    const notes = mismatches.map(mismatchNote);
     if (args.json) write(`${JSON.stringify({ mismatches, tables }, null, 2)}\n`);
     else write(`${[...notes, ...tables.map(formatText)].join("\n\n")}\n`);
     return 0;

@@ -100,6 +100,11 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
     return mismatches;
 }
 
+/** How every output states a fingerprint difference that --allow-mismatch let through. */
+export function mismatchNote(mismatch: string): string {
+    return `note: compared despite a fingerprint mismatch (--allow-mismatch): ${mismatch}`;
+}
+
 /** The group a run belongs to in the tables: one table per experiment x test x message size. */
 export function groupKey(r: Pick<RunResult, "experiment" | "peer" | "test" | "messageBytes">): string {
     return `${r.experiment} ${r.test} ${r.messageBytes} B (peer ${r.peer})`;
@@ -244,7 +249,7 @@ export function gate(baseline: Source, current: Source, tolerancePct: number, mi
 
 /** The verdict as text: every regressed cell named, then the count. */
 export function formatVerdict(v: GateVerdict): string {
-    const lines = v.mismatches.map((m) => `note: compared despite a fingerprint mismatch: ${m}`);
+    const lines = v.mismatches.map(mismatchNote);
     for (const c of v.cells.filter((x) => x.regression)) lines.push(`REGRESSION ${c.id}: ${c.baseline} -> ${c.current}: ${c.reason}`);
     const bad = v.cells.filter((c) => c.regression).length;
     lines.push(bad > 0
