@@ -1,7 +1,9 @@
 // The `hvnetlab` command line: run a plan against an existing lab, or print a results table.
 //
-//   hvnetlab bench --plan FILE|-     runs the plan, prints the results document (JSON) on stdout,
-//                                    progress on stderr
+//   hvnetlab bench --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
+//                                    runs the plan, prints the results document (JSON) on stdout,
+//                                    progress on stderr; keeps the results so far in the file
+//                                    after every run, and exits 1 as --fail-on says
 //   hvnetlab report --results FILE   prints the summary table of a results document
 //   hvnetlab compare ...             compares stacks, or gates one against a baseline (compare-cli.ts)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
@@ -10,17 +12,22 @@ import * as path from "path";
 import { CompareInputError } from "./compare";
 import { COMPARE_USAGE, parseCompareArgs, runCompare, runReport } from "./compare-cli";
 import { PlanError, validatePlan } from "./plan";
+import { writeResultsFile } from "./results-file";
 import { runPlan, ProgressEvent } from "./runner";
 import { formatTable, summarize } from "./summary";
 import { SshTransport } from "./ssh";
 import { AccessTransport, NetnsTransport } from "./transport";
 import { Plan, ResultsDocument } from "./types";
+import { FAIL_ON, FailOn, failureOf } from "./verdict";
 
 /** Environment variable that carries the SSH private key to the runner (never a file in the plan). */
 export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";
 
 const USAGE = `usage:
-  hvnetlab bench --plan FILE|-      run a plan (JSON; - reads stdin), print the results document
+  hvnetlab bench --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
+                                    run a plan (JSON; - reads stdin), print the results document;
+                                    the file holds the results so far after every run; exit 1 when
+                                    a run failed (partial: was not ok; never: only for an unusable lab)
   hvnetlab report --results FILE    print the summary table of a results document
 ${COMPARE_USAGE.replace(/^usage:\n/, "")}`;
 
@@ -52,7 +59,9 @@ export function describeProgress(e: ProgressEvent): string {
         case "done": {
             const a = e.run.aggregate;
             const rate = a.transactionsPerSec !== undefined ? `${a.transactionsPerSec.toFixed(0)} trans/s` : `${a.throughputMbps.toFixed(1)} Mb/s, ${a.goodputPct.toFixed(1)}% of goodput limit`;
-            return `[${e.index + 1}/${e.total}] ${e.run.id}: ${rate}, skew ${e.run.skewMs.toFixed(1)} ms, ${e.run.status}${e.run.error ? ` (${e.run.error})` : ""}`;
+            const spreadText = e.run.stats ? `, ${e.run.stats.n} repeats, CV ${e.run.stats.cvPct.toFixed(2)}%` : "";
+            const warnings = (e.run.warnings ?? []).map((w) => `\n    warning: ${w}`).join("");
+            return `[${e.index + 1}/${e.total}] ${e.run.id}: ${rate}${spreadText}, skew ${e.run.skewMs.toFixed(1)} ms, ${e.run.status}${e.run.error ? ` (${e.run.error})` : ""}${warnings}`;
         }
     }
 }
@@ -94,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
     const { command, options } = parseArgs(argv);
     if (command === "bench") {
         const planPath = required(options, "plan");
+        const resultsFile = options.get("results-file");
+        const failOn = options.get("fail-on") ?? "failed";
+        if (!FAIL_ON.includes(failOn as FailOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, got '${failOn}'`);
         let plan: unknown;
         try {
             plan = JSON.parse(readInput(planPath));
@@ -101,7 +113,12 @@ async function main(argv: string[]): Promise<number> {
             throw new UsageError(`cannot read the plan from ${planPath}: ${(err as Error).message}`);
         }
         const abort = new AbortController();
-        const stop = () => abort.abort();
+        let stoppedBy: NodeJS.Signals | undefined;
+        const stop = (sig: NodeJS.Signals) => {
+            stoppedBy ??= sig;
+            process.stderr.write(`${sig}: stopping the benchmark; the runs measured so far are kept\n`);
+            abort.abort(`stopped by ${sig}`);
+        };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
         validatePlan(plan);
@@ -114,9 +131,15 @@ async function main(argv: string[]): Promise<number> {
                 transport,
                 signal: abort.signal,
                 onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
+                onResults: resultsFile ? (doc) => writeResultsFile(resultsFile, doc) : undefined,
             });
             process.stdout.write(`${JSON.stringify(results)}\n`);
-            return results.runs.every((r) => r.status === "failed") ? 1 : 0;
+            const failure = failureOf(results, failOn as FailOn);
+            if (failure) {
+                process.stderr.write(`hvnetlab: ${failure}${resultsFile ? `\nthe results are kept in ${resultsFile}` : ""}\n`);
+            }
+            if (stoppedBy) return 128 + (stoppedBy === "SIGINT" ? 2 : 15);
+            return failure ? 1 : 0;
         } finally {
             await transport?.close();
             rmSync(keyDir, { recursive: true, force: true });

@@ -97,19 +97,27 @@ const INTERIM = new RegExp(`^\\s*(${NUMBER}),([^,]+),(${NUMBER}),(${NUMBER})\\s*
  * Parses netperf's output with `-D` and `-o OUTPUT_SELECTORS`: interim lines
  * `value,units,interval,timestamp`, then a header line of selector titles and one line of values.
  */
-export function parseNetperfOutput(text: string): NetperfResult {
-    const lines = text.split(/\r?\n/);
+/** The interim results netperf printed, also when it was stopped before its final result. */
+export function interimSamples(text: string): InterimSample[] {
+    return scan(text.split(/\r?\n/)).samples;
+}
+
+function scan(lines: readonly string[]): { samples: InterimSample[]; headerAt: number } {
     const samples: InterimSample[] = [];
-    let headerAt = -1;
     for (let i = 0; i < lines.length; i++) {
         const m = INTERIM.exec(lines[i]);
         if (m) {
             samples.push({ value: Number(m[1]), units: m[2], intervalSeconds: Number(m[3]), at: Number(m[4]) });
         } else if (lines[i].startsWith("Throughput,Throughput Units")) {
-            headerAt = i;
-            break;
+            return { samples, headerAt: i };
         }
     }
+    return { samples, headerAt: -1 };
+}
+
+export function parseNetperfOutput(text: string): NetperfResult {
+    const lines = text.split(/\r?\n/);
+    const { samples, headerAt } = scan(lines);
     if (headerAt < 0 || headerAt + 1 >= lines.length) {
         throw new NetperfOutputError(`netperf printed no result: ${excerpt(text)}`);
     }

@@ -51,6 +51,7 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(typeof p.cpu === "boolean", "cpu must be true or false");
     need(p.limitBasis === "ethernet" || p.limitBasis === "tbf", `limitBasis must be ethernet or tbf, got ${JSON.stringify(p.limitBasis)}`);
     need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
+    need(p.repeats === undefined || int(p.repeats, 1, 100), `repeats must be a whole number in 1..100, got ${JSON.stringify(p.repeats)}`);
     need(p.maxSkewMs === undefined || num(p.maxSkewMs, 0, 600000), `maxSkewMs must be in 0..600000, got ${JSON.stringify(p.maxSkewMs)}`);
     if (p.ssh !== undefined) {
         need(p.ssh?.hostKeyChecking === "yes" || p.ssh?.hostKeyChecking === "accept-new", "ssh.hostKeyChecking must be yes or accept-new");

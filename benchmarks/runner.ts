@@ -4,10 +4,11 @@ import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
 import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
 import { Cell, expandMatrix, StreamPlan, streamsOf, wireEnds } from "./matrix";
-import { isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
+import { InterimSample, interimSamples, isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
 import { maxSkewOf, validatePlan } from "./plan";
 import { Transport } from "./transport";
-import { ClockReading, EndpointReport, Plan, ResultsDocument, RunResult, Sample, StreamResult } from "./types";
+import { spread } from "./stats";
+import { ClockReading, EndpointReport, Limits, Measurement, Plan, ResultsDocument, RunKey, RunResult, Sample, StreamResult } from "./types";
 
 export type ProgressEvent =
     | { kind: "endpoints"; reports: Record<string, EndpointReport> }
@@ -18,8 +19,14 @@ export type ProgressEvent =
 export interface RunnerOptions {
     readonly transport: Transport;
     readonly onProgress?: (event: ProgressEvent) => void;
-    /** Aborting stops the run: running netperf clients are killed and no further cell starts. */
+    /**
+     * Aborting stops the run: running netperf clients are killed, no further cell starts, and the
+     * document comes back with what was measured, the rest marked not run (the reason is the
+     * signal's reason).
+     */
     readonly signal?: AbortSignal;
+    /** Called with the results so far after every run, so that a caller can keep them safe. */
+    readonly onResults?: (doc: ResultsDocument) => void;
 }
 
 export class ReachabilityError extends Error {
@@ -34,12 +41,13 @@ export class ClockOffsetError extends Error {
     readonly name = "ClockOffsetError";
 }
 
-export class RunAbortedError extends Error {
-    readonly name = "RunAbortedError";
-}
-
 const CPU_NOTE = "CPU utilization (netperf -c -C) is recorded as netperf reports it; inside a guest, CPU figures are unreliable because the hypervisor steals and accounts time the guest cannot see.";
 
+/**
+ * Checks the endpoints (facts, clocks, wires, every netserver), then measures every cell of the
+ * matrix. A failing stream or run is recorded with its reason and the next cell runs; an abort
+ * returns what was measured. Only a lab unfit to measure (the checks) throws.
+ */
 export async function runPlan(plan: Plan, options: RunnerOptions): Promise<ResultsDocument> {
     validatePlan(plan);
     const startedAt = new Date().toISOString();
@@ -51,15 +59,7 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
     await checkReachable(plan, cells, options);
     const offsets = new Map(Object.entries(endpoints).map(([name, r]) => [name, r.clock.offsetMs]));
     const runs: RunResult[] = [];
-    for (let i = 0; i < cells.length; i++) {
-        if (options.signal?.aborted) throw new RunAbortedError(`run aborted after ${i} of ${cells.length} cells`);
-        options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
-        const run = await runCell(plan, cells[i], offsets, options);
-        if (options.signal?.aborted) throw new RunAbortedError(`run aborted during cell ${cells[i].id}`);
-        runs.push(run);
-        options.onProgress?.({ kind: "done", index: i, total: cells.length, run });
-    }
-    return {
+    const document = (incomplete?: string): ResultsDocument => ({
         schemaVersion: 1,
         platform: plan.platform,
         fingerprint: plan.fingerprint,
@@ -69,8 +69,45 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
         notes: plan.cpu ? [CPU_NOTE] : [],
         endpoints,
         maxClockOffsetMs: plan.maxClockOffsetMs,
-        runs,
-    };
+        ...(incomplete ? { incomplete } : {}),
+        runs: [...runs, ...cells.slice(runs.length).map((c) => notRun(plan, c, incomplete ?? "not measured yet"))],
+    });
+    for (let i = 0; i < cells.length && !options.signal?.aborted; i++) {
+        options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
+        let run = await measureCell(plan, cells[i], offsets, options);
+        if (options.signal?.aborted && run.status !== "ok") {
+            run = { ...run, status: "failed", aggregate: NO_AGGREGATE, error: `interrupted (${abortReason(options.signal)}) while measuring` };
+        }
+        runs.push(run);
+        options.onProgress?.({ kind: "done", index: i, total: cells.length, run });
+        if (i + 1 < cells.length) options.onResults?.(document(`${runs.length} of ${cells.length} runs measured so far`));
+    }
+    const measured = runs.filter((r) => !r.error?.startsWith("interrupted")).length;
+    const done = document(options.signal?.aborted ? `${abortReason(options.signal)}: ${measured} of ${cells.length} runs measured` : undefined);
+    options.onResults?.(done);
+    return done;
+}
+
+/** What stopped the run, in words: the abort signal's reason. */
+export function abortReason(signal: AbortSignal): string {
+    const r: unknown = signal.reason;
+    if (typeof r === "string") return r;
+    if (r instanceof Error && r.name !== "AbortError") return r.message;
+    return "stopped";
+}
+
+/** A cell the runner never got to: failed, with why, and no numbers. */
+export function notRun(plan: Pick<Plan, "limitBasis">, cell: Cell, why: string): RunResult {
+    return { ...runIdentity(plan, cell), status: "failed", skewMs: 0, window: EMPTY_WINDOW, aggregate: NO_AGGREGATE, streams: [], error: `not run: ${why}` };
+}
+
+/**
+ * How long a netperf client may take before the runner kills it: its start lead, its duration,
+ * and a grace of half the duration (at least 10 s) for connecting and the final handshake. A
+ * stream on a dead wire or netserver therefore fails on time instead of hanging the run.
+ */
+export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeconds">): number {
+    return plan.startLeadMs + 1000 * (plan.durationSeconds + Math.max(10, plan.durationSeconds / 2));
 }
 
 /** Each endpoint's facts (kernel, CPU, hypervisor, its wire NICs) and clock offset, read in parallel. */
@@ -142,19 +179,36 @@ async function checkReachable(plan: Plan, cells: readonly Cell[], options: Runne
     }
 }
 
-async function runCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: RunnerOptions): Promise<RunResult> {
+/** Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. */
+async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: RunnerOptions): Promise<RunResult> {
+    const repeats: RunResult[] = [];
+    for (let i = 0; i < (plan.repeats ?? 1) && !(options.signal?.aborted && i > 0); i++) {
+        repeats.push(await measureOnce(plan, cell, offsets, options));
+    }
+    return combineRepeats(repeats);
+}
+
+async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: RunnerOptions): Promise<RunResult> {
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + plan.startLeadMs;
-    const timeoutMs = (plan.durationSeconds + 30) * 1000;
-    const outcomes = await Promise.all(streams.map(async (s) => {
+    const timeoutMs = netperfDeadlineMs(plan);
+    const outcomes = await Promise.all(streams.map(async (s): Promise<StreamOutcome> => {
         const argv = ["netperf", ...netperfArgs({
             host: s.serverAddress, port: plan.netserverPort, test: cell.test, durationSeconds: plan.durationSeconds,
             intervalSeconds: plan.intervalSeconds, messageBytes: cell.messageBytes, cpu: plan.cpu,
         })];
         try {
             const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal });
-            if (r.code !== 0) return { stream: s, error: `netperf exited ${r.code ?? r.signal}: ${firstLine(r.stderr || r.stdout)}` };
-            const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offsets.get(s.client.name) ?? 0);
+            const offset = offsets.get(s.client.name) ?? 0;
+            if (r.code !== 0 || r.timedOut) {
+                // Keep what it measured before it stopped, with why it stopped.
+                const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
+                const why = r.timedOut
+                    ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
+                    : `netperf exited ${r.code ?? r.signal}: ${firstLine(r.stderr || r.stdout)}`;
+                return { stream: s, error: why, partial };
+            }
+            const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
             if (parsed.samples.length === 0) return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
             return { stream: s, parsed };
         } catch (err) {
@@ -164,8 +218,41 @@ async function runCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, numb
     return aggregateCell(plan, cell, outcomes);
 }
 
+/**
+ * One run from its repeats: the aggregate is their mean over the repeats that measured, with the
+ * spread (sd, CV, 95% t-interval); skew, window and streams are those of the repeat nearest the
+ * mean. ok only when every repeat is ok.
+ */
+export function combineRepeats(repeats: readonly RunResult[]): RunResult {
+    if (repeats.length === 0) throw new RangeError("no repeat to combine");
+    if (repeats.length === 1) return repeats[0];
+    const measured = repeats.filter((r) => r.status !== "failed");
+    const measurements: Measurement[] = repeats.map(({ status, skewMs, window, aggregate, streams, error }) =>
+        ({ status, skewMs, window, aggregate, streams, ...(error ? { error } : {}) }));
+    const reasons = repeats.flatMap((r, i) => (r.error ? [`repeat ${i + 1}: ${r.error}`] : []));
+    if (measured.length === 0) return { ...repeats[0], repeats: measurements, error: reasons.join("; ") };
+    const s = spread(measured.map((r) => r.aggregate.throughputMbps));
+    const mean = (pick: (r: RunResult) => number) => round(measured.reduce((a, r) => a + pick(r), 0) / measured.length, 2);
+    const nearest = measured.reduce((best, r) => (Math.abs(r.aggregate.throughputMbps - s.mean) < Math.abs(best.aggregate.throughputMbps - s.mean) ? r : best));
+    const tps = measured.every((r) => r.aggregate.transactionsPerSec !== undefined) ? { transactionsPerSec: mean((r) => r.aggregate.transactionsPerSec!) } : {};
+    const { error: _nearestError, ...representative } = nearest;
+    return {
+        ...representative,
+        status: repeats.every((r) => r.status === "ok") ? "ok" : "partial",
+        aggregate: {
+            throughputMbps: mean((r) => r.aggregate.throughputMbps),
+            lineRatePct: mean((r) => r.aggregate.lineRatePct),
+            goodputPct: mean((r) => r.aggregate.goodputPct),
+            ...tps,
+        },
+        stats: { n: s.n, meanMbps: round(s.mean, 2), sdMbps: round(s.sd, 2), cvPct: round(s.cvPct, 2), ci95Mbps: [round(s.ci95[0], 2), round(s.ci95[1], 2)] },
+        repeats: measurements,
+        ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
+    };
+}
+
 /** netperf stamps interim results with the client's clock; move them onto the runner's. */
-export function toRunnerClock(result: NetperfResult, offsetMs: number): NetperfResult {
+export function toRunnerClock<T extends Pick<NetperfResult, "samples">>(result: T, offsetMs: number): T {
     if (offsetMs === 0) return result;
     return { ...result, samples: result.samples.map((x) => ({ ...x, at: x.at - offsetMs / 1000 })) };
 }
@@ -174,9 +261,10 @@ export interface StreamOutcome {
     readonly stream: StreamPlan;
     readonly parsed?: NetperfResult;
     readonly error?: string;
+    /** The interim samples of a stream that failed part-way. */
+    readonly partial?: readonly InterimSample[];
 }
 
-/** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
 /**
  * Why a run whose streams all measured is still not ok: streams that started too far apart to
  * share most of the test, or a window too short to leave out the warm-up (it then holds slow start).
@@ -188,7 +276,11 @@ export function judge(skewMs: number, window: { seconds: number; trimmed?: boole
     return reasons;
 }
 
-export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
+const EMPTY_WINDOW = { start: 0, end: 0, seconds: 0 };
+const NO_AGGREGATE = { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 };
+
+/** A cell's key and limits: the sum of its wires' (the tighter basis is in the limits' words). */
+function runIdentity(plan: Pick<Plan, "limitBasis">, cell: Cell): RunKey & { limits: Limits } {
     const wire = cell.wires[0];
     const perWire = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
     const limits = {
@@ -196,16 +288,21 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
         goodputMbps: round(perWire.goodputMbps * cell.guests, 1),
         basis: `${cell.guests} x ${perWire.goodputMbps} Mb/s: ${perWire.basis}`,
     };
+    return { id: cell.id, experiment: cell.experiment, peer: cell.peer, test: cell.test, messageBytes: cell.messageBytes, guests: cell.guests, limits };
+}
+
+/** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
+export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
     const ok = outcomes.filter((o) => o.parsed !== undefined);
-    const base = { id: cell.id, experiment: cell.experiment, peer: cell.peer, test: cell.test, messageBytes: cell.messageBytes, guests: cell.guests, limits };
+    const base = runIdentity(plan, cell);
     const failedStream = (o: StreamOutcome): StreamResult => ({
-        ...streamIdentity(o.stream), throughputMbps: 0, samples: samplesOf(o.parsed), error: o.error ?? "no result",
+        ...streamIdentity(o.stream), throughputMbps: 0, samples: samplesOf(o.parsed?.samples ?? o.partial), error: o.error ?? "no result",
     });
     if (ok.length === 0) {
+        const reasons = [...new Set(outcomes.map((o) => o.error ?? "no result"))];
         return {
-            ...base, status: "failed", skewMs: 0, window: { start: 0, end: 0, seconds: 0 },
-            aggregate: { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 },
-            streams: outcomes.map(failedStream), error: "every stream failed",
+            ...base, status: "failed", skewMs: 0, window: EMPTY_WINDOW, aggregate: NO_AGGREGATE,
+            streams: outcomes.map(failedStream), error: `every stream failed: ${reasons.join("; ")}`,
         };
     }
     const series = ok.map((o) => o.parsed!.samples);
@@ -214,8 +311,7 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
         window = commonWindow(series, plan.warmupSeconds, plan.intervalSeconds, plan.intervalSeconds * 2);
     } catch (err) {
         return {
-            ...base, status: "failed", skewMs: round(startSkewMs(series), 1), window: { start: 0, end: 0, seconds: 0 },
-            aggregate: { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 },
+            ...base, status: "failed", skewMs: round(startSkewMs(series), 1), window: EMPTY_WINDOW, aggregate: NO_AGGREGATE,
             streams: outcomes.map(failedStream), error: (err as Error).message,
         };
     }
@@ -233,12 +329,13 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
             throughputMbps: round(throughputMbps, 2),
             ...(rr ? { transactionsPerSec: round(mean, 2) } : {}),
             netperfReported: p.throughput,
-            samples: samplesOf(p),
+            samples: samplesOf(p.samples),
             ...(p.localCpuPct !== undefined ? { localCpuPct: p.localCpuPct } : {}),
             ...(p.remoteCpuPct !== undefined ? { remoteCpuPct: p.remoteCpuPct } : {}),
         };
     });
     const throughputMbps = round(sum(streams.map((s) => s.throughputMbps)), 2);
+    const warnings = laggards(streams.filter((s) => !s.error));
     const skewMs = round(startSkewMs(series), 1);
     const reasons = [
         ...(ok.length < outcomes.length ? [`${outcomes.length - ok.length} of ${outcomes.length} streams failed`] : []),
@@ -252,21 +349,37 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | 
         window: { start: round(window.start, 3), end: round(window.end, 3), seconds: round(window.seconds, 3) },
         aggregate: {
             throughputMbps,
-            lineRatePct: round(100 * throughputMbps / limits.lineRateMbps, 2),
-            goodputPct: round(100 * throughputMbps / limits.goodputMbps, 2),
+            lineRatePct: round(100 * throughputMbps / base.limits.lineRateMbps, 2),
+            goodputPct: round(100 * throughputMbps / base.limits.goodputMbps, 2),
             ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
         },
         streams,
         ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
     };
+}
+
+/** A stream is a laggard when it carried less than half the mean of the run's other streams. */
+export const LAGGARD_FRACTION = 0.5;
+
+/** Warnings for the streams that lagged far behind the others of their run. */
+export function laggards(streams: readonly Pick<StreamResult, "endpoint" | "throughputMbps">[]): string[] {
+    if (streams.length < 2) return [];
+    const total = sum(streams.map((s) => s.throughputMbps));
+    return streams.flatMap((s) => {
+        const others = (total - s.throughputMbps) / (streams.length - 1);
+        return others > 0 && s.throughputMbps < LAGGARD_FRACTION * others
+            ? [`${s.endpoint}'s stream carried ${round(s.throughputMbps, 1)} Mb/s, ${round(100 * s.throughputMbps / others, 1)}% of the others' mean (${round(others, 1)} Mb/s): look at its wire and NIC`]
+            : [];
+    });
 }
 
 function streamIdentity(s: StreamPlan) {
     return { endpoint: s.wire.guest, nic: s.wire.guestNic, client: s.client.name, server: s.server.name };
 }
 
-function samplesOf(p: NetperfResult | undefined): Sample[] {
-    return p ? p.samples.map((s) => [s.at, s.value] as Sample) : [];
+function samplesOf(samples: readonly InterimSample[] | undefined): Sample[] {
+    return (samples ?? []).map((s) => [s.at, s.value] as Sample);
 }
 
 function firstLine(text: string): string {

@@ -10,6 +10,8 @@ export interface ProcessResult {
     readonly stderr: string;
     /** Epoch milliseconds at which the process was started. */
     readonly startedAtMs: number;
+    /** True when the program was killed because it outlived its timeout. */
+    readonly timedOut?: boolean;
 }
 
 export interface RunOptions {
@@ -84,11 +86,13 @@ export function runProcess(program: string, args: readonly string[], options: Ru
         const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
+        let timedOut = false;
         child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
         child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
         const kill = () => child.kill("SIGTERM");
         const timer = setTimeout(() => {
             stderr += `\nkilled after ${options.timeoutMs} ms`;
+            timedOut = true;
             kill();
         }, options.timeoutMs);
         options.signal?.addEventListener("abort", kill, { once: true });
@@ -100,7 +104,7 @@ export function runProcess(program: string, args: readonly string[], options: Ru
         child.on("close", (code, signal) => {
             clearTimeout(timer);
             options.signal?.removeEventListener("abort", kill);
-            resolve({ code, signal, stdout, stderr, startedAtMs });
+            resolve({ code, signal, stdout, stderr, startedAtMs, ...(timedOut ? { timedOut } : {}) });
         });
     });
 }

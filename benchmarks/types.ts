@@ -104,6 +104,8 @@ export interface Plan {
     readonly maxClockOffsetMs: number;
     /** Largest start skew of a run's streams for it to count as ok (ms); absent: 5% of the duration. */
     readonly maxSkewMs?: number;
+    /** How many times each cell of the matrix is measured (absent: once). */
+    readonly repeats?: number;
     /** SSH client settings, for plans with ssh endpoints. */
     readonly ssh?: PlanSsh;
     readonly matrix: PlanMatrix;
@@ -151,12 +153,12 @@ export interface RunKey {
     readonly guests: number;
 }
 
-export interface RunResult extends RunKey {
-    readonly status: "ok" | "partial" | "failed";
+/** One measurement of a cell: every stream of it, started at one time. */
+export interface Measurement {
+    readonly status: RunStatus;
     /** Spread of the streams' measured start times, in milliseconds. */
     readonly skewMs: number;
     readonly window: { start: number; end: number; seconds: number };
-    readonly limits: Limits;
     readonly aggregate: {
         throughputMbps: number;
         lineRatePct: number;
@@ -165,6 +167,38 @@ export interface RunResult extends RunKey {
     };
     readonly streams: StreamResult[];
     readonly error?: string;
+    /**
+     * What a reader should look at although the measurement holds: a stream far below the others
+     * (a bad wire, NIC or unfair scheduling). They do not change the status.
+     */
+    readonly warnings?: string[];
+}
+
+export type RunStatus = "ok" | "partial" | "failed";
+
+/** The spread of a cell's repeats (their aggregate throughput, Mb/s). */
+export interface RunStats {
+    /** Repeats that measured (ok or partial). */
+    readonly n: number;
+    readonly meanMbps: number;
+    readonly sdMbps: number;
+    /** Coefficient of variation, in percent. */
+    readonly cvPct: number;
+    /** 95% Student t confidence interval of the mean, in Mb/s. */
+    readonly ci95Mbps: [number, number];
+}
+
+/**
+ * One cell of the matrix, measured. Its status is ok when every repeat is ok, failed when none
+ * measured, partial otherwise. With repeats, the aggregate is their mean, and skew, window and
+ * streams are those of the repeat nearest the mean.
+ */
+export interface RunResult extends RunKey, Measurement {
+    readonly limits: Limits;
+    /** With hvnetlab:repeats above 1: the spread of the repeats' aggregates. */
+    readonly stats?: RunStats;
+    /** With hvnetlab:repeats above 1: every repeat, in the order measured. */
+    readonly repeats?: Measurement[];
 }
 
 /** What an endpoint's dedicated NIC is, as read on the endpoint. */
@@ -215,5 +249,7 @@ export interface ResultsDocument {
     /** Per endpoint: what it is, and its clock offset to the runner (samples are corrected by it). */
     readonly endpoints: Record<string, EndpointReport>;
     readonly maxClockOffsetMs: number;
+    /** Set when not every cell was measured (the runner was stopped): says why and how far it got. */
+    readonly incomplete?: string;
     readonly runs: RunResult[];
 }

@@ -6,14 +6,21 @@ import * as path from "path";
 import { summarize, SummaryRow } from "../benchmarks/summary";
 import { Plan, ResultsDocument } from "../benchmarks/types";
 import { SSH_KEY_ENV } from "../benchmarks/cli";
+import { FailOn } from "../benchmarks/verdict";
 import { q, SAFE } from "./shell";
 
 /** The project's command-line entry point, which the benchmark command runs. */
 export const CLI_PATH = path.resolve(__dirname, "..", "bin", "hvnetlab.js");
 
-/** Runs the runner on the plan given on stdin; progress goes to stderr, results to stdout. */
-export function benchmarkScript(cliPath: string = CLI_PATH): string {
-    return `exec node ${q(cliPath, SAFE.path)} bench --plan -`;
+/** The project's root: relative results files are kept under it. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Runs the runner on the plan given on stdin; progress goes to stderr, results to stdout and,
+ * after every run, to the results file. It exits non-zero as failOn says.
+ */
+export function benchmarkScript(resultsFile: string, failOn: FailOn, cliPath: string = CLI_PATH): string {
+    return `exec node ${q(cliPath, SAFE.path)} bench --plan - --results-file ${q(resultsFile, SAFE.path)} --fail-on ${q(failOn, /^(failed|partial|never)$/)}`;
 }
 
 export class ResultsParseError extends Error {
@@ -42,8 +49,17 @@ export interface BenchmarkArgs {
     readonly dependsOn: pulumi.Resource[];
     /** The SSH private key for plans with ssh endpoints (a secret; it reaches the runner in its environment). */
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** Absolute path of the file that keeps the results, also when the update fails. */
+    readonly resultsFile: string;
+    /** Which runs make the benchmark (and so the update) fail. */
+    readonly failOn: FailOn;
 }
 
+/**
+ * The measurement: one command resource that runs `hvnetlab bench` on the plan once every
+ * netserver is ready (dependsOn), and again when the plan or the run id changes. Outputs the
+ * results document and its summary; the results file keeps them when the update fails.
+ */
 export class Benchmark extends pulumi.ComponentResource {
     readonly results: pulumi.Output<ResultsDocument>;
     readonly summary: pulumi.Output<SummaryRow[]>;
@@ -57,7 +73,7 @@ export class Benchmark extends pulumi.ComponentResource {
             ? pulumi.secret(args.sshPrivateKey.apply((key): Record<string, string> => ({ [SSH_KEY_ENV]: key })))
             : undefined;
         const run = new command.local.Command(`${name}-run`, {
-            create: benchmarkScript(),
+            create: benchmarkScript(args.resultsFile, args.failOn),
             stdin: planJson,
             triggers: [planJson, args.runId],
             ...(this.environment ? { environment: this.environment } : {}),

@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
 import { IPV4 } from "../benchmarks/netperf";
 import { maxSkewOf } from "../benchmarks/plan";
+import { FAIL_ON, FailOn } from "../benchmarks/verdict";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
 import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated, Report, VsphereSpec } from "./config-blocks";
 import { SAFE } from "./shell";
@@ -64,6 +65,12 @@ export interface LabConfig {
     readonly maxClockOffsetMs: number;
     /** Largest start skew for a run to count as ok (ms): set, or 5% of durationSeconds. */
     readonly maxSkewMs: number;
+    /** How many times each cell is measured. */
+    readonly repeats: number;
+    /** Which runs fail the update (the results are kept either way). */
+    readonly failOn: FailOn;
+    /** Where the results document is kept (absolute, or relative to the project; empty: out/<stack>.results.json). */
+    readonly resultsFile: string;
     /** Where netperf is built from on machines whose distribution does not package the version. */
     readonly netperfSource: { readonly url: string; readonly sha256: string };
     /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets). */
@@ -97,6 +104,9 @@ export const DEFAULTS = {
     sshKnownHostsFile: "",
     maxClockOffsetMs: 5,
     maxSkewMs: "",
+    repeats: 1,
+    failOn: "failed",
+    resultsFile: "",
     netperfSourceUrl: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz",
     netperfSourceSha256: "",
     sshPrivateKey: "",
@@ -124,6 +134,8 @@ export class ConfigError extends Error {
 const LAB_PREFIX = /^[a-z][a-z0-9]{0,9}$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
+/** A results file path: no spaces or shell characters, no parent-directory steps, ending in .json. */
+const RESULTS_FILE = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./@+-]+\.json$/;
 
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
 export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
@@ -247,6 +259,12 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
     const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
     const maxSkewMs = text("maxSkewMs") === "" ? maxSkewOf({ durationSeconds }) : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    const repeats = number("repeats", 1, 100, true);
+    const failOn = oneOf("failOn", FAIL_ON);
+    const resultsFile = get("resultsFile") ?? "";
+    if (resultsFile !== "" && !RESULTS_FILE.test(resultsFile)) {
+        fail("resultsFile", resultsFile, "is not a plain file path", "use a path of letters, digits and _ . / @ + - ending in .json, e.g. out/kvm.results.json");
+    }
     const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
     if (!SAFE.url.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
     if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
@@ -322,6 +340,9 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         ssh: { hostKeyChecking, knownHostsFile },
         maxClockOffsetMs,
         maxSkewMs,
+        repeats,
+        failOn,
+        resultsFile,
         netperfSource,
         secretsSet,
     };

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { serverEndpoints, wireEnds } from "../benchmarks/matrix";
 import { SummaryRow } from "../benchmarks/summary";
 import { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
-import { Benchmark } from "./benchmark";
+import { resultsFileOf } from "../benchmarks/results-file";
+import { Benchmark, PROJECT_ROOT } from "./benchmark";
 import { LabConfig, LabSecrets, loadLabSecrets } from "./config";
 import { GuestShape } from "./config-blocks";
 import { NetperfDeployment } from "./netperf";
@@ -67,6 +68,8 @@ export class Lab extends pulumi.ComponentResource {
             runId: config.runId,
             dependsOn: netperf.ready,
             ...(this.plan.ssh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
+            resultsFile: resultsFileOf(config.resultsFile, pulumi.getStack(), PROJECT_ROOT),
+            failOn: config.failOn,
         }, { parent: this });
         const plan = this.plan;
         const guest = config.guest ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;

@@ -16,12 +16,17 @@ export function netperfVersionCheck(version: string): string[] {
     ];
 }
 
-/** Scripts that start and stop netserver inside a network namespace. */
+/**
+ * Scripts that start and stop netserver inside a network namespace. The netserver's pid is kept
+ * in /run, so that delete stops it even when the namespace's name is gone (a netserver keeps an
+ * unnamed namespace, its NICs and its port alive).
+ */
 export function netserverScripts(namespace: string, port: number, version: string): { create: string; delete: string } {
     const ns = q(namespace, SAFE.name);
     const p = q(port, SAFE.uint);
+    const pidFile = q(`/run/hvnetlab-${checked(namespace, SAFE.name)}.netserver.pid`, SAFE.path);
     const listening = `[ -n "$(ip netns exec ${ns} ss -Hltn "sport = :$port")" ]`;
-    const stop = `for pid in $(ip netns pids ${ns}); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && kill "$pid"; done`;
+    const stop = `for pid in $(ip netns pids ${ns} 2>/dev/null); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && kill "$pid"; done`;
     return {
         create: script(
             ...netperfVersionCheck(version),
@@ -34,12 +39,16 @@ export function netserverScripts(namespace: string, port: number, version: strin
             `  [ "$tries" -lt 50 ] || { ${stop}; ${die(`netserver does not listen on port $port in namespace ${namespace} after 5 s`)}; }`,
             `  sleep 0.1`,
             `done`,
+            `for pid in $(ip netns pids ${ns}); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && echo "$pid"; done > ${pidFile}`,
             `echo "$v"`,
         ),
-        delete: script(`[ -e /run/netns/${ns} ] || exit 0`, stop, "true"),
+        delete: script(
+            `[ ! -e /run/netns/${ns} ] || { ${stop}; }`,
+            `if [ -f ${pidFile} ]; then for pid in $(cat ${pidFile}); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && kill "$pid"; done; rm -f ${pidFile}; fi`,
+            "true",
+        ),
     };
 }
-
 
 /** Debian's apt sources in deb822 form and in the classic one. */
 export const APT_SOURCES = { deb822: "/etc/apt/sources.list.d/debian.sources", classic: "/etc/apt/sources.list" };

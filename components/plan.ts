@@ -20,6 +20,7 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         limitBasis: lab.limitBasis,
         maxClockOffsetMs: config.maxClockOffsetMs,
         maxSkewMs: config.maxSkewMs,
+        ...(config.repeats > 1 ? { repeats: config.repeats } : {}),
         ...(lab.endpoints.some((e) => e.access.kind === "ssh") ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } } : {}),
         matrix: {
             experiments: config.experiments,

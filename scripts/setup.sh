@@ -2,6 +2,7 @@
 # Installs what the lab and the tests need on a Debian machine (as root), then builds the engine:
 # - netperf from Debian's non-free component, iproute2 and ethtool (the lab and its host facts),
 #   OpenSSH client and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test);
+#   nftables (the fault tests drop packets on a wire with it);
 # - the project's node modules (npm ci);
 # - the Pulumi engine (CLI, Node.js language host, command provider) from the Go modules pinned
 #   under engine/, into a cache outside the repository keyed by those pins ($HVNETLAB_CACHE,
@@ -18,7 +19,7 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb .*debian.* main' /etc/apt/sourc
     sed -i -E '/^deb .*debian/ s/ main/ main non-free/' /etc/apt/sources.list
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc >/dev/null
+apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc nftables >/dev/null
 echo "installed: $(netperf -V 2>&1 | head -1)"
 
 npm ci --no-audit --no-fund

@@ -1,27 +1,10 @@
 // @integration: the local stack built and measured for real through the offline runner.
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { assertMeasuredLocalLab, leftovers, whyNoLocalLab } from "./lab-checks";
-
-const ROOT = path.resolve(__dirname, "..");
-const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function offline(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Run> {
-    return new Promise((resolve) => {
-        const child = spawn(TS_NODE, ["--transpile-only", path.join(ROOT, "tools", "offline.ts"), ...args], { cwd: ROOT });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; onStderr?.(stderr, child); });
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+import { assertMeasuredLocalLab, leftovers, offline, whyNoLocalLab } from "./lab-checks";
 
 describe("@integration the local lab, for real", function () {
     this.timeout(300000);

@@ -1,8 +1,26 @@
 // What the real-lab tests share: whether this machine can run the local lab, what a lab with a
 // given prefix left behind, and the checks every measured local lab must pass.
 import * as assert from "assert";
-import { execFileSync } from "child_process";
-import { ResultsDocument } from "../benchmarks/types";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as path from "path";
+import { ResultsDocument, RunResult } from "../benchmarks/types";
+
+const ROOT = path.resolve(__dirname, "..");
+const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
+
+export interface OfflineRun { code: number | null; stdout: string; stderr: string }
+
+/** Runs `npm run lab:offline -- ARGS`; onStderr sees the progress so far, and the child. */
+export function offline(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<OfflineRun> {
+    return new Promise((resolve) => {
+        const child = spawn(TS_NODE, ["--transpile-only", path.join(ROOT, "tools", "offline.ts"), ...args], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; onStderr?.(stderr, child); });
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
 
 /** Why the local lab cannot run here, or undefined when it can. */
 export function whyNoLocalLab(): string | undefined {
@@ -24,7 +42,54 @@ export function leftovers(prefix: string): string[] {
         // Exited processes that this machine's init has not reaped yet (<defunct>) are not running.
         netservers = execFileSync("pgrep", ["-a", "-x", "netserver"], { encoding: "utf8" }).trim().split("\n").filter((l) => l && !l.includes("<defunct>"));
     } catch { /* pgrep exits 1 when there is none */ }
-    return [...namespaces.map((n) => `namespace ${n}`), ...links.map((l) => `link ${l}`), ...netservers.map((p) => `netserver ${p}`)];
+    return [...namespaces.map((n) => `namespace ${n}`), ...links.map((l) => `link ${l}`), ...netservers.map((p) => `netserver ${p}`), ...running("netperf")];
+}
+
+/** Running (not defunct) processes of that name. */
+function running(name: string): string[] {
+    try {
+        return execFileSync("pgrep", ["-a", "-x", name], { encoding: "utf8" }).trim().split("\n").filter((l) => l && !l.includes("<defunct>")).map((p) => `${name} ${p}`);
+    } catch {
+        return []; // pgrep exits 1 when there is none
+    }
+}
+
+/**
+ * What every results document must hold, whatever went wrong: a status per run; a failed run
+ * has no figures but a reason; an ok run has no reason and every stream measured; figures are
+ * finite and the aggregate is the sum of its streams.
+ */
+export function assertValidResults(doc: ResultsDocument): void {
+    assert.strictEqual(doc.schemaVersion, 1);
+    assert.ok(doc.runs.length > 0, "the results hold runs");
+    for (const r of doc.runs) {
+        assert.ok(["ok", "partial", "failed"].includes(r.status), `${r.id}: status ${r.status}`);
+        for (const v of [r.aggregate.throughputMbps, r.aggregate.goodputPct, r.skewMs, r.window.seconds]) assert.ok(Number.isFinite(v), `${r.id}: a figure is not finite`);
+        if (r.status === "failed") {
+            assert.strictEqual(r.aggregate.throughputMbps, 0, `${r.id}: a failed run shows no number`);
+            assert.ok(r.error, `${r.id}: a failed run says why`);
+        } else {
+            assert.ok(r.window.seconds > 0, `${r.id}: a measured run has a window`);
+            const streams = r.streams.reduce((a, s) => a + s.throughputMbps, 0);
+            assert.ok(r.repeats || Math.abs(streams - r.aggregate.throughputMbps) < 0.1, `${r.id}: aggregate ${r.aggregate.throughputMbps} is not the sum of its streams ${streams}`);
+        }
+        if (r.status === "ok") {
+            assert.strictEqual(r.error, undefined, `${r.id}: an ok run has no error`);
+            for (const s of r.streams) assert.ok(!s.error && s.samples.length > 0, `${r.id} ${s.endpoint}: an ok run's streams all measured`);
+        }
+        if (r.status === "partial") assert.ok(r.error, `${r.id}: a partial run says why`);
+        for (const s of r.streams.filter((x) => x.error)) assert.strictEqual(s.throughputMbps, 0, `${r.id} ${s.endpoint}: a failed stream shows no number`);
+    }
+}
+
+/** A run of a 1 Gb/s, MTU 1500 local lab that measured right: ok, and every stream at tbf's goodput limit. */
+export function assertAtLimit(run: RunResult | undefined): void {
+    assert.ok(run, "the run is there");
+    assert.strictEqual(run.status, "ok", `${run.id}: ${run.error}`);
+    for (const s of run.streams) {
+        const pct = 100 * s.throughputMbps / 956.4;
+        assert.ok(pct >= 97 && pct <= 100.5, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
+    }
 }
 
 /**

@@ -196,7 +196,7 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         const connection = connectionTo({ kind: "ssh", host: "h", user: "root", port: 22 }, key);
         assert.ok(await pulumi.isSecret(connection));
         assert.deepStrictEqual((await promiseOf(connection)).host, "h");
-        const bench = new Benchmark("secret-check", { plan: runs.native.outputs.plan, runId: "1", dependsOn: [], sshPrivateKey: key });
+        const bench = new Benchmark("secret-check", { plan: runs.native.outputs.plan, runId: "1", dependsOn: [], sshPrivateKey: key, resultsFile: "/tmp/r.json", failOn: "failed" });
         assert.ok(bench.environment && await pulumi.isSecret(bench.environment));
     });
 

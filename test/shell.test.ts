@@ -31,7 +31,8 @@ describe("values in shell commands", () => {
         for (const s of scripts) {
             for (const text of [s.create, s.delete]) execFileSync("/bin/sh", ["-n", "-c", text]); // syntax check only
         }
-        execFileSync("/bin/sh", ["-n", "-c", benchmarkScript()]);
+        execFileSync("/bin/sh", ["-n", "-c", benchmarkScript("/work/out/local.results.json", "failed")]);
+        assert.throws(() => benchmarkScript("/tmp/r.json; touch /tmp/pwned", "failed"), UnsafeValueError);
         assert.throws(() => wireScripts({ ...wire, guestNic: "x;reboot" }, "a", "b"), UnsafeValueError);
         assert.throws(() => netserverScripts("hvnetlab-peer", 12865, "2.7.0; id"), UnsafeValueError);
     });

@@ -7,7 +7,10 @@
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatTable, SummaryRow } from "../benchmarks/summary";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack } from "./engine";
+import { resultsFileOf } from "../benchmarks/results-file";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine";
+import { describeKeptResults } from "./kept-results";
+import { readProject, stackValue } from "./stack-config";
 
 const WORK_DIR = path.join(ROOT, ".pulumi");
 const USAGE = "usage: npm run lab [-- ARGS] | npm run lab:destroy [-- ARGS] | npm run pulumi -- ARGS";
@@ -31,8 +34,16 @@ export function splitStack(args: readonly string[]): { stack: string; rest: stri
 async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { stack, rest } = splitStack(args);
     await selectStack(stack, { workDir: WORK_DIR, env });
+    const started = Date.now();
     const r = await runPulumi(["up", "--stack", stack, "--yes", "--non-interactive", "--suppress-outputs", ...rest], { workDir: WORK_DIR, env, show: true });
-    // Whatever the update's outcome, show what the stack now holds.
+    if (r.code !== 0) {
+        // The stack's outputs are those of the last good update: show what this one measured instead.
+        const project = readProject(ROOT).name ?? "hvnetlab";
+        const configured = stackValue(workingProjectDir(WORK_DIR), stack, `${project}:resultsFile`) ?? "";
+        const kept = describeKeptResults(resultsFileOf(configured, stack, ROOT), started);
+        if (kept) process.stdout.write(kept);
+        return r.code ?? 1;
+    }
     const out = await runPulumi(["stack", "output", "--json", "--stack", stack], { workDir: WORK_DIR, env });
     if (out.code === 0) {
         const outputs = JSON.parse(out.stdout) as { summary?: SummaryRow[]; lab?: { platform?: string; fingerprint?: string } };

@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { formatTable, SummaryRow } from "../benchmarks/summary";
+import { resultsFileOf } from "../benchmarks/results-file";
+import { describeKeptResults } from "./kept-results";
 import { runOffline } from "./offline-runner";
 import { loadStackConfig, parseOverrides, readProject } from "./stack-config";
 
@@ -35,6 +37,10 @@ async function main(): Promise<number> {
         throw new Error(`the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the engine (npm run lab -- --stack ${args.stack})`);
     }
     const out = path.resolve(args.out ?? path.join(ROOT, "out", `${args.stack}.outputs.json`));
+    // The results file sits beside the outputs unless the stack names one.
+    const resultsKey = `${project}:resultsFile`;
+    if (!config[resultsKey]) config[resultsKey] = path.join(path.dirname(out), `${args.stack}.results.json`);
+    const resultsFile = resultsFileOf(config[resultsKey], args.stack, ROOT);
     const abort = new AbortController();
     let interrupts = 0;
     const onSignal = (sig: string) => {
@@ -59,6 +65,8 @@ async function main(): Promise<number> {
     }
     for (const e of result.teardownErrors) process.stderr.write(`teardown: ${e}\n`);
     if (result.error) {
+        const kept = describeKeptResults(resultsFile, started);
+        if (kept) process.stdout.write(kept);
         process.stderr.write(`\nhvnetlab: ${result.error.message}\n`);
         return abort.signal.aborted ? 130 : 1;
     }

@@ -64,6 +64,15 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
     return result;
 }
 
+/** One plain value of a stack's file (encrypted values and absent keys give undefined). */
+export function stackValue(root: string, stack: string, key: string): string | undefined {
+    const project = readProject(root);
+    const stackFile = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
+    if (!existsSync(stackFile)) return undefined;
+    const value = ((yaml.load(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config?.[key];
+    return value === undefined || isSecureValue(value) ? undefined : asConfigString(value);
+}
+
 export function listStacks(root: string): string[] {
     const dir = path.join(root, readProject(root).stackConfigDir ?? ".");
     return readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
