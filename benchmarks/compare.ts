@@ -215,7 +215,8 @@ const runKey = (r: RunResult) => `${groupKey(r)} x${r.guests}`;
 
 /**
  * The regression gate: every run of the baseline must be there now, and none may fall below its
- * baseline figure by more than the tolerance, or be partial or failed where the baseline was ok.
+ * baseline figure by more than the tolerance (and, where both have repeats, by more than their
+ * combined 95% interval), or be partial or failed where the baseline was ok.
  */
 export function gate(baseline: Source, current: Source, tolerancePct: number, mismatches: string[] = []): GateVerdict {
     const now = new Map(current.results.runs.map((r) => [runKey(r), r]));
@@ -229,12 +230,20 @@ export function gate(baseline: Source, current: Source, tolerancePct: number, mi
         const bv = metricOf(b).value;
         const cv = metricOf(c).value;
         const changePct = bv > 0 ? (100 * (cv - bv)) / bv : 0;
-        const regression = -changePct > tolerancePct;
+        const beyondTolerance = -changePct > tolerancePct;
+        const noise = combinedInterval(b, c);
+        const fallMbps = b.aggregate.throughputMbps - c.aggregate.throughputMbps;
+        const regression = beyondTolerance && (noise === undefined || fallMbps > noise);
+        const within = `within ${tolerancePct}% (${changePct >= 0 ? "+" : ""}${changePct.toFixed(1)}%)`;
         return {
             ...base,
             changePct: Number(changePct.toFixed(2)),
             regression,
-            reason: regression ? `fell ${(-changePct).toFixed(1)}%, more than the tolerance of ${tolerancePct}%` : `within ${tolerancePct}% (${changePct >= 0 ? "+" : ""}${changePct.toFixed(1)}%)`,
+            reason: regression
+                ? `fell ${(-changePct).toFixed(1)}%, more than the tolerance of ${tolerancePct}%${noise !== undefined ? ` and the combined 95% interval of the repeats (${noise.toFixed(1)} Mb/s)` : ""}`
+                : beyondTolerance
+                    ? `fell ${(-changePct).toFixed(1)}%, but by ${fallMbps.toFixed(1)} Mb/s, within the combined 95% interval of the repeats (${noise!.toFixed(1)} Mb/s): not a regression`
+                    : within,
         };
     });
     return {
@@ -245,6 +254,16 @@ export function gate(baseline: Source, current: Source, tolerancePct: number, mi
         mismatches,
         cells,
     };
+}
+
+/**
+ * Where both runs have repeats: the half-widths of their 95% intervals combined (root of the sum
+ * of squares), in Mb/s. A fall smaller than that cannot be told from the noise.
+ */
+export function combinedInterval(a: RunResult, b: RunResult): number | undefined {
+    if (!a.stats || !b.stats || a.stats.n < 2 || b.stats.n < 2) return undefined;
+    const half = (r: RunResult) => (r.stats!.ci95Mbps[1] - r.stats!.ci95Mbps[0]) / 2;
+    return Math.sqrt(half(a) ** 2 + half(b) ** 2);
 }
 
 /** The verdict as text: every regressed cell named, then the count. */

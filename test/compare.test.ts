@@ -116,6 +116,22 @@ describe("compare: the regression gate", () => {
         assert.deepStrictEqual(v.cells.map((c) => c.regression), [true, false]);
         assert.match(v.cells[0].reason, /ok in the baseline, failed now/);
     });
+    it("where both sides have repeats, a fall within their combined 95% interval is not a regression", () => {
+        const withStats = (perStream: number[], halfWidth: number): ResultsDocument => {
+            const d = doc("kvm", perStream);
+            return { ...d, runs: d.runs.map((r) => ({ ...r, stats: { n: 5, meanMbps: r.aggregate.throughputMbps, sdMbps: 1, cvPct: 1, ci95Mbps: [r.aggregate.throughputMbps - halfWidth, r.aggregate.throughputMbps + halfWidth] as [number, number] } })) };
+        };
+        // 2 guests: 1860 -> 1700 Mb/s, 8.6% down. Noisy repeats (+-120 each, combined 169.7): not a regression.
+        const noisy = gate(src(withStats([940, 930], 120), "baseline"), src(withStats([930, 850], 120)), 5);
+        assert.strictEqual(noisy.verdict, "pass");
+        assert.match(noisy.cells[1].reason, /fell 8\.6%, but by 160\.0 Mb\/s, within the combined 95% interval of the repeats \(169\.7 Mb\/s\): not a regression/);
+        // Tight repeats (+-10 each, combined 14.1): a regression, with both bounds named.
+        const tight = gate(src(withStats([940, 930], 10), "baseline"), src(withStats([930, 850], 10)), 5);
+        assert.strictEqual(tight.verdict, "regression");
+        assert.match(tight.cells[1].reason, /fell 8\.6%, more than the tolerance of 5% and the combined 95% interval of the repeats \(14\.1 Mb\/s\)/);
+        // One side without repeats: the tolerance alone judges.
+        assert.strictEqual(gate(base, src(withStats([930, 850], 120)), 5).verdict, "regression");
+    });
     it("refuses a source that lacks runs of the baseline", () => {
         const now = doc("kvm", [940, 930]);
         (now.runs as RunResult[]).pop();

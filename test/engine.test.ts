@@ -103,7 +103,7 @@ describe("@engine the local stack under the real Pulumi engine", function () {
 
         before(async () => {
             if (!workDir) return;
-            await newStack(stack, { guests: 2, durationSeconds: 4, labPrefix: prefix, subnet: "10.82.0.0/24" });
+            await newStack(stack, { guests: 2, durationSeconds: 4, labPrefix: prefix, subnet: "10.82.0.0/24", resultsFile: path.join(workDir, "local.results.json") });
         });
 
         it("pulumi up builds the lab and measures it at the goodput limit", async () => {
@@ -113,6 +113,8 @@ describe("@engine the local stack under the real Pulumi engine", function () {
             const out = await outputs(stack);
             assertMeasuredLocalLab(out, ["send:1", "send:2", "receive:1", "receive:2"]);
             first = out.results as ResultsDocument;
+            const kept = JSON.parse(readFileSync(path.join(workDir, "local.results.json"), "utf8"));
+            assert.deepStrictEqual(kept, first, "the results file beside the stack holds the same results");
         });
 
         it("a second up with nothing changed changes nothing and does not measure again", async () => {

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { checkWires, ClockOffsetError, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
+import { checkWires, ClockOffsetError, netperfDeadlineMs, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
 import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
 import { ClockReading, Plan, PlanEndpoint } from "../benchmarks/types";
 
@@ -153,5 +153,42 @@ describe("hvnetlab bench, given an SSH key and a bad plan", () => {
         assert.strictEqual(r.status, 2, r.stderr);
         assert.match(r.stderr, /^hvnetlab: the plan must be a JSON object$/m);
         assert.deepStrictEqual(keyDirs(), before, "no key directory left behind");
+    });
+});
+
+describe("the runner keeps what it measured", () => {
+    it("hands the results so far to onResults after every run, the rest marked not measured yet", async () => {
+        const seen: string[][] = [];
+        const doc = await runPlan(plan, { transport: new ReplayTransport(() => false), onResults: (d) => seen.push(d.runs.map((r) => r.status + (r.error ? `:${r.error}` : ""))) });
+        assert.deepStrictEqual(seen, [["ok", "failed:not run: 1 of 2 runs measured so far"], ["ok", "ok"]]);
+        assert.strictEqual(doc.incomplete, undefined);
+    });
+
+    it("stopped after the first run: returns it, marks the others not run, and says why", async () => {
+        const abort = new AbortController();
+        const doc = await runPlan(plan, {
+            transport: new ReplayTransport(() => false), signal: abort.signal,
+            onProgress: (e) => { if (e.kind === "done") abort.abort("stopped by SIGTERM"); },
+        });
+        assert.strictEqual(doc.incomplete, "stopped by SIGTERM: 1 of 2 runs measured");
+        assert.deepStrictEqual(doc.runs.map((r) => [r.guests, r.status]), [[1, "ok"], [2, "failed"]]);
+        assert.match(doc.runs[1].error!, /^not run: stopped by SIGTERM/);
+        assert.strictEqual(doc.runs[1].aggregate.throughputMbps, 0);
+    });
+
+    it("measures each cell hvnetlab:repeats times and keeps every repeat", async () => {
+        const t = new ReplayTransport(() => false);
+        const doc = await runPlan({ ...plan, repeats: 3 }, { transport: t });
+        assert.strictEqual(t.calls.filter((c) => c.argv.includes("-D")).length, 3 * (1 + 2), "3 repeats of 1 and of 2 streams");
+        for (const r of doc.runs) {
+            assert.strictEqual(r.repeats?.length, 3);
+            assert.strictEqual(r.stats?.n, 3);
+            assert.strictEqual(r.stats?.cvPct, 0, "identical repeats");
+        }
+    });
+
+    it("gives each netperf a deadline of its lead, its duration and half again (at least 10 s)", () => {
+        assert.strictEqual(netperfDeadlineMs({ startLeadMs: 500, durationSeconds: 4 }), 500 + 14000);
+        assert.strictEqual(netperfDeadlineMs({ startLeadMs: 0, durationSeconds: 60 }), 90000);
     });
 });
