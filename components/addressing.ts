@@ -6,8 +6,7 @@ export interface Cidr {
     readonly prefix: number;
 }
 
-const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(\\d{1,2})$`);
+import { CIDR } from "../benchmarks/patterns";
 
 /** Private ranges (RFC 1918) a lab may use for its wires. */
 export const PRIVATE_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];

@@ -2,7 +2,7 @@
 // hypervisor `host` and its `peerHost`, and the vSphere and libvirt connection details. Each parser
 // is pure and reports every problem with the key path, the value and the fix.
 import * as yaml from "js-yaml";
-import { ABSOLUTE_PATH, HOST, USER } from "../benchmarks/plan";
+import { ABSOLUTE_PATH, HOST, IFNAME, IMAGE, INVENTORY, NAME, SSH_PUBLIC_KEY, USER, VSPHERE_USER } from "../benchmarks/patterns";
 
 /** Collects problems as "hvnetlab:KEY = VALUE what; fix". */
 export type Report = (key: string, raw: unknown, what: string, fix: string) => void;
@@ -57,13 +57,12 @@ export interface LibvirtSpec {
 export const PATTERNS = {
     host: HOST,
     user: USER,
-    vsphereUser: /^[A-Za-z0-9_.@-]{1,128}$/,
-    ifname: /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/,
-    /** vSphere inventory names (datacenter, datastore, port group, template). */
-    inventory: /^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,79}$/,
-    image: /^(https?:\/\/[A-Za-z0-9._~:/?#@!$&*+,;=%-]+|\/[A-Za-z0-9_./@+-]+)$/,
+    vsphereUser: VSPHERE_USER,
+    ifname: IFNAME,
+    inventory: INVENTORY,
+    image: IMAGE,
     path: ABSOLUTE_PATH,
-    sshPublicKey: /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9_.@+-]{0,100})?$/,
+    sshPublicKey: SSH_PUBLIC_KEY,
 } as const;
 
 /** The values a list holds more than once. */
@@ -187,7 +186,7 @@ export function parseLibvirt(obj: Record<string, unknown>, labPrefix: string, re
     const f = fields("libvirt", obj, report);
     f.unknown(["pool", "poolPath", "managementBridge", "keyfile"]);
     return {
-        pool: f.str("pool", /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "use a storage pool name", labPrefix),
+        pool: f.str("pool", NAME, "use a storage pool name", labPrefix),
         poolPath: f.str("poolPath", PATTERNS.path, "use an absolute directory on the host", `/var/lib/libvirt/images/${labPrefix}`),
         managementBridge: f.str("managementBridge", PATTERNS.ifname, "name the host bridge on the management LAN (e.g. br0)"),
         keyfile: f.str("keyfile", PATTERNS.path, "use the absolute path of a private key file, or leave it out to use the SSH agent", ""),

@@ -1,6 +1,6 @@
 // Building shell scripts for command resources. Command resources run through a shell, so every
 // value that goes into a script is checked against a strict pattern and then single-quoted.
-import { IPV4 } from "../benchmarks/netperf";
+import { ABSOLUTE_PATH, CIDR, HTTPS_URL, IFNAME, IPV4, NAME, SHA256, UINT, VERSION } from "../benchmarks/patterns";
 
 export class UnsafeValueError extends Error {
     readonly name = "UnsafeValueError";
@@ -8,18 +8,15 @@ export class UnsafeValueError extends Error {
 
 /** Patterns for the kinds of value the lab puts into scripts. */
 export const SAFE = {
-    /** Namespace, link, endpoint and resource names. */
-    name: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
-    /** Linux interface names (IFNAMSIZ 16, so 15 characters). */
-    ifname: /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/,
+    name: NAME,
+    ifname: IFNAME,
     ipv4: IPV4,
-    cidr: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/\d{1,2}$/,
-    uint: /^\d{1,9}$/,
-    version: /^\d+\.\d+(\.\d+)?$/,
-    /** Absolute paths without spaces or shell characters. */
-    path: /^\/[A-Za-z0-9_./@+-]*$/,
-    /** https URLs without shell characters (they also appear in double-quoted messages). */
-    url: /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/,
+    cidr: CIDR,
+    uint: UINT,
+    version: VERSION,
+    path: ABSOLUTE_PATH,
+    url: HTTPS_URL,
+    sha256: SHA256,
 } as const;
 
 /** Checks `value` against `pattern` and returns it as text, for names built into other words. */
