@@ -33,19 +33,26 @@ export function whyNoLocalLab(): string | undefined {
     return undefined;
 }
 
-/** Everything a lab with this prefix could leave behind: namespaces, links (with their qdiscs), netservers. */
+/**
+ * Everything a lab with this prefix could leave behind: namespaces, links (with their qdiscs),
+ * and netservers or netperf clients anywhere but in the namespaces of other labs.
+ */
 export function leftovers(prefix: string): string[] {
-    const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(`${prefix}-`));
+    const all = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
+    const namespaces = all.filter((n) => n.startsWith(`${prefix}-`));
+    const othersPids = new Set(all.filter((n) => !n.startsWith(`${prefix}-`)).flatMap((n) => {
+        try {
+            return execFileSync("ip", ["netns", "pids", n], { encoding: "utf8" }).split("\n").filter(Boolean);
+        } catch {
+            return []; // deleted meanwhile
+        }
+    }));
     const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(prefix));
-    let netservers: string[] = [];
-    try {
-        // Exited processes that this machine's init has not reaped yet (<defunct>) are not running.
-        netservers = execFileSync("pgrep", ["-a", "-x", "netserver"], { encoding: "utf8" }).trim().split("\n").filter((l) => l && !l.includes("<defunct>"));
-    } catch { /* pgrep exits 1 when there is none */ }
-    return [...namespaces.map((n) => `namespace ${n}`), ...links.map((l) => `link ${l}`), ...netservers.map((p) => `netserver ${p}`), ...running("netperf")];
+    const processes = ["netserver", "netperf"].flatMap((name) => running(name).filter((p) => !othersPids.has(p.split(" ")[1])));
+    return [...namespaces.map((n) => `namespace ${n}`), ...links.map((l) => `link ${l}`), ...processes];
 }
 
-/** Running (not defunct) processes of that name. */
+/** Running (not defunct) processes of that name, as "name pid command". */
 function running(name: string): string[] {
     try {
         return execFileSync("pgrep", ["-a", "-x", name], { encoding: "utf8" }).trim().split("\n").filter((l) => l && !l.includes("<defunct>")).map((p) => `${name} ${p}`);
