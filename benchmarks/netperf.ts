@@ -1,5 +1,6 @@
 // netperf command lines and the parsing of what netperf prints.
 import { NetperfTest } from "./types";
+import { IPV4 } from "./patterns";
 
 /** Output selectors asked of netperf (-o); the parser reads the final line by these names. */
 export const OUTPUT_SELECTORS = [
@@ -23,14 +24,18 @@ export interface NetperfInvocation {
     readonly intervalSeconds: number;
     readonly messageBytes: number;
     readonly cpu: boolean;
+    /**
+     * Arm the client instead of starting it: it sets the test up (control and data connections),
+     * then waits up to this many whole seconds (-s) before sending; SIGUSR1 cuts the wait short.
+     * netperf catches SIGUSR1 (harmlessly) only in debug mode, hence -d, which adds setup lines
+     * to its output and nothing while it measures.
+     */
+    readonly armedSeconds?: number;
 }
 
 export class NetperfOutputError extends Error {
     readonly name = "NetperfOutputError";
 }
-
-/** A dotted-quad IPv4 address. */
-export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /** The argument vector (without the program name) for one netperf client. */
 export function netperfArgs(inv: NetperfInvocation): string[] {
@@ -49,6 +54,10 @@ export function netperfArgs(inv: NetperfInvocation): string[] {
         // A negative interval makes netperf check the clock on every send: accurate intervals.
         "-D", `-${inv.intervalSeconds}`,
     ];
+    if (inv.armedSeconds !== undefined) {
+        positiveInt("armedSeconds", inv.armedSeconds, 600);
+        args.push("-d", "-s", String(inv.armedSeconds));
+    }
     if (inv.cpu) args.push("-c", "-C");
     args.push("--");
     if (inv.test === "TCP_RR") {

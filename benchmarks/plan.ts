@@ -1,6 +1,6 @@
 // Checks a plan document before anything runs, so a plan written or edited by hand fails with a
 // message that says which field is wrong.
-import { IPV4 } from "./netperf";
+import { ABSOLUTE_PATH, HOST, IPV4, NAME, USER } from "./patterns";
 import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS, Plan } from "./types";
 
 /** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
@@ -12,13 +12,6 @@ export class PlanError extends Error {
     readonly name = "PlanError";
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-/** A DNS name or dotted-quad address. */
-export const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-/** A Linux login name. */
-export const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-/** An absolute path without spaces or shell characters. */
-export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./@+-]+$/;
 
 /** Why an endpoint's access is not usable, or undefined when it is. */
 function accessProblem(a: any): string | undefined {
@@ -51,6 +44,7 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(typeof p.cpu === "boolean", "cpu must be true or false");
     need(p.limitBasis === "ethernet" || p.limitBasis === "tbf", `limitBasis must be ethernet or tbf, got ${JSON.stringify(p.limitBasis)}`);
     need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
+    need(p.uplinkMbps === undefined || int(p.uplinkMbps, 1, 1_000_000), `uplinkMbps must be a speed in Mb/s, got ${JSON.stringify(p.uplinkMbps)}`);
     need(p.repeats === undefined || int(p.repeats, 1, 100), `repeats must be a whole number in 1..100, got ${JSON.stringify(p.repeats)}`);
     need(p.maxSkewMs === undefined || num(p.maxSkewMs, 0, 600000), `maxSkewMs must be in 0..600000, got ${JSON.stringify(p.maxSkewMs)}`);
     if (p.ssh !== undefined) {

@@ -97,8 +97,17 @@ export function abortReason(signal: AbortSignal): string {
 }
 
 /** A cell the runner never got to: failed, with why, and no numbers. */
-export function notRun(plan: Pick<Plan, "limitBasis">, cell: Cell, why: string): RunResult {
+export function notRun(plan: Pick<Plan, "limitBasis" | "uplinkMbps">, cell: Cell, why: string): RunResult {
     return { ...runIdentity(plan, cell), status: "failed", skewMs: 0, window: EMPTY_WINDOW, aggregate: NO_AGGREGATE, streams: [], error: `not run: ${why}` };
+}
+
+/**
+ * How far ahead of the common start the clients are launched: the plan's lead, but at least
+ * 15 ms per stream (and 100 ms), since launching a process costs milliseconds on a busy machine
+ * and a client launched after the start time starts late.
+ */
+export function startLeadMs(plan: Pick<Plan, "startLeadMs">, streams: number): number {
+    return Math.max(plan.startLeadMs, 100 + 15 * streams);
 }
 
 /**
@@ -190,22 +199,27 @@ async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
 
 async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: RunnerOptions): Promise<RunResult> {
     const streams = streamsOf(cell, plan.endpoints);
-    const startAtMs = Date.now() + plan.startLeadMs;
-    const timeoutMs = netperfDeadlineMs(plan);
+    const startAtMs = Date.now() + startLeadMs(plan, streams.length);
+    const lead = startLeadMs(plan, streams.length);
+    // Armed clients wait at most this long for their release; then they start on their own.
+    const armedSeconds = Math.ceil(lead / 1000) + 2;
     const outcomes = await Promise.all(streams.map(async (s): Promise<StreamOutcome> => {
+        const release = options.transport.canRelease?.(s.client) ?? false;
+        const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
         const argv = ["netperf", ...netperfArgs({
             host: s.serverAddress, port: plan.netserverPort, test: cell.test, durationSeconds: plan.durationSeconds,
             intervalSeconds: plan.intervalSeconds, messageBytes: cell.messageBytes, cpu: plan.cpu,
+            ...(release ? { armedSeconds } : {}),
         })];
         try {
-            const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal });
+            const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
             const offset = offsets.get(s.client.name) ?? 0;
             if (r.code !== 0 || r.timedOut) {
                 // Keep what it measured before it stopped, with why it stopped.
                 const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
                 const why = r.timedOut
                     ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
-                    : `netperf exited ${r.code ?? r.signal}: ${firstLine(r.stderr || r.stdout)}`;
+                    : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
                 return { stream: s, error: why, partial };
             }
             const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
@@ -279,20 +293,29 @@ export function judge(skewMs: number, window: { seconds: number; trimmed?: boole
 const EMPTY_WINDOW = { start: 0, end: 0, seconds: 0 };
 const NO_AGGREGATE = { throughputMbps: 0, lineRatePct: 0, goodputPct: 0 };
 
-/** A cell's key and limits: the sum of its wires' (the tighter basis is in the limits' words). */
-function runIdentity(plan: Pick<Plan, "limitBasis">, cell: Cell): RunKey & { limits: Limits } {
+/**
+ * A cell's key and limits: the sum of its wires', or a shared uplink's where that is tighter
+ * (the basis says which).
+ */
+function runIdentity(plan: Pick<Plan, "limitBasis" | "uplinkMbps">, cell: Cell): RunKey & { limits: Limits } {
     const wire = cell.wires[0];
     const perWire = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
-    const limits = {
+    let limits: Limits = {
         lineRateMbps: perWire.lineRateMbps * cell.guests,
         goodputMbps: round(perWire.goodputMbps * cell.guests, 1),
         basis: `${cell.guests} x ${perWire.goodputMbps} Mb/s: ${perWire.basis}`,
     };
+    if (plan.uplinkMbps !== undefined) {
+        const uplink = goodputLimit(plan.uplinkMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
+        if (uplink.goodputMbps < limits.goodputMbps) {
+            limits = { lineRateMbps: uplink.lineRateMbps, goodputMbps: uplink.goodputMbps, basis: `the shared uplink, ${uplink.goodputMbps} Mb/s: ${uplink.basis}` };
+        }
+    }
     return { id: cell.id, experiment: cell.experiment, peer: cell.peer, test: cell.test, messageBytes: cell.messageBytes, guests: cell.guests, limits };
 }
 
 /** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
-export function aggregateCell(plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
+export function aggregateCell(plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
     const ok = outcomes.filter((o) => o.parsed !== undefined);
     const base = runIdentity(plan, cell);
     const failedStream = (o: StreamOutcome): StreamResult => ({
@@ -380,6 +403,19 @@ function streamIdentity(s: StreamPlan) {
 
 function samplesOf(samples: readonly InterimSample[] | undefined): Sample[] {
     return (samples ?? []).map((s) => [s.at, s.value] as Sample);
+}
+
+/**
+ * What netperf said when it failed: its stderr, else the line of its output that reports the
+ * failure (an armed netperf runs in debug mode and writes its setup steps before it).
+ */
+export function netperfFailure(stdout: string, stderr: string): string {
+    const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const err = lines(stderr);
+    if (err.length > 0) return err[0];
+    const out = lines(stdout).filter((l) => !/signal catcher/.test(l));
+    const said = out.filter((l) => /could not|are you sure|error|refused|unreachable|timed out|failed/i.test(l));
+    return said.find((l) => /are you sure/.test(l)) ?? said[said.length - 1] ?? out[out.length - 1] ?? "no output";
 }
 
 function firstLine(text: string): string {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { ProcessResult, RunOptions, runProcess, Transport, TransportError } from "./transport";
+import { ProcessResult, RunOptions, runProcess, Transport, TransportError, WAIT_SCRIPT } from "./transport";
 import { ClockReading, PlanEndpoint, SshAccess } from "./types";
 
 export interface SshOptions {
@@ -73,17 +73,6 @@ export function explainSshFailure(stderr: string, access: SshAccess): string {
     }
     return `ssh to ${target} failed: ${first}`;
 }
-
-/**
- * Waits until an absolute time of this machine's clock (nanoseconds since the epoch, $1), then
- * runs the rest of the arguments. Needs date +%N (GNU coreutils or busybox) and fractional sleep.
- */
-export const WAIT_SCRIPT = [
-    `t=$1; shift`,
-    `d=$(( (t - $(date +%s%N)) / 1000000 ))`,
-    `if [ "$d" -gt 0 ]; then sleep "$(( d / 1000 )).$(printf %03d $(( d % 1000 )))"; fi`,
-    `exec "$@"`,
-].join("\n");
 
 /** Prints this machine's clock (ns since the epoch) for every line it reads. */
 const CLOCK_SCRIPT = `while read -r _; do date +%s%N; done`;

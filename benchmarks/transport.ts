@@ -1,6 +1,7 @@
 // How the runner runs a program on an endpoint. One implementation per kind of access; the
 // runner only sees the Transport interface.
-import { spawn } from "child_process";
+import { spawn, StdioNull, StdioOptions, StdioPipe } from "child_process";
+import { readFileSync } from "fs";
 import { ClockReading, PlanEndpoint } from "./types";
 
 export interface ProcessResult {
@@ -21,6 +22,19 @@ export interface RunOptions {
     readonly timeoutMs: number;
     /** Aborting kills the program. */
     readonly signal?: AbortSignal;
+    /**
+     * argv is an armed netperf (see NetperfInvocation.armedSeconds): start it now and release it
+     * with SIGUSR1 at startAtMs, once it waits. Only for transports whose canRelease says so.
+     */
+    readonly release?: boolean;
+}
+
+/** How runProcess runs a program. */
+export interface ProcessOptions extends RunOptions {
+    /** Give the program a stdin pipe that stays open, without data, until it exits (else /dev/null). */
+    readonly holdStdin?: boolean;
+    /** Called with the program's pid once it is spawned. */
+    readonly onSpawn?: (pid: number) => void;
 }
 
 export interface Transport {
@@ -28,6 +42,8 @@ export interface Transport {
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
     /** Reads the endpoint's clock against the runner's. */
     clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading>;
+    /** Whether run() can release armed netperf clients on this endpoint (RunOptions.release). */
+    canRelease?(endpoint: PlanEndpoint): boolean;
     /** Releases connections. */
     close?(): Promise<void>;
 }
@@ -36,14 +52,57 @@ export class TransportError extends Error {
     readonly name = "TransportError";
 }
 
-/** Runs programs inside network namespaces of this machine with `ip netns exec` (needs root). */
+/**
+ * Waits until an absolute time of the machine's clock (nanoseconds since the epoch, $1), then
+ * runs the rest of the arguments. It sleeps to 20 ms before the time, reads the clock again and
+ * sleeps the rest, so that what it cost to start does not delay the program. Needs date +%N
+ * (GNU coreutils or busybox) and fractional sleep.
+ */
+export const WAIT_SCRIPT = [
+    `t=$1; shift`,
+    `left() { echo $(( (t - $(date +%s%N)) / 1000 )); }`,
+    `nap() { sleep "$(( $1 / 1000000 )).$(printf %06d $(( $1 % 1000000 )))"; }`,
+    `d=$(left)`,
+    `if [ "$d" -gt 40000 ]; then nap $(( d - 20000 )); d=$(left); fi`,
+    `if [ "$d" -gt 0 ]; then nap "$d"; fi`,
+    `exec "$@"`,
+].join("\n");
+
+/**
+ * The same wait without starting any other program: bash reads the clock ($EPOCHREALTIME,
+ * microseconds, $1) and sleeps with a timed read on its stdin, a pipe that the runner holds
+ * open and never writes to. Forks cost milliseconds on a busy machine; this waits for none.
+ */
+export const LOCAL_WAIT_SCRIPT = [
+    `t=$1; shift`,
+    `d=$(( t - \${EPOCHREALTIME/./} ))`,
+    `if (( d > 0 )); then printf -v s '%d.%06d' $(( d / 1000000 )) $(( d % 1000000 )); read -r -t "$s" _; fi`,
+    `exec "$@"`,
+].join("\n");
+
+/**
+ * Runs programs inside network namespaces of this machine with `ip netns exec` (needs root). A
+ * program to start at a given time is spawned at once and waits for it itself: spawning one
+ * process after another from the runner takes milliseconds each, which would become start skew.
+ */
 export class NetnsTransport implements Transport {
+    /** Armed netperf clients are released by a signal: no process starts at the start time. */
+    canRelease(): boolean {
+        return true;
+    }
+
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         if (endpoint.access.kind !== "netns") {
             throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by a network namespace`);
         }
-        if (options.startAtMs !== undefined) await sleepUntil(options.startAtMs, options.signal);
-        return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
+        if (options.release && options.startAtMs !== undefined) {
+            const at = options.startAtMs;
+            // `ip netns exec` execs the program: the pid is netperf's.
+            return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], { ...options, onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal) });
+        }
+        if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
+        const timed = ["bash", "-c", LOCAL_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(options.startAtMs * 1000)), ...argv];
+        return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...timed], { ...options, holdStdin: true });
     }
 
     /** Namespaces share this machine's clock. */
@@ -70,26 +129,41 @@ export class AccessTransport implements Transport {
         return this.of(endpoint).clock(endpoint, signal);
     }
 
+    canRelease(endpoint: PlanEndpoint): boolean {
+        return this.of(endpoint).canRelease?.(endpoint) ?? false;
+    }
+
     async close(): Promise<void> {
         await Promise.all(Object.values(this.byKind).map((t) => t?.close?.()));
     }
 }
 
+/** How long a program stopped with SIGTERM has before SIGKILL. */
+export const KILL_GRACE_MS = 2000;
+
 /** Spawns a program (no shell) and collects its output; kills it on timeout or abort. */
-export function runProcess(program: string, args: readonly string[], options: RunOptions): Promise<ProcessResult> {
+export function runProcess(program: string, args: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
     return new Promise((resolve, reject) => {
         if (options.signal?.aborted) {
             reject(new TransportError("aborted"));
             return;
         }
         const startedAtMs = Date.now();
-        const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
+        const stdin: StdioPipe | StdioNull = options.holdStdin ? "pipe" : "ignore";
+        const child = spawn(program, args, { stdio: [stdin, "pipe", "pipe"] as StdioOptions });
+        child.stdin?.on("error", () => { /* the program may exit before its stdin is closed */ });
+        if (child.pid !== undefined) options.onSpawn?.(child.pid);
         let stdout = "";
         let stderr = "";
         let timedOut = false;
-        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
-        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
-        const kill = () => child.kill("SIGTERM");
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+        // SIGTERM, then SIGKILL: a netperf in debug mode (an armed one) catches SIGTERM and goes on.
+        let hard: NodeJS.Timeout | undefined;
+        const kill = () => {
+            child.kill("SIGTERM");
+            hard ??= setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+        };
         const timer = setTimeout(() => {
             stderr += `\nkilled after ${options.timeoutMs} ms`;
             timedOut = true;
@@ -98,25 +172,62 @@ export function runProcess(program: string, args: readonly string[], options: Ru
         options.signal?.addEventListener("abort", kill, { once: true });
         child.on("error", (err) => {
             clearTimeout(timer);
+            clearTimeout(hard);
             options.signal?.removeEventListener("abort", kill);
             reject(new TransportError(`cannot run ${program}: ${err.message}`));
         });
         child.on("close", (code, signal) => {
+            child.stdin?.destroy();
             clearTimeout(timer);
+            clearTimeout(hard);
             options.signal?.removeEventListener("abort", kill);
             resolve({ code, signal, stdout, stderr, startedAtMs, ...(timedOut ? { timedOut } : {}) });
         });
     });
 }
 
-/** Resolves at the given epoch time: a timer for the bulk, then a short spin for precision. */
-export async function sleepUntil(epochMs: number, signal?: AbortSignal): Promise<void> {
-    const coarse = epochMs - Date.now() - 5;
-    if (coarse > 0) {
-        await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, coarse);
-            signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-        });
+const startTimes = new Map<number, Promise<void>>();
+
+/**
+ * Resolves at the epoch time: one timer per start time, shared by every client that starts then,
+ * so that their releases run back to back in one turn of the event loop.
+ */
+function startTime(epochMs: number): Promise<void> {
+    let at = startTimes.get(epochMs);
+    if (!at) {
+        at = new Promise<void>((resolve) => setTimeout(() => {
+            startTimes.delete(epochMs);
+            resolve();
+        }, Math.max(0, epochMs - Date.now())));
+        startTimes.set(epochMs, at);
     }
-    while (Date.now() < epochMs && !signal?.aborted) { /* spin the last few milliseconds */ }
+    return at;
+}
+
+/**
+ * Releases an armed netperf: waits until it sleeps in its -s wait (its kernel wait channel is a
+ * nanosleep; before that it is still connecting, where a signal would break a system call), then
+ * at the start time sends SIGUSR1, which ends the wait. Launching every client ahead and only
+ * signalling at the start takes microseconds per client, where starting processes takes
+ * milliseconds each: the streams start together however many there are.
+ */
+export async function releaseWhenArmed(pid: number, startAtMs: number, signal?: AbortSignal): Promise<void> {
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    for (;;) {
+        if (signal?.aborted) return;
+        let wchan: string;
+        try {
+            wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
+        } catch {
+            return; // it has exited (it could not set the test up): its result says why
+        }
+        if (wchan.includes("nanosleep")) break;
+        await pause(2);
+    }
+    await startTime(startAtMs);
+    try {
+        process.kill(pid, "SIGUSR1");
+    } catch {
+        /* exited meanwhile */
+    }
 }

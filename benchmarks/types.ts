@@ -76,9 +76,11 @@ export interface Comparable {
     /** The guests' shape (hypervisor stacks); absent for local and native. */
     readonly guest?: { vcpus: number; memoryMiB: number; diskGiB: number; image?: string; template?: string };
     readonly nicSpeedMbps: number;
+    /** With the local lab's shared-uplink wiring: the uplink's speed. */
+    readonly uplinkMbps?: number;
     readonly mtu: number;
     readonly netperfVersion: string;
-    readonly matrix: { experiments: Experiment[]; peer: PeerKind; tests: NetperfTest[]; messageSizes: number[]; guests: number };
+    readonly matrix: { experiments: Experiment[]; peer: PeerKind; tests: NetperfTest[]; messageSizes: number[]; guests: number; guestCounts?: number[] };
     readonly method: { durationSeconds: number; intervalSeconds: number; warmupSeconds: number };
 }
 
@@ -106,6 +108,11 @@ export interface Plan {
     readonly maxSkewMs?: number;
     /** How many times each cell of the matrix is measured (absent: once). */
     readonly repeats?: number;
+    /**
+     * Where every wire shares one uplink to the peer (the local lab's shared-uplink wiring): its
+     * speed in Mb/s. A run's limits are then the tighter of the wires' sum and the uplink.
+     */
+    readonly uplinkMbps?: number;
     /** SSH client settings, for plans with ssh endpoints. */
     readonly ssh?: PlanSsh;
     readonly matrix: PlanMatrix;

@@ -3,14 +3,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
-import { IPV4 } from "../benchmarks/netperf";
+import { HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../benchmarks/patterns";
 import { maxSkewOf } from "../benchmarks/plan";
 import { FAIL_ON, FailOn } from "../benchmarks/verdict";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
 import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated, Report, VsphereSpec } from "./config-blocks";
-import { SAFE } from "./shell";
 
 export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
+/** The local lab's wirings. */
+export const LOCAL_TOPOLOGIES = ["wires", "shared-uplink"] as const;
+export type LocalTopologyKind = (typeof LOCAL_TOPOLOGIES)[number];
 export type PlatformName = (typeof PLATFORMS)[number];
 /** Platforms whose machines are reached over SSH (everything but the local lab). */
 export const REMOTE_PLATFORMS: readonly PlatformName[] = ["native", "esx", "kvm", "xen"];
@@ -27,6 +29,10 @@ export interface LabConfig {
     readonly platform: PlatformName;
     /** Guests (and dedicated wires) the benchmark scales out to. */
     readonly guests: number;
+    /** The guest counts measured, ascending (every count from 1 to guests unless set). */
+    readonly guestCounts: number[];
+    /** Whether hvnetlab:guestCounts was set (it is then part of the fingerprint). */
+    readonly guestCountsSet: boolean;
     readonly nicSpeedMbps: number;
     readonly mtu: number;
     readonly durationSeconds: number;
@@ -65,6 +71,10 @@ export interface LabConfig {
     readonly maxClockOffsetMs: number;
     /** Largest start skew for a run to count as ok (ms): set, or 5% of durationSeconds. */
     readonly maxSkewMs: number;
+    /** The local lab's wiring: a wire per guest, or every guest's wire bridged onto one shaped uplink. */
+    readonly localTopology: LocalTopologyKind;
+    /** The shared uplink's speed (Mb/s), with shared-uplink. */
+    readonly uplinkMbps: number;
     /** How many times each cell is measured. */
     readonly repeats: number;
     /** Which runs fail the update (the results are kept either way). */
@@ -99,11 +109,14 @@ export const DEFAULTS = {
     cpu: true,
     managementSubnet: "",
     managementGateway: "",
+    guestCounts: [] as number[],
     guestManagementAddresses: [] as string[],
     sshHostKeyChecking: "yes",
     sshKnownHostsFile: "",
     maxClockOffsetMs: 5,
     maxSkewMs: "",
+    localTopology: "wires",
+    uplinkMbps: "",
     repeats: 1,
     failOn: "failed",
     resultsFile: "",
@@ -131,11 +144,6 @@ export class ConfigError extends Error {
     }
 }
 
-const LAB_PREFIX = /^[a-z][a-z0-9]{0,9}$/;
-const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const VERSION = /^\d+\.\d+\.\d+$/;
-/** A results file path: no spaces or shell characters, no parent-directory steps, ending in .json. */
-const RESULTS_FILE = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./@+-]+\.json$/;
 
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
 export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
@@ -210,6 +218,15 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
                 : `list whole byte counts from 1 to ${MAX_TCP_MESSAGE}, e.g. [16384, 65536]`);
     }
 
+    const guestCountsRaw = list("guestCounts");
+    const guestCountsSet = guestCountsRaw.length > 0;
+    const guestCounts = guestCountsSet ? [...new Set(guestCountsRaw.map(Number))].sort((a, b) => a - b) : Array.from({ length: Number.isInteger(guests) ? guests : 0 }, (_, i) => i + 1);
+    if (guestCountsSet && guestCountsRaw.map(Number).some((g) => !Number.isInteger(g) || g < 1 || (Number.isInteger(guests) && g > guests))) {
+        fail("guestCounts", get("guestCounts"), `is not a list of guest counts from 1 to hvnetlab:guests (${guests})`, "list whole numbers such as [1, 2, 4], or leave it empty to measure every count");
+    } else if (guestCountsSet && guestCounts.length !== guestCountsRaw.length) {
+        fail("guestCounts", get("guestCounts"), "lists a count twice", "list each guest count once");
+    }
+
     const labPrefix = text("labPrefix");
     if (!LAB_PREFIX.test(labPrefix)) {
         fail("labPrefix", labPrefix, "cannot name namespaces and links", "use 1-10 lowercase letters and digits, starting with a letter");
@@ -259,6 +276,14 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
     const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
     const maxSkewMs = text("maxSkewMs") === "" ? maxSkewOf({ durationSeconds }) : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    const localTopology = oneOf("localTopology", LOCAL_TOPOLOGIES);
+    const uplinkMbps = text("uplinkMbps") === "" ? nicSpeedMbps : number("uplinkMbps", 10, 400000, true, " Mb/s (empty: nicSpeedMbps)");
+    if (localTopology === "shared-uplink" && platform !== "local") {
+        fail("localTopology", localTopology, `is a wiring of the local lab, not of platform ${platform}`, "leave it at wires (a real host's wiring is what it is)");
+    }
+    if (localTopology === "shared-uplink" && peer !== "native") {
+        fail("peer", peer, "cannot be guest with localTopology shared-uplink", "use peer: native (one peer behind the uplink)");
+    }
     const repeats = number("repeats", 1, 100, true);
     const failOn = oneOf("failOn", FAIL_ON);
     const resultsFile = get("resultsFile") ?? "";
@@ -266,8 +291,8 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         fail("resultsFile", resultsFile, "is not a plain file path", "use a path of letters, digits and _ . / @ + - ending in .json, e.g. out/kvm.results.json");
     }
     const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
-    if (!SAFE.url.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
-    if (netperfSource.sha256 !== "" && !/^[0-9a-f]{64}$/.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
+    if (!HTTPS_URL.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
+    if (netperfSource.sha256 !== "" && !SHA256.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
     const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
     for (const k of SECRET_KEYS) {
         if (get(k) === PLAIN_SECRET) {
@@ -329,7 +354,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
-        platform, guests, nicSpeedMbps, mtu, durationSeconds, intervalSeconds, warmupSeconds, startLeadMs,
+        platform, guests, guestCounts, guestCountsSet, nicSpeedMbps, mtu, durationSeconds, intervalSeconds, warmupSeconds, startLeadMs,
         experiments, peer, tests, messageSizes, labPrefix, subnet, subnetText, runId, netserverPort,
         netperfVersion, cpu: cpuText === "true",
         ...(managementSubnet ? { managementSubnet } : {}),
@@ -340,6 +365,8 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         ssh: { hostKeyChecking, knownHostsFile },
         maxClockOffsetMs,
         maxSkewMs,
+        localTopology,
+        uplinkMbps,
         repeats,
         failOn,
         resultsFile,

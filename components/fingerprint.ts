@@ -14,6 +14,7 @@ export function fingerprintInputs(config: LabConfig): Comparable {
     return {
         ...(guest ? { guest } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
+        ...(config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,
         netperfVersion: config.netperfVersion,
         matrix: {
@@ -22,6 +23,7 @@ export function fingerprintInputs(config: LabConfig): Comparable {
             tests: config.tests,
             messageSizes: config.messageSizes,
             guests: config.guests,
+            ...(config.guestCountsSet ? { guestCounts: config.guestCounts } : {}),
         },
         method: {
             durationSeconds: config.durationSeconds,

@@ -4,7 +4,7 @@ import { LabConfig } from "./config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
 import { PlatformLab } from "./platforms/platform";
 
-export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis">): Plan {
+export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis" | "uplinkMbps">): Plan {
     return {
         schemaVersion: 1,
         platform: config.platform,
@@ -21,13 +21,14 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         maxClockOffsetMs: config.maxClockOffsetMs,
         maxSkewMs: config.maxSkewMs,
         ...(config.repeats > 1 ? { repeats: config.repeats } : {}),
+        ...(lab.uplinkMbps !== undefined ? { uplinkMbps: lab.uplinkMbps } : {}),
         ...(lab.endpoints.some((e) => e.access.kind === "ssh") ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } } : {}),
         matrix: {
             experiments: config.experiments,
             peer: config.peer,
             tests: config.tests,
             messageSizes: config.messageSizes,
-            guestCounts: Array.from({ length: config.guests }, (_, i) => i + 1),
+            guestCounts: config.guestCounts,
         },
         endpoints: lab.endpoints,
         wires: lab.wires,

@@ -66,6 +66,12 @@ describe("netperf command lines", () => {
         assert.ok(args.join(" ").includes("-o THROUGHPUT,THROUGHPUT_UNITS,"));
     });
 
+    it("arms a client: debug mode (netperf then catches SIGUSR1) and a wait before sending", () => {
+        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_STREAM", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: false, armedSeconds: 3 });
+        assert.deepStrictEqual(args.slice(0, 13), ["-H", "10.77.0.1", "-p", "12865", "-t", "TCP_STREAM", "-l", "10", "-D", "-0.5", "-d", "-s", "3"]);
+        assert.throws(() => netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_STREAM", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: false, armedSeconds: 0.5 }), RangeError);
+    });
+
     it("sets the netserver's send size for TCP_MAERTS, where the netserver sends", () => {
         const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_MAERTS", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 65536, cpu: false });
         const sep = args.indexOf("--");

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { checkWires, ClockOffsetError, netperfDeadlineMs, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
+import { checkWires, ClockOffsetError, netperfDeadlineMs, netperfFailure, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
 import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
 import { ClockReading, Plan, PlanEndpoint } from "../benchmarks/types";
 
@@ -190,5 +190,16 @@ describe("the runner keeps what it measured", () => {
     it("gives each netperf a deadline of its lead, its duration and half again (at least 10 s)", () => {
         assert.strictEqual(netperfDeadlineMs({ startLeadMs: 500, durationSeconds: 4 }), 500 + 14000);
         assert.strictEqual(netperfDeadlineMs({ startLeadMs: 0, durationSeconds: 60 }), 90000);
+    });
+});
+
+describe("netperf's failure, in one line", () => {
+    it("takes stderr where netperf wrote there, else the failure among an armed netperf's debug lines", () => {
+        assert.strictEqual(netperfFailure("", "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?\nmore"), "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?");
+        const debug = "resolve_host called with host '10.99.0.1' port '(null)' family AF_UNSPEC\nCould not install signal catcher for sig 32, errno 22\n" +
+            "establish control: are you sure there is a netserver listening on 10.99.0.1 at port 12999?\nestablish_control could not establish the control connection from 0.0.0.0\n";
+        assert.strictEqual(netperfFailure(debug, ""), "establish control: are you sure there is a netserver listening on 10.99.0.1 at port 12999?");
+        assert.strictEqual(netperfFailure("a\nlast words\n", ""), "last words");
+        assert.strictEqual(netperfFailure("", ""), "no output");
     });
 });

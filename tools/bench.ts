@@ -1,19 +1,49 @@
-// `npm run bench [-- --config key=value ...]`: one real run of the local lab, then figures:
-// - the lab's total wall time against the seconds netperf actually measured,
-// - the start skew of concurrent streams,
-// - the aggregate measured by the project against plain netperf run by hand on the same wires
-//   (all clients started at once, each reporting its own whole-test figure), as a ratio.
+// `npm run bench [-- --repeats N] [-- --config key=value ...]`: the project's own figures, from
+// one real run of the local lab (send, TCP_STREAM):
+// - the method against plain netperf run by hand on the same wires (all clients at once, each
+//   reporting its own whole-test figure), as a ratio;
+// - the repeatability: each cell measured N times (default 5), with the CV and 95% t-interval;
+// - the lab's wall time against the seconds netperf measured, and the start skew.
+//
+// `npm run bench -- --scale N`: a lab of N guests on 100 Mb/s wires, measured at 1, 2, 4, ... N
+// guests (3 s runs): the start skew and the runner's overhead against the number of guests.
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
 import { parseNetperfOutput } from "../benchmarks/netperf";
+import { runPlan } from "../benchmarks/runner";
 import { formatTable, SummaryRow } from "../benchmarks/summary";
-import { Plan, ResultsDocument } from "../benchmarks/types";
+import { NetnsTransport } from "../benchmarks/transport";
+import { Plan, ResultsDocument, RunResult } from "../benchmarks/types";
 import { runOffline } from "./offline-runner";
 import { loadStackConfig, parseOverrides } from "./stack-config";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run bench [-- --repeats N] [-- --scale N] [-- --config key=value ...]";
+
+interface BenchArgs { readonly repeats: number; readonly scale?: number; readonly overrides: string[] }
+
+function parseArgs(argv: readonly string[]): BenchArgs {
+    let repeats = 5;
+    let scale: number | undefined;
+    const overrides: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const value = argv[i + 1];
+        const whole = (min: number, max: number) => {
+            const n = Number(value);
+            if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${argv[i]} takes a whole number from ${min} to ${max}\n${USAGE}`);
+            return n;
+        };
+        switch (argv[i]) {
+            case "--repeats": repeats = whole(2, 100); i++; break;
+            case "--scale": scale = whole(2, 64); i++; break;
+            case "--config": if (value === undefined) throw new Error(USAGE); overrides.push(value); i++; break;
+            default: throw new Error(`unexpected argument '${argv[i]}'\n${USAGE}`);
+        }
+    }
+    return { repeats, scale, overrides };
+}
 
 /** netperf by hand: every wire's client at once, plain TCP_STREAM, sum of netperf's own figures. */
 async function byHand(plan: Plan, guests: number): Promise<number> {
@@ -27,43 +57,99 @@ async function byHand(plan: Plan, guests: number): Promise<number> {
     return figures.reduce((a, b) => a + b, 0);
 }
 
-async function main(): Promise<void> {
-    const overrides = parseOverrides(["experiments=[send]", "tests=[TCP_STREAM]", ...process.argv.slice(2).filter((a) => a !== "--config")], "hvnetlab");
-    const config = loadStackConfig(ROOT, "local", overrides);
-    const started = Date.now();
-    const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+
+/** Builds the local lab with these overrides, calls `measure` on its outputs, and tears it down. */
+async function withLab(overrides: string[], measure: (outputs: Record<string, unknown>) => Promise<void>): Promise<Record<string, unknown>> {
+    const config = loadStackConfig(ROOT, "local", parseOverrides(["experiments=[send]", "tests=[TCP_STREAM]", ...overrides], "hvnetlab"));
+    const result = await runOffline({ config, program: path.join(ROOT, "index.ts"), stack: "local", log, beforeTeardown: measure });
+    if (result.error) throw result.error;
+    return result.outputs;
+}
+
+function spreadLine(r: RunResult): string {
+    const s = r.stats;
+    if (!s) return `  ${r.guests} guest(s): ${r.status}${r.error ? ` (${r.error})` : ""}`;
+    return `  ${r.guests} guest(s): mean ${s.meanMbps.toFixed(1)} Mb/s, sd ${s.sdMbps.toFixed(2)}, CV ${s.cvPct.toFixed(2)}%, 95% interval ${s.ci95Mbps[0].toFixed(1)}-${s.ci95Mbps[1].toFixed(1)} Mb/s (${s.n} repeats, ${r.status})`;
+}
+
+async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
     const hand: { guests: number; mbps: number }[] = [];
-    const result = await runOffline({
-        config, program: path.join(ROOT, "index.ts"), stack: "local", log,
-        beforeTeardown: async (outputs) => {
-            const plan = outputs.plan as Plan;
-            log("netperf by hand on the same wires");
-            for (const guests of plan.matrix.guestCounts) hand.push({ guests, mbps: await byHand(plan, guests) });
-        },
+    const outputs = await withLab([`repeats=${args.repeats}`, "failOn=never", ...args.overrides], async (o) => {
+        const plan = o.plan as Plan;
+        log("netperf by hand on the same wires");
+        for (const guests of plan.matrix.guestCounts) hand.push({ guests, mbps: await byHand(plan, guests) });
     });
     const wallSeconds = (Date.now() - started) / 1000;
-    if (result.error) throw result.error;
-    const results = result.outputs.results as ResultsDocument;
-    const plan = result.outputs.plan as Plan;
-    const netperfSeconds = results.runs.length * plan.durationSeconds;
-    const windowSeconds = results.runs.reduce((a, r) => a + r.window.seconds, 0);
-    const skews = results.runs.filter((r) => r.guests > 1).map((r) => r.skewMs);
+    const results = outputs.results as ResultsDocument;
+    const plan = outputs.plan as Plan;
+    const netperfSeconds = results.runs.length * args.repeats * plan.durationSeconds;
+    const skews = results.runs.filter((r) => r.guests > 1).flatMap((r) => (r.repeats ?? [r]).map((x) => x.skewMs));
     const benchSeconds = (Date.parse(results.finishedAt) - Date.parse(results.startedAt)) / 1000;
-
-    const lines = [
-        formatTable(result.outputs.summary as SummaryRow[]),
+    const cvs = results.runs.map((r) => r.stats?.cvPct ?? 0);
+    return [
+        formatTable(outputs.summary as SummaryRow[]),
         "",
-        `wall time, whole lab (build, measure, netperf by hand, teardown): ${wallSeconds.toFixed(1)} s`,
-        `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${(100 * netperfSeconds / benchSeconds).toFixed(1)}% of the runner's time)`,
-        `aggregation windows: ${windowSeconds.toFixed(1)} s in all (${(100 * windowSeconds / netperfSeconds).toFixed(1)}% of netperf's seconds)`,
-        `start skew, runs with 2+ guests: max ${Math.max(0, ...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / Math.max(1, skews.length)).toFixed(1)} ms`,
+        `repeatability: each cell measured ${args.repeats} times (${plan.durationSeconds} s runs), the aggregate's spread`,
+        ...results.runs.map(spreadLine),
+        `  largest CV ${Math.max(...cvs).toFixed(2)}%, mean CV ${(cvs.reduce((a, b) => a + b, 0) / cvs.length).toFixed(2)}%`,
         "",
-        "aggregate: hvnetlab (synchronized, common window) vs netperf by hand (plain, whole test)",
+        "method: hvnetlab (synchronized, common window, mean of the repeats) vs netperf by hand (plain, whole test)",
         ...hand.map((h) => {
-            const ours = results.runs.find((r) => r.guests === h.guests && r.experiment === "send")!.aggregate.throughputMbps;
+            const ours = results.runs.find((r) => r.guests === h.guests)!.aggregate.throughputMbps;
             return `  ${h.guests} guest(s): ${ours.toFixed(1)} vs ${h.mbps.toFixed(1)} Mb/s, ratio ${(ours / h.mbps).toFixed(4)}`;
         }),
+        "",
+        `wall time, whole lab (build, measure, netperf by hand, teardown): ${wallSeconds.toFixed(1)} s`,
+        `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length * args.repeats} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${(100 * netperfSeconds / benchSeconds).toFixed(1)}% of the runner's time)`,
+        `start skew, runs with 2+ guests: max ${Math.max(0, ...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / Math.max(1, skews.length)).toFixed(1)} ms`,
     ];
+}
+
+/** 1, 2, 4, ... up to n, and n itself. */
+export function doublings(n: number): number[] {
+    const counts: number[] = [];
+    for (let g = 1; g < n; g *= 2) counts.push(g);
+    return [...counts, n];
+}
+
+async function scale(args: BenchArgs): Promise<string[]> {
+    const n = args.scale!;
+    const rows: string[] = [];
+    let checksSeconds = 0;
+    await withLab([`guests=${n}`, "guestCounts=[1]", "nicSpeedMbps=100", "durationSeconds=3", "warmupSeconds=0.5", "subnet=10.90.0.0/22", "labPrefix=hvscale", ...args.overrides], async (o) => {
+        const plan = o.plan as Plan;
+        const t0 = Date.now();
+        let runStarted = t0;
+        await runPlan({ ...plan, matrix: { ...plan.matrix, guestCounts: doublings(n) } }, {
+            transport: new NetnsTransport(),
+            onProgress: (e) => {
+                if (e.kind === "start") {
+                    runStarted = Date.now();
+                    if (e.index === 0) checksSeconds = (runStarted - t0) / 1000;
+                }
+                if (e.kind !== "done") return;
+                const seconds = (Date.now() - runStarted) / 1000;
+                const r = e.run;
+                log(`${r.guests} guest(s): skew ${r.skewMs.toFixed(1)} ms, ${r.aggregate.goodputPct.toFixed(1)}% of the goodput limit, run ${seconds.toFixed(1)} s`);
+                rows.push(`| ${String(r.guests).padStart(6)} | ${r.skewMs.toFixed(1).padStart(7)} | ${r.aggregate.goodputPct.toFixed(1).padStart(8)} | ${seconds.toFixed(2).padStart(5)} | ${(seconds - plan.durationSeconds).toFixed(2).padStart(10)} | ${r.status.padEnd(7)} |`);
+            },
+        });
+    });
+    return [
+        `start skew and runner overhead against guests (${n} guests on 100 Mb/s wires, send, 3 s runs)`,
+        `the runner's checks before the first run (facts, clocks, wires, every netserver): ${checksSeconds.toFixed(1)} s`,
+        "",
+        "| guests | skew ms | % limit  | run s | overhead s | status  |",
+        "|-------:|--------:|---------:|------:|-----------:|:--------|",
+        ...rows,
+    ];
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2));
+    const lines = args.scale ? await scale(args) : await methodAndRepeats(args);
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 

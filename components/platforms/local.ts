@@ -22,6 +22,15 @@ export interface LocalTopology {
 
 /** The guest's benchmark NIC inside its namespace. */
 export const GUEST_NIC = "bench0";
+/** With shared-uplink: the uplink's NIC, in the hypervisor namespace and on the peer. */
+export const UPLINK_NIC = "up0";
+/** With shared-uplink: the bridge in the hypervisor namespace. */
+export const BRIDGE = "br0";
+
+/** With shared-uplink: the namespace standing for the hypervisor's switch (not an endpoint). */
+export function hypervisorNamespace(config: Pick<LabConfig, "labPrefix">): string {
+    return `${config.labPrefix}-hv`;
+}
 
 export function localTopology(config: LabConfig): LocalTopology {
     const ns = (endpoint: string) => `${config.labPrefix}-${endpoint}`;
@@ -33,7 +42,7 @@ export function localTopology(config: LabConfig): LocalTopology {
         const guest = `g${i + 1}`;
         endpoints.push(endpoint(guest, "guest"));
         let peer = "peer";
-        let peerNic = `bench${i}`;
+        let peerNic = config.localTopology === "shared-uplink" ? UPLINK_NIC : `bench${i}`;
         if (config.peer === "guest") {
             peer = `p${i + 1}`;
             peerNic = GUEST_NIC;
@@ -65,10 +74,11 @@ export function namespaceScripts(namespace: string): { create: string; delete: s
             `ip netns add ${ns} || exit 1`,
             `ip -n ${ns} link set lo up || { ip netns del ${ns}; exit 1; }`,
         ),
-        // Ends whatever still runs inside (netserver, netperf) before the namespace goes.
+        // Ends whatever still runs inside (netserver, netperf) before the namespace goes: SIGKILL, since
+        // an armed netperf (debug mode) catches SIGTERM.
         delete: script(
             `[ -e /run/netns/${ns} ] || exit 0`,
-            `ip netns pids ${ns} | xargs -r kill 2>/dev/null`,
+            `ip netns pids ${ns} | xargs -r kill -KILL 2>/dev/null`,
             `ip netns del ${ns}`,
         ),
     };
@@ -108,15 +118,85 @@ export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { 
     };
 }
 
+/**
+ * With shared-uplink: the hypervisor namespace's bridge, and the uplink from it to the peer,
+ * shaped both ways to the uplink's speed. The peer's uplink NIC holds every wire's peer address.
+ */
+export function uplinkScripts(hvNs: string, peerNs: string, wires: readonly PlanWire[], uplinkMbps: number): { create: string; delete: string } {
+    const h = q(hvNs, SAFE.name);
+    const p = q(peerNs, SAFE.name);
+    const up = q(UPLINK_NIC, SAFE.ifname);
+    const br = q(BRIDGE, SAFE.ifname);
+    const mtu = q(wires[0].mtu, SAFE.uint);
+    const shape = (ns: string) => `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${q(uplinkMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
+    return {
+        create: script(
+            "set -e",
+            `trap 'ip -n ${h} link del ${up} 2>/dev/null; ip -n ${h} link del ${br} 2>/dev/null' EXIT`,
+            `ip -n ${h} link add ${br} type bridge`,
+            `ip -n ${h} link set ${br} mtu ${mtu}`,
+            `ip link add ${up} netns ${h} type veth peer name ${up} netns ${p}`,
+            `ip -n ${h} link set ${up} mtu ${mtu}`,
+            `ip -n ${p} link set ${up} mtu ${mtu}`,
+            ...wires.map((w) => `ip -n ${p} addr add ${q(`${w.peerAddress}/30`, SAFE.cidr)} dev ${up}`),
+            `ip -n ${h} link set ${up} master ${br}`,
+            `ip -n ${h} link set ${up} up`,
+            `ip -n ${p} link set ${up} up`,
+            `ip -n ${h} link set ${br} up`,
+            shape(h),
+            shape(p),
+            "trap - EXIT",
+            `echo ${up} shared by ${q(wires.length, SAFE.uint)} wire"(s)" at ${q(uplinkMbps, SAFE.uint)} Mb/s`,
+        ),
+        delete: `ip -n ${h} link del ${up} 2>/dev/null; ip -n ${h} link del ${br} 2>/dev/null; true`,
+    };
+}
+
+/** With shared-uplink: a guest's wire, from its namespace to a port of the hypervisor's bridge. */
+export function bridgedWireScripts(wire: PlanWire, guestNs: string, hvNs: string): { create: string; delete: string } {
+    const g = q(guestNs, SAFE.name);
+    const h = q(hvNs, SAFE.name);
+    const gn = q(wire.guestNic, SAFE.ifname);
+    const port = q(`w${wire.index + 1}`, SAFE.ifname);
+    const mtu = q(wire.mtu, SAFE.uint);
+    const shape = (ns: string, nic: string) =>
+        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${q(wire.speedMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+    return {
+        create: script(
+            "set -e",
+            `trap 'ip -n ${g} link del ${gn} 2>/dev/null' EXIT`,
+            `ip link add ${gn} netns ${g} type veth peer name ${port} netns ${h}`,
+            `ip -n ${g} link set ${gn} mtu ${mtu}`,
+            `ip -n ${h} link set ${port} mtu ${mtu}`,
+            `ip -n ${g} addr add ${q(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
+            `ip -n ${h} link set ${port} master ${q(BRIDGE, SAFE.ifname)}`,
+            `ip -n ${g} link set ${gn} up`,
+            `ip -n ${h} link set ${port} up`,
+            shape(g, gn),
+            shape(h, port),
+            "trap - EXIT",
+            `echo ${gn} ${q(wire.guestAddress, SAFE.ipv4)} '<->' bridge port ${port}`,
+        ),
+        delete: `ip -n ${g} link del ${gn} 2>/dev/null || true`,
+    };
+}
+
 export interface LocalLabArgs {
     /** The validated lab configuration. */
     readonly config: LabConfig;
 }
 
+/**
+ * The local lab: a namespace per guest and for the peer, a shaped veth wire per guest (to its own
+ * peer NIC, or with shared-uplink to a bridge in a hypervisor namespace that shares one shaped
+ * uplink to the peer), after a preflight that needs root, ip and tc. Outputs the endpoints and
+ * wires for the plan, and this machine's facts; `ready` says what netperf waits for per endpoint.
+ */
 export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
     readonly limitBasis = "tbf" as const;
+    readonly uplinkMbps?: number;
     readonly ready: Record<string, pulumi.Resource[]>;
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
 
@@ -135,11 +215,22 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
             namespaces.set(e.name, new command.local.Command(`${name}-ns-${e.name}`, namespaceScripts(namespace), { parent: this, dependsOn: [preflight] }));
         }
         const nsOf = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
-        const wires = topology.wires.map((w) => new command.local.Command(
-            `${name}-wire-${w.index + 1}`,
-            wireScripts(w, nsOf(w.guest), nsOf(w.peer)),
-            { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
-        ));
+        let wires: command.local.Command[];
+        if (args.config.localTopology === "shared-uplink") {
+            this.uplinkMbps = args.config.uplinkMbps;
+            const hvNs = hypervisorNamespace(args.config);
+            const hv = new command.local.Command(`${name}-ns-hv`, namespaceScripts(hvNs), { parent: this, dependsOn: [preflight] });
+            const uplink = new command.local.Command(`${name}-uplink`, uplinkScripts(hvNs, nsOf("peer"), topology.wires, args.config.uplinkMbps),
+                { parent: this, dependsOn: [hv, namespaces.get("peer")!] });
+            wires = topology.wires.map((w) => new command.local.Command(`${name}-wire-${w.index + 1}`, bridgedWireScripts(w, nsOf(w.guest), hvNs),
+                { parent: this, dependsOn: [namespaces.get(w.guest)!, uplink] }));
+        } else {
+            wires = topology.wires.map((w) => new command.local.Command(
+                `${name}-wire-${w.index + 1}`,
+                wireScripts(w, nsOf(w.guest), nsOf(w.peer)),
+                { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
+            ));
+        }
         this.ready = Object.fromEntries(topology.endpoints.map((e) => [e.name,
             [namespaces.get(e.name)!, ...wireEnds(topology.wires, e.name).map((end) => wires[end.wire.index])]]));
         this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });

@@ -12,6 +12,8 @@ export interface PlatformLab {
     readonly wires: PlanWire[];
     /** Which frame overhead bounds goodput on these wires. */
     readonly limitBasis: LimitBasis;
+    /** Where the wires share one uplink to the peer: its speed (Mb/s). */
+    readonly uplinkMbps?: number;
     /** Per endpoint: what must exist before netperf is set up there (its machine and its NICs). */
     readonly ready: Readonly<Record<string, pulumi.Resource[]>>;
     /** What the lab's machines are, read when they were prepared (e.g. the hypervisor host). */

@@ -1,0 +1,89 @@
+// @integration: the local lab's shared-uplink wiring, where synchronization matters: four guests
+// behind one bridge share one shaped uplink. With the clients' starts staggered by up to 1 s, the
+// common-window aggregate stays within the uplink's goodput limit while the sum of each stream's
+// whole-test mean (what tools that start streams one after another report) goes well beyond it.
+// Needs root and netperf (CI installs both); skipped with a message otherwise.
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import { runPlan } from "../benchmarks/runner";
+import { NetnsTransport, ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
+import { Plan, PlanEndpoint } from "../benchmarks/types";
+import { parseLabConfig } from "../components/config";
+import { netserverScripts } from "../components/netperf";
+import { buildPlan } from "../components/plan";
+import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../components/platforms/local";
+import { leftovers, whyNoLocalLab } from "./lab-checks";
+
+/** Starts guest gN's clients (N-1) x stepMs late: streams that overlap only in part. */
+class StaggeredTransport implements Transport {
+    private readonly inner = new NetnsTransport();
+    constructor(private readonly stepMs: number) {}
+    run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        const late = options.startAtMs === undefined ? 0 : (Number(endpoint.name.replace(/^g/, "")) - 1) * this.stepMs;
+        return this.inner.run(endpoint, argv, { ...options, ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs + late } : {}) });
+    }
+    clock(): Promise<{ offsetMs: number; rttMs: number }> {
+        return this.inner.clock();
+    }
+    canRelease(): boolean {
+        return true;
+    }
+}
+
+describe("@integration the shared-uplink wiring", function () {
+    this.timeout(120000);
+    const values: Record<string, string> = { guests: "4", labPrefix: "hvshare", subnet: "10.93.0.0/24", localTopology: "shared-uplink", durationSeconds: "5", warmupSeconds: "1", experiments: "[send]" };
+    const config = parseLabConfig((k) => values[k]);
+    const topology = localTopology(config);
+    const hv = hypervisorNamespace(config);
+    const ns = (e: string) => `hvshare-${e}`;
+    const steps = [
+        ...[...topology.endpoints.map((e) => e.access.namespace), hv].map((n) => namespaceScripts(n)),
+        uplinkScripts(hv, ns("peer"), topology.wires, config.uplinkMbps),
+        ...topology.wires.map((w) => bridgedWireScripts(w, ns(w.guest), hv)),
+        netserverScripts(ns("peer"), config.netserverPort, config.netperfVersion),
+    ];
+    const sh = (s: string) => execFileSync("sh", ["-c", s], { stdio: ["ignore", "pipe", "pipe"] });
+    let plan: Plan;
+
+    before(function () {
+        const why = whyNoLocalLab();
+        if (why) {
+            console.log(`    (skipped: the local lab ${why})`);
+            this.skip();
+        }
+        steps.forEach((s) => sh(s.create));
+        plan = buildPlan(config, { endpoints: topology.endpoints, wires: topology.wires, limitBasis: "tbf", uplinkMbps: config.uplinkMbps });
+    });
+
+    after(() => {
+        if (whyNoLocalLab()) return;
+        [...steps].reverse().forEach((s) => sh(s.delete));
+        assert.deepStrictEqual(leftovers("hvshare"), []);
+    });
+
+    it("limits each run by the tighter of the wires and the uplink, and measures 4 synchronized guests at the uplink's limit", async () => {
+        const doc = await runPlan({ ...plan, matrix: { ...plan.matrix, guestCounts: [1, 4] } }, { transport: new NetnsTransport() });
+        const [one, four] = doc.runs;
+        assert.strictEqual(one.limits.goodputMbps, 956.4, "one guest: its wire");
+        assert.strictEqual(four.limits.goodputMbps, 956.4, "four guests: the uplink, not 4 x 956.4");
+        assert.match(four.limits.basis, /^the shared uplink, 956\.4 Mb\/s/);
+        for (const r of doc.runs) {
+            assert.strictEqual(r.status, "ok", r.error);
+            assert.ok(r.aggregate.goodputPct >= 95 && r.aggregate.goodputPct <= 100.5, `${r.id}: ${r.aggregate.goodputPct}% of the limit`);
+        }
+    });
+
+    it("with starts staggered by up to 1 s: the aggregate stays within the uplink's limit, the skew and window are reported, and the naive sum is far above", async () => {
+        const doc = await runPlan({ ...plan, matrix: { ...plan.matrix, guestCounts: [4] } }, { transport: new StaggeredTransport(333) });
+        const run = doc.runs[0];
+        assert.ok(run.aggregate.throughputMbps <= 956.4 * 1.005, `common-window aggregate ${run.aggregate.throughputMbps} Mb/s`);
+        assert.ok(run.skewMs >= 900 && run.skewMs <= 1200, `skew ${run.skewMs} ms`);
+        assert.ok(run.window.seconds > 1.5 && run.window.seconds < 3.5, `window ${run.window.seconds} s`);
+        assert.strictEqual(run.status, "partial");
+        assert.match(run.error!, /start skew \d+(\.\d)? ms exceeds hvnetlab:maxSkewMs \(250 ms\)/);
+        const naive = run.streams.reduce((a, s) => a + (s.netperfReported ?? 0), 0);
+        console.log(`      staggered: common window ${(100 * run.aggregate.throughputMbps / 956.4).toFixed(1)}% of the uplink's limit, sum of whole-test means ${(100 * naive / 956.4).toFixed(1)}%`);
+        assert.ok(naive > 1.1 * 956.4, `the sum of whole-test means (${naive.toFixed(1)} Mb/s) overstates what the uplink carried`);
+    });
+});
