@@ -37,13 +37,20 @@ export function startSkewMs(streams: readonly (readonly InterimSample[])[]): num
  * by the end of the test). When the trimming would leave less than `minSeconds`, the untrimmed
  * common window is used.
  */
-export function commonWindow(streams: readonly (readonly InterimSample[])[], warmupSeconds: number, cooldownSeconds: number, minSeconds: number): Window {
+export function commonWindow(
+    streams: readonly (readonly InterimSample[])[],
+    warmupSeconds: number,
+    cooldownSeconds: number,
+    minSeconds: number,
+): Window {
     if (streams.length === 0) throw new AggregationError("no stream to aggregate");
     const spans = streams.map(streamSpan);
     const start = Math.max(...spans.map((s) => s.start));
     const end = Math.min(...spans.map((s) => s.end));
     if (end - start <= 0) {
-        throw new AggregationError(`the streams never ran at the same time (latest start ${start.toFixed(3)}, earliest end ${end.toFixed(3)})`);
+        throw new AggregationError(
+            `the streams never ran at the same time (latest start ${start.toFixed(3)}, earliest end ${end.toFixed(3)})`,
+        );
     }
     const from = start + warmupSeconds;
     const to = end - cooldownSeconds;

@@ -37,8 +37,11 @@ function runsOf(s: Source, group: string): RunResult[] {
  */
 export function throughputSpec(sources: readonly Source[], group: string, reference?: Reference): VlSpec {
     const first = sources.flatMap((s) => runsOf(s, group))[0];
-    const measured = sources.flatMap((s) => runsOf(s, group).filter((r) => r.status === "ok")
-        .map((r) => ({ series: s.label, guests: r.guests, value: Number(metricOf(r).value.toFixed(1)) })));
+    const measured = sources.flatMap((s) =>
+        runsOf(s, group)
+            .filter((r) => r.status === "ok")
+            .map((r) => ({ series: s.label, guests: r.guests, value: Number(metricOf(r).value.toFixed(1)) })),
+    );
     const n = Math.max(...sources.map(maxGuests));
     const perGuestLine = first ? first.limits.lineRateMbps / first.guests : 0;
     const perGuestGoodput = first ? first.limits.goodputMbps / first.guests : 0;
@@ -46,9 +49,16 @@ export function throughputSpec(sources: readonly Source[], group: string, refere
         { limit: `line rate (${perGuestLine} Mb/s per wire)`, guests: g, value: perGuestLine * g },
         { limit: `goodput limit (${perGuestGoodput} Mb/s per wire)`, guests: g, value: Number((perGuestGoodput * g).toFixed(1)) },
     ]);
-    const refs = (reference?.points ?? []).filter((p) => first && p.experiment === first.experiment && p.guests <= n)
+    const refs = (reference?.points ?? [])
+        .filter((p) => first && p.experiment === first.experiment && p.guests <= n)
         .map((p) => ({ series: p.series, guests: p.guests, value: Number(((p.lineRatePct / 100) * perGuestLine * p.guests).toFixed(1)) }));
-    const x = { field: "guests", type: "quantitative", title: "guests running at once", axis: { tickMinStep: 1, format: "d" }, scale: { domain: [0.8, n + 0.2] } };
+    const x = {
+        field: "guests",
+        type: "quantitative",
+        title: "guests running at once",
+        axis: { tickMinStep: 1, format: "d" },
+        scale: { domain: [0.8, n + 0.2] },
+    };
     const y = { field: "value", type: "quantitative", title: `aggregate throughput (${first ? metricOf(first).unit : "Mb/s"})` };
     const layers: VlSpec[] = [
         {
@@ -77,7 +87,10 @@ export function throughputSpec(sources: readonly Source[], group: string, refere
     }
     return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        title: { text: `${group}: throughput against guests`, subtitle: reference && refs.length > 0 ? `diamonds: ${reference.title}` : "" },
+        title: {
+            text: `${group}: throughput against guests`,
+            subtitle: reference && refs.length > 0 ? `diamonds: ${reference.title}` : "",
+        },
         width: WIDTH,
         height: HEIGHT,
         layer: layers,
@@ -89,12 +102,20 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
     const n = Math.max(...sources.map(maxGuests));
     const bars = sources.flatMap((s) => {
         const run = runsOf(s, group).find((r) => r.guests === n);
-        return (run?.streams ?? []).map((st) => ({ series: s.label, stream: st.endpoint, value: Number((st.transactionsPerSec ?? st.throughputMbps).toFixed(1)), status: run!.status }));
+        return (run?.streams ?? []).map((st) => ({
+            series: s.label,
+            stream: st.endpoint,
+            value: Number((st.transactionsPerSec ?? st.throughputMbps).toFixed(1)),
+            status: run!.status,
+        }));
     });
     const unit = sources.map((s) => runsOf(s, group).find((r) => r.guests === n)).find(Boolean);
     return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        title: { text: `${group}: per-stream throughput at ${n} guests`, subtitle: "equal bars mean the guests' wires shared the host fairly" },
+        title: {
+            text: `${group}: per-stream throughput at ${n} guests`,
+            subtitle: "equal bars mean the guests' wires shared the host fairly",
+        },
         width: WIDTH,
         height: HEIGHT,
         data: { values: bars },
@@ -111,12 +132,17 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
 /** The interim samples of one run, a line per stream, with the aggregation window shaded. */
 export function timeSeriesSpec(source: Source, run: RunResult): VlSpec {
     const t0 = Math.min(...run.streams.flatMap((s) => s.samples.map(([t]) => t)), run.window.start);
-    const points = run.streams.flatMap((s) => s.samples.map(([t, v]) => ({ stream: s.endpoint, seconds: Number((t - t0).toFixed(3)), value: v })));
+    const points = run.streams.flatMap((s) =>
+        s.samples.map(([t, v]) => ({ stream: s.endpoint, seconds: Number((t - t0).toFixed(3)), value: v })),
+    );
     const unit = metricOf(run).unit;
     const x = { field: "seconds", type: "quantitative", title: "seconds since the first sample" };
     return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        title: { text: `${source.label} ${run.id}: interim samples`, subtitle: `shaded: the aggregation window (${run.window.seconds.toFixed(2)} s in which every stream ran)` },
+        title: {
+            text: `${source.label} ${run.id}: interim samples`,
+            subtitle: `shaded: the aggregation window (${run.window.seconds.toFixed(2)} s in which every stream ran)`,
+        },
         width: WIDTH,
         height: HEIGHT,
         layer: [

@@ -50,15 +50,22 @@ export function parseArgs(argv: readonly string[]): { command: string; options: 
 export function describeProgress(e: ProgressEvent): string {
     switch (e.kind) {
         case "endpoints":
-            return Object.entries(e.reports).map(([name, r]) =>
-                `${name}: ${r.facts.kernel}, ${r.facts.cpuModel}, virt ${r.facts.virtualization}${r.facts.hypervisor ? ` (${r.facts.hypervisor})` : ""}, clock ${r.clock.offsetMs.toFixed(2)} ms (rtt ${r.clock.rttMs.toFixed(2)} ms); ${r.facts.nics.map((n) => `${n.name} ${n.driver} ${n.speedMbps ?? "?"} Mb/s`).join(", ")}`).join("\n");
+            return Object.entries(e.reports)
+                .map(
+                    ([name, r]) =>
+                        `${name}: ${r.facts.kernel}, ${r.facts.cpuModel}, virt ${r.facts.virtualization}${r.facts.hypervisor ? ` (${r.facts.hypervisor})` : ""}, clock ${r.clock.offsetMs.toFixed(2)} ms (rtt ${r.clock.rttMs.toFixed(2)} ms); ${r.facts.nics.map((n) => `${n.name} ${n.driver} ${n.speedMbps ?? "?"} Mb/s`).join(", ")}`,
+                )
+                .join("\n");
         case "check":
             return `checking ${e.pairs} netperf client/netserver pair(s)`;
         case "start":
             return `[${e.index + 1}/${e.total}] ${e.cell.experiment} ${e.cell.test} ${e.cell.messageBytes} B, ${e.cell.guests} guest(s) ...`;
         case "done": {
             const a = e.run.aggregate;
-            const rate = a.transactionsPerSec !== undefined ? `${a.transactionsPerSec.toFixed(0)} trans/s` : `${a.throughputMbps.toFixed(1)} Mb/s, ${a.goodputPct.toFixed(1)}% of goodput limit`;
+            const rate =
+                a.transactionsPerSec !== undefined
+                    ? `${a.transactionsPerSec.toFixed(0)} trans/s`
+                    : `${a.throughputMbps.toFixed(1)} Mb/s, ${a.goodputPct.toFixed(1)}% of goodput limit`;
             const spreadText = e.run.stats ? `, ${e.run.stats.n} repeats, CV ${e.run.stats.cvPct.toFixed(2)}%` : "";
             const warnings = (e.run.warnings ?? []).map((w) => `\n    warning: ${w}`).join("");
             return `[${e.index + 1}/${e.total}] ${e.run.id}: ${rate}${spreadText}, skew ${e.run.skewMs.toFixed(1)} ms, ${e.run.status}${e.run.error ? ` (${e.run.error})` : ""}${warnings}`;
@@ -99,7 +106,8 @@ function required(options: Map<string, string>, key: string): string {
 
 async function main(argv: string[]): Promise<number> {
     if (argv[0] === "compare") return runCompare(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
-    if (argv[0] === "report" && !argv.includes("--results")) return runReport(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
+    if (argv[0] === "report" && !argv.includes("--results"))
+        return runReport(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
     const { command, options } = parseArgs(argv);
     if (command === "bench") {
         const planPath = required(options, "plan");
@@ -156,7 +164,9 @@ async function main(argv: string[]): Promise<number> {
 /** Runs the command line and sets the process exit code: 0 ok, 1 failed, 2 usage error or unusable input. */
 export function runCli(argv: string[]): Promise<void> {
     return main(argv).then(
-        (code) => { process.exitCode = code; },
+        (code) => {
+            process.exitCode = code;
+        },
         (err: Error) => {
             const plain = err instanceof UsageError || err instanceof CompareInputError || err instanceof PlanError;
             process.stderr.write(`hvnetlab: ${plain ? err.message : `${err.name}: ${err.message}`}\n`);

@@ -11,7 +11,17 @@ import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
 import {
-    checkComparable, comparisonTables, CompareInputError, formatText, formatVerdict, gate, mismatchNote, parseSource, parseTolerance, pickBaseline, Source,
+    checkComparable,
+    comparisonTables,
+    CompareInputError,
+    formatText,
+    formatVerdict,
+    gate,
+    mismatchNote,
+    parseSource,
+    parseTolerance,
+    pickBaseline,
+    Source,
 } from "./compare";
 import { readReference, writeReport } from "./report";
 
@@ -49,7 +59,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     let allowMismatch = false;
     let json = false;
     const value = (i: number) => {
-        if (argv[i + 1] === undefined || argv[i + 1].startsWith("--")) throw new CompareInputError(`${argv[i]} needs a value\n${COMPARE_USAGE}`);
+        if (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
+            throw new CompareInputError(`${argv[i]} needs a value\n${COMPARE_USAGE}`);
         return argv[i + 1];
     };
     for (let i = 0; i < argv.length; i++) {
@@ -94,7 +105,11 @@ function stackOutputs(stack: string): string {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new CompareInputError(`invalid stack name '${stack}'`);
     const root = path.resolve(__dirname, "..");
     const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
-    const r = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "tools", "lab.ts"), "pulumi", "stack", "output", "--json", "--stack", stack], { encoding: "utf8" });
+    const r = spawnSync(
+        process.execPath,
+        [tsNode, "--transpile-only", path.join(root, "tools", "lab.ts"), "pulumi", "stack", "output", "--json", "--stack", stack],
+        { encoding: "utf8" },
+    );
     if (r.status !== 0) {
         const why = (r.stderr || r.stdout || String(r.error)).trim().split("\n").filter(Boolean).pop();
         throw new CompareInputError(`cannot read stack '${stack}': ${why}`);
@@ -104,9 +119,11 @@ function stackOutputs(stack: string): string {
 
 /** Reads every source the arguments name. */
 export function loadSources(args: readonly SourceArg[], readStack: (stack: string) => string = stackOutputs): Source[] {
-    return args.map((a) => a.kind === "stack"
-        ? parseSource(readStack(a.value), `stack ${a.value}`, a.label)
-        : parseSource(readText(a.value), a.value, a.label));
+    return args.map((a) =>
+        a.kind === "stack"
+            ? parseSource(readStack(a.value), `stack ${a.value}`, a.label)
+            : parseSource(readText(a.value), a.value, a.label),
+    );
 }
 
 /** report --out DIR: the report folder. Returns the exit code. */
@@ -115,7 +132,11 @@ export async function runReport(args: CompareArgs, write: (text: string) => void
     const sources = loadSources(args.sources, readStack);
     const mismatches = checkComparable(sources, args.allowMismatch);
     const reference = args.reference !== undefined ? readReference(args.reference) : undefined;
-    const files = await writeReport(args.out, sources, { mismatches, baseline: pickBaseline(sources, args.baselineSource), ...(reference ? { reference } : {}) });
+    const files = await writeReport(args.out, sources, {
+        mismatches,
+        baseline: pickBaseline(sources, args.baselineSource),
+        ...(reference ? { reference } : {}),
+    });
     for (const m of mismatches) write(`${mismatchNote(m)}\n`);
     write(`report written: ${files.join(", ")}\n`);
     return 0;

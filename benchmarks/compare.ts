@@ -31,11 +31,17 @@ export function parseSource(text: string, origin: string, label?: string): Sourc
     const outputs = doc as { results?: unknown; lab?: { hostFacts?: Record<string, unknown> } };
     const results = (outputs.results ?? doc) as Partial<ResultsDocument>;
     if (results === null || typeof results !== "object" || !("schemaVersion" in results)) {
-        throw new CompareInputError(`${origin}: not a results document or stack outputs (no schemaVersion${outputs.results === undefined ? ", no results output" : ""})`);
+        throw new CompareInputError(
+            `${origin}: not a results document or stack outputs (no schemaVersion${outputs.results === undefined ? ", no results output" : ""})`,
+        );
     }
-    if (results.schemaVersion !== 1) throw new CompareInputError(`${origin}: results schemaVersion ${JSON.stringify(results.schemaVersion)} is not one this version reads (1)`);
+    if (results.schemaVersion !== 1)
+        throw new CompareInputError(
+            `${origin}: results schemaVersion ${JSON.stringify(results.schemaVersion)} is not one this version reads (1)`,
+        );
     if (!Array.isArray(results.runs) || results.runs.length === 0) throw new CompareInputError(`${origin}: the results hold no runs`);
-    if (typeof results.platform !== "string" || typeof results.fingerprint !== "string") throw new CompareInputError(`${origin}: the results name no platform or fingerprint`);
+    if (typeof results.platform !== "string" || typeof results.fingerprint !== "string")
+        throw new CompareInputError(`${origin}: the results name no platform or fingerprint`);
     return {
         label: label ?? results.platform,
         origin,
@@ -74,11 +80,18 @@ export function fingerprintDifferences(a: Source, b: Source): string[] {
     const ca = a.results.comparable;
     const cb = b.results.comparable;
     if (!ca || !cb) {
-        return [`fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (a document without a comparable block cannot say which part differs)`];
+        return [
+            `fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (a document without a comparable block cannot say which part differs)`,
+        ];
     }
-    const diffs = PARTS.filter(([, get]) => canonical(get(ca)) !== canonical(get(cb)))
-        .map(([part, get]) => `${part}: ${a.label} ${show(get(ca))}, ${b.label} ${show(get(cb))}`);
-    return diffs.length > 0 ? diffs : [`fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (the comparable blocks match: one was made by another version)`];
+    const diffs = PARTS.filter(([, get]) => canonical(get(ca)) !== canonical(get(cb))).map(
+        ([part, get]) => `${part}: ${a.label} ${show(get(ca))}, ${b.label} ${show(get(cb))}`,
+    );
+    return diffs.length > 0
+        ? diffs
+        : [
+              `fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (the comparable blocks match: one was made by another version)`,
+          ];
 }
 
 /**
@@ -93,11 +106,17 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
     if (dup) throw new CompareInputError(`two sources are labelled '${dup}': give each its own with --label`);
     const counts = sources.map((s) => `${s.label} ${maxGuests(s)}`);
     if (new Set(sources.map(maxGuests)).size > 1) {
-        throw new CompareInputError(`the sources scale to different guest counts (${counts.join(", ")}): run them with the same hvnetlab:guests`);
+        throw new CompareInputError(
+            `the sources scale to different guest counts (${counts.join(", ")}): run them with the same hvnetlab:guests`,
+        );
     }
-    const mismatches = sources.slice(1).flatMap((s) => fingerprintDifferences(sources[0], s).map((d) => `${sources[0].label} vs ${s.label}: ${d}`));
+    const mismatches = sources
+        .slice(1)
+        .flatMap((s) => fingerprintDifferences(sources[0], s).map((d) => `${sources[0].label} vs ${s.label}: ${d}`));
     if (mismatches.length > 0 && !allowMismatch) {
-        throw new CompareInputError(`the sources are not comparable (fingerprints differ):\n  ${mismatches.join("\n  ")}\nmatch the stacks' config, or pass --allow-mismatch to compare anyway`);
+        throw new CompareInputError(
+            `the sources are not comparable (fingerprints differ):\n  ${mismatches.join("\n  ")}\nmatch the stacks' config, or pass --allow-mismatch to compare anyway`,
+        );
     }
     return mismatches;
 }
@@ -123,7 +142,10 @@ export function metricOf(r: RunResult): { value: number; unit: string } {
 export function pickBaseline(sources: readonly Source[], named?: string): Source | undefined {
     if (named !== undefined) {
         const s = sources.find((x) => x.label === named);
-        if (!s) throw new CompareInputError(`--baseline-source ${named} names no source; the sources are ${sources.map((x) => x.label).join(", ")}`);
+        if (!s)
+            throw new CompareInputError(
+                `--baseline-source ${named} names no source; the sources are ${sources.map((x) => x.label).join(", ")}`,
+            );
         return s;
     }
     return sources.find((s) => s.results.platform === "native") ?? sources.find((s) => s.results.platform === "local");
@@ -176,7 +198,11 @@ export function comparisonTables(sources: readonly Source[], baseline?: Source):
 /** A table as fixed-width text. */
 export function formatText(t: Table): string {
     const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+            .join("  ")
+            .trimEnd();
     return [t.title, line(t.headers), line(widths.map((w) => "-".repeat(w))), ...t.rows.map(line)].join("\n");
 }
 
@@ -228,7 +254,8 @@ export function gate(baseline: Source, current: Source, tolerancePct: number, mi
         const c = now.get(runKey(b))!;
         const base = { id: b.id, baseline: cell(b), current: cell(c) };
         if (b.status !== "ok") return { ...base, regression: false, reason: `baseline ${b.status}: not judged` };
-        if (c.status !== "ok") return { ...base, regression: true, reason: `ok in the baseline, ${c.status} now${c.error ? ` (${c.error})` : ""}` };
+        if (c.status !== "ok")
+            return { ...base, regression: true, reason: `ok in the baseline, ${c.status} now${c.error ? ` (${c.error})` : ""}` };
         const bv = metricOf(b).value;
         const cv = metricOf(c).value;
         const changePct = bv > 0 ? (100 * (cv - bv)) / bv : 0;
@@ -244,8 +271,8 @@ export function gate(baseline: Source, current: Source, tolerancePct: number, mi
             reason: regression
                 ? `fell ${(-changePct).toFixed(1)}%, more than the tolerance of ${tolerancePct}%${noise !== undefined ? ` and the combined 95% interval of the repeats (${noise.toFixed(1)} Mb/s)` : ""}`
                 : beyondTolerance
-                    ? `fell ${(-changePct).toFixed(1)}%, but by ${fallMbps.toFixed(1)} Mb/s, within the combined 95% interval of the repeats (${noise!.toFixed(1)} Mb/s): not a regression`
-                    : within,
+                  ? `fell ${(-changePct).toFixed(1)}%, but by ${fallMbps.toFixed(1)} Mb/s, within the combined 95% interval of the repeats (${noise!.toFixed(1)} Mb/s): not a regression`
+                  : within,
         };
     });
     return {
@@ -273,9 +300,11 @@ export function formatVerdict(v: GateVerdict): string {
     const lines = v.mismatches.map(mismatchNote);
     for (const c of v.cells.filter((x) => x.regression)) lines.push(`REGRESSION ${c.id}: ${c.baseline} -> ${c.current}: ${c.reason}`);
     const bad = v.cells.filter((c) => c.regression).length;
-    lines.push(bad > 0
-        ? `${bad} of ${v.cells.length} cells regressed against ${v.baseline} (tolerance ${v.tolerancePct}%)`
-        : `pass: ${v.cells.length} cells within ${v.tolerancePct}% of ${v.baseline}`);
+    lines.push(
+        bad > 0
+            ? `${bad} of ${v.cells.length} cells regressed against ${v.baseline} (tolerance ${v.tolerancePct}%)`
+            : `pass: ${v.cells.length} cells within ${v.tolerancePct}% of ${v.baseline}`,
+    );
     return lines.join("\n");
 }
 

@@ -54,7 +54,9 @@ export function parseFacts(stdout: string): HostFacts {
             const mbps = Number(speed);
             const bytes = Number(mtu);
             nics.push({
-                address, name: name || "missing", driver: driver || "unknown",
+                address,
+                name: name || "missing",
+                driver: driver || "unknown",
                 ...(speed && Number.isFinite(mbps) && mbps > 0 ? { speedMbps: mbps } : {}),
                 ...(mtu && Number.isInteger(bytes) && bytes > 0 ? { mtu: bytes } : {}),
             });

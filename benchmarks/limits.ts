@@ -29,14 +29,14 @@ export function goodputLimit(speedMbps: number, mtu: number, basis: LimitBasis, 
         const wireBytes = datagram + fragments * (IPV4_HEADER + overhead);
         return {
             lineRateMbps: speedMbps,
-            goodputMbps: round(speedMbps * messageBytes / wireBytes, 1),
+            goodputMbps: round((speedMbps * messageBytes) / wireBytes, 1),
             basis: `UDP/IPv4, ${messageBytes} B messages in ${fragments} frame(s) of MTU ${mtu}, ${basisName}`,
         };
     }
     const payload = mtu - TCP_IPV4_TS_HEADERS;
     return {
         lineRateMbps: speedMbps,
-        goodputMbps: round(speedMbps * payload / (mtu + overhead), 1),
+        goodputMbps: round((speedMbps * payload) / (mtu + overhead), 1),
         basis: `TCP/IPv4 with timestamps, ${payload}/${mtu + overhead} B per frame at MTU ${mtu}, ${basisName}`,
     };
 }

@@ -27,7 +27,11 @@ export function expandMatrix(matrix: PlanMatrix, wires: readonly PlanWire[]): Ce
                     }
                     cells.push({
                         id: `${experiment}-${matrix.peer}-${test}-${messageBytes}B-${guests}g`,
-                        experiment, peer: matrix.peer, test, messageBytes, guests,
+                        experiment,
+                        peer: matrix.peer,
+                        test,
+                        messageBytes,
+                        guests,
                         wires: wires.slice(0, guests),
                     });
                 }
@@ -45,9 +49,11 @@ export function streamsOf(cell: Cell, endpoints: readonly PlanEndpoint[]): Strea
         if (!e) throw new RangeError(`wire refers to endpoint '${name}', which the plan does not list`);
         return e;
     };
-    return cell.wires.map((wire) => cell.experiment === "send"
-        ? { wire, client: find(wire.guest), server: find(wire.peer), serverAddress: wire.peerAddress }
-        : { wire, client: find(wire.peer), server: find(wire.guest), serverAddress: wire.guestAddress });
+    return cell.wires.map((wire) =>
+        cell.experiment === "send"
+            ? { wire, client: find(wire.guest), server: find(wire.peer), serverAddress: wire.peerAddress }
+            : { wire, client: find(wire.peer), server: find(wire.guest), serverAddress: wire.guestAddress },
+    );
 }
 
 /** One end of a dedicated wire: the NIC and address an endpoint has on it. */

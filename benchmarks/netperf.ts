@@ -47,12 +47,17 @@ export function netperfArgs(inv: NetperfInvocation): string[] {
         throw new RangeError(`intervalSeconds must be in (0, 60], got ${inv.intervalSeconds}`);
     }
     const args = [
-        "-H", inv.host,
-        "-p", String(inv.port),
-        "-t", inv.test,
-        "-l", String(inv.durationSeconds),
+        "-H",
+        inv.host,
+        "-p",
+        String(inv.port),
+        "-t",
+        inv.test,
+        "-l",
+        String(inv.durationSeconds),
         // A negative interval makes netperf check the clock on every send: accurate intervals.
-        "-D", `-${inv.intervalSeconds}`,
+        "-D",
+        `-${inv.intervalSeconds}`,
     ];
     if (inv.armedSeconds !== undefined) {
         positiveInt("armedSeconds", inv.armedSeconds, 600);

@@ -12,7 +12,6 @@ export class PlanError extends Error {
     readonly name = "PlanError";
 }
 
-
 /** Why an endpoint's access is not usable, or undefined when it is. */
 function accessProblem(a: any): string | undefined {
     if (a?.kind === "netns") return typeof a.namespace === "string" && NAME.test(a.namespace) ? undefined : "needs a namespace name";
@@ -29,7 +28,9 @@ export function validatePlan(value: unknown): asserts value is Plan {
     const problems: string[] = [];
     const p = value as Record<string, any>;
     if (typeof p !== "object" || p === null) throw new PlanError("the plan must be a JSON object");
-    const need = (cond: boolean, msg: string) => { if (!cond) problems.push(msg); };
+    const need = (cond: boolean, msg: string) => {
+        if (!cond) problems.push(msg);
+    };
     const int = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
     const num = (v: unknown, min: number, max: number) => typeof v === "number" && v >= min && v <= max;
 
@@ -44,12 +45,18 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(typeof p.cpu === "boolean", "cpu must be true or false");
     need(p.limitBasis === "ethernet" || p.limitBasis === "tbf", `limitBasis must be ethernet or tbf, got ${JSON.stringify(p.limitBasis)}`);
     need(num(p.maxClockOffsetMs, 0, 600000), `maxClockOffsetMs must be in 0..600000, got ${JSON.stringify(p.maxClockOffsetMs)}`);
-    need(p.uplinkMbps === undefined || int(p.uplinkMbps, 1, 1_000_000), `uplinkMbps must be a speed in Mb/s, got ${JSON.stringify(p.uplinkMbps)}`);
+    need(
+        p.uplinkMbps === undefined || int(p.uplinkMbps, 1, 1_000_000),
+        `uplinkMbps must be a speed in Mb/s, got ${JSON.stringify(p.uplinkMbps)}`,
+    );
     need(p.repeats === undefined || int(p.repeats, 1, 100), `repeats must be a whole number in 1..100, got ${JSON.stringify(p.repeats)}`);
     need(p.maxSkewMs === undefined || num(p.maxSkewMs, 0, 600000), `maxSkewMs must be in 0..600000, got ${JSON.stringify(p.maxSkewMs)}`);
     if (p.ssh !== undefined) {
         need(p.ssh?.hostKeyChecking === "yes" || p.ssh?.hostKeyChecking === "accept-new", "ssh.hostKeyChecking must be yes or accept-new");
-        need(typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || ABSOLUTE_PATH.test(p.ssh.knownHostsFile)), "ssh.knownHostsFile must be empty or an absolute path");
+        need(
+            typeof p.ssh?.knownHostsFile === "string" && (p.ssh.knownHostsFile === "" || ABSOLUTE_PATH.test(p.ssh.knownHostsFile)),
+            "ssh.knownHostsFile must be empty or an absolute path",
+        );
     }
 
     const m = p.matrix ?? {};
@@ -57,8 +64,14 @@ export function validatePlan(value: unknown): asserts value is Plan {
     need(subset(m.experiments, EXPERIMENTS), `matrix.experiments must list some of ${EXPERIMENTS.join(", ")}`);
     need(PEER_KINDS.includes(m.peer), `matrix.peer must be one of ${PEER_KINDS.join(", ")}`);
     need(subset(m.tests, NETPERF_TESTS), `matrix.tests must list some of ${NETPERF_TESTS.join(", ")}`);
-    need(Array.isArray(m.messageSizes) && m.messageSizes.length > 0 && m.messageSizes.every((x: unknown) => int(x, 1, 1 << 20)), "matrix.messageSizes must list byte counts");
-    need(Array.isArray(m.guestCounts) && m.guestCounts.length > 0 && m.guestCounts.every((x: unknown) => int(x, 1, 1024)), "matrix.guestCounts must list guest counts");
+    need(
+        Array.isArray(m.messageSizes) && m.messageSizes.length > 0 && m.messageSizes.every((x: unknown) => int(x, 1, 1 << 20)),
+        "matrix.messageSizes must list byte counts",
+    );
+    need(
+        Array.isArray(m.guestCounts) && m.guestCounts.length > 0 && m.guestCounts.every((x: unknown) => int(x, 1, 1024)),
+        "matrix.guestCounts must list guest counts",
+    );
 
     const endpoints: any[] = Array.isArray(p.endpoints) ? p.endpoints : [];
     need(endpoints.length > 0, "endpoints must list the lab's endpoints");

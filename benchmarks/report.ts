@@ -13,15 +13,44 @@ export function readReference(file: string): Reference {
     } catch (e) {
         throw new CompareInputError(`cannot read the reference ${file}: ${(e as Error).message}`);
     }
-    const ok = typeof doc?.title === "string" && Array.isArray(doc.points) && doc.points.every((p) =>
-        typeof p.series === "string" && (p.experiment === "send" || p.experiment === "receive") && Number.isInteger(p.guests) && typeof p.lineRatePct === "number");
-    if (!ok) throw new CompareInputError(`${file}: a reference needs a title and points [{ series, experiment (send|receive), guests, lineRatePct }]`);
+    const ok =
+        typeof doc?.title === "string" &&
+        Array.isArray(doc.points) &&
+        doc.points.every(
+            (p) =>
+                typeof p.series === "string" &&
+                (p.experiment === "send" || p.experiment === "receive") &&
+                Number.isInteger(p.guests) &&
+                typeof p.lineRatePct === "number",
+        );
+    if (!ok)
+        throw new CompareInputError(
+            `${file}: a reference needs a title and points [{ series, experiment (send|receive), guests, lineRatePct }]`,
+        );
     return doc;
 }
 
 const CSV_COLUMNS = [
-    "source", "platform", "fingerprint", "run", "experiment", "peer", "test", "message_bytes", "guests", "run_status",
-    "stream", "nic", "client", "server", "throughput_mbps", "transactions_per_sec", "local_cpu_pct", "remote_cpu_pct", "samples", "error",
+    "source",
+    "platform",
+    "fingerprint",
+    "run",
+    "experiment",
+    "peer",
+    "test",
+    "message_bytes",
+    "guests",
+    "run_status",
+    "stream",
+    "nic",
+    "client",
+    "server",
+    "throughput_mbps",
+    "transactions_per_sec",
+    "local_cpu_pct",
+    "remote_cpu_pct",
+    "samples",
+    "error",
 ] as const;
 
 function csvField(v: unknown): string {
@@ -34,17 +63,44 @@ export function resultsCsv(sources: readonly Source[]): string {
     const rows: unknown[][] = [];
     for (const s of sources) {
         for (const r of s.results.runs) {
-            const id = [s.label, s.results.platform, s.results.fingerprint, r.id, r.experiment, r.peer, r.test, r.messageBytes, r.guests, r.status];
+            const id = [
+                s.label,
+                s.results.platform,
+                s.results.fingerprint,
+                r.id,
+                r.experiment,
+                r.peer,
+                r.test,
+                r.messageBytes,
+                r.guests,
+                r.status,
+            ];
             if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error]);
             for (const st of r.streams) {
-                rows.push([...id, st.endpoint, st.nic, st.client, st.server, st.throughputMbps, st.transactionsPerSec, st.localCpuPct, st.remoteCpuPct, st.samples.length, st.error]);
+                rows.push([
+                    ...id,
+                    st.endpoint,
+                    st.nic,
+                    st.client,
+                    st.server,
+                    st.throughputMbps,
+                    st.transactionsPerSec,
+                    st.localCpuPct,
+                    st.remoteCpuPct,
+                    st.samples.length,
+                    st.error,
+                ]);
             }
         }
     }
     return [CSV_COLUMNS.join(","), ...rows.map((r) => r.map(csvField).join(","))].join("\n") + "\n";
 }
 
-const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (text: string) =>
+    text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "");
 
 /** The charts of a report: file name (under charts/) and spec. */
 export function reportCharts(sources: readonly Source[], reference?: Reference): { file: string; spec: VlSpec }[] {
@@ -61,24 +117,46 @@ export function reportCharts(sources: readonly Source[], reference?: Reference):
 }
 
 /** The Markdown report. */
-export function reportMarkdown(sources: readonly Source[], opts: { mismatches: string[]; baseline?: Source; charts: string[]; reference?: Reference }): string {
+export function reportMarkdown(
+    sources: readonly Source[],
+    opts: { mismatches: string[]; baseline?: Source; charts: string[]; reference?: Reference },
+): string {
     const out: string[] = ["# hvnetlab comparison", ""];
-    out.push(`Sources: ${sources.map((s) => `**${s.label}** (${s.results.platform}, ${s.origin}, measured ${s.results.startedAt})`).join("; ")}.`, "");
+    out.push(
+        `Sources: ${sources.map((s) => `**${s.label}** (${s.results.platform}, ${s.origin}, measured ${s.results.startedAt})`).join("; ")}.`,
+        "",
+    );
     const fps = [...new Set(sources.map((s) => s.results.fingerprint))];
-    out.push(fps.length === 1 ? `Fingerprint: \`${fps[0]}\` (all sources match).` : `**Fingerprints differ; compared anyway (--allow-mismatch):**`, "");
+    out.push(
+        fps.length === 1
+            ? `Fingerprint: \`${fps[0]}\` (all sources match).`
+            : `**Fingerprints differ; compared anyway (--allow-mismatch):**`,
+        "",
+    );
     for (const m of opts.mismatches) out.push(`- ${m}`);
     if (opts.mismatches.length > 0) out.push("");
     const c = sources[0].results.comparable;
     if (c) {
         out.push("## What was compared", "");
         out.push(`- wires: ${c.nicSpeedMbps} Mb/s, MTU ${c.mtu}; netperf ${c.netperfVersion}`);
-        if (c.guest) out.push(`- guest shape: ${c.guest.vcpus} vCPU, ${c.guest.memoryMiB} MiB, ${c.guest.diskGiB} GiB${c.guest.image ? `, image ${c.guest.image}` : ""}${c.guest.template ? `, template ${c.guest.template}` : ""}`);
-        out.push(`- matrix: ${c.matrix.experiments.join(", ")} against a ${c.matrix.peer} peer; ${c.matrix.tests.join(", ")}; messages ${c.matrix.messageSizes.join(", ")} B; 1..${c.matrix.guests} guests`);
-        out.push(`- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`, "");
+        if (c.guest)
+            out.push(
+                `- guest shape: ${c.guest.vcpus} vCPU, ${c.guest.memoryMiB} MiB, ${c.guest.diskGiB} GiB${c.guest.image ? `, image ${c.guest.image}` : ""}${c.guest.template ? `, template ${c.guest.template}` : ""}`,
+            );
+        out.push(
+            `- matrix: ${c.matrix.experiments.join(", ")} against a ${c.matrix.peer} peer; ${c.matrix.tests.join(", ")}; messages ${c.matrix.messageSizes.join(", ")} B; 1..${c.matrix.guests} guests`,
+        );
+        out.push(
+            `- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`,
+            "",
+        );
     }
     out.push("## Results", "");
-    out.push("Each cell: aggregate throughput and % of line rate; `partial` and `failed` runs are shown as such, never as a number." +
-        (opts.baseline ? ` The last columns give each platform as % of **${opts.baseline.label}**.` : ""), "");
+    out.push(
+        "Each cell: aggregate throughput and % of line rate; `partial` and `failed` runs are shown as such, never as a number." +
+            (opts.baseline ? ` The last columns give each platform as % of **${opts.baseline.label}**.` : ""),
+        "",
+    );
     for (const t of comparisonTables(sources, opts.baseline)) out.push(formatMarkdown(t), "");
     out.push("## Charts", "");
     for (const f of opts.charts) out.push(`![${f}](charts/${f})`, "");
@@ -91,15 +169,21 @@ export function reportMarkdown(sources: readonly Source[], opts: { mismatches: s
         out.push("");
     }
     out.push("## Method", "");
-    out.push("Every client of a run starts at one absolute time; netperf runs in demo mode and each stream is integrated over the window in which all streams ran, less the warm-up. " +
-        "Throughput is reported against the line rate and the goodput limit of the wires (the basis is in each run's `limits`). Every stream with its interim samples is in `results.csv` (sample counts) and in the sources' results documents.");
+    out.push(
+        "Every client of a run starts at one absolute time; netperf runs in demo mode and each stream is integrated over the window in which all streams ran, less the warm-up. " +
+            "Throughput is reported against the line rate and the goodput limit of the wires (the basis is in each run's `limits`). Every stream with its interim samples is in `results.csv` (sample counts) and in the sources' results documents.",
+    );
     const notes = [...new Set(sources.flatMap((s) => s.results.notes ?? []))];
     for (const n of notes) out.push("", `Note: ${n}`);
     return `${out.join("\n")}\n`;
 }
 
 /** Writes the report folder; returns the files written. */
-export async function writeReport(dir: string, sources: readonly Source[], opts: { mismatches: string[]; baseline?: Source; reference?: Reference }): Promise<string[]> {
+export async function writeReport(
+    dir: string,
+    sources: readonly Source[],
+    opts: { mismatches: string[]; baseline?: Source; reference?: Reference },
+): Promise<string[]> {
     try {
         mkdirSync(path.join(dir, "charts"), { recursive: true });
         accessSync(dir, constants.W_OK);

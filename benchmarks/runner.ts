@@ -41,7 +41,8 @@ export class ClockOffsetError extends Error {
     readonly name = "ClockOffsetError";
 }
 
-const CPU_NOTE = "CPU utilization (netperf -c -C) is recorded as netperf reports it; inside a guest, CPU figures are unreliable because the hypervisor steals and accounts time the guest cannot see.";
+const CPU_NOTE =
+    "CPU utilization (netperf -c -C) is recorded as netperf reports it; inside a guest, CPU figures are unreliable because the hypervisor steals and accounts time the guest cannot see.";
 
 /**
  * Checks the endpoints (facts, clocks, wires, every netserver), then measures every cell of the
@@ -76,14 +77,21 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
         options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
         let run = await measureCell(plan, cells[i], offsets, options);
         if (options.signal?.aborted && run.status !== "ok") {
-            run = { ...run, status: "failed", aggregate: NO_AGGREGATE, error: `interrupted (${abortReason(options.signal)}) while measuring` };
+            run = {
+                ...run,
+                status: "failed",
+                aggregate: NO_AGGREGATE,
+                error: `interrupted (${abortReason(options.signal)}) while measuring`,
+            };
         }
         runs.push(run);
         options.onProgress?.({ kind: "done", index: i, total: cells.length, run });
         if (i + 1 < cells.length) options.onResults?.(document(`${runs.length} of ${cells.length} runs measured so far`));
     }
     const measured = runs.filter((r) => !r.error?.startsWith("interrupted")).length;
-    const done = document(options.signal?.aborted ? `${abortReason(options.signal)}: ${measured} of ${cells.length} runs measured` : undefined);
+    const done = document(
+        options.signal?.aborted ? `${abortReason(options.signal)}: ${measured} of ${cells.length} runs measured` : undefined,
+    );
     options.onResults?.(done);
     return done;
 }
@@ -98,7 +106,15 @@ export function abortReason(signal: AbortSignal): string {
 
 /** A cell the runner never got to: failed, with why, and no numbers. */
 export function notRun(plan: Pick<Plan, "limitBasis" | "uplinkMbps">, cell: Cell, why: string): RunResult {
-    return { ...runIdentity(plan, cell), status: "failed", skewMs: 0, window: EMPTY_WINDOW, aggregate: NO_AGGREGATE, streams: [], error: `not run: ${why}` };
+    return {
+        ...runIdentity(plan, cell),
+        status: "failed",
+        skewMs: 0,
+        window: EMPTY_WINDOW,
+        aggregate: NO_AGGREGATE,
+        streams: [],
+        error: `not run: ${why}`,
+    };
 }
 
 /**
@@ -121,12 +137,20 @@ export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeco
 
 /** Each endpoint's facts (kernel, CPU, hypervisor, its wire NICs) and clock offset, read in parallel. */
 async function describeEndpoints(plan: Plan, options: RunnerOptions): Promise<Record<string, EndpointReport>> {
-    const reports = await Promise.all(plan.endpoints.map(async (e): Promise<[string, EndpointReport]> => {
-        const clock = await options.transport.clock(e, options.signal);
-        const r = await options.transport.run(e, factsArgs(wireEnds(plan.wires, e.name).map((end) => `addr:${end.address}`)), { timeoutMs: 20000, signal: options.signal });
-        if (r.code !== 0) throw new ReachabilityError(`cannot read the facts of endpoint ${e.name}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`);
-        return [e.name, { facts: parseFacts(r.stdout), clock }];
-    }));
+    const reports = await Promise.all(
+        plan.endpoints.map(async (e): Promise<[string, EndpointReport]> => {
+            const clock = await options.transport.clock(e, options.signal);
+            const r = await options.transport.run(e, factsArgs(wireEnds(plan.wires, e.name).map((end) => `addr:${end.address}`)), {
+                timeoutMs: 20000,
+                signal: options.signal,
+            });
+            if (r.code !== 0)
+                throw new ReachabilityError(
+                    `cannot read the facts of endpoint ${e.name}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`,
+                );
+            return [e.name, { facts: parseFacts(r.stdout), clock }];
+        }),
+    );
     return Object.fromEntries(reports);
 }
 
@@ -134,7 +158,9 @@ async function describeEndpoints(plan: Plan, options: RunnerOptions): Promise<Re
 export function checkClocks(reports: Record<string, { clock: ClockReading }>, maxOffsetMs: number): void {
     const off = Object.entries(reports).filter(([, r]) => Math.abs(r.clock.offsetMs) > maxOffsetMs);
     if (off.length > 0) {
-        throw new ClockOffsetError(`clock offset to the runner exceeds hvnetlab:maxClockOffsetMs (${maxOffsetMs} ms) on ${off.map(([n, r]) => `${n} (${r.clock.offsetMs.toFixed(1)} ms)`).join(", ")}: synchronize the clocks (chrony or ntpd against one source) and run again; concurrent streams cannot be aligned otherwise`);
+        throw new ClockOffsetError(
+            `clock offset to the runner exceeds hvnetlab:maxClockOffsetMs (${maxOffsetMs} ms) on ${off.map(([n, r]) => `${n} (${r.clock.offsetMs.toFixed(1)} ms)`).join(", ")}: synchronize the clocks (chrony or ntpd against one source) and run again; concurrent streams cannot be aligned otherwise`,
+        );
     }
 }
 
@@ -158,13 +184,22 @@ export function checkWires(plan: Pick<Plan, "endpoints" | "wires" | "limitBasis"
             if (nic.mtu !== undefined && nic.mtu !== end.wire.mtu) {
                 problems.push(`${e.name}: ${nic.name} (${end.address}) has MTU ${nic.mtu}, the plan says ${end.wire.mtu}`);
             }
-            if (plan.limitBasis === "ethernet" && facts.virtualization === "none" && nic.speedMbps !== undefined && nic.speedMbps !== end.wire.speedMbps) {
-                problems.push(`${e.name}: ${nic.name} (${end.address}) links at ${nic.speedMbps} Mb/s, the plan says ${end.wire.speedMbps}`);
+            if (
+                plan.limitBasis === "ethernet" &&
+                facts.virtualization === "none" &&
+                nic.speedMbps !== undefined &&
+                nic.speedMbps !== end.wire.speedMbps
+            ) {
+                problems.push(
+                    `${e.name}: ${nic.name} (${end.address}) links at ${nic.speedMbps} Mb/s, the plan says ${end.wire.speedMbps}`,
+                );
             }
         }
     }
     if (problems.length > 0) {
-        throw new WireMismatchError(`the wires are not what the plan says:\n  ${problems.join("\n  ")}\nfix the NICs (or hvnetlab:mtu / hvnetlab:nicSpeedMbps) and run again: the limits would be wrong otherwise`);
+        throw new WireMismatchError(
+            `the wires are not what the plan says:\n  ${problems.join("\n  ")}\nfix the NICs (or hvnetlab:mtu / hvnetlab:nicSpeedMbps) and run again: the limits would be wrong otherwise`,
+        );
     }
 }
 
@@ -175,16 +210,22 @@ async function checkReachable(plan: Plan, cells: readonly Cell[], options: Runne
         for (const s of streamsOf(cell, plan.endpoints)) pairs.set(`${s.client.name}>${s.serverAddress}`, s);
     }
     options.onProgress?.({ kind: "check", pairs: pairs.size });
-    const failures = await Promise.all([...pairs.values()].map(async (s) => {
-        const r = await options.transport.run(s.client, ["netperf", ...reachabilityArgs(s.serverAddress, plan.netserverPort)], {
-            timeoutMs: 15000, signal: options.signal,
-        });
-        return r.code === 0 ? undefined
-            : `${s.client.name} -> netserver on ${s.server.name} at ${s.serverAddress}:${plan.netserverPort}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`;
-    }));
+    const failures = await Promise.all(
+        [...pairs.values()].map(async (s) => {
+            const r = await options.transport.run(s.client, ["netperf", ...reachabilityArgs(s.serverAddress, plan.netserverPort)], {
+                timeoutMs: 15000,
+                signal: options.signal,
+            });
+            return r.code === 0
+                ? undefined
+                : `${s.client.name} -> netserver on ${s.server.name} at ${s.serverAddress}:${plan.netserverPort}: ${firstLine(r.stderr || r.stdout) || `exit ${r.code ?? r.signal}`}`;
+        }),
+    );
     const failed = failures.filter((f): f is string => f !== undefined);
     if (failed.length > 0) {
-        throw new ReachabilityError(`netserver does not answer on ${failed.length} of ${pairs.size} wire(s); check that netserver runs on the port hvnetlab:netserverPort and that the wires are up:\n  ${failed.join("\n  ")}`);
+        throw new ReachabilityError(
+            `netserver does not answer on ${failed.length} of ${pairs.size} wire(s); check that netserver runs on the port hvnetlab:netserverPort and that the wires are up:\n  ${failed.join("\n  ")}`,
+        );
     }
 }
 
@@ -203,32 +244,43 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const lead = startLeadMs(plan, streams.length);
     // Armed clients wait at most this long for their release; then they start on their own.
     const armedSeconds = Math.ceil(lead / 1000) + 2;
-    const outcomes = await Promise.all(streams.map(async (s): Promise<StreamOutcome> => {
-        const release = options.transport.canRelease?.(s.client) ?? false;
-        const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
-        const argv = ["netperf", ...netperfArgs({
-            host: s.serverAddress, port: plan.netserverPort, test: cell.test, durationSeconds: plan.durationSeconds,
-            intervalSeconds: plan.intervalSeconds, messageBytes: cell.messageBytes, cpu: plan.cpu,
-            ...(release ? { armedSeconds } : {}),
-        })];
-        try {
-            const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
-            const offset = offsets.get(s.client.name) ?? 0;
-            if (r.code !== 0 || r.timedOut) {
-                // Keep what it measured before it stopped, with why it stopped.
-                const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
-                const why = r.timedOut
-                    ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
-                    : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
-                return { stream: s, error: why, partial };
+    const outcomes = await Promise.all(
+        streams.map(async (s): Promise<StreamOutcome> => {
+            const release = options.transport.canRelease?.(s.client) ?? false;
+            const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
+            const argv = [
+                "netperf",
+                ...netperfArgs({
+                    host: s.serverAddress,
+                    port: plan.netserverPort,
+                    test: cell.test,
+                    durationSeconds: plan.durationSeconds,
+                    intervalSeconds: plan.intervalSeconds,
+                    messageBytes: cell.messageBytes,
+                    cpu: plan.cpu,
+                    ...(release ? { armedSeconds } : {}),
+                }),
+            ];
+            try {
+                const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
+                const offset = offsets.get(s.client.name) ?? 0;
+                if (r.code !== 0 || r.timedOut) {
+                    // Keep what it measured before it stopped, with why it stopped.
+                    const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
+                    const why = r.timedOut
+                        ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
+                        : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
+                    return { stream: s, error: why, partial };
+                }
+                const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
+                if (parsed.samples.length === 0)
+                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
+                return { stream: s, parsed };
+            } catch (err) {
+                return { stream: s, error: (err as Error).message };
             }
-            const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
-            if (parsed.samples.length === 0) return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
-            return { stream: s, parsed };
-        } catch (err) {
-            return { stream: s, error: (err as Error).message };
-        }
-    }));
+        }),
+    );
     return aggregateCell(plan, cell, outcomes);
 }
 
@@ -241,14 +293,24 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
     if (repeats.length === 0) throw new RangeError("no repeat to combine");
     if (repeats.length === 1) return repeats[0];
     const measured = repeats.filter((r) => r.status !== "failed");
-    const measurements: Measurement[] = repeats.map(({ status, skewMs, window, aggregate, streams, error }) =>
-        ({ status, skewMs, window, aggregate, streams, ...(error ? { error } : {}) }));
+    const measurements: Measurement[] = repeats.map(({ status, skewMs, window, aggregate, streams, error }) => ({
+        status,
+        skewMs,
+        window,
+        aggregate,
+        streams,
+        ...(error ? { error } : {}),
+    }));
     const reasons = repeats.flatMap((r, i) => (r.error ? [`repeat ${i + 1}: ${r.error}`] : []));
     if (measured.length === 0) return { ...repeats[0], repeats: measurements, error: reasons.join("; ") };
     const s = spread(measured.map((r) => r.aggregate.throughputMbps));
     const mean = (pick: (r: RunResult) => number) => round(measured.reduce((a, r) => a + pick(r), 0) / measured.length, 2);
-    const nearest = measured.reduce((best, r) => (Math.abs(r.aggregate.throughputMbps - s.mean) < Math.abs(best.aggregate.throughputMbps - s.mean) ? r : best));
-    const tps = measured.every((r) => r.aggregate.transactionsPerSec !== undefined) ? { transactionsPerSec: mean((r) => r.aggregate.transactionsPerSec!) } : {};
+    const nearest = measured.reduce((best, r) =>
+        Math.abs(r.aggregate.throughputMbps - s.mean) < Math.abs(best.aggregate.throughputMbps - s.mean) ? r : best,
+    );
+    const tps = measured.every((r) => r.aggregate.transactionsPerSec !== undefined)
+        ? { transactionsPerSec: mean((r) => r.aggregate.transactionsPerSec!) }
+        : {};
     const { error: _nearestError, ...representative } = nearest;
     return {
         ...representative,
@@ -259,7 +321,13 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
             goodputPct: mean((r) => r.aggregate.goodputPct),
             ...tps,
         },
-        stats: { n: s.n, meanMbps: round(s.mean, 2), sdMbps: round(s.sd, 2), cvPct: round(s.cvPct, 2), ci95Mbps: [round(s.ci95[0], 2), round(s.ci95[1], 2)] },
+        stats: {
+            n: s.n,
+            meanMbps: round(s.mean, 2),
+            sdMbps: round(s.sd, 2),
+            cvPct: round(s.cvPct, 2),
+            ci95Mbps: [round(s.ci95[0], 2), round(s.ci95[1], 2)],
+        },
         repeats: measurements,
         ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
     };
@@ -286,7 +354,10 @@ export interface StreamOutcome {
 export function judge(skewMs: number, window: { seconds: number; trimmed?: boolean }, maxSkewMs: number, warmupSeconds: number): string[] {
     const reasons: string[] = [];
     if (skewMs > maxSkewMs) reasons.push(`start skew ${round(skewMs, 1)} ms exceeds hvnetlab:maxSkewMs (${maxSkewMs} ms)`);
-    if (window.trimmed === false) reasons.push(`the common window (${round(window.seconds, 2)} s) was too short to leave out the ${warmupSeconds} s warm-up: run longer`);
+    if (window.trimmed === false)
+        reasons.push(
+            `the common window (${round(window.seconds, 2)} s) was too short to leave out the ${warmupSeconds} s warm-up: run longer`,
+        );
     return reasons;
 }
 
@@ -308,24 +379,48 @@ function runIdentity(plan: Pick<Plan, "limitBasis" | "uplinkMbps">, cell: Cell):
     if (plan.uplinkMbps !== undefined) {
         const uplink = goodputLimit(plan.uplinkMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes);
         if (uplink.goodputMbps < limits.goodputMbps) {
-            limits = { lineRateMbps: uplink.lineRateMbps, goodputMbps: uplink.goodputMbps, basis: `the shared uplink, ${uplink.goodputMbps} Mb/s: ${uplink.basis}` };
+            limits = {
+                lineRateMbps: uplink.lineRateMbps,
+                goodputMbps: uplink.goodputMbps,
+                basis: `the shared uplink, ${uplink.goodputMbps} Mb/s: ${uplink.basis}`,
+            };
         }
     }
-    return { id: cell.id, experiment: cell.experiment, peer: cell.peer, test: cell.test, messageBytes: cell.messageBytes, guests: cell.guests, limits };
+    return {
+        id: cell.id,
+        experiment: cell.experiment,
+        peer: cell.peer,
+        test: cell.test,
+        messageBytes: cell.messageBytes,
+        guests: cell.guests,
+        limits,
+    };
 }
 
 /** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
-export function aggregateCell(plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">, cell: Cell, outcomes: readonly StreamOutcome[]): RunResult {
+export function aggregateCell(
+    plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">,
+    cell: Cell,
+    outcomes: readonly StreamOutcome[],
+): RunResult {
     const ok = outcomes.filter((o) => o.parsed !== undefined);
     const base = runIdentity(plan, cell);
     const failedStream = (o: StreamOutcome): StreamResult => ({
-        ...streamIdentity(o.stream), throughputMbps: 0, samples: samplesOf(o.parsed?.samples ?? o.partial), error: o.error ?? "no result",
+        ...streamIdentity(o.stream),
+        throughputMbps: 0,
+        samples: samplesOf(o.parsed?.samples ?? o.partial),
+        error: o.error ?? "no result",
     });
     if (ok.length === 0) {
         const reasons = [...new Set(outcomes.map((o) => o.error ?? "no result"))];
         return {
-            ...base, status: "failed", skewMs: 0, window: EMPTY_WINDOW, aggregate: NO_AGGREGATE,
-            streams: outcomes.map(failedStream), error: `every stream failed: ${reasons.join("; ")}`,
+            ...base,
+            status: "failed",
+            skewMs: 0,
+            window: EMPTY_WINDOW,
+            aggregate: NO_AGGREGATE,
+            streams: outcomes.map(failedStream),
+            error: `every stream failed: ${reasons.join("; ")}`,
         };
     }
     const series = ok.map((o) => o.parsed!.samples);
@@ -334,8 +429,13 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "wa
         window = commonWindow(series, plan.warmupSeconds, plan.intervalSeconds, plan.intervalSeconds * 2);
     } catch (err) {
         return {
-            ...base, status: "failed", skewMs: round(startSkewMs(series), 1), window: EMPTY_WINDOW, aggregate: NO_AGGREGATE,
-            streams: outcomes.map(failedStream), error: (err as Error).message,
+            ...base,
+            status: "failed",
+            skewMs: round(startSkewMs(series), 1),
+            window: EMPTY_WINDOW,
+            aggregate: NO_AGGREGATE,
+            streams: outcomes.map(failedStream),
+            error: (err as Error).message,
         };
     }
     const rr = cell.test === "TCP_RR";
@@ -346,7 +446,7 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "wa
         const megabits = isMegabits(p.units);
         // UDP interim samples count what the sender sent; scale by what the receiver got.
         const delivered = cell.test === "UDP_STREAM" && p.localSendThroughput ? Math.min(1, p.throughput / p.localSendThroughput) : 1;
-        const throughputMbps = rr ? mean * cell.messageBytes * 8 / 1e6 : megabits ? mean * delivered : 0;
+        const throughputMbps = rr ? (mean * cell.messageBytes * 8) / 1e6 : megabits ? mean * delivered : 0;
         return {
             ...streamIdentity(o.stream),
             throughputMbps: round(throughputMbps, 2),
@@ -372,8 +472,8 @@ export function aggregateCell(plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "wa
         window: { start: round(window.start, 3), end: round(window.end, 3), seconds: round(window.seconds, 3) },
         aggregate: {
             throughputMbps,
-            lineRatePct: round(100 * throughputMbps / base.limits.lineRateMbps, 2),
-            goodputPct: round(100 * throughputMbps / base.limits.goodputMbps, 2),
+            lineRatePct: round((100 * throughputMbps) / base.limits.lineRateMbps, 2),
+            goodputPct: round((100 * throughputMbps) / base.limits.goodputMbps, 2),
             ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
         },
         streams,
@@ -392,7 +492,9 @@ export function laggards(streams: readonly Pick<StreamResult, "endpoint" | "thro
     return streams.flatMap((s) => {
         const others = (total - s.throughputMbps) / (streams.length - 1);
         return others > 0 && s.throughputMbps < LAGGARD_FRACTION * others
-            ? [`${s.endpoint}'s stream carried ${round(s.throughputMbps, 1)} Mb/s, ${round(100 * s.throughputMbps / others, 1)}% of the others' mean (${round(others, 1)} Mb/s): look at its wire and NIC`]
+            ? [
+                  `${s.endpoint}'s stream carried ${round(s.throughputMbps, 1)} Mb/s, ${round((100 * s.throughputMbps) / others, 1)}% of the others' mean (${round(others, 1)} Mb/s): look at its wire and NIC`,
+              ]
             : [];
     });
 }
@@ -410,7 +512,11 @@ function samplesOf(samples: readonly InterimSample[] | undefined): Sample[] {
  * failure (an armed netperf runs in debug mode and writes its setup steps before it).
  */
 export function netperfFailure(stdout: string, stderr: string): string {
-    const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = (text: string) =>
+        text
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean);
     const err = lines(stderr);
     if (err.length > 0) return err[0];
     const out = lines(stdout).filter((l) => !/signal catcher/.test(l));

@@ -36,16 +36,26 @@ export function remoteCommand(argv: readonly string[]): string {
 /** `ssh` arguments up to the destination; the remote command follows. */
 export function sshArgs(access: SshAccess, options: SshOptions, controlPath: string): string[] {
     const args = [
-        "-o", "BatchMode=yes",
-        "-o", `StrictHostKeyChecking=${options.hostKeyChecking}`,
-        "-o", `ConnectTimeout=${options.connectTimeoutSeconds ?? 10}`,
-        "-o", "ServerAliveInterval=5",
-        "-o", "ControlMaster=auto",
-        "-o", `ControlPath=${controlPath}`,
-        "-o", "ControlPersist=120",
-        "-o", "LogLevel=ERROR",
-        "-p", String(access.port),
-        "-l", access.user,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        `StrictHostKeyChecking=${options.hostKeyChecking}`,
+        "-o",
+        `ConnectTimeout=${options.connectTimeoutSeconds ?? 10}`,
+        "-o",
+        "ServerAliveInterval=5",
+        "-o",
+        "ControlMaster=auto",
+        "-o",
+        `ControlPath=${controlPath}`,
+        "-o",
+        "ControlPersist=120",
+        "-o",
+        "LogLevel=ERROR",
+        "-p",
+        String(access.port),
+        "-l",
+        access.user,
     ];
     if (options.knownHostsFile) args.push("-o", `UserKnownHostsFile=${options.knownHostsFile}`);
     if (options.identityFile) args.push("-o", "IdentitiesOnly=yes", "-i", options.identityFile);
@@ -60,7 +70,12 @@ function targetOf(access: SshAccess): string {
 /** Turns ssh's own failure (exit 255) into what to fix. */
 export function explainSshFailure(stderr: string, access: SshAccess): string {
     const target = targetOf(access);
-    const first = stderr.trim().split(/\r?\n/).filter((l) => l.trim() !== "").pop() ?? "(no message)";
+    const first =
+        stderr
+            .trim()
+            .split(/\r?\n/)
+            .filter((l) => l.trim() !== "")
+            .pop() ?? "(no message)";
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* (is not known|has changed)/i.test(stderr)) {
         return `the host key of ${target} is unknown or has changed: verify its fingerprint, then add it to known_hosts (ssh-keyscan -p ${access.port} ${access.host}) or point hvnetlab:sshKnownHostsFile at a file that has it; hvnetlab:sshHostKeyChecking accept-new trusts new hosts on first contact`;
     }
@@ -117,7 +132,8 @@ export class SshTransport implements Transport {
     constructor(private readonly options: SshOptions) {}
 
     private access(endpoint: PlanEndpoint): SshAccess {
-        if (endpoint.access.kind !== "ssh") throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by ssh`);
+        if (endpoint.access.kind !== "ssh")
+            throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by ssh`);
         const key = targetOf(endpoint.access);
         if (!this.used.has(key)) this.used.set(key, { access: endpoint.access, pool: new ConnectionPool() });
         return endpoint.access;
@@ -199,7 +215,9 @@ export class SshTransport implements Transport {
                 sentAt = nowMs();
                 child.stdin.write("\n");
             };
-            child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+            child.stderr.setEncoding("utf8").on("data", (d: string) => {
+                stderr += d;
+            });
             // ssh may exit before all readings are asked for: close() reports it, a write must not crash.
             child.stdin.on("error", () => undefined);
             child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -222,8 +240,11 @@ export class SshTransport implements Transport {
                 clearTimeout(timer);
                 signal?.removeEventListener("abort", abort);
                 if (readings.length < rounds) {
-                    reject(code === 255 ? new SshError(explainSshFailure(stderr, access))
-                        : new TransportError(`cannot read the clock of ${access.host}: ${stderr.trim() || `ssh exited ${code}`}`));
+                    reject(
+                        code === 255
+                            ? new SshError(explainSshFailure(stderr, access))
+                            : new TransportError(`cannot read the clock of ${access.host}: ${stderr.trim() || `ssh exited ${code}`}`),
+                    );
                     return;
                 }
                 // The first round also pays for the connection; the best later round wins.
@@ -236,9 +257,17 @@ export class SshTransport implements Transport {
 
     /** Ends the shared connections and removes their sockets. */
     async close(): Promise<void> {
-        await Promise.all([...this.used.values()].flatMap(({ access: a, pool }) => pool.slots.map((slot) =>
-            runProcess("ssh", ["-o", `ControlPath=${this.controlPath(slot)}`, "-O", "exit", "-p", String(a.port), "-l", a.user, "--", a.host], { timeoutMs: 5000 })
-                .catch(() => undefined))));
+        await Promise.all(
+            [...this.used.values()].flatMap(({ access: a, pool }) =>
+                pool.slots.map((slot) =>
+                    runProcess(
+                        "ssh",
+                        ["-o", `ControlPath=${this.controlPath(slot)}`, "-O", "exit", "-p", String(a.port), "-l", a.user, "--", a.host],
+                        { timeoutMs: 5000 },
+                    ).catch(() => undefined),
+                ),
+            ),
+        );
         rmSync(this.controlDir, { recursive: true, force: true });
     }
 }

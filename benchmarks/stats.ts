@@ -2,8 +2,10 @@
 // 95% Student t confidence interval of the mean.
 
 /** Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-    2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093,
+    2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** t(0.975, df): the table up to 30, then the Cornish-Fisher expansion around the normal quantile. */
 export function tQuantile975(df: number): number {
@@ -30,6 +32,6 @@ export function spread(values: readonly number[]): Spread {
     const n = values.length;
     const mean = values.reduce((a, b) => a + b, 0) / n;
     const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-    const half = n > 1 ? tQuantile975(n - 1) * sd / Math.sqrt(n) : 0;
-    return { n, mean, sd, cvPct: mean === 0 ? 0 : 100 * sd / mean, ci95: [mean - half, mean + half] };
+    const half = n > 1 ? (tQuantile975(n - 1) * sd) / Math.sqrt(n) : 0;
+    return { n, mean, sd, cvPct: mean === 0 ? 0 : (100 * sd) / mean, ci95: [mean - half, mean + half] };
 }

@@ -42,7 +42,7 @@ const COLUMNS: [string, (r: SummaryRow) => string][] = [
     ["Mb/s", (r) => r.throughputMbps.toFixed(1)],
     ["% line", (r) => r.lineRatePct.toFixed(1)],
     ["% goodput", (r) => r.goodputPct.toFixed(1)],
-    ["trans/s", (r) => r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0)],
+    ["trans/s", (r) => (r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0))],
     ["skew ms", (r) => r.skewMs.toFixed(1)],
     ["status", (r) => r.status],
 ];
@@ -52,6 +52,10 @@ export function formatTable(rows: readonly SummaryRow[]): string {
     const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
     const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
     const numeric = COLUMNS.map((_, i) => i >= 3 && i <= 9);
-    const line = (values: string[]) => values.map((v, i) => numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (values: string[]) =>
+        values
+            .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
     return [line(COLUMNS.map(([h]) => h)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }

@@ -98,7 +98,10 @@ export class NetnsTransport implements Transport {
         if (options.release && options.startAtMs !== undefined) {
             const at = options.startAtMs;
             // `ip netns exec` execs the program: the pid is netperf's.
-            return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], { ...options, onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal) });
+            return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], {
+                ...options,
+                onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal),
+            });
         }
         if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
         const timed = ["bash", "-c", LOCAL_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(options.startAtMs * 1000)), ...argv];
@@ -151,13 +154,19 @@ export function runProcess(program: string, args: readonly string[], options: Pr
         const startedAtMs = Date.now();
         const stdin: StdioPipe | StdioNull = options.holdStdin ? "pipe" : "ignore";
         const child = spawn(program, args, { stdio: [stdin, "pipe", "pipe"] as StdioOptions });
-        child.stdin?.on("error", () => { /* the program may exit before its stdin is closed */ });
+        child.stdin?.on("error", () => {
+            /* the program may exit before its stdin is closed */
+        });
         if (child.pid !== undefined) options.onSpawn?.(child.pid);
         let stdout = "";
         let stderr = "";
         let timedOut = false;
-        child.stdout!.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
-        child.stderr!.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+            stdout += d;
+        });
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+            stderr += d;
+        });
         // SIGTERM, then SIGKILL: a netperf in debug mode (an armed one) catches SIGTERM and goes on.
         let hard: NodeJS.Timeout | undefined;
         const kill = () => {
@@ -195,10 +204,15 @@ const startTimes = new Map<number, Promise<void>>();
 function startTime(epochMs: number): Promise<void> {
     let at = startTimes.get(epochMs);
     if (!at) {
-        at = new Promise<void>((resolve) => setTimeout(() => {
-            startTimes.delete(epochMs);
-            resolve();
-        }, Math.max(0, epochMs - Date.now())));
+        at = new Promise<void>((resolve) =>
+            setTimeout(
+                () => {
+                    startTimes.delete(epochMs);
+                    resolve();
+                },
+                Math.max(0, epochMs - Date.now()),
+            ),
+        );
         startTimes.set(epochMs, at);
     }
     return at;

@@ -80,7 +80,14 @@ export interface Comparable {
     readonly uplinkMbps?: number;
     readonly mtu: number;
     readonly netperfVersion: string;
-    readonly matrix: { experiments: Experiment[]; peer: PeerKind; tests: NetperfTest[]; messageSizes: number[]; guests: number; guestCounts?: number[] };
+    readonly matrix: {
+        experiments: Experiment[];
+        peer: PeerKind;
+        tests: NetperfTest[];
+        messageSizes: number[];
+        guests: number;
+        guestCounts?: number[];
+    };
     readonly method: { durationSeconds: number; intervalSeconds: number; warmupSeconds: number };
 }
 

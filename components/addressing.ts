@@ -18,7 +18,8 @@ export function parseCidr(text: string): Cidr | string {
     const prefix = Number(m[5]);
     if (prefix > 32) return "has a prefix length over 32";
     const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-    if ((base & ~mask(prefix)) >>> 0 !== 0) return `has host bits set (the network address is ${formatIpv4((base & mask(prefix)) >>> 0)}/${prefix})`;
+    if ((base & ~mask(prefix)) >>> 0 !== 0)
+        return `has host bits set (the network address is ${formatIpv4((base & mask(prefix)) >>> 0)}/${prefix})`;
     return { base, prefix };
 }
 
@@ -32,7 +33,7 @@ export function formatIpv4(n: number): string {
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
     const m = mask(Math.min(a.prefix, b.prefix));
-    return ((a.base & m) >>> 0) === ((b.base & m) >>> 0);
+    return (a.base & m) >>> 0 === (b.base & m) >>> 0;
 }
 
 export function contains(outer: Cidr, inner: Cidr): boolean {

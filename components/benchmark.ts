@@ -72,12 +72,16 @@ export class Benchmark extends pulumi.ComponentResource {
         this.environment = args.sshPrivateKey
             ? pulumi.secret(args.sshPrivateKey.apply((key): Record<string, string> => ({ [SSH_KEY_ENV]: key })))
             : undefined;
-        const run = new command.local.Command(`${name}-run`, {
-            create: benchmarkScript(args.resultsFile, args.failOn),
-            stdin: planJson,
-            triggers: [planJson, args.runId],
-            ...(this.environment ? { environment: this.environment } : {}),
-        }, { parent: this, dependsOn: args.dependsOn });
+        const run = new command.local.Command(
+            `${name}-run`,
+            {
+                create: benchmarkScript(args.resultsFile, args.failOn),
+                stdin: planJson,
+                triggers: [planJson, args.runId],
+                ...(this.environment ? { environment: this.environment } : {}),
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
         this.results = run.stdout.apply(parseResults);
         this.summary = this.results.apply(summarize);
         this.registerOutputs({ results: this.results, summary: this.summary });

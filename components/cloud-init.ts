@@ -12,13 +12,16 @@ export interface GuestNetwork {
 }
 
 export function userData(g: GuestNetwork): string {
-    return `#cloud-config\n${yaml.dump({
-        hostname: g.hostname,
-        users: [{ name: g.user, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", ssh_authorized_keys: [g.sshPublicKey] }],
-        ssh_pwauth: false,
-        package_update: true,
-        packages: ["ethtool", "iproute2", "curl", "ca-certificates"],
-    }, { lineWidth: -1 })}`;
+    return `#cloud-config\n${yaml.dump(
+        {
+            hostname: g.hostname,
+            users: [{ name: g.user, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", ssh_authorized_keys: [g.sshPublicKey] }],
+            ssh_pwauth: false,
+            package_update: true,
+            packages: ["ethtool", "iproute2", "curl", "ca-certificates"],
+        },
+        { lineWidth: -1 },
+    )}`;
 }
 
 export function metaData(g: GuestNetwork): string {
@@ -28,24 +31,34 @@ export function metaData(g: GuestNetwork): string {
 /** Network config version 2: NICs matched by MAC, the benchmark NIC renamed and given the wire MTU. */
 export function networkConfig(g: GuestNetwork): string {
     const m = g.management;
-    return yaml.dump({
-        version: 2,
-        ethernets: {
-            mgmt0: {
-                match: { macaddress: m.mac }, "set-name": "mgmt0",
-                addresses: [`${m.address}/${m.prefix}`],
-                ...(m.gateway ? { routes: [{ to: "default", via: m.gateway }] } : {}),
-            },
-            [g.benchmark.name]: {
-                match: { macaddress: g.benchmark.mac }, "set-name": g.benchmark.name,
-                addresses: [`${g.benchmark.address}/30`], mtu: g.benchmark.mtu,
+    return yaml.dump(
+        {
+            version: 2,
+            ethernets: {
+                mgmt0: {
+                    match: { macaddress: m.mac },
+                    "set-name": "mgmt0",
+                    addresses: [`${m.address}/${m.prefix}`],
+                    ...(m.gateway ? { routes: [{ to: "default", via: m.gateway }] } : {}),
+                },
+                [g.benchmark.name]: {
+                    match: { macaddress: g.benchmark.mac },
+                    "set-name": g.benchmark.name,
+                    addresses: [`${g.benchmark.address}/30`],
+                    mtu: g.benchmark.mtu,
+                },
             },
         },
-    }, { lineWidth: -1 });
+        { lineWidth: -1 },
+    );
 }
 
 /** Locally administered MACs, stable per lab, guest and NIC role. */
-export function guestMac(lab: { platform: string; host: string; labPrefix: string }, guest: number, role: "management" | "benchmark"): string {
+export function guestMac(
+    lab: { platform: string; host: string; labPrefix: string },
+    guest: number,
+    role: "management" | "benchmark",
+): string {
     if (!Number.isInteger(guest) || guest < 0 || guest > 127) throw new RangeError(`guest index must be in 0..127, got ${guest}`);
     // Locally administered, unicast (02:...), then 32 bits of the lab's identity: two labs on one
     // management LAN (a kvm and a xen stack of the same prefix, say) get different MACs.

@@ -127,7 +127,8 @@ function fields(block: string, obj: Record<string, unknown>, report: Report) {
     };
     const unknown = (known: readonly string[]) => {
         const extra = Object.keys(obj).filter((k) => !known.includes(k));
-        if (extra.length > 0) report(block, Object.keys(obj).join(","), `has unknown setting(s) ${extra.join(", ")}`, `use only ${known.join(", ")}`);
+        if (extra.length > 0)
+            report(block, Object.keys(obj).join(","), `has unknown setting(s) ${extra.join(", ")}`, `use only ${known.join(", ")}`);
     };
     return { str, int, bool, list, unknown };
 }
@@ -135,7 +136,10 @@ function fields(block: string, obj: Record<string, unknown>, report: Report) {
 export function parseGuest(obj: Record<string, unknown>, report: Report): GuestShape {
     const f = fields("guest", obj, report);
     f.unknown(["vcpus", "memoryMiB", "diskGiB", "image", "template", "user", "sshPublicKey"]);
-    const image = obj.image === undefined ? undefined : f.str("image", PATTERNS.image, "use an http(s) URL or an absolute path of a qcow2 cloud image");
+    const image =
+        obj.image === undefined
+            ? undefined
+            : f.str("image", PATTERNS.image, "use an http(s) URL or an absolute path of a qcow2 cloud image");
     const template = obj.template === undefined ? undefined : f.str("template", PATTERNS.inventory, "use the vSphere template's name");
     return {
         vcpus: f.int("vcpus", 1, 128),
@@ -156,13 +160,21 @@ export function parseHost(block: "host" | "peerHost", obj: Record<string, unknow
     const nics = f.list("nics", PATTERNS.ifname, nicFix);
     const managementNic = f.str("managementNic", PATTERNS.ifname, "name the NIC that carries management traffic (e.g. eno1, vmnic0)");
     const twice = repeated(nics);
-    if (twice.length > 0) report(`${block}.nics`, nics, `lists ${twice.join(", ")} more than once`, "give every guest its own NIC: list each NIC once");
+    if (twice.length > 0)
+        report(`${block}.nics`, nics, `lists ${twice.join(", ")} more than once`, "give every guest its own NIC: list each NIC once");
     if (managementNic !== "" && nics.includes(managementNic)) {
-        report(`${block}.nics`, nics, `includes the management NIC ${managementNic}`, "benchmark traffic must stay off the management network: list only dedicated NICs");
+        report(
+            `${block}.nics`,
+            nics,
+            `includes the management NIC ${managementNic}`,
+            "benchmark traffic must stay off the management network: list only dedicated NICs",
+        );
     }
     return {
         address: f.str("address", PATTERNS.host, "use the machine's management IPv4 address or DNS name"),
-        user: needsSsh ? f.str("user", PATTERNS.user, "use the SSH login user (root, or a user with passwordless sudo)") : String(obj.user ?? ""),
+        user: needsSsh
+            ? f.str("user", PATTERNS.user, "use the SSH login user (root, or a user with passwordless sudo)")
+            : String(obj.user ?? ""),
         port: f.int("port", 1, 65535, 22),
         managementNic,
         nics,

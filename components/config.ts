@@ -7,7 +7,20 @@ import { HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } fr
 import { maxSkewOf } from "../benchmarks/plan";
 import { FAIL_ON, FailOn } from "../benchmarks/verdict";
 import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
-import { GuestShape, HostSpec, LibvirtSpec, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated, Report, VsphereSpec } from "./config-blocks";
+import {
+    GuestShape,
+    HostSpec,
+    LibvirtSpec,
+    parseGuest,
+    parseHost,
+    parseLibvirt,
+    parseObject,
+    parseVsphere,
+    PATTERNS,
+    repeated,
+    Report,
+    VsphereSpec,
+} from "./config-blocks";
 
 export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
 /** The local lab's wirings. */
@@ -140,10 +153,11 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 export class ConfigError extends Error {
     readonly name = "ConfigError";
     constructor(readonly problems: string[]) {
-        super(`invalid hvnetlab configuration (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n  - ${problems.join("\n  - ")}`);
+        super(
+            `invalid hvnetlab configuration (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n  - ${problems.join("\n  - ")}`,
+        );
     }
 }
-
 
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
 export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
@@ -176,11 +190,16 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
             try {
                 const parsed = yaml.load(raw); // JSON as Pulumi passes lists, or a YAML flow list
                 if (Array.isArray(parsed)) return parsed.map(String);
-            } catch { /* reported below */ }
+            } catch {
+                /* reported below */
+            }
             fail(key, raw, "is not a list", `write a YAML/JSON list like [a, b] or a comma-separated string`);
             return [];
         }
-        return raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+        return raw
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "");
     };
     const subsetOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T[] => {
         const values = list(key);
@@ -201,8 +220,12 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const startLeadMs = number("startLeadMs", 50, 60000, true, " ms");
     const netserverPort = number("netserverPort", 1024, 65535, true);
     if (Number.isFinite(durationSeconds) && durationSeconds <= warmupSeconds + 2 * intervalSeconds) {
-        fail("durationSeconds", text("durationSeconds"), `leaves no aggregation window after a ${warmupSeconds} s warm-up`,
-            `set it above ${warmupSeconds + 2 * intervalSeconds} s or lower hvnetlab:warmupSeconds`);
+        fail(
+            "durationSeconds",
+            text("durationSeconds"),
+            `leaves no aggregation window after a ${warmupSeconds} s warm-up`,
+            `set it above ${warmupSeconds + 2 * intervalSeconds} s or lower hvnetlab:warmupSeconds`,
+        );
     }
 
     const experiments = subsetOf("experiments", EXPERIMENTS);
@@ -212,17 +235,31 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     // A UDP datagram holds at most 65507 bytes; a TCP send may be as large as netperf takes (1 MiB here).
     const largest = tests.includes("UDP_STREAM") ? MAX_UDP_MESSAGE : MAX_TCP_MESSAGE;
     if (messageSizes.length === 0 || messageSizes.some((m) => !Number.isInteger(m) || m < 1 || m > largest)) {
-        fail("messageSizes", get("messageSizes"), "is not a list of message sizes",
+        fail(
+            "messageSizes",
+            get("messageSizes"),
+            "is not a list of message sizes",
             tests.includes("UDP_STREAM")
                 ? `list whole byte counts from 1 to ${MAX_UDP_MESSAGE} (the largest UDP datagram, with UDP_STREAM in hvnetlab:tests), e.g. [1472, 16384]`
-                : `list whole byte counts from 1 to ${MAX_TCP_MESSAGE}, e.g. [16384, 65536]`);
+                : `list whole byte counts from 1 to ${MAX_TCP_MESSAGE}, e.g. [16384, 65536]`,
+        );
     }
 
     const guestCountsRaw = list("guestCounts");
     const guestCountsSet = guestCountsRaw.length > 0;
-    const guestCounts = guestCountsSet ? [...new Set(guestCountsRaw.map(Number))].sort((a, b) => a - b) : Array.from({ length: Number.isInteger(guests) ? guests : 0 }, (_, i) => i + 1);
-    if (guestCountsSet && guestCountsRaw.map(Number).some((g) => !Number.isInteger(g) || g < 1 || (Number.isInteger(guests) && g > guests))) {
-        fail("guestCounts", get("guestCounts"), `is not a list of guest counts from 1 to hvnetlab:guests (${guests})`, "list whole numbers such as [1, 2, 4], or leave it empty to measure every count");
+    const guestCounts = guestCountsSet
+        ? [...new Set(guestCountsRaw.map(Number))].sort((a, b) => a - b)
+        : Array.from({ length: Number.isInteger(guests) ? guests : 0 }, (_, i) => i + 1);
+    if (
+        guestCountsSet &&
+        guestCountsRaw.map(Number).some((g) => !Number.isInteger(g) || g < 1 || (Number.isInteger(guests) && g > guests))
+    ) {
+        fail(
+            "guestCounts",
+            get("guestCounts"),
+            `is not a list of guest counts from 1 to hvnetlab:guests (${guests})`,
+            "list whole numbers such as [1, 2, 4], or leave it empty to measure every count",
+        );
     } else if (guestCountsSet && guestCounts.length !== guestCountsRaw.length) {
         fail("guestCounts", get("guestCounts"), "lists a count twice", "list each guest count once");
     }
@@ -249,8 +286,12 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
             fail("subnet", subnetText, "is not inside a private range", `use a network inside ${PRIVATE_RANGES.join(", ")}`);
         } else if (Number.isInteger(guests) && wireCapacity(parsed) < guests) {
             const prefixNeeded = 30 - Math.ceil(Math.log2(guests));
-            fail("subnet", subnetText, `holds ${wireCapacity(parsed)} /30 wire(s) but hvnetlab:guests is ${guests}`,
-                `use a /${prefixNeeded} or larger, e.g. ${formatIpv4(parsed.base)}/${prefixNeeded}`);
+            fail(
+                "subnet",
+                subnetText,
+                `holds ${wireCapacity(parsed)} /30 wire(s) but hvnetlab:guests is ${guests}`,
+                `use a /${prefixNeeded} or larger, e.g. ${formatIpv4(parsed.base)}/${prefixNeeded}`,
+            );
         }
     }
 
@@ -263,23 +304,43 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         } else {
             managementSubnet = m;
             if (typeof parsed !== "string" && overlaps(m, parsed)) {
-                fail("subnet", subnetText, `overlaps the management network ${managementText}`, "benchmark traffic must stay off the management network: choose a subnet outside it");
+                fail(
+                    "subnet",
+                    subnetText,
+                    `overlaps the management network ${managementText}`,
+                    "benchmark traffic must stay off the management network: choose a subnet outside it",
+                );
             }
         }
     }
 
     const managementGatewayText = text("managementGateway");
-    if (managementGatewayText !== "" && !IPV4.test(managementGatewayText)) fail("managementGateway", managementGatewayText, "is not an IPv4 address", "use the management network's gateway address");
+    if (managementGatewayText !== "" && !IPV4.test(managementGatewayText))
+        fail("managementGateway", managementGatewayText, "is not an IPv4 address", "use the management network's gateway address");
     const guestManagementAddresses = list("guestManagementAddresses");
     const hostKeyChecking = oneOf("sshHostKeyChecking", ["yes", "accept-new"] as const);
     const knownHostsFile = text("sshKnownHostsFile");
-    if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile)) fail("sshKnownHostsFile", knownHostsFile, "is not an absolute path", "use an absolute path, or leave it empty for ~/.ssh/known_hosts");
+    if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile))
+        fail(
+            "sshKnownHostsFile",
+            knownHostsFile,
+            "is not an absolute path",
+            "use an absolute path, or leave it empty for ~/.ssh/known_hosts",
+        );
     const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
-    const maxSkewMs = text("maxSkewMs") === "" ? maxSkewOf({ durationSeconds }) : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    const maxSkewMs =
+        text("maxSkewMs") === ""
+            ? maxSkewOf({ durationSeconds })
+            : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
     const localTopology = oneOf("localTopology", LOCAL_TOPOLOGIES);
     const uplinkMbps = text("uplinkMbps") === "" ? nicSpeedMbps : number("uplinkMbps", 10, 400000, true, " Mb/s (empty: nicSpeedMbps)");
     if (localTopology === "shared-uplink" && platform !== "local") {
-        fail("localTopology", localTopology, `is a wiring of the local lab, not of platform ${platform}`, "leave it at wires (a real host's wiring is what it is)");
+        fail(
+            "localTopology",
+            localTopology,
+            `is a wiring of the local lab, not of platform ${platform}`,
+            "leave it at wires (a real host's wiring is what it is)",
+        );
     }
     if (localTopology === "shared-uplink" && peer !== "native") {
         fail("peer", peer, "cannot be guest with localTopology shared-uplink", "use peer: native (one peer behind the uplink)");
@@ -288,23 +349,44 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const failOn = oneOf("failOn", FAIL_ON);
     const resultsFile = get("resultsFile") ?? "";
     if (resultsFile !== "" && !RESULTS_FILE.test(resultsFile)) {
-        fail("resultsFile", resultsFile, "is not a plain file path", "use a path of letters, digits and _ . / @ + - ending in .json, e.g. out/kvm.results.json");
+        fail(
+            "resultsFile",
+            resultsFile,
+            "is not a plain file path",
+            "use a path of letters, digits and _ . / @ + - ending in .json, e.g. out/kvm.results.json",
+        );
     }
     const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
-    if (!HTTPS_URL.test(netperfSource.url)) fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
-    if (netperfSource.sha256 !== "" && !SHA256.test(netperfSource.sha256)) fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
+    if (!HTTPS_URL.test(netperfSource.url))
+        fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
+    if (netperfSource.sha256 !== "" && !SHA256.test(netperfSource.sha256))
+        fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
     const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
     for (const k of SECRET_KEYS) {
         if (get(k) === PLAIN_SECRET) {
-            fail(k, undefined, "is stored in plain text in the stack file", `remove it (pulumi config rm hvnetlab:${k}) and set it again with --secret`);
+            fail(
+                k,
+                undefined,
+                "is stored in plain text in the stack file",
+                `remove it (pulumi config rm hvnetlab:${k}) and set it again with --secret`,
+            );
         }
     }
 
-    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<StructuredKey, Record<string, unknown> | undefined>;
+    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<
+        StructuredKey,
+        Record<string, unknown> | undefined
+    >;
     const remote = REMOTE_PLATFORMS.includes(platform);
     const hypervisor = HYPERVISOR_PLATFORMS.includes(platform);
     const need = (key: StructuredKey, what: string): Record<string, unknown> | undefined => {
-        if (!blocks[key]) report(key, undefined, `is missing but hvnetlab:platform ${platform} needs it`, `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`);
+        if (!blocks[key])
+            report(
+                key,
+                undefined,
+                `is missing but hvnetlab:platform ${platform} needs it`,
+                `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`,
+            );
         return blocks[key];
     };
     let host: HostSpec | undefined;
@@ -313,55 +395,139 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     let vsphere: VsphereSpec | undefined;
     let libvirt: LibvirtSpec | undefined;
     if (remote) {
-        if (peer !== "native") fail("peer", peer, `is not supported on platform ${platform}`, "use peer: native (one peer machine with a NIC cabled to each dedicated NIC of the host)");
+        if (peer !== "native")
+            fail(
+                "peer",
+                peer,
+                `is not supported on platform ${platform}`,
+                "use peer: native (one peer machine with a NIC cabled to each dedicated NIC of the host)",
+            );
         const h = need("host", "address, user, managementNic and nics");
         const p = need("peerHost", "address, user, managementNic and nics");
         if (h) host = parseHost("host", h, platform !== "esx", report);
         if (p) peerHost = parseHost("peerHost", p, true, report);
-        for (const [key, spec] of [["host", host], ["peerHost", peerHost]] as const) {
+        for (const [key, spec] of [
+            ["host", host],
+            ["peerHost", peerHost],
+        ] as const) {
             if (spec && spec.nics.length > 0 && Number.isInteger(guests) && spec.nics.length < guests) {
-                fail("guests", String(guests), `is more than the ${spec.nics.length} dedicated NIC(s) in hvnetlab:${key}.nics`, "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own");
+                fail(
+                    "guests",
+                    String(guests),
+                    `is more than the ${spec.nics.length} dedicated NIC(s) in hvnetlab:${key}.nics`,
+                    "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own",
+                );
             }
         }
         if (host && peerHost && host.address === peerHost.address && host.address !== "") {
-            report("peerHost.address", peerHost.address, "is the host itself", "the peer must be a separate machine cabled to the host's dedicated NICs");
+            report(
+                "peerHost.address",
+                peerHost.address,
+                "is the host itself",
+                "the peer must be a separate machine cabled to the host's dedicated NICs",
+            );
         }
-        if (!secretsSet.sshPrivateKey) fail("sshPrivateKey", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:sshPrivateKey < ~/.ssh/id_ed25519");
+        if (!secretsSet.sshPrivateKey)
+            fail(
+                "sshPrivateKey",
+                undefined,
+                "is not set",
+                "set it as a secret: pulumi config set --secret hvnetlab:sshPrivateKey < ~/.ssh/id_ed25519",
+            );
     }
     if (hypervisor) {
         const g = need("guest", "vcpus, memoryMiB, diskGiB, image or template, user and sshPublicKey");
         if (g) guest = parseGuest(g, report);
-        if (!managementSubnet) fail("managementSubnet", managementText, "is not set", "set the management network's CIDR: the guests' management addresses are given in it");
+        if (!managementSubnet)
+            fail(
+                "managementSubnet",
+                managementText,
+                "is not set",
+                "set the management network's CIDR: the guests' management addresses are given in it",
+            );
         if (Number.isInteger(guests) && guestManagementAddresses.length < guests) {
-            fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${guestManagementAddresses.length} address(es) for ${guests} guest(s)`, "list one free management address per guest");
+            fail(
+                "guestManagementAddresses",
+                get("guestManagementAddresses"),
+                `lists ${guestManagementAddresses.length} address(es) for ${guests} guest(s)`,
+                "list one free management address per guest",
+            );
         }
-        const bad = guestManagementAddresses.filter((a) => !IPV4.test(a) || (managementSubnet && !contains(managementSubnet, { base: ipv4Number(a), prefix: 32 })));
-        if (bad.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `has address(es) outside the management network: ${bad.join(", ")}`, `use addresses inside hvnetlab:managementSubnet ${managementText}`);
+        const bad = guestManagementAddresses.filter(
+            (a) => !IPV4.test(a) || (managementSubnet && !contains(managementSubnet, { base: ipv4Number(a), prefix: 32 })),
+        );
+        if (bad.length > 0)
+            fail(
+                "guestManagementAddresses",
+                get("guestManagementAddresses"),
+                `has address(es) outside the management network: ${bad.join(", ")}`,
+                `use addresses inside hvnetlab:managementSubnet ${managementText}`,
+            );
         const dup = repeated(guestManagementAddresses);
-        if (dup.length > 0) fail("guestManagementAddresses", get("guestManagementAddresses"), `lists ${dup.join(", ")} more than once`, "give every guest its own address");
+        if (dup.length > 0)
+            fail(
+                "guestManagementAddresses",
+                get("guestManagementAddresses"),
+                `lists ${dup.join(", ")} more than once`,
+                "give every guest its own address",
+            );
     }
     if (platform === "esx") {
         const v = need("vsphere", "server, user, datacenter, datastore and managementNetwork");
         if (v) vsphere = parseVsphere(v, report);
-        if (guest && !guest.template) report("guest.template", undefined, "is missing but platform esx clones its guests from a template", "name the vSphere template (built from the same image as the other stacks' guest.image)");
-        if (!secretsSet.vspherePassword) fail("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
+        if (guest && !guest.template)
+            report(
+                "guest.template",
+                undefined,
+                "is missing but platform esx clones its guests from a template",
+                "name the vSphere template (built from the same image as the other stacks' guest.image)",
+            );
+        if (!secretsSet.vspherePassword)
+            fail("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
     }
     if (platform === "kvm" || platform === "xen") {
         const l = need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile)");
         if (l) libvirt = parseLibvirt(l, labPrefix, report);
-        if (guest && !guest.image) report("guest.image", undefined, `is missing but platform ${platform} boots its guests from a cloud image`, "give the qcow2 cloud image's URL or its path on the host");
+        if (guest && !guest.image)
+            report(
+                "guest.image",
+                undefined,
+                `is missing but platform ${platform} boots its guests from a cloud image`,
+                "give the qcow2 cloud image's URL or its path on the host",
+            );
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
-        platform, guests, guestCounts, guestCountsSet, nicSpeedMbps, mtu, durationSeconds, intervalSeconds, warmupSeconds, startLeadMs,
-        experiments, peer, tests, messageSizes, labPrefix, subnet, subnetText, runId, netserverPort,
-        netperfVersion, cpu: cpuText === "true",
+        platform,
+        guests,
+        guestCounts,
+        guestCountsSet,
+        nicSpeedMbps,
+        mtu,
+        durationSeconds,
+        intervalSeconds,
+        warmupSeconds,
+        startLeadMs,
+        experiments,
+        peer,
+        tests,
+        messageSizes,
+        labPrefix,
+        subnet,
+        subnetText,
+        runId,
+        netserverPort,
+        netperfVersion,
+        cpu: cpuText === "true",
         ...(managementSubnet ? { managementSubnet } : {}),
         ...(managementGatewayText !== "" ? { managementGateway: managementGatewayText } : {}),
         guestManagementAddresses,
-        ...(guest ? { guest } : {}), ...(host ? { host } : {}), ...(peerHost ? { peerHost } : {}),
-        ...(vsphere ? { vsphere } : {}), ...(libvirt ? { libvirt } : {}),
+        ...(guest ? { guest } : {}),
+        ...(host ? { host } : {}),
+        ...(peerHost ? { peerHost } : {}),
+        ...(vsphere ? { vsphere } : {}),
+        ...(libvirt ? { libvirt } : {}),
         ssh: { hostKeyChecking, knownHostsFile },
         maxClockOffsetMs,
         maxSkewMs,
@@ -416,4 +582,3 @@ export function loadLabSecrets(): LabSecrets {
         vspherePassword: config.requireSecret("vspherePassword"),
     };
 }
-

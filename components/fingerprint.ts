@@ -9,7 +9,13 @@ import { LabConfig } from "./config";
 export function fingerprintInputs(config: LabConfig): Comparable {
     // The SSH key and OS user name say how to log in, not what is measured.
     const guest = config.guest
-        ? { vcpus: config.guest.vcpus, memoryMiB: config.guest.memoryMiB, diskGiB: config.guest.diskGiB, image: config.guest.image, template: config.guest.template }
+        ? {
+              vcpus: config.guest.vcpus,
+              memoryMiB: config.guest.memoryMiB,
+              diskGiB: config.guest.diskGiB,
+              image: config.guest.image,
+              template: config.guest.template,
+          }
         : undefined;
     return {
         ...(guest ? { guest } : {}),
@@ -34,5 +40,8 @@ export function fingerprintInputs(config: LabConfig): Comparable {
 }
 
 export function fingerprint(config: LabConfig): string {
-    return `sha256:${createHash("sha256").update(canonical(fingerprintInputs(config))).digest("hex").slice(0, 16)}`;
+    return `sha256:${createHash("sha256")
+        .update(canonical(fingerprintInputs(config)))
+        .digest("hex")
+        .slice(0, 16)}`;
 }

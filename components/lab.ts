@@ -50,27 +50,35 @@ export class Lab extends pulumi.ComponentResource {
         const secrets = () => (loaded ??= (args.secrets ?? loadLabSecrets)());
         const platform = platformFactory(config.platform)(`${name}-${config.platform}`, config, secrets, { parent: this });
         this.plan = buildPlan(config, platform);
-        const netperf = new NetperfDeployment(`${name}-netperf`, {
-            endpoints: this.plan.endpoints,
-            servers: serverEndpoints(this.plan),
-            port: config.netserverPort,
-            labPrefix: config.labPrefix,
-            version: config.netperfVersion,
-            source: config.netperfSource,
-            ready: platform.ready,
-            connection: (e) => {
-                if (e.access.kind !== "ssh") throw new pulumi.ResourceError(`endpoint ${e.name} is not reached over ssh`, this);
-                return connectionTo(e.access, secrets().sshPrivateKey);
+        const netperf = new NetperfDeployment(
+            `${name}-netperf`,
+            {
+                endpoints: this.plan.endpoints,
+                servers: serverEndpoints(this.plan),
+                port: config.netserverPort,
+                labPrefix: config.labPrefix,
+                version: config.netperfVersion,
+                source: config.netperfSource,
+                ready: platform.ready,
+                connection: (e) => {
+                    if (e.access.kind !== "ssh") throw new pulumi.ResourceError(`endpoint ${e.name} is not reached over ssh`, this);
+                    return connectionTo(e.access, secrets().sshPrivateKey);
+                },
             },
-        }, { parent: this });
-        const benchmark = new Benchmark(`${name}-benchmark`, {
-            plan: this.plan,
-            runId: config.runId,
-            dependsOn: netperf.ready,
-            ...(this.plan.ssh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
-            resultsFile: resultsFileOf(config.resultsFile, pulumi.getStack(), PROJECT_ROOT),
-            failOn: config.failOn,
-        }, { parent: this });
+            { parent: this },
+        );
+        const benchmark = new Benchmark(
+            `${name}-benchmark`,
+            {
+                plan: this.plan,
+                runId: config.runId,
+                dependsOn: netperf.ready,
+                ...(this.plan.ssh ? { sshPrivateKey: secrets().sshPrivateKey } : {}),
+                resultsFile: resultsFileOf(config.resultsFile, pulumi.getStack(), PROJECT_ROOT),
+                failOn: config.failOn,
+            },
+            { parent: this },
+        );
         const plan = this.plan;
         const guest = config.guest ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
         this.inventory = pulumi.all([netperf.versions, platform.hostFacts]).apply(([netperfVersions, hostFacts]) => ({
@@ -96,7 +104,12 @@ export class Lab extends pulumi.ComponentResource {
 export function inventoryEndpoints(plan: Pick<Plan, "endpoints" | "wires">): LabInventory["endpoints"] {
     return plan.endpoints.map((e) => ({
         ...e,
-        nics: wireEnds(plan.wires, e.name).map(({ wire, nic, address }) =>
-            ({ name: nic, address, wire: wire.index, speedMbps: wire.speedMbps, mtu: wire.mtu })),
+        nics: wireEnds(plan.wires, e.name).map(({ wire, nic, address }) => ({
+            name: nic,
+            address,
+            wire: wire.index,
+            speedMbps: wire.speedMbps,
+            mtu: wire.mtu,
+        })),
     }));
 }

@@ -75,11 +75,17 @@ export function enableNonFreeScript(sources: { deb822: string; classic: string }
  * First it waits for cloud-init (a new guest's own apt run holds the package lock). Prints the
  * installed version.
  */
-export function netperfInstallScript(label: string, version: string, source: { url: string; sha256: string }, aptSources = APT_SOURCES): string {
+export function netperfInstallScript(
+    label: string,
+    version: string,
+    source: { url: string; sha256: string },
+    aptSources = APT_SOURCES,
+): string {
     const want = q(version, SAFE.version);
     const url = q(source.url, SAFE.url);
     const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
-    const aptInstall = (pkgs: string, what: string) => `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${die(`apt-get install ${what} failed on ${label}`)}`;
+    const aptInstall = (pkgs: string, what: string) =>
+        `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${die(`apt-get install ${what} failed on ${label}`)}`;
     return script(
         AS_ROOT,
         installed,
@@ -117,7 +123,12 @@ export function netperfInstallScript(label: string, version: string, source: { u
  * Runs netserver on a real machine as a service (a systemd unit where systemd runs, otherwise a
  * daemon whose pid is recorded), after checking the port is free, and waits until it listens.
  */
-export function netserverServiceScripts(label: string, labPrefix: string, endpoint: string, port: number): { create: string; delete: string } {
+export function netserverServiceScripts(
+    label: string,
+    labPrefix: string,
+    endpoint: string,
+    port: number,
+): { create: string; delete: string } {
     const p = q(port, SAFE.uint);
     // The lab's prefix in the name: two labs on one machine never stop each other's netserver.
     const unitName = `${checked(labPrefix, SAFE.name)}-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
@@ -195,27 +206,41 @@ export class NetperfDeployment extends pulumi.ComponentResource {
             const dependsOn = args.ready[e.name] ?? [];
             if (e.access.kind === "netns") {
                 if (!servers.has(e.name)) continue;
-                const netserver = new command.local.Command(`${name}-netserver-${e.name}`,
-                    netserverScripts(e.access.namespace, args.port, args.version), { parent: this, dependsOn });
+                const netserver = new command.local.Command(
+                    `${name}-netserver-${e.name}`,
+                    netserverScripts(e.access.namespace, args.port, args.version),
+                    { parent: this, dependsOn },
+                );
                 this.netservers.push(netserver);
                 versions.push(netserver.stdout.apply((v) => [e.name, v.trim()] as [string, string]));
                 continue;
             }
-            if (!args.connection) throw new pulumi.ResourceError(`endpoint ${e.name} is reached over ssh but the platform gave no connection`, this);
+            if (!args.connection)
+                throw new pulumi.ResourceError(`endpoint ${e.name} is reached over ssh but the platform gave no connection`, this);
             const connection = args.connection(e);
             const label = `${e.name} (${e.access.host})`;
-            const install = new command.remote.Command(`${name}-install-${e.name}`, {
-                connection,
-                create: netperfInstallScript(label, args.version, args.source),
-                triggers: [args.version],
-            }, { parent: this, dependsOn });
+            const install = new command.remote.Command(
+                `${name}-install-${e.name}`,
+                {
+                    connection,
+                    create: netperfInstallScript(label, args.version, args.source),
+                    triggers: [args.version],
+                },
+                { parent: this, dependsOn },
+            );
             this.ready.push(install);
             versions.push(install.stdout.apply((v) => [e.name, v.trim().split("\n").pop() ?? ""] as [string, string]));
             if (servers.has(e.name)) {
-                this.netservers.push(new command.remote.Command(`${name}-netserver-${e.name}`, {
-                    connection,
-                    ...netserverServiceScripts(label, args.labPrefix, e.name, args.port),
-                }, { parent: this, dependsOn: [install] }));
+                this.netservers.push(
+                    new command.remote.Command(
+                        `${name}-netserver-${e.name}`,
+                        {
+                            connection,
+                            ...netserverServiceScripts(label, args.labPrefix, e.name, args.port),
+                        },
+                        { parent: this, dependsOn: [install] },
+                    ),
+                );
             }
         }
         this.ready.push(...this.netservers);

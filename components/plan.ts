@@ -22,7 +22,9 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         maxSkewMs: config.maxSkewMs,
         ...(config.repeats > 1 ? { repeats: config.repeats } : {}),
         ...(lab.uplinkMbps !== undefined ? { uplinkMbps: lab.uplinkMbps } : {}),
-        ...(lab.endpoints.some((e) => e.access.kind === "ssh") ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } } : {}),
+        ...(lab.endpoints.some((e) => e.access.kind === "ssh")
+            ? { ssh: { hostKeyChecking: config.ssh.hostKeyChecking, knownHostsFile: config.ssh.knownHostsFile } }
+            : {}),
         matrix: {
             experiments: config.experiments,
             peer: config.peer,

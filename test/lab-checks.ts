@@ -8,7 +8,11 @@ import { ResultsDocument, RunResult } from "../benchmarks/types";
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
 
-export interface OfflineRun { code: number | null; stdout: string; stderr: string }
+export interface OfflineRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** Runs `npm run lab:offline -- ARGS`; onStderr sees the progress so far, and the child. */
 export function offline(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<OfflineRun> {
@@ -16,8 +20,13 @@ export function offline(args: string[], onStderr?: (text: string, child: ChildPr
         const child = spawn(TS_NODE, ["--transpile-only", path.join(ROOT, "tools", "offline.ts"), ...args], { cwd: ROOT });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; onStderr?.(stderr, child); });
+        child.stdout.on("data", (d) => {
+            stdout += d;
+        });
+        child.stderr.on("data", (d) => {
+            stderr += d;
+            onStderr?.(stderr, child);
+        });
         child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
 }
@@ -38,16 +47,25 @@ export function whyNoLocalLab(): string | undefined {
  * and netservers or netperf clients anywhere but in the namespaces of other labs.
  */
 export function leftovers(prefix: string): string[] {
-    const all = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
+    const all = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.split(" ")[0])
+        .filter(Boolean);
     const namespaces = all.filter((n) => n.startsWith(`${prefix}-`));
-    const othersPids = new Set(all.filter((n) => !n.startsWith(`${prefix}-`)).flatMap((n) => {
-        try {
-            return execFileSync("ip", ["netns", "pids", n], { encoding: "utf8" }).split("\n").filter(Boolean);
-        } catch {
-            return []; // deleted meanwhile
-        }
-    }));
-    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(prefix));
+    const othersPids = new Set(
+        all
+            .filter((n) => !n.startsWith(`${prefix}-`))
+            .flatMap((n) => {
+                try {
+                    return execFileSync("ip", ["netns", "pids", n], { encoding: "utf8" }).split("\n").filter(Boolean);
+                } catch {
+                    return []; // deleted meanwhile
+                }
+            }),
+    );
+    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
+        .split("\n")
+        .filter((l) => l.includes(prefix));
     const processes = ["netserver", "netperf"].flatMap((name) => running(name).filter((p) => !othersPids.has(p.split(" ")[1])));
     return [...namespaces.map((n) => `namespace ${n}`), ...links.map((l) => `link ${l}`), ...processes];
 }
@@ -55,7 +73,11 @@ export function leftovers(prefix: string): string[] {
 /** Running (not defunct) processes of that name, as "name pid command". */
 function running(name: string): string[] {
     try {
-        return execFileSync("pgrep", ["-a", "-x", name], { encoding: "utf8" }).trim().split("\n").filter((l) => l && !l.includes("<defunct>")).map((p) => `${name} ${p}`);
+        return execFileSync("pgrep", ["-a", "-x", name], { encoding: "utf8" })
+            .trim()
+            .split("\n")
+            .filter((l) => l && !l.includes("<defunct>"))
+            .map((p) => `${name} ${p}`);
     } catch {
         return []; // pgrep exits 1 when there is none
     }
@@ -71,21 +93,27 @@ export function assertValidResults(doc: ResultsDocument): void {
     assert.ok(doc.runs.length > 0, "the results hold runs");
     for (const r of doc.runs) {
         assert.ok(["ok", "partial", "failed"].includes(r.status), `${r.id}: status ${r.status}`);
-        for (const v of [r.aggregate.throughputMbps, r.aggregate.goodputPct, r.skewMs, r.window.seconds]) assert.ok(Number.isFinite(v), `${r.id}: a figure is not finite`);
+        for (const v of [r.aggregate.throughputMbps, r.aggregate.goodputPct, r.skewMs, r.window.seconds])
+            assert.ok(Number.isFinite(v), `${r.id}: a figure is not finite`);
         if (r.status === "failed") {
             assert.strictEqual(r.aggregate.throughputMbps, 0, `${r.id}: a failed run shows no number`);
             assert.ok(r.error, `${r.id}: a failed run says why`);
         } else {
             assert.ok(r.window.seconds > 0, `${r.id}: a measured run has a window`);
             const streams = r.streams.reduce((a, s) => a + s.throughputMbps, 0);
-            assert.ok(r.repeats || Math.abs(streams - r.aggregate.throughputMbps) < 0.1, `${r.id}: aggregate ${r.aggregate.throughputMbps} is not the sum of its streams ${streams}`);
+            assert.ok(
+                r.repeats || Math.abs(streams - r.aggregate.throughputMbps) < 0.1,
+                `${r.id}: aggregate ${r.aggregate.throughputMbps} is not the sum of its streams ${streams}`,
+            );
         }
         if (r.status === "ok") {
             assert.strictEqual(r.error, undefined, `${r.id}: an ok run has no error`);
-            for (const s of r.streams) assert.ok(!s.error && s.samples.length > 0, `${r.id} ${s.endpoint}: an ok run's streams all measured`);
+            for (const s of r.streams)
+                assert.ok(!s.error && s.samples.length > 0, `${r.id} ${s.endpoint}: an ok run's streams all measured`);
         }
         if (r.status === "partial") assert.ok(r.error, `${r.id}: a partial run says why`);
-        for (const s of r.streams.filter((x) => x.error)) assert.strictEqual(s.throughputMbps, 0, `${r.id} ${s.endpoint}: a failed stream shows no number`);
+        for (const s of r.streams.filter((x) => x.error))
+            assert.strictEqual(s.throughputMbps, 0, `${r.id} ${s.endpoint}: a failed stream shows no number`);
     }
 }
 
@@ -94,7 +122,7 @@ export function assertAtLimit(run: RunResult | undefined): void {
     assert.ok(run, "the run is there");
     assert.strictEqual(run.status, "ok", `${run.id}: ${run.error}`);
     for (const s of run.streams) {
-        const pct = 100 * s.throughputMbps / 956.4;
+        const pct = (100 * s.throughputMbps) / 956.4;
         assert.ok(pct >= 97 && pct <= 100.5, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
     }
 }
@@ -106,17 +134,23 @@ export function assertAtLimit(run: RunResult | undefined): void {
 export function assertMeasuredLocalLab(outputs: Record<string, unknown>, expectedRuns: string[]): void {
     assert.deepStrictEqual(Object.keys(outputs).sort(), ["lab", "plan", "results", "summary"]);
     const results = outputs.results as ResultsDocument;
-    assert.deepStrictEqual(results.runs.map((x) => `${x.experiment}:${x.guests}`), expectedRuns);
+    assert.deepStrictEqual(
+        results.runs.map((x) => `${x.experiment}:${x.guests}`),
+        expectedRuns,
+    );
     for (const run of results.runs) {
         const perWire = run.limits.goodputMbps / run.guests;
         assert.strictEqual(perWire, 956.4, "tbf goodput limit at 1 Gb/s, MTU 1500");
         assert.strictEqual(run.status, "ok", run.error);
-        assert.ok(run.aggregate.goodputPct >= 97 && run.aggregate.goodputPct <= 100.5, `${run.id}: aggregate at ${run.aggregate.goodputPct}% of goodput`);
+        assert.ok(
+            run.aggregate.goodputPct >= 97 && run.aggregate.goodputPct <= 100.5,
+            `${run.id}: aggregate at ${run.aggregate.goodputPct}% of goodput`,
+        );
         assert.ok(run.skewMs < 50, `${run.id}: start skew ${run.skewMs} ms`);
         assert.ok(run.window.seconds >= 1, `${run.id}: window ${run.window.seconds} s`);
         assert.strictEqual(run.streams.length, run.guests);
         for (const s of run.streams) {
-            const pct = 100 * s.throughputMbps / perWire;
+            const pct = (100 * s.throughputMbps) / perWire;
             assert.ok(pct >= 97 && pct <= 100.5, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
             assert.ok(s.samples.length >= 4, "every interim sample is kept");
         }

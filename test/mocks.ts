@@ -61,25 +61,31 @@ export class MockLab {
     ) {}
 
     async install(stack = "test"): Promise<void> {
-        await pulumi.runtime.setMocks({
-            newResource: async (args) => {
-                const r = { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs };
-                this.registrations.push(r);
-                this.events.push(`register ${args.name}`);
-                const ms = this.creationMs(r);
-                if (ms > 0) await new Promise((done) => setTimeout(done, ms));
-                this.events.push(`created ${args.name}`);
-                return { id: `${args.name}-id`, state: { ...r.inputs, ...(this.outputsByType[args.type]?.(r) ?? {}) } };
+        await pulumi.runtime.setMocks(
+            {
+                newResource: async (args) => {
+                    const r = { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs };
+                    this.registrations.push(r);
+                    this.events.push(`register ${args.name}`);
+                    const ms = this.creationMs(r);
+                    if (ms > 0) await new Promise((done) => setTimeout(done, ms));
+                    this.events.push(`created ${args.name}`);
+                    return { id: `${args.name}-id`, state: { ...r.inputs, ...(this.outputsByType[args.type]?.(r) ?? {}) } };
+                },
+                call: (args) => {
+                    this.calls.push({ token: args.token, inputs: args.inputs });
+                    const answer = this.invokes[args.token];
+                    if (!answer) throw new Error(`unexpected invoke ${args.token}`);
+                    return answer(args.inputs);
+                },
             },
-            call: (args) => {
-                this.calls.push({ token: args.token, inputs: args.inputs });
-                const answer = this.invokes[args.token];
-                if (!answer) throw new Error(`unexpected invoke ${args.token}`);
-                return answer(args.inputs);
-            },
-        }, "hvnetlab", stack, false);
+            "hvnetlab",
+            stack,
+            false,
+        );
         // The mock runtime does not hand the requested plugin version to newResource/call: read it
         // off the requests on their way to the mock monitor.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, loaded as the program does
         const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req: any, cb: any) => {
@@ -101,11 +107,24 @@ export class MockLab {
 /** What the benchmark command prints for a plan under mocks: one ok run per cell, at 95% of line rate. */
 export function fakeResults(plan: Plan): ResultsDocument {
     return {
-        schemaVersion: 1, platform: plan.platform, fingerprint: plan.fingerprint, startedAt: "t0", finishedAt: "t1", notes: [],
-        endpoints: {}, maxClockOffsetMs: plan.maxClockOffsetMs,
+        schemaVersion: 1,
+        platform: plan.platform,
+        fingerprint: plan.fingerprint,
+        startedAt: "t0",
+        finishedAt: "t1",
+        notes: [],
+        endpoints: {},
+        maxClockOffsetMs: plan.maxClockOffsetMs,
         runs: expandMatrix(plan.matrix, plan.wires).map((c) => ({
-            id: c.id, experiment: c.experiment, peer: c.peer, test: c.test, messageBytes: c.messageBytes, guests: c.guests,
-            status: "ok", skewMs: 1, window: { start: 1, end: 2, seconds: 1 },
+            id: c.id,
+            experiment: c.experiment,
+            peer: c.peer,
+            test: c.test,
+            messageBytes: c.messageBytes,
+            guests: c.guests,
+            status: "ok",
+            skewMs: 1,
+            window: { start: 1, end: 2, seconds: 1 },
             limits: { lineRateMbps: 1000 * c.guests, goodputMbps: 941.5 * c.guests, basis: plan.limitBasis },
             aggregate: { throughputMbps: 950 * c.guests, lineRatePct: 95, goodputPct: 100.9 },
             streams: [],
@@ -134,7 +153,9 @@ export function loadProgram(config: Record<string, string>, secretKeys: string[]
     const full = (k: string) => (k.includes(":") ? k : `hvnetlab:${k}`);
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [full(k), v])), secretKeys.map(full));
     for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`)) delete require.cache[id];
+        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`))
+            delete require.cache[id];
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, fresh each time
     return require(path.join(ROOT, "index.ts"));
 }

@@ -22,11 +22,20 @@ function commandOutputs(r: Registration): Record<string, unknown> {
 
 export const VSPHERE_INVOKES = {
     "vsphere:index/getDatacenter:getDatacenter": (a: any) => ({ id: "datacenter-3", name: a.name }),
-    "vsphere:index/getHost:getHost": (a: any) => ({ id: "host-12", name: a.name, datacenterId: a.datacenterId, resourcePoolId: "resgroup-8" }),
+    "vsphere:index/getHost:getHost": (a: any) => ({
+        id: "host-12",
+        name: a.name,
+        datacenterId: a.datacenterId,
+        resourcePoolId: "resgroup-8",
+    }),
     "vsphere:index/getDatastore:getDatastore": (a: any) => ({ id: "datastore-14", name: a.name }),
     "vsphere:index/getNetwork:getNetwork": (a: any) => ({ id: `network-${a.name.replace(/\W/g, "")}`, name: a.name, type: "Network" }),
     "vsphere:index/getVirtualMachine:getVirtualMachine": (a: any) => ({
-        id: "4217c3a2-0000-4c1e-9a55-template", name: a.name, guestId: "debian12_64Guest", scsiType: "pvscsi", firmware: "efi",
+        id: "4217c3a2-0000-4c1e-9a55-template",
+        name: a.name,
+        guestId: "debian12_64Guest",
+        scsiType: "pvscsi",
+        firmware: "efi",
         disks: [{ label: "Hard disk 1", size: 8, thinProvisioned: true, eagerlyScrub: false }],
     }),
 };
@@ -38,16 +47,32 @@ export interface StackRun {
 }
 
 /** Loads stacks/Pulumi.<stack>.yaml (plus overrides) with the test secrets and runs the program. */
-export async function runStack(stack: string, overrides: Record<string, string> = {}, opts: {
-    /** How long each resource's creation takes under the mocks (ms). */
-    creationMs?: (r: Registration) => number;
-    /** Secret keys whose values are given as plain config instead (as `pulumi config set` without --secret). */
-    plain?: string[];
-} = {}): Promise<StackRun> {
-    const mocks = new MockLab({ "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs }, VSPHERE_INVOKES, opts.creationMs);
+export async function runStack(
+    stack: string,
+    overrides: Record<string, string> = {},
+    opts: {
+        /** How long each resource's creation takes under the mocks (ms). */
+        creationMs?: (r: Registration) => number;
+        /** Secret keys whose values are given as plain config instead (as `pulumi config set` without --secret). */
+        plain?: string[];
+    } = {},
+): Promise<StackRun> {
+    const mocks = new MockLab(
+        { "command:local:Command": commandOutputs, "command:remote:Command": commandOutputs },
+        VSPHERE_INVOKES,
+        opts.creationMs,
+    );
     await mocks.install(stack);
-    const config = { ...loadStackConfig(ROOT, stack), "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey, "hvnetlab:vspherePassword": SECRETS.vspherePassword, ...overrides };
-    const program = loadProgram(config, ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"].filter((k) => !opts.plain?.includes(k)));
+    const config = {
+        ...loadStackConfig(ROOT, stack),
+        "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey,
+        "hvnetlab:vspherePassword": SECRETS.vspherePassword,
+        ...overrides,
+    };
+    const program = loadProgram(
+        config,
+        ["hvnetlab:sshPrivateKey", "hvnetlab:vspherePassword"].filter((k) => !opts.plain?.includes(k)),
+    );
     const [lab, plan, results, summary] = await Promise.all([program.lab, program.plan, program.results, program.summary].map(promiseOf));
     // Let registrations that no output waits for settle.
     await new Promise((r) => setTimeout(r, 50));

@@ -22,7 +22,11 @@ const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run bench [-- --repeats N] [-- --scale N] [-- --config key=value ...]";
 
-interface BenchArgs { readonly repeats: number; readonly scale?: number; readonly overrides: string[] }
+interface BenchArgs {
+    readonly repeats: number;
+    readonly scale?: number;
+    readonly overrides: string[];
+}
 
 function parseArgs(argv: readonly string[]): BenchArgs {
     let repeats = 5;
@@ -32,14 +36,26 @@ function parseArgs(argv: readonly string[]): BenchArgs {
         const value = argv[i + 1];
         const whole = (min: number, max: number) => {
             const n = Number(value);
-            if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${argv[i]} takes a whole number from ${min} to ${max}\n${USAGE}`);
+            if (!Number.isInteger(n) || n < min || n > max)
+                throw new Error(`${argv[i]} takes a whole number from ${min} to ${max}\n${USAGE}`);
             return n;
         };
         switch (argv[i]) {
-            case "--repeats": repeats = whole(2, 100); i++; break;
-            case "--scale": scale = whole(2, 64); i++; break;
-            case "--config": if (value === undefined) throw new Error(USAGE); overrides.push(value); i++; break;
-            default: throw new Error(`unexpected argument '${argv[i]}'\n${USAGE}`);
+            case "--repeats":
+                repeats = whole(2, 100);
+                i++;
+                break;
+            case "--scale":
+                scale = whole(2, 64);
+                i++;
+                break;
+            case "--config":
+                if (value === undefined) throw new Error(USAGE);
+                overrides.push(value);
+                i++;
+                break;
+            default:
+                throw new Error(`unexpected argument '${argv[i]}'\n${USAGE}`);
         }
     }
     return { repeats, scale, overrides };
@@ -47,13 +63,32 @@ function parseArgs(argv: readonly string[]): BenchArgs {
 
 /** netperf by hand: every wire's client at once, plain TCP_STREAM, sum of netperf's own figures. */
 async function byHand(plan: Plan, guests: number): Promise<number> {
-    const figures = await Promise.all(plan.wires.slice(0, guests).map(async (w) => {
-        const client = plan.endpoints.find((e) => e.name === w.guest)!;
-        if (client.access.kind !== "netns") throw new Error("the benchmark script measures the local lab only");
-        const { stdout } = await run("ip", ["netns", "exec", client.access.namespace, "netperf", "-H", w.peerAddress, "-p", String(plan.netserverPort),
-            "-t", "TCP_STREAM", "-l", String(plan.durationSeconds), "--", "-m", String(plan.matrix.messageSizes[0]), "-o", "THROUGHPUT,THROUGHPUT_UNITS,ELAPSED_TIME"]);
-        return parseNetperfOutput(stdout).throughput;
-    }));
+    const figures = await Promise.all(
+        plan.wires.slice(0, guests).map(async (w) => {
+            const client = plan.endpoints.find((e) => e.name === w.guest)!;
+            if (client.access.kind !== "netns") throw new Error("the benchmark script measures the local lab only");
+            const { stdout } = await run("ip", [
+                "netns",
+                "exec",
+                client.access.namespace,
+                "netperf",
+                "-H",
+                w.peerAddress,
+                "-p",
+                String(plan.netserverPort),
+                "-t",
+                "TCP_STREAM",
+                "-l",
+                String(plan.durationSeconds),
+                "--",
+                "-m",
+                String(plan.matrix.messageSizes[0]),
+                "-o",
+                "THROUGHPUT,THROUGHPUT_UNITS,ELAPSED_TIME",
+            ]);
+            return parseNetperfOutput(stdout).throughput;
+        }),
+    );
     return figures.reduce((a, b) => a + b, 0);
 }
 
@@ -61,7 +96,10 @@ const started = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 
 /** Builds the local lab with these overrides, calls `measure` on its outputs, and tears it down. */
-async function withLab(overrides: string[], measure: (outputs: Record<string, unknown>) => Promise<void>): Promise<Record<string, unknown>> {
+async function withLab(
+    overrides: string[],
+    measure: (outputs: Record<string, unknown>) => Promise<void>,
+): Promise<Record<string, unknown>> {
     const config = loadStackConfig(ROOT, "local", parseOverrides(["experiments=[send]", "tests=[TCP_STREAM]", ...overrides], "hvnetlab"));
     const result = await runOffline({ config, program: path.join(ROOT, "index.ts"), stack: "local", log, beforeTeardown: measure });
     if (result.error) throw result.error;
@@ -102,7 +140,7 @@ async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
         }),
         "",
         `wall time, whole lab (build, measure, netperf by hand, teardown): ${wallSeconds.toFixed(1)} s`,
-        `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length * args.repeats} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${(100 * netperfSeconds / benchSeconds).toFixed(1)}% of the runner's time)`,
+        `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length * args.repeats} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${((100 * netperfSeconds) / benchSeconds).toFixed(1)}% of the runner's time)`,
         `start skew, runs with 2+ guests: max ${Math.max(0, ...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / Math.max(1, skews.length)).toFixed(1)} ms`,
     ];
 }
@@ -118,25 +156,44 @@ async function scale(args: BenchArgs): Promise<string[]> {
     const n = args.scale!;
     const rows: string[] = [];
     let checksSeconds = 0;
-    await withLab([`guests=${n}`, "guestCounts=[1]", "nicSpeedMbps=100", "durationSeconds=3", "warmupSeconds=0.5", "subnet=10.90.0.0/22", "labPrefix=hvscale", ...args.overrides], async (o) => {
-        const plan = o.plan as Plan;
-        const t0 = Date.now();
-        let runStarted = t0;
-        await runPlan({ ...plan, matrix: { ...plan.matrix, guestCounts: doublings(n) } }, {
-            transport: new NetnsTransport(),
-            onProgress: (e) => {
-                if (e.kind === "start") {
-                    runStarted = Date.now();
-                    if (e.index === 0) checksSeconds = (runStarted - t0) / 1000;
-                }
-                if (e.kind !== "done") return;
-                const seconds = (Date.now() - runStarted) / 1000;
-                const r = e.run;
-                log(`${r.guests} guest(s): skew ${r.skewMs.toFixed(1)} ms, ${r.aggregate.goodputPct.toFixed(1)}% of the goodput limit, run ${seconds.toFixed(1)} s`);
-                rows.push(`| ${String(r.guests).padStart(6)} | ${r.skewMs.toFixed(1).padStart(7)} | ${r.aggregate.goodputPct.toFixed(1).padStart(8)} | ${seconds.toFixed(2).padStart(5)} | ${(seconds - plan.durationSeconds).toFixed(2).padStart(10)} | ${r.status.padEnd(7)} |`);
-            },
-        });
-    });
+    await withLab(
+        [
+            `guests=${n}`,
+            "guestCounts=[1]",
+            "nicSpeedMbps=100",
+            "durationSeconds=3",
+            "warmupSeconds=0.5",
+            "subnet=10.90.0.0/22",
+            "labPrefix=hvscale",
+            ...args.overrides,
+        ],
+        async (o) => {
+            const plan = o.plan as Plan;
+            const t0 = Date.now();
+            let runStarted = t0;
+            await runPlan(
+                { ...plan, matrix: { ...plan.matrix, guestCounts: doublings(n) } },
+                {
+                    transport: new NetnsTransport(),
+                    onProgress: (e) => {
+                        if (e.kind === "start") {
+                            runStarted = Date.now();
+                            if (e.index === 0) checksSeconds = (runStarted - t0) / 1000;
+                        }
+                        if (e.kind !== "done") return;
+                        const seconds = (Date.now() - runStarted) / 1000;
+                        const r = e.run;
+                        log(
+                            `${r.guests} guest(s): skew ${r.skewMs.toFixed(1)} ms, ${r.aggregate.goodputPct.toFixed(1)}% of the goodput limit, run ${seconds.toFixed(1)} s`,
+                        );
+                        rows.push(
+                            `| ${String(r.guests).padStart(6)} | ${r.skewMs.toFixed(1).padStart(7)} | ${r.aggregate.goodputPct.toFixed(1).padStart(8)} | ${seconds.toFixed(2).padStart(5)} | ${(seconds - plan.durationSeconds).toFixed(2).padStart(10)} | ${r.status.padEnd(7)} |`,
+                        );
+                    },
+                },
+            );
+        },
+    );
     return [
         `start skew and runner overhead against guests (${n} guests on 100 Mb/s wires, send, 3 s runs)`,
         `the runner's checks before the first run (facts, clocks, wires, every netserver): ${checksSeconds.toFixed(1)} s`,
@@ -153,7 +210,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-    process.stderr.write(`bench: ${err.message}\n`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (err: Error) => {
+        process.stderr.write(`bench: ${err.message}\n`);
+        process.exit(1);
+    },
+);

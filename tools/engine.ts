@@ -112,7 +112,9 @@ function onPath(binary: string, env: NodeJS.ProcessEnv): string | undefined {
         const p = path.join(dir, binary);
         try {
             if (statSync(p).isFile()) return p;
-        } catch { /* not there */ }
+        } catch {
+            /* not there */
+        }
     }
     return undefined;
 }
@@ -128,8 +130,9 @@ export function locateEngine(root = ROOT, env: NodeJS.ProcessEnv = process.env):
     if (missing.length === 0) return undefined;
     throw new EngineError(
         `the Pulumi engine is not built (no ${missing.join(", ")} in ${bin} or on PATH): ` +
-        "run `bash scripts/setup.sh` (it builds the engine from Go modules, several minutes the first time), " +
-        "or run the lab without the engine: `npm run lab:offline`");
+            "run `bash scripts/setup.sh` (it builds the engine from Go modules, several minutes the first time), " +
+            "or run the lab without the engine: `npm run lab:offline`",
+    );
 }
 
 /** The working project: a copy of Pulumi.yaml whose program is this checkout, with its own stack files. */
@@ -163,8 +166,14 @@ function installPlugins(bin: string, env: NodeJS.ProcessEnv): void {
         const name = binary.replace(/^pulumi-resource-/, "");
         const installed = path.join(env.PULUMI_HOME!, "plugins", `resource-${name}-v${version}`, binary);
         if (existsSync(installed) && readFileSync(installed).equals(readFileSync(built))) continue;
-        const r = spawnSync("pulumi", ["plugin", "install", "resource", name, `v${version}`, "--file", built, "--reinstall"], { env, encoding: "utf8" });
-        if (r.status !== 0) throw new EngineError(`cannot install the ${name} plugin into ${env.PULUMI_HOME}: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+        const r = spawnSync("pulumi", ["plugin", "install", "resource", name, `v${version}`, "--file", built, "--reinstall"], {
+            env,
+            encoding: "utf8",
+        });
+        if (r.status !== 0)
+            throw new EngineError(
+                `cannot install the ${name} plugin into ${env.PULUMI_HOME}: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
+            );
     }
 }
 
@@ -204,7 +213,10 @@ export function prepareWorkingProject(opts: { root?: string; workDir: string; re
     const committedStacks = path.join(root, project.stackConfigDir ?? ".");
     mkdirSync(path.join(dir, "stacks"), { recursive: true });
     const working = { ...project, main: root, stackConfigDir: "stacks" };
-    writeFileSync(path.join(dir, "Pulumi.yaml"), `# Generated from ${path.join(root, "Pulumi.yaml")}: edit that one.\n${yaml.dump(working, { lineWidth: 200 })}`);
+    writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        `# Generated from ${path.join(root, "Pulumi.yaml")}: edit that one.\n${yaml.dump(working, { lineWidth: 200 })}`,
+    );
     for (const f of listStacks(root).map((stack) => `Pulumi.${stack}.yaml`)) {
         const target = path.join(dir, "stacks", f);
         if (!opts.refresh && existsSync(target)) continue;
@@ -214,18 +226,32 @@ export function prepareWorkingProject(opts: { root?: string; workDir: string; re
     return dir;
 }
 
-export interface PulumiRun { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface PulumiRun {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+}
 
 /**
  * Runs the pulumi CLI in the working project. Output is captured, and also shown when `show` is
  * set; with `interactive` the CLI has this terminal instead (prompts work, nothing is captured).
  */
-export function runPulumi(args: readonly string[], opts: {
-    workDir: string; env: NodeJS.ProcessEnv; show?: boolean; interactive?: boolean; onOutput?: (text: string) => void; signal?: AbortSignal;
-}): Promise<PulumiRun> {
+export function runPulumi(
+    args: readonly string[],
+    opts: {
+        workDir: string;
+        env: NodeJS.ProcessEnv;
+        show?: boolean;
+        interactive?: boolean;
+        onOutput?: (text: string) => void;
+        signal?: AbortSignal;
+    },
+): Promise<PulumiRun> {
     return new Promise((resolve, reject) => {
         const child = spawn("pulumi", ["--cwd", workingProjectDir(opts.workDir), ...args], {
-            env: opts.env, stdio: opts.interactive ? "inherit" : ["ignore", "pipe", "pipe"],
+            env: opts.env,
+            stdio: opts.interactive ? "inherit" : ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
         let stderr = "";
@@ -275,9 +301,13 @@ function go(args: string[], cwd: string, what: string): Promise<void> {
         child.on("close", (code) => {
             if (code === 0) return resolve();
             const notServed = /(\S+@\S+): .*(?:403|404|410)[^\n]*/.exec(stderr);
-            reject(new EngineError(notServed
-                ? `cannot build ${what}: the Go module proxy does not serve ${notServed[1]}`
-                : `cannot build ${what}: \`go ${args.join(" ")}\` in ${path.relative(ROOT, cwd)} failed (exit ${code}); see go's message above`));
+            reject(
+                new EngineError(
+                    notServed
+                        ? `cannot build ${what}: the Go module proxy does not serve ${notServed[1]}`
+                        : `cannot build ${what}: \`go ${args.join(" ")}\` in ${path.relative(ROOT, cwd)} failed (exit ${code}); see go's message above`,
+                ),
+            );
         });
     });
 }

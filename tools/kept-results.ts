@@ -9,6 +9,8 @@ export function describeKeptResults(file: string, sinceMs: number): string | und
     const doc = readResultsSince(file, sinceMs);
     if (!doc) return undefined;
     const ok = doc.runs.filter((r) => r.status === "ok").length;
-    return `\nwhat the benchmark measured (${ok} of ${doc.runs.length} runs ok${doc.incomplete ? `; ${doc.incomplete}` : ""}):\n` +
-        `${formatTable(summarize(doc))}\n\nresults kept in ${path.relative(process.cwd(), file) || file}\n`;
+    return (
+        `\nwhat the benchmark measured (${ok} of ${doc.runs.length} runs ok${doc.incomplete ? `; ${doc.incomplete}` : ""}):\n` +
+        `${formatTable(summarize(doc))}\n\nresults kept in ${path.relative(process.cwd(), file) || file}\n`
+    );
 }

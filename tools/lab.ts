@@ -35,7 +35,11 @@ async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { stack, rest } = splitStack(args);
     await selectStack(stack, { workDir: WORK_DIR, env });
     const started = Date.now();
-    const r = await runPulumi(["up", "--stack", stack, "--yes", "--non-interactive", "--suppress-outputs", ...rest], { workDir: WORK_DIR, env, show: true });
+    const r = await runPulumi(["up", "--stack", stack, "--yes", "--non-interactive", "--suppress-outputs", ...rest], {
+        workDir: WORK_DIR,
+        env,
+        show: true,
+    });
     if (r.code !== 0) {
         // The stack's outputs are those of the last good update: show what this one measured instead.
         const project = readProject(ROOT).name ?? "hvnetlab";
@@ -51,8 +55,10 @@ async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
             const file = path.join(ROOT, "out", `${stack}.outputs.json`);
             mkdirSync(path.dirname(file), { recursive: true });
             writeFileSync(file, out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
-            process.stdout.write(`\n${outputs.lab?.platform ?? stack} lab, fingerprint ${outputs.lab?.fingerprint}\n${formatTable(outputs.summary)}\n\n` +
-                `outputs written to ${path.relative(process.cwd(), file)}; tear down with \`npm run lab:destroy${stack === "local" ? "" : ` -- --stack ${stack}`}\`\n`);
+            process.stdout.write(
+                `\n${outputs.lab?.platform ?? stack} lab, fingerprint ${outputs.lab?.fingerprint}\n${formatTable(outputs.summary)}\n\n` +
+                    `outputs written to ${path.relative(process.cwd(), file)}; tear down with \`npm run lab:destroy${stack === "local" ? "" : ` -- --stack ${stack}`}\`\n`,
+            );
         }
     }
     return r.code ?? 1;
@@ -71,11 +77,16 @@ async function main(): Promise<number> {
     const env = engineEnv({ workDir: WORK_DIR });
     prepareWorkingProject({ workDir: WORK_DIR, refresh: cmd === "up" });
     // Ctrl-C reaches pulumi too (same process group): it cancels gracefully; wait for it.
-    process.on("SIGINT", () => process.stderr.write("\nhvnetlab: interrupted; waiting for pulumi to stop (see README: Recovering an interrupted update)\n"));
+    process.on("SIGINT", () =>
+        process.stderr.write("\nhvnetlab: interrupted; waiting for pulumi to stop (see README: Recovering an interrupted update)\n"),
+    );
     switch (cmd) {
-        case "up": return up(args, env);
-        case "destroy": return destroy(args, env);
-        default: return (await runPulumi(args, { workDir: WORK_DIR, env, interactive: true })).code ?? 1;
+        case "up":
+            return up(args, env);
+        case "destroy":
+            return destroy(args, env);
+        default:
+            return (await runPulumi(args, { workDir: WORK_DIR, env, interactive: true })).code ?? 1;
     }
 }
 

@@ -46,7 +46,10 @@ interface Execution {
 }
 
 /** Runs one command the way the command provider does: `sh -c`, optional stdin and environment. */
-function execute(script: string, opts: { stdin?: string; environment?: Record<string, string>; onStderrLine?: (l: string) => void; signal?: AbortSignal }): Promise<Execution> {
+function execute(
+    script: string,
+    opts: { stdin?: string; environment?: Record<string, string>; onStderrLine?: (l: string) => void; signal?: AbortSignal },
+): Promise<Execution> {
     return new Promise((resolve, reject) => {
         const child = spawn("/bin/sh", ["-c", script], {
             env: { ...process.env, ...(opts.environment ?? {}) },
@@ -56,7 +59,9 @@ function execute(script: string, opts: { stdin?: string; environment?: Record<st
         let stdout = "";
         let stderr = "";
         let partial = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; });
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            stdout += d;
+        });
         child.stderr.setEncoding("utf8").on("data", (d: string) => {
             stderr += d;
             partial += d;
@@ -64,7 +69,13 @@ function execute(script: string, opts: { stdin?: string; environment?: Record<st
             partial = lines.pop() ?? "";
             for (const l of lines) opts.onStderrLine?.(l);
         });
-        const kill = () => { try { process.kill(-child.pid!, "SIGTERM"); } catch { /* already gone */ } };
+        const kill = () => {
+            try {
+                process.kill(-child.pid!, "SIGTERM");
+            } catch {
+                /* already gone */
+            }
+        };
         opts.signal?.addEventListener("abort", kill, { once: true });
         child.on("error", reject);
         child.on("close", (code, signal) => {
@@ -72,7 +83,9 @@ function execute(script: string, opts: { stdin?: string; environment?: Record<st
             if (partial) opts.onStderrLine?.(partial);
             resolve({ code, signal, stdout, stderr });
         });
-        child.stdin.on("error", () => { /* the command may not read its stdin */ });
+        child.stdin.on("error", () => {
+            /* the command may not read its stdin */
+        });
         child.stdin.end(opts.stdin ?? "");
     });
 }
@@ -95,7 +108,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     options.signal?.addEventListener("abort", onAbort, { once: true });
     let firstError: Error | undefined;
     let failed!: (e: Error) => void;
-    const failure = new Promise<never>((_, reject) => { failed = reject; });
+    const failure = new Promise<never>((_, reject) => {
+        failed = reject;
+    });
     failure.catch(() => undefined);
     const fail = (err: Error) => {
         if (!firstError) firstError = err;
@@ -111,48 +126,66 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     const onUnhandled = (reason: unknown) => fail(reason instanceof Error ? reason : new Error(String(reason)));
     process.on("unhandledRejection", onUnhandled);
 
-    await pulumi.runtime.setMocks({
-        newResource: async (args) => {
-            if (args.type !== "command:local:Command") return { id: `${args.name}-id`, state: args.inputs };
-            if (aborted.signal.aborted) throw new CommandFailedError(`${args.name}: not created (the run is stopping)`);
-            const inputs = args.inputs as { create?: string; delete?: string; stdin?: string; environment?: Record<string, string> };
-            const started = Date.now();
-            options.log(`+ ${args.name}`);
-            const run = execute(inputs.create ?? "true", {
-                stdin: inputs.stdin, environment: inputs.environment, signal: aborted.signal,
-                onStderrLine: (l) => options.log(`  ${args.name}: ${l}`),
-            });
-            running.add(run);
-            let result: Execution;
-            try {
-                result = await run;
-            } finally {
-                running.delete(run);
-            }
-            const seconds = ((Date.now() - started) / 1000).toFixed(1);
-            if (result.code !== 0) {
-                // A command killed by the abort may have done part of its work: tear it down too.
-                // (One that failed by itself cleaned up after itself, and may have failed because
-                // what it would make belongs to someone else.)
-                if (result.signal !== null && inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
-                const err = new CommandFailedError(`${args.name} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}, ${seconds} s):\n${tail(result.stderr || result.stdout) || "(no output)"}`);
-                fail(err);
-                throw err;
-            }
-            if (inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
-            options.log(`= ${args.name} (${seconds} s)`);
-            return { id: `${args.name}-id`, state: { ...inputs, stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") } };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: async (args) => {
+                if (args.type !== "command:local:Command") return { id: `${args.name}-id`, state: args.inputs };
+                if (aborted.signal.aborted) throw new CommandFailedError(`${args.name}: not created (the run is stopping)`);
+                const inputs = args.inputs as { create?: string; delete?: string; stdin?: string; environment?: Record<string, string> };
+                const started = Date.now();
+                options.log(`+ ${args.name}`);
+                const run = execute(inputs.create ?? "true", {
+                    stdin: inputs.stdin,
+                    environment: inputs.environment,
+                    signal: aborted.signal,
+                    onStderrLine: (l) => options.log(`  ${args.name}: ${l}`),
+                });
+                running.add(run);
+                let result: Execution;
+                try {
+                    result = await run;
+                } finally {
+                    running.delete(run);
+                }
+                const seconds = ((Date.now() - started) / 1000).toFixed(1);
+                if (result.code !== 0) {
+                    // A command killed by the abort may have done part of its work: tear it down too.
+                    // (One that failed by itself cleaned up after itself, and may have failed because
+                    // what it would make belongs to someone else.)
+                    if (result.signal !== null && inputs.delete)
+                        created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
+                    const err = new CommandFailedError(
+                        `${args.name} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}, ${seconds} s):\n${tail(result.stderr || result.stdout) || "(no output)"}`,
+                    );
+                    fail(err);
+                    throw err;
+                }
+                if (inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
+                options.log(`= ${args.name} (${seconds} s)`);
+                return {
+                    id: `${args.name}-id`,
+                    state: { ...inputs, stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") },
+                };
+            },
+            call: (args) => {
+                throw new CommandFailedError(`the offline runner does not answer invokes (${args.token})`);
+            },
         },
-        call: (args) => { throw new CommandFailedError(`the offline runner does not answer invokes (${args.token})`); },
-    }, "hvnetlab", options.stack, false);
+        "hvnetlab",
+        options.stack,
+        false,
+    );
     pulumi.runtime.setAllConfig(options.config);
 
     const outputs: Record<string, unknown> = {};
     try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
         const program = require(options.program) as Record<string, unknown>;
         const names = Object.keys(program);
         const values = await Promise.race([Promise.all(names.map((n) => valueOf(program[n]))), failure]);
-        names.forEach((n, i) => { outputs[n] = values[i]; });
+        names.forEach((n, i) => {
+            outputs[n] = values[i];
+        });
     } catch (err) {
         if (!firstError) firstError = err as Error;
     }

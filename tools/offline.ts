@@ -20,10 +20,20 @@ function parseArgs(argv: string[]): { stack: string; overrides: string[]; out?: 
         const value = argv[i + 1];
         if (value === undefined && argv[i] !== "--help") throw new Error(`${argv[i]} needs a value\n${USAGE}`);
         switch (argv[i]) {
-            case "--stack": stack = value; i++; break;
-            case "--config": overrides.push(value); i++; break;
-            case "--out": out = value; i++; break;
-            default: throw new Error(`unexpected argument '${argv[i]}'\n${USAGE}`);
+            case "--stack":
+                stack = value;
+                i++;
+                break;
+            case "--config":
+                overrides.push(value);
+                i++;
+                break;
+            case "--out":
+                out = value;
+                i++;
+                break;
+            default:
+                throw new Error(`unexpected argument '${argv[i]}'\n${USAGE}`);
         }
     }
     return { stack, overrides, out };
@@ -34,7 +44,9 @@ async function main(): Promise<number> {
     const project = readProject(ROOT).name ?? "hvnetlab";
     const config = loadStackConfig(ROOT, args.stack, parseOverrides(args.overrides, project));
     if ((config[`${project}:platform`] ?? "local") !== "local") {
-        throw new Error(`the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the engine (npm run lab -- --stack ${args.stack})`);
+        throw new Error(
+            `the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the engine (npm run lab -- --stack ${args.stack})`,
+        );
     }
     const out = path.resolve(args.out ?? path.join(ROOT, "out", `${args.stack}.outputs.json`));
     // The results file sits beside the outputs unless the stack names one.
@@ -61,7 +73,10 @@ async function main(): Promise<number> {
         writeFileSync(out, `${JSON.stringify(result.outputs, null, 2)}\n`);
         const summary = result.outputs.summary as SummaryRow[] | undefined;
         const lab = result.outputs.lab as { fingerprint?: string; platform?: string } | undefined;
-        if (summary) process.stdout.write(`\n${lab?.platform ?? args.stack} lab, fingerprint ${lab?.fingerprint}\n${formatTable(summary)}\n\noutputs written to ${path.relative(process.cwd(), out) || out}\n`);
+        if (summary)
+            process.stdout.write(
+                `\n${lab?.platform ?? args.stack} lab, fingerprint ${lab?.fingerprint}\n${formatTable(summary)}\n\noutputs written to ${path.relative(process.cwd(), out) || out}\n`,
+            );
     }
     for (const e of result.teardownErrors) process.stderr.write(`teardown: ${e}\n`);
     if (result.error) {

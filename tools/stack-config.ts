@@ -44,7 +44,8 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name '${stack}'`);
     const project = readProject(root);
     const stackFile = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
-    if (!existsSync(stackFile)) throw new StackConfigError(`no stack config ${path.relative(root, stackFile)}: the stacks are ${listStacks(root).join(", ")}`);
+    if (!existsSync(stackFile))
+        throw new StackConfigError(`no stack config ${path.relative(root, stackFile)}: the stacks are ${listStacks(root).join(", ")}`);
     const stackConfig = ((yaml.load(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
     const result: Record<string, string> = {};
     for (const [key, decl] of Object.entries(project.config ?? {})) {
@@ -52,7 +53,9 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
     }
     for (const [key, value] of Object.entries(stackConfig)) {
         if (isSecureValue(value)) {
-            throw new StackConfigError(`${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the engine (npm run lab -- --stack NAME)`);
+            throw new StackConfigError(
+                `${key} is an encrypted secret: the offline runner cannot decrypt it; run the stack with the engine (npm run lab -- --stack NAME)`,
+            );
         }
         result[key] = asConfigString(value);
     }
@@ -75,5 +78,8 @@ export function stackValue(root: string, stack: string, key: string): string | u
 
 export function listStacks(root: string): string[] {
     const dir = path.join(root, readProject(root).stackConfigDir ?? ".");
-    return readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+    return readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort();
 }

@@ -17,7 +17,6 @@ export function esxNames(labPrefix: string, i: number): { vswitch: string; portG
     return { vswitch: `${labPrefix}-vs${i + 1}`, portGroup: `${labPrefix}-pg${i + 1}`, vm: `${labPrefix}-g${i + 1}` };
 }
 
-
 /** Customization script that authorizes the lab's key for the guest user (runs once, as root). */
 export function authorizeKeyScript(user: string, publicKey: string): string {
     const u = q(user, PATTERNS.user);
@@ -58,9 +57,16 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
 
-        this.provider = new vsphere.VsphereProvider(`${name}-provider`, {
-            vsphereServer: v.server, user: v.user, password: secrets.vspherePassword, allowUnverifiedSsl: v.allowUnverifiedSsl,
-        }, { parent: this });
+        this.provider = new vsphere.VsphereProvider(
+            `${name}-provider`,
+            {
+                vsphereServer: v.server,
+                user: v.user,
+                password: secrets.vspherePassword,
+                allowUnverifiedSsl: v.allowUnverifiedSsl,
+            },
+            { parent: this },
+        );
         const ro = { parent: this, provider: this.provider };
         const datacenter = vsphere.getDatacenter({ name: v.datacenter }, ro);
         const datacenterId = datacenter.id;
@@ -73,50 +79,78 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         const vms = this.wires.map((w, i) => {
             const names = esxNames(config.labPrefix, i);
             const pnic = host.nics[i];
-            const vswitch = new vsphere.HostVirtualSwitch(`${name}-vswitch-${i + 1}`, {
-                name: names.vswitch, hostSystemId: esxHost.id,
-                networkAdapters: [pnic], activeNics: [pnic], standbyNics: [], mtu: config.mtu,
-            }, ro);
-            const portGroup = new vsphere.HostPortGroup(`${name}-portgroup-${i + 1}`, {
-                name: names.portGroup, hostSystemId: esxHost.id, virtualSwitchName: vswitch.name,
-            }, ro);
+            const vswitch = new vsphere.HostVirtualSwitch(
+                `${name}-vswitch-${i + 1}`,
+                {
+                    name: names.vswitch,
+                    hostSystemId: esxHost.id,
+                    networkAdapters: [pnic],
+                    activeNics: [pnic],
+                    standbyNics: [],
+                    mtu: config.mtu,
+                },
+                ro,
+            );
+            const portGroup = new vsphere.HostPortGroup(
+                `${name}-portgroup-${i + 1}`,
+                {
+                    name: names.portGroup,
+                    hostSystemId: esxHost.id,
+                    virtualSwitchName: vswitch.name,
+                },
+                ro,
+            );
             // A host port group's id is not a network id: the VM needs the network's.
             const network = vsphere.getNetwork({ name: portGroup.name, datacenterId }, { ...ro, dependsOn: [portGroup] });
-            return new vsphere.VirtualMachine(`${name}-vm-${w.guest}`, {
-                name: names.vm,
-                resourcePoolId: esxHost.resourcePoolId,
-                hostSystemId: esxHost.id,
-                datastoreId: datastore.id,
-                numCpus: guest.vcpus,
-                memory: guest.memoryMiB,
-                guestId: template.guestId,
-                scsiType: template.scsiType,
-                firmware: template.firmware,
-                disks: template.disks.apply((d) => [{ label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true }]),
-                networkInterfaces: [
-                    { networkId: management.id, adapterType: "vmxnet3" },
-                    { networkId: network.id, adapterType: "vmxnet3" },
-                ],
-                clone: {
-                    templateUuid: template.id,
-                    customize: {
-                        linuxOptions: { hostName: names.vm, domain: "lab", scriptText: pulumi.secret(authorizeKeyScript(guest.user, guest.sshPublicKey)) },
-                        networkInterfaces: [
-                            { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
-                            { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
-                        ],
-                        ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
+            return new vsphere.VirtualMachine(
+                `${name}-vm-${w.guest}`,
+                {
+                    name: names.vm,
+                    resourcePoolId: esxHost.resourcePoolId,
+                    hostSystemId: esxHost.id,
+                    datastoreId: datastore.id,
+                    numCpus: guest.vcpus,
+                    memory: guest.memoryMiB,
+                    guestId: template.guestId,
+                    scsiType: template.scsiType,
+                    firmware: template.firmware,
+                    disks: template.disks.apply((d) => [
+                        { label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true },
+                    ]),
+                    networkInterfaces: [
+                        { networkId: management.id, adapterType: "vmxnet3" },
+                        { networkId: network.id, adapterType: "vmxnet3" },
+                    ],
+                    clone: {
+                        templateUuid: template.id,
+                        customize: {
+                            linuxOptions: {
+                                hostName: names.vm,
+                                domain: "lab",
+                                scriptText: pulumi.secret(authorizeKeyScript(guest.user, guest.sshPublicKey)),
+                            },
+                            networkInterfaces: [
+                                { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
+                                { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
+                            ],
+                            ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
+                        },
                     },
                 },
-            }, ro);
+                ro,
+            );
         });
         // The vSwitch carries the wire MTU; the guest's NIC must too, or the limits would be wrong.
         const mtus = this.wires.map((w, i) => {
             const access = this.endpoints.find((e) => e.name === w.guest)!.access as SshAccess;
-            return new command.remote.Command(`${name}-mtu-${w.guest}`, {
-                connection: connectionTo(access, secrets.sshPrivateKey),
-                create: guestWireMtuScript(`${w.guest} (${access.host})`, w.guestAddress, w.mtu),
-            }, { parent: this, dependsOn: [vms[i]] });
+            return new command.remote.Command(
+                `${name}-mtu-${w.guest}`,
+                {
+                    connection: connectionTo(access, secrets.sshPrivateKey),
+                    create: guestWireMtuScript(`${w.guest} (${access.host})`, w.guestAddress, w.mtu),
+                },
+                { parent: this, dependsOn: [vms[i]] },
+            );
         });
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
         this.ready = { peer: peer.ready, ...Object.fromEntries(this.wires.map((w, i) => [w.guest, [vms[i], mtus[i]]])) };

@@ -7,11 +7,17 @@ import { pnicUpScripts } from "./remote";
 
 export class KvmLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hvnetlab:platforms:KvmLab", name, args, {
-            scheme: "qemu+ssh",
-            domainType: "kvm",
-            pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
-            benchmarkNic: (i) => ({ macvtap: args.config.host!.nics[i] }),
-        }, opts);
+        super(
+            "hvnetlab:platforms:KvmLab",
+            name,
+            args,
+            {
+                scheme: "qemu+ssh",
+                domainType: "kvm",
+                pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
+                benchmarkNic: (i) => ({ macvtap: args.config.host!.nics[i] }),
+            },
+            opts,
+        );
     }
 }

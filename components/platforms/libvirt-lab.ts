@@ -76,7 +76,13 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
     readonly provider: libvirt.LibvirtProvider;
 
-    protected constructor(type: string, name: string, args: LibvirtLabArgs, flavour: LibvirtFlavour, opts?: pulumi.ComponentResourceOptions) {
+    protected constructor(
+        type: string,
+        name: string,
+        args: LibvirtLabArgs,
+        flavour: LibvirtFlavour,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super(type, name, {}, opts);
         const { config, secrets } = args;
         const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
@@ -99,32 +105,55 @@ function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Res
     const guest = config.guest!;
     const ro = { parent, provider: args.provider };
     const pool = new libvirt.Pool(`${name}-pool`, { name: l.pool, type: "dir", target: { path: l.poolPath } }, ro);
-    const base = new libvirt.Volume(`${name}-base`, { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image!, format: "qcow2" }, ro);
+    const base = new libvirt.Volume(
+        `${name}-base`,
+        { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image!, format: "qcow2" },
+        ro,
+    );
     return args.wires.map((w) => {
         const net = guestNetwork(config, w);
-        const disk = new libvirt.Volume(`${name}-disk-${w.guest}`, {
-            name: `${net.hostname}.qcow2`, pool: pool.name, baseVolumeId: base.id, format: "qcow2", size: guest.diskGiB * 1024 ** 3,
-        }, ro);
-        const init = new libvirt.CloudInitDisk(`${name}-init-${w.guest}`, {
-            name: `${net.hostname}-init.iso`, pool: pool.name,
-            userData: userData(net), metaData: metaData(net), networkConfig: networkConfig(net),
-        }, ro);
-        return new libvirt.Domain(`${name}-domain-${w.guest}`, {
-            name: net.hostname,
-            type: flavour.domainType,
-            vcpu: guest.vcpus,
-            memory: guest.memoryMiB,
-            disks: [{ volumeId: disk.id }],
-            cloudinit: init.id,
-            networkInterfaces: [
-                { bridge: l.managementBridge, mac: net.management.mac },
-                { ...flavour.benchmarkNic(w.index), mac: net.benchmark.mac },
-            ],
-            consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
-            ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
-            autostart: false,
-            running: true,
-            ...(flavour.xslt ? { xml: { xslt: flavour.xslt } } : {}),
-        }, { ...ro, dependsOn: args.dependsOn });
+        const disk = new libvirt.Volume(
+            `${name}-disk-${w.guest}`,
+            {
+                name: `${net.hostname}.qcow2`,
+                pool: pool.name,
+                baseVolumeId: base.id,
+                format: "qcow2",
+                size: guest.diskGiB * 1024 ** 3,
+            },
+            ro,
+        );
+        const init = new libvirt.CloudInitDisk(
+            `${name}-init-${w.guest}`,
+            {
+                name: `${net.hostname}-init.iso`,
+                pool: pool.name,
+                userData: userData(net),
+                metaData: metaData(net),
+                networkConfig: networkConfig(net),
+            },
+            ro,
+        );
+        return new libvirt.Domain(
+            `${name}-domain-${w.guest}`,
+            {
+                name: net.hostname,
+                type: flavour.domainType,
+                vcpu: guest.vcpus,
+                memory: guest.memoryMiB,
+                disks: [{ volumeId: disk.id }],
+                cloudinit: init.id,
+                networkInterfaces: [
+                    { bridge: l.managementBridge, mac: net.management.mac },
+                    { ...flavour.benchmarkNic(w.index), mac: net.benchmark.mac },
+                ],
+                consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
+                ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
+                autostart: false,
+                running: true,
+                ...(flavour.xslt ? { xml: { xslt: flavour.xslt } } : {}),
+            },
+            { ...ro, dependsOn: args.dependsOn },
+        );
     });
 }

@@ -34,7 +34,11 @@ export function hypervisorNamespace(config: Pick<LabConfig, "labPrefix">): strin
 
 export function localTopology(config: LabConfig): LocalTopology {
     const ns = (endpoint: string) => `${config.labPrefix}-${endpoint}`;
-    const endpoint = (name: string, role: "guest" | "peer"): NetnsEndpoint => ({ name, role, access: { kind: "netns", namespace: ns(name) } });
+    const endpoint = (name: string, role: "guest" | "peer"): NetnsEndpoint => ({
+        name,
+        role,
+        access: { kind: "netns", namespace: ns(name) },
+    });
     const endpoints: NetnsEndpoint[] = [];
     if (config.peer === "native") endpoints.push(endpoint("peer", "peer"));
     const wires: PlanWire[] = [];
@@ -50,8 +54,15 @@ export function localTopology(config: LabConfig): LocalTopology {
         }
         const a = wireAddresses(config.subnet, i);
         wires.push({
-            index: i, guest, guestNic: GUEST_NIC, guestAddress: a.guest, peer, peerNic, peerAddress: a.peer,
-            speedMbps: config.nicSpeedMbps, mtu: config.mtu,
+            index: i,
+            guest,
+            guestNic: GUEST_NIC,
+            guestAddress: a.guest,
+            peer,
+            peerNic,
+            peerAddress: a.peer,
+            speedMbps: config.nicSpeedMbps,
+            mtu: config.mtu,
         });
     }
     return { endpoints, wires };
@@ -76,17 +87,13 @@ export function namespaceScripts(namespace: string): { create: string; delete: s
         ),
         // Ends whatever still runs inside (netserver, netperf) before the namespace goes: SIGKILL, since
         // an armed netperf (debug mode) catches SIGTERM.
-        delete: script(
-            `[ -e /run/netns/${ns} ] || exit 0`,
-            `ip netns pids ${ns} | xargs -r kill -KILL 2>/dev/null`,
-            `ip netns del ${ns}`,
-        ),
+        delete: script(`[ -e /run/netns/${ns} ] || exit 0`, `ip netns pids ${ns} | xargs -r kill -KILL 2>/dev/null`, `ip netns del ${ns}`),
     };
 }
 
 /** tbf burst: 256 KiB at 1 Gb/s (measured faithful), scaled with the rate above that. */
 export function tbfBurstKb(speedMbps: number): number {
-    return Math.max(256, Math.ceil(speedMbps * 256 / 1000));
+    return Math.max(256, Math.ceil((speedMbps * 256) / 1000));
 }
 
 export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { create: string; delete: string } {
@@ -122,13 +129,19 @@ export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { 
  * With shared-uplink: the hypervisor namespace's bridge, and the uplink from it to the peer,
  * shaped both ways to the uplink's speed. The peer's uplink NIC holds every wire's peer address.
  */
-export function uplinkScripts(hvNs: string, peerNs: string, wires: readonly PlanWire[], uplinkMbps: number): { create: string; delete: string } {
+export function uplinkScripts(
+    hvNs: string,
+    peerNs: string,
+    wires: readonly PlanWire[],
+    uplinkMbps: number,
+): { create: string; delete: string } {
     const h = q(hvNs, SAFE.name);
     const p = q(peerNs, SAFE.name);
     const up = q(UPLINK_NIC, SAFE.ifname);
     const br = q(BRIDGE, SAFE.ifname);
     const mtu = q(wires[0].mtu, SAFE.uint);
-    const shape = (ns: string) => `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${q(uplinkMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
+    const shape = (ns: string) =>
+        `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${q(uplinkMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
     return {
         create: script(
             "set -e",
@@ -212,7 +225,10 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
         const namespaces = new Map<string, command.local.Command>();
         for (const e of topology.endpoints) {
             const namespace = e.access.namespace;
-            namespaces.set(e.name, new command.local.Command(`${name}-ns-${e.name}`, namespaceScripts(namespace), { parent: this, dependsOn: [preflight] }));
+            namespaces.set(
+                e.name,
+                new command.local.Command(`${name}-ns-${e.name}`, namespaceScripts(namespace), { parent: this, dependsOn: [preflight] }),
+            );
         }
         const nsOf = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
         let wires: command.local.Command[];
@@ -220,19 +236,33 @@ export class LocalLab extends pulumi.ComponentResource implements PlatformLab {
             this.uplinkMbps = args.config.uplinkMbps;
             const hvNs = hypervisorNamespace(args.config);
             const hv = new command.local.Command(`${name}-ns-hv`, namespaceScripts(hvNs), { parent: this, dependsOn: [preflight] });
-            const uplink = new command.local.Command(`${name}-uplink`, uplinkScripts(hvNs, nsOf("peer"), topology.wires, args.config.uplinkMbps),
-                { parent: this, dependsOn: [hv, namespaces.get("peer")!] });
-            wires = topology.wires.map((w) => new command.local.Command(`${name}-wire-${w.index + 1}`, bridgedWireScripts(w, nsOf(w.guest), hvNs),
-                { parent: this, dependsOn: [namespaces.get(w.guest)!, uplink] }));
+            const uplink = new command.local.Command(
+                `${name}-uplink`,
+                uplinkScripts(hvNs, nsOf("peer"), topology.wires, args.config.uplinkMbps),
+                { parent: this, dependsOn: [hv, namespaces.get("peer")!] },
+            );
+            wires = topology.wires.map(
+                (w) =>
+                    new command.local.Command(`${name}-wire-${w.index + 1}`, bridgedWireScripts(w, nsOf(w.guest), hvNs), {
+                        parent: this,
+                        dependsOn: [namespaces.get(w.guest)!, uplink],
+                    }),
+            );
         } else {
-            wires = topology.wires.map((w) => new command.local.Command(
-                `${name}-wire-${w.index + 1}`,
-                wireScripts(w, nsOf(w.guest), nsOf(w.peer)),
-                { parent: this, dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!] },
-            ));
+            wires = topology.wires.map(
+                (w) =>
+                    new command.local.Command(`${name}-wire-${w.index + 1}`, wireScripts(w, nsOf(w.guest), nsOf(w.peer)), {
+                        parent: this,
+                        dependsOn: [namespaces.get(w.guest)!, namespaces.get(w.peer)!],
+                    }),
+            );
         }
-        this.ready = Object.fromEntries(topology.endpoints.map((e) => [e.name,
-            [namespaces.get(e.name)!, ...wireEnds(topology.wires, e.name).map((end) => wires[end.wire.index])]]));
+        this.ready = Object.fromEntries(
+            topology.endpoints.map((e) => [
+                e.name,
+                [namespaces.get(e.name)!, ...wireEnds(topology.wires, e.name).map((end) => wires[end.wire.index])],
+            ]),
+        );
         this.registerOutputs({ endpoints: this.endpoints, wires: this.wires, hostFacts: this.hostFacts });
     }
 }

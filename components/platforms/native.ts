@@ -12,7 +12,11 @@ export function nativeTopology(config: LabConfig): { endpoints: PlanEndpoint[]; 
     const host = config.host!;
     return {
         endpoints: [{ name: "host", role: "guest", access: sshAccess(host) }, peerEndpoint(config)],
-        wires: remoteWires(config, () => "host", (i) => host.nics[i]),
+        wires: remoteWires(
+            config,
+            () => "host",
+            (i) => host.nics[i],
+        ),
     };
 }
 
@@ -37,8 +41,14 @@ export class NativeLab extends pulumi.ComponentResource implements PlatformLab {
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
         const host = config.host!;
-        const server = sshMachine(`${name}-host`, `host ${host.address}`, "host", wireEnds(this.wires, "host"),
-            connectionTo(sshAccess(host), secrets.sshPrivateKey), this);
+        const server = sshMachine(
+            `${name}-host`,
+            `host ${host.address}`,
+            "host",
+            wireEnds(this.wires, "host"),
+            connectionTo(sshAccess(host), secrets.sshPrivateKey),
+            this,
+        );
         const peerSide = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
         this.ready = { host: server.ready, peer: peerSide.ready };
         this.hostFacts = pulumi.all([server.facts, peerSide.facts]).apply(([h, p]): Record<string, HostFacts> => ({ host: h, peer: p }));

@@ -21,5 +21,9 @@ export interface PlatformLab {
 }
 
 /** A platform's host component: a ComponentResource that is also a PlatformLab. */
-export type PlatformFactory = (name: string, config: LabConfig, secrets: () => LabSecrets, opts: pulumi.ComponentResourceOptions) => PlatformLab;
-
+export type PlatformFactory = (
+    name: string,
+    config: LabConfig,
+    secrets: () => LabSecrets,
+    opts: pulumi.ComponentResourceOptions,
+) => PlatformLab;

@@ -31,9 +31,15 @@ export function remoteWires(config: LabConfig, guest: (i: number) => string, gue
     return Array.from({ length: config.guests }, (_, i) => {
         const a = wireAddresses(config.subnet, i);
         return {
-            index: i, guest: guest(i), guestNic: guestNic(i), guestAddress: a.guest,
-            peer: "peer", peerNic: peer.nics[i], peerAddress: a.peer,
-            speedMbps: config.nicSpeedMbps, mtu: config.mtu,
+            index: i,
+            guest: guest(i),
+            guestNic: guestNic(i),
+            guestAddress: a.guest,
+            peer: "peer",
+            peerNic: peer.nics[i],
+            peerAddress: a.peer,
+            speedMbps: config.nicSpeedMbps,
+            mtu: config.mtu,
         };
     });
 }
@@ -49,7 +55,8 @@ export function peerEndpoint(config: LabConfig): PlanEndpoint {
  */
 export function guestTopology(config: LabConfig, guestNic: (i: number) => string): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
     const guests = Array.from({ length: config.guests }, (_, i): PlanEndpoint => ({
-        name: `g${i + 1}`, role: "guest",
+        name: `g${i + 1}`,
+        role: "guest",
         access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest!.user, port: 22 },
     }));
     return { endpoints: [...guests, peerEndpoint(config)], wires: remoteWires(config, (i) => `g${i + 1}`, guestNic) };
@@ -167,19 +174,40 @@ export function sshMachine(
     connection: pulumi.Output<Connection>,
     parent: pulumi.Resource,
 ): SshMachine {
-    const preflight = new command.remote.Command(`${name}-preflight`, {
-        connection,
-        create: machinePreflightScript(label, key, ends.map((end) => end.nic)),
-    }, { parent });
-    const addresses = ends.map((end) => new command.remote.Command(`${name}-wire-${end.wire.index + 1}`, {
-        connection,
-        ...nicAddressScripts(label, end.nic, end.address, end.wire.mtu),
-    }, { parent, dependsOn: [preflight] }));
+    const preflight = new command.remote.Command(
+        `${name}-preflight`,
+        {
+            connection,
+            create: machinePreflightScript(
+                label,
+                key,
+                ends.map((end) => end.nic),
+            ),
+        },
+        { parent },
+    );
+    const addresses = ends.map(
+        (end) =>
+            new command.remote.Command(
+                `${name}-wire-${end.wire.index + 1}`,
+                {
+                    connection,
+                    ...nicAddressScripts(label, end.nic, end.address, end.wire.mtu),
+                },
+                { parent, dependsOn: [preflight] },
+            ),
+    );
     return { ready: [preflight, ...addresses], facts: preflight.stdout.apply(parseFacts) };
 }
 
 /** The peer side of every wire, on the peer machine. */
-export function peerMachine(name: string, config: LabConfig, wires: readonly PlanWire[], privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
+export function peerMachine(
+    name: string,
+    config: LabConfig,
+    wires: readonly PlanWire[],
+    privateKey: pulumi.Output<string>,
+    parent: pulumi.Resource,
+): SshMachine {
     const spec = config.peerHost!;
     return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connectionTo(sshAccess(spec), privateKey), parent);
 }
@@ -191,7 +219,12 @@ export function peerMachine(name: string, config: LabConfig, wires: readonly Pla
 export function pnicUpScripts(label: string, nic: string, mtu: number): { create: string; delete: string } {
     const n = q(nic, SAFE.ifname);
     return {
-        create: script(AS_ROOT, saveNicState(nic), `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`, `echo ${n} up`),
+        create: script(
+            AS_ROOT,
+            saveNicState(nic),
+            `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`,
+            `echo ${n} up`,
+        ),
         delete: script(AS_ROOT, restoreNicState(nic)),
     };
 }
@@ -215,7 +248,12 @@ export function pnicBridgeScripts(label: string, nic: string, bridge: string, mt
             `{ run ip link set dev ${n} mtu ${m} && run ip link set dev ${n} master ${b} && run ip link set dev ${b} mtu ${m} && run ip link set dev ${n} up && run ip link set dev ${b} up; } || { run ip link del ${b}; ${die(`cannot enslave ${nic} to ${bridge} on ${label}`)}; }`,
             `echo ${b} ${n}`,
         ),
-        delete: script(AS_ROOT, `run ip link set dev ${n} nomaster 2>/dev/null`, `run ip link del ${b} 2>/dev/null || true`, restoreNicState(nic)),
+        delete: script(
+            AS_ROOT,
+            `run ip link set dev ${n} nomaster 2>/dev/null`,
+            `run ip link del ${b} 2>/dev/null || true`,
+            restoreNicState(nic),
+        ),
     };
 }
 
@@ -230,17 +268,35 @@ export interface PnicSetup {
  * The hypervisor host seen over SSH: preflight of the pNICs of the lab's guests (with host facts),
  * then each made ready for its guest. NICs listed beyond hvnetlab:guests are left alone.
  */
-export function hypervisorHost(name: string, spec: HostSpec, guests: number, setup: PnicSetup, privateKey: pulumi.Output<string>, parent: pulumi.Resource): SshMachine {
+export function hypervisorHost(
+    name: string,
+    spec: HostSpec,
+    guests: number,
+    setup: PnicSetup,
+    privateKey: pulumi.Output<string>,
+    parent: pulumi.Resource,
+): SshMachine {
     const label = `host ${spec.address}`;
     const connection = connectionTo(sshAccess(spec), privateKey);
     const used = spec.nics.slice(0, guests);
-    const preflight = new command.remote.Command(`${name}-preflight`, {
-        connection,
-        create: machinePreflightScript(label, "host", used),
-    }, { parent });
-    const nics = used.map((nic, i) => new command.remote.Command(`${name}-${setup.kind}-${i + 1}`, {
-        connection,
-        ...setup.scripts(label, nic, i),
-    }, { parent, dependsOn: [preflight] }));
+    const preflight = new command.remote.Command(
+        `${name}-preflight`,
+        {
+            connection,
+            create: machinePreflightScript(label, "host", used),
+        },
+        { parent },
+    );
+    const nics = used.map(
+        (nic, i) =>
+            new command.remote.Command(
+                `${name}-${setup.kind}-${i + 1}`,
+                {
+                    connection,
+                    ...setup.scripts(label, nic, i),
+                },
+                { parent, dependsOn: [preflight] },
+            ),
+    );
     return { ready: [preflight, ...nics], facts: preflight.stdout.apply(parseFacts) };
 }

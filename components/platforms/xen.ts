@@ -19,12 +19,18 @@ export function xenBridge(labPrefix: string, i: number): string {
 export class XenLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
         const bridge = (i: number) => xenBridge(args.config.labPrefix, i);
-        super("hvnetlab:platforms:XenLab", name, args, {
-            scheme: "xen+ssh",
-            domainType: "xen",
-            pnic: { kind: "bridge", scripts: (label, nic, i) => pnicBridgeScripts(label, nic, bridge(i), args.config.mtu) },
-            benchmarkNic: (i) => ({ bridge: bridge(i) }),
-            xslt: readFileSync(XEN_XSLT_PATH, "utf8"),
-        }, opts);
+        super(
+            "hvnetlab:platforms:XenLab",
+            name,
+            args,
+            {
+                scheme: "xen+ssh",
+                domainType: "xen",
+                pnic: { kind: "bridge", scripts: (label, nic, i) => pnicBridgeScripts(label, nic, bridge(i), args.config.mtu) },
+                benchmarkNic: (i) => ({ bridge: bridge(i) }),
+                xslt: readFileSync(XEN_XSLT_PATH, "utf8"),
+            },
+            opts,
+        );
     }
 }

@@ -17,13 +17,18 @@ export interface VsphereProviderArgs {
 
 export class VsphereProvider extends pulumi.ProviderResource {
     constructor(name: string, args: VsphereProviderArgs, opts?: pulumi.ResourceOptions) {
-        super("vsphere", name, {
-            vsphereServer: args.vsphereServer,
-            user: args.user,
-            password: pulumi.secret(args.password),
-            // Provider inputs that are not strings travel JSON-encoded, as the official SDK sends them.
-            allowUnverifiedSsl: pulumi.output(args.allowUnverifiedSsl).apply((v) => (v === undefined ? undefined : JSON.stringify(v))),
-        }, { ...opts, version: VSPHERE_VERSION });
+        super(
+            "vsphere",
+            name,
+            {
+                vsphereServer: args.vsphereServer,
+                user: args.user,
+                password: pulumi.secret(args.password),
+                // Provider inputs that are not strings travel JSON-encoded, as the official SDK sends them.
+                allowUnverifiedSsl: pulumi.output(args.allowUnverifiedSsl).apply((v) => (v === undefined ? undefined : JSON.stringify(v))),
+            },
+            { ...opts, version: VSPHERE_VERSION },
+        );
     }
 }
 
@@ -105,9 +110,12 @@ export class VirtualMachine extends pulumi.CustomResource {
     declare readonly moid: pulumi.Output<string>;
 
     constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.CustomResourceOptions) {
-        super("vsphere:index/virtualMachine:VirtualMachine", name,
+        super(
+            "vsphere:index/virtualMachine:VirtualMachine",
+            name,
             { ...args, defaultIpAddress: undefined, moid: undefined },
-            { ...opts, version: VSPHERE_VERSION });
+            { ...opts, version: VSPHERE_VERSION },
+        );
     }
 }
 

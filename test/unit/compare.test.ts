@@ -6,14 +6,25 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import {
-    checkComparable, comparisonTables, CompareInputError, fingerprintDifferences, formatText, gate, parseSource, parseTolerance, pickBaseline, Source,
-} from "../benchmarks/compare";
-import { parseCompareArgs } from "../benchmarks/compare-cli";
-import { resultsCsv } from "../benchmarks/report";
-import { Comparable, ResultsDocument, RunResult } from "../benchmarks/types";
+    checkComparable,
+    comparisonTables,
+    CompareInputError,
+    fingerprintDifferences,
+    formatText,
+    gate,
+    parseSource,
+    parseTolerance,
+    pickBaseline,
+    Source,
+} from "../../benchmarks/compare";
+import { parseCompareArgs } from "../../benchmarks/compare-cli";
+import { resultsCsv } from "../../benchmarks/report";
+import { Comparable, ResultsDocument, RunResult } from "../../benchmarks/types";
 
 const COMPARABLE: Comparable = {
-    nicSpeedMbps: 1000, mtu: 1500, netperfVersion: "2.7.0",
+    nicSpeedMbps: 1000,
+    mtu: 1500,
+    netperfVersion: "2.7.0",
     matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guests: 2 },
     method: { durationSeconds: 10, intervalSeconds: 0.5, warmupSeconds: 1 },
 };
@@ -22,13 +33,27 @@ function run(guests: number, mbpsPerStream: number, status: RunResult["status"] 
     const goodput = 941.5 * guests;
     const total = mbpsPerStream * guests;
     return {
-        id: `send-native-TCP_STREAM-16384B-${guests}g`, experiment: "send", peer: "native", test: "TCP_STREAM", messageBytes: 16384, guests, status,
-        skewMs: 2, window: { start: 100, end: 108, seconds: 8 },
+        id: `send-native-TCP_STREAM-16384B-${guests}g`,
+        experiment: "send",
+        peer: "native",
+        test: "TCP_STREAM",
+        messageBytes: 16384,
+        guests,
+        status,
+        skewMs: 2,
+        window: { start: 100, end: 108, seconds: 8 },
         limits: { lineRateMbps: 1000 * guests, goodputMbps: goodput, basis: "ethernet" },
         aggregate: { throughputMbps: total, lineRatePct: total / (10 * guests), goodputPct: (100 * total) / goodput },
         streams: Array.from({ length: guests }, (_, i) => ({
-            endpoint: `g${i + 1}`, nic: "bench0", client: `g${i + 1}`, server: "peer", throughputMbps: mbpsPerStream,
-            samples: [[100.5, mbpsPerStream], [101, mbpsPerStream]] as [number, number][],
+            endpoint: `g${i + 1}`,
+            nic: "bench0",
+            client: `g${i + 1}`,
+            server: "peer",
+            throughputMbps: mbpsPerStream,
+            samples: [
+                [100.5, mbpsPerStream],
+                [101, mbpsPerStream],
+            ] as [number, number][],
             ...(status !== "ok" && i === 0 ? { error: "netserver gone" } : {}),
         })),
         ...(status !== "ok" ? { error: "1 of 2 streams failed" } : {}),
@@ -37,12 +62,22 @@ function run(guests: number, mbpsPerStream: number, status: RunResult["status"] 
 
 function doc(platform: string, perStream: number[], over: Partial<ResultsDocument> = {}): ResultsDocument {
     return {
-        schemaVersion: 1, platform, fingerprint: "sha256:aaaa", comparable: COMPARABLE, startedAt: "2026-11-25T00:00:00Z", finishedAt: "2026-11-25T00:01:00Z",
-        notes: [], endpoints: {}, maxClockOffsetMs: 5, runs: perStream.map((m, i) => run(i + 1, m)), ...over,
+        schemaVersion: 1,
+        platform,
+        fingerprint: "sha256:aaaa",
+        comparable: COMPARABLE,
+        startedAt: "2026-11-25T00:00:00Z",
+        finishedAt: "2026-11-25T00:01:00Z",
+        notes: [],
+        endpoints: {},
+        maxClockOffsetMs: 5,
+        runs: perStream.map((m, i) => run(i + 1, m)),
+        ...over,
     };
 }
 
-const src = (d: ResultsDocument, label?: string): Source => parseSource(JSON.stringify({ results: d, summary: [] }), `${d.platform}.json`, label);
+const src = (d: ResultsDocument, label?: string): Source =>
+    parseSource(JSON.stringify({ results: d, summary: [] }), `${d.platform}.json`, label);
 
 describe("compare: sources", () => {
     it("reads stack outputs and bare results documents, labelled by platform or --label", () => {
@@ -52,7 +87,10 @@ describe("compare: sources", () => {
     it("refuses what is not a results document, with the file and the reason", () => {
         assert.throws(() => parseSource("{", "a.json"), /a\.json: not JSON/);
         assert.throws(() => parseSource(JSON.stringify({ hello: 1 }), "b.json"), /b\.json: not a results document or stack outputs/);
-        assert.throws(() => parseSource(JSON.stringify(doc("kvm", [1], { schemaVersion: 7 as never })), "c.json"), /schemaVersion 7 is not one this version reads/);
+        assert.throws(
+            () => parseSource(JSON.stringify(doc("kvm", [1], { schemaVersion: 7 as never })), "c.json"),
+            /schemaVersion 7 is not one this version reads/,
+        );
         assert.throws(() => parseSource(JSON.stringify(doc("kvm", [])), "d.json"), /d\.json: the results hold no runs/);
     });
 });
@@ -60,7 +98,12 @@ describe("compare: sources", () => {
 describe("compare: fingerprints", () => {
     it("names exactly the parts that differ", () => {
         const a = src(doc("esx", [940, 930]));
-        const b = src(doc("kvm", [940, 930], { fingerprint: "sha256:bbbb", comparable: { ...COMPARABLE, mtu: 9000, method: { ...COMPARABLE.method, durationSeconds: 30 } } }));
+        const b = src(
+            doc("kvm", [940, 930], {
+                fingerprint: "sha256:bbbb",
+                comparable: { ...COMPARABLE, mtu: 9000, method: { ...COMPARABLE.method, durationSeconds: 30 } },
+            }),
+        );
         assert.deepStrictEqual(fingerprintDifferences(a, b), ["MTU: esx 1500, kvm 9000", "method: duration (s): esx 10, kvm 30"]);
         assert.deepStrictEqual(fingerprintDifferences(a, src(doc("xen", [1, 2]))), []);
     });
@@ -89,10 +132,15 @@ describe("compare: tables", () => {
         assert.match(formatText(t), /^send TCP_STREAM 16384 B \(peer native\)\nguests +native/);
     });
     it("writes one CSV row per stream per run with the run's identity", () => {
-        const csv = resultsCsv([src(doc("kvm", [900, 800]))]).trim().split("\n");
+        const csv = resultsCsv([src(doc("kvm", [900, 800]))])
+            .trim()
+            .split("\n");
         assert.strictEqual(csv.length, 1 + 1 + 2);
         assert.match(csv[0], /^source,platform,fingerprint,run,experiment/);
-        assert.match(csv[3], /^kvm,kvm,sha256:aaaa,send-native-TCP_STREAM-16384B-2g,send,native,TCP_STREAM,16384,2,ok,g2,bench0,g2,peer,800,/);
+        assert.match(
+            csv[3],
+            /^kvm,kvm,sha256:aaaa,send-native-TCP_STREAM-16384B-2g,send,native,TCP_STREAM,16384,2,ok,g2,bench0,g2,peer,800,/,
+        );
     });
 });
 
@@ -106,29 +154,53 @@ describe("compare: the regression gate", () => {
     it("names every cell that fell more than the tolerance", () => {
         const v = gate(base, src(doc("kvm", [930, 800])), 5);
         assert.strictEqual(v.verdict, "regression");
-        assert.deepStrictEqual(v.cells.filter((c) => c.regression).map((c) => c.id), ["send-native-TCP_STREAM-16384B-2g"]);
+        assert.deepStrictEqual(
+            v.cells.filter((c) => c.regression).map((c) => c.id),
+            ["send-native-TCP_STREAM-16384B-2g"],
+        );
         assert.match(v.cells[1].reason, /fell 14\.0%, more than the tolerance of 5%/);
     });
     it("counts an ok run that is now partial as a regression", () => {
         const now = doc("kvm", [940, 930]);
         (now.runs as RunResult[])[0] = run(1, 940, "failed");
         const v = gate(base, src(now), 5);
-        assert.deepStrictEqual(v.cells.map((c) => c.regression), [true, false]);
+        assert.deepStrictEqual(
+            v.cells.map((c) => c.regression),
+            [true, false],
+        );
         assert.match(v.cells[0].reason, /ok in the baseline, failed now/);
     });
     it("where both sides have repeats, a fall within their combined 95% interval is not a regression", () => {
         const withStats = (perStream: number[], halfWidth: number): ResultsDocument => {
             const d = doc("kvm", perStream);
-            return { ...d, runs: d.runs.map((r) => ({ ...r, stats: { n: 5, meanMbps: r.aggregate.throughputMbps, sdMbps: 1, cvPct: 1, ci95Mbps: [r.aggregate.throughputMbps - halfWidth, r.aggregate.throughputMbps + halfWidth] as [number, number] } })) };
+            return {
+                ...d,
+                runs: d.runs.map((r) => ({
+                    ...r,
+                    stats: {
+                        n: 5,
+                        meanMbps: r.aggregate.throughputMbps,
+                        sdMbps: 1,
+                        cvPct: 1,
+                        ci95Mbps: [r.aggregate.throughputMbps - halfWidth, r.aggregate.throughputMbps + halfWidth] as [number, number],
+                    },
+                })),
+            };
         };
         // 2 guests: 1860 -> 1700 Mb/s, 8.6% down. Noisy repeats (+-120 each, combined 169.7): not a regression.
         const noisy = gate(src(withStats([940, 930], 120), "baseline"), src(withStats([930, 850], 120)), 5);
         assert.strictEqual(noisy.verdict, "pass");
-        assert.match(noisy.cells[1].reason, /fell 8\.6%, but by 160\.0 Mb\/s, within the combined 95% interval of the repeats \(169\.7 Mb\/s\): not a regression/);
+        assert.match(
+            noisy.cells[1].reason,
+            /fell 8\.6%, but by 160\.0 Mb\/s, within the combined 95% interval of the repeats \(169\.7 Mb\/s\): not a regression/,
+        );
         // Tight repeats (+-10 each, combined 14.1): a regression, with both bounds named.
         const tight = gate(src(withStats([940, 930], 10), "baseline"), src(withStats([930, 850], 10)), 5);
         assert.strictEqual(tight.verdict, "regression");
-        assert.match(tight.cells[1].reason, /fell 8\.6%, more than the tolerance of 5% and the combined 95% interval of the repeats \(14\.1 Mb\/s\)/);
+        assert.match(
+            tight.cells[1].reason,
+            /fell 8\.6%, more than the tolerance of 5% and the combined 95% interval of the repeats \(14\.1 Mb\/s\)/,
+        );
         // One side without repeats: the tolerance alone judges.
         assert.strictEqual(gate(base, src(withStats([930, 850], 120)), 5).verdict, "regression");
     });
@@ -151,12 +223,16 @@ describe("compare: the command line", () => {
         writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
         return p;
     };
-    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(__dirname, "..", "bin", "hvnetlab.js"), ...args], { encoding: "utf8" });
+    const cli = (...args: string[]) =>
+        spawnSync(process.execPath, [path.join(__dirname, "..", "..", "bin", "hvnetlab.js"), ...args], { encoding: "utf8" });
     const base = file("base.json", { results: doc("kvm", [940, 930]) });
 
     it("parses sources, labels and options", () => {
         const a = parseCompareArgs(["--label", "k", "a.json", "--stack", "esx", "--allow-mismatch", "--tolerance", "3%"]);
-        assert.deepStrictEqual(a.sources, [{ kind: "file", value: "a.json", label: "k" }, { kind: "stack", value: "esx" }]);
+        assert.deepStrictEqual(a.sources, [
+            { kind: "file", value: "a.json", label: "k" },
+            { kind: "stack", value: "esx" },
+        ]);
         assert.ok(a.allowMismatch);
         assert.throws(() => parseCompareArgs(["--label", "x"]), /not followed by a source/);
     });
@@ -168,7 +244,10 @@ describe("compare: the command line", () => {
         assert.strictEqual(bad.status, 1, bad.stderr);
         const verdict = JSON.parse(bad.stdout);
         assert.strictEqual(verdict.verdict, "regression");
-        assert.deepStrictEqual(verdict.cells.filter((c: { regression: boolean }) => c.regression).map((c: { id: string }) => c.id), ["send-native-TCP_STREAM-16384B-1g"]);
+        assert.deepStrictEqual(
+            verdict.cells.filter((c: { regression: boolean }) => c.regression).map((c: { id: string }) => c.id),
+            ["send-native-TCP_STREAM-16384B-1g"],
+        );
     });
 
     const badInputs: [string, string[], RegExp][] = [
@@ -178,7 +257,17 @@ describe("compare: the command line", () => {
         ["a document without runs", [file("empty.json", doc("kvm", []))], /no runs/],
         ["different guest counts", [base, file("one.json", { results: doc("xen", [900]) })], /different guest counts/],
         ["a stack that does not exist", ["--stack", "no-such-stack"], /cannot read stack 'no-such-stack'/],
-        ["missing runs against the baseline", ["--baseline", base, file("short.json", { results: { ...doc("kvm", [940, 930]), runs: [run(1, 940), run(2, 930)].map((r) => ({ ...r, messageBytes: 65536 })) } })], /runs of the baseline are missing: send-native-TCP_STREAM-16384B-1g, send-native-TCP_STREAM-16384B-2g/],
+        [
+            "missing runs against the baseline",
+            [
+                "--baseline",
+                base,
+                file("short.json", {
+                    results: { ...doc("kvm", [940, 930]), runs: [run(1, 940), run(2, 930)].map((r) => ({ ...r, messageBytes: 65536 })) },
+                }),
+            ],
+            /runs of the baseline are missing: send-native-TCP_STREAM-16384B-1g, send-native-TCP_STREAM-16384B-2g/,
+        ],
     ];
     for (const [what, args, message] of badInputs) {
         it(`exits 2 with one line for ${what}`, function () {

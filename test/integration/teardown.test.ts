@@ -4,13 +4,17 @@
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync, spawn } from "child_process";
-import { serverEndpoints } from "../benchmarks/matrix";
-import { parseLabConfig } from "../components/config";
-import { netserverScripts } from "../components/netperf";
-import { localTopology, namespaceScripts, wireScripts } from "../components/platforms/local";
-import { leftovers, whyNoLocalLab } from "./lab-checks";
+import { serverEndpoints } from "../../benchmarks/matrix";
+import { parseLabConfig } from "../../components/config";
+import { netserverScripts } from "../../components/netperf";
+import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
+import { leftovers, whyNoLocalLab } from "../lab-checks";
 
-interface Step { readonly name: string; readonly create: string; readonly delete: string }
+interface Step {
+    readonly name: string;
+    readonly create: string;
+    readonly delete: string;
+}
 
 /** The local lab's command resources in creation order, as LocalLab and NetperfDeployment make them. */
 function labSteps(prefix: string, subnet: string): Step[] {
@@ -18,11 +22,24 @@ function labSteps(prefix: string, subnet: string): Step[] {
     const config = parseLabConfig((k) => values[k]);
     const topology = localTopology(config);
     const ns = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
-    const plan = { matrix: { experiments: config.experiments, peer: config.peer, tests: config.tests, messageSizes: config.messageSizes, guestCounts: [1, 2] }, wires: topology.wires, endpoints: topology.endpoints };
+    const plan = {
+        matrix: {
+            experiments: config.experiments,
+            peer: config.peer,
+            tests: config.tests,
+            messageSizes: config.messageSizes,
+            guestCounts: [1, 2],
+        },
+        wires: topology.wires,
+        endpoints: topology.endpoints,
+    };
     return [
         ...topology.endpoints.map((e) => ({ name: `ns-${e.name}`, ...namespaceScripts(e.access.namespace) })),
         ...topology.wires.map((w) => ({ name: `wire-${w.index + 1}`, ...wireScripts(w, ns(w.guest), ns(w.peer)) })),
-        ...serverEndpoints(plan).map((e) => ({ name: `netserver-${e}`, ...netserverScripts(ns(e), config.netserverPort, config.netperfVersion) })),
+        ...serverEndpoints(plan).map((e) => ({
+            name: `netserver-${e}`,
+            ...netserverScripts(ns(e), config.netserverPort, config.netperfVersion),
+        })),
     ];
 }
 
@@ -33,11 +50,21 @@ const destroy = (steps: Step[]) => [...steps].reverse().forEach((s) => sh(s.dele
 
 /** The other lab's namespaces, links and netservers, as a fingerprint that must not change. */
 function snapshot(prefix: string): string[] {
-    const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(`${prefix}-`)).sort();
+    const namespaces = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.split(" ")[0])
+        .filter((n) => n.startsWith(`${prefix}-`))
+        .sort();
     return namespaces.flatMap((n) => [
         n,
-        ...execFileSync("ip", ["-n", n, "-o", "addr", "show"], { encoding: "utf8" }).split("\n").filter((l) => / inet /.test(l)).map((l) => l.replace(/\s+/g, " ").replace(/valid_lft.*$/, "")),
-        ...execFileSync("ip", ["netns", "pids", n], { encoding: "utf8" }).split("\n").filter(Boolean).map((pid) => `pid ${pid}`),
+        ...execFileSync("ip", ["-n", n, "-o", "addr", "show"], { encoding: "utf8" })
+            .split("\n")
+            .filter((l) => / inet /.test(l))
+            .map((l) => l.replace(/\s+/g, " ").replace(/valid_lft.*$/, "")),
+        ...execFileSync("ip", ["netns", "pids", n], { encoding: "utf8" })
+            .split("\n")
+            .filter(Boolean)
+            .map((pid) => `pid ${pid}`),
     ]);
 }
 
@@ -86,10 +113,18 @@ describe("@integration tearing a local lab down", function () {
         create(steps);
         // The clients the runner would have started, orphaned: a crashed runner leaves them running.
         // Armed clients run netperf in debug mode, where it catches SIGTERM.
-        const clients = ["g1", "g2"].map((g, i) => spawn("ip", ["netns", "exec", `hvtcrash-${g}`, "netperf", "-d", "-H", `10.91.0.${4 * i + 1}`, "-l", "60", "-D", "1"], { detached: true, stdio: "ignore" }));
+        const clients = ["g1", "g2"].map((g, i) =>
+            spawn("ip", ["netns", "exec", `hvtcrash-${g}`, "netperf", "-d", "-H", `10.91.0.${4 * i + 1}`, "-l", "60", "-D", "1"], {
+                detached: true,
+                stdio: "ignore",
+            }),
+        );
         clients.forEach((c) => c.unref());
         await new Promise((r) => setTimeout(r, 1500));
-        assert.ok(leftovers("hvtcrash").some((l) => l.startsWith("netperf")), "the clients run");
+        assert.ok(
+            leftovers("hvtcrash").some((l) => l.startsWith("netperf")),
+            "the clients run",
+        );
         destroy(steps);
         await new Promise((r) => setTimeout(r, 300));
         assert.deepStrictEqual(leftovers("hvtcrash"), []);

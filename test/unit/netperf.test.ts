@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { netperfArgs, NetperfOutputError, parseNetperfOutput, reachabilityArgs } from "../benchmarks/netperf";
+import { netperfArgs, NetperfOutputError, parseNetperfOutput, reachabilityArgs } from "../../benchmarks/netperf";
 
-const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", name), "utf8");
 
 describe("netperf output parser (real output captured on this machine)", () => {
     it("reads TCP_STREAM interim samples and the final line", () => {
@@ -48,8 +48,10 @@ describe("netperf output parser (real output captured on this machine)", () => {
     });
 
     it("fails with netperf's own words when no netserver answers", () => {
-        assert.throws(() => parseNetperfOutput(fixture("no_netserver.out")), (e: Error) =>
-            e instanceof NetperfOutputError && /netserver listening on 10\.250\.0\.9/.test(e.message));
+        assert.throws(
+            () => parseNetperfOutput(fixture("no_netserver.out")),
+            (e: Error) => e instanceof NetperfOutputError && /netserver listening on 10\.250\.0\.9/.test(e.message),
+        );
     });
 
     it("fails on a truncated result", () => {
@@ -60,32 +62,113 @@ describe("netperf output parser (real output captured on this machine)", () => {
 
 describe("netperf command lines", () => {
     it("builds a demo-mode stream test with CPU and output selectors", () => {
-        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_STREAM", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: true });
-        assert.deepStrictEqual(args.slice(0, 12), ["-H", "10.77.0.1", "-p", "12865", "-t", "TCP_STREAM", "-l", "10", "-D", "-0.5", "-c", "-C"]);
+        const args = netperfArgs({
+            host: "10.77.0.1",
+            port: 12865,
+            test: "TCP_STREAM",
+            durationSeconds: 10,
+            intervalSeconds: 0.5,
+            messageBytes: 16384,
+            cpu: true,
+        });
+        assert.deepStrictEqual(args.slice(0, 12), [
+            "-H",
+            "10.77.0.1",
+            "-p",
+            "12865",
+            "-t",
+            "TCP_STREAM",
+            "-l",
+            "10",
+            "-D",
+            "-0.5",
+            "-c",
+            "-C",
+        ]);
         assert.deepStrictEqual(args.slice(12, 15), ["--", "-m", "16384"]);
         assert.ok(args.join(" ").includes("-o THROUGHPUT,THROUGHPUT_UNITS,"));
     });
 
     it("arms a client: debug mode (netperf then catches SIGUSR1) and a wait before sending", () => {
-        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_STREAM", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: false, armedSeconds: 3 });
-        assert.deepStrictEqual(args.slice(0, 13), ["-H", "10.77.0.1", "-p", "12865", "-t", "TCP_STREAM", "-l", "10", "-D", "-0.5", "-d", "-s", "3"]);
-        assert.throws(() => netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_STREAM", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: false, armedSeconds: 0.5 }), RangeError);
+        const args = netperfArgs({
+            host: "10.77.0.1",
+            port: 12865,
+            test: "TCP_STREAM",
+            durationSeconds: 10,
+            intervalSeconds: 0.5,
+            messageBytes: 16384,
+            cpu: false,
+            armedSeconds: 3,
+        });
+        assert.deepStrictEqual(args.slice(0, 13), [
+            "-H",
+            "10.77.0.1",
+            "-p",
+            "12865",
+            "-t",
+            "TCP_STREAM",
+            "-l",
+            "10",
+            "-D",
+            "-0.5",
+            "-d",
+            "-s",
+            "3",
+        ]);
+        assert.throws(
+            () =>
+                netperfArgs({
+                    host: "10.77.0.1",
+                    port: 12865,
+                    test: "TCP_STREAM",
+                    durationSeconds: 10,
+                    intervalSeconds: 0.5,
+                    messageBytes: 16384,
+                    cpu: false,
+                    armedSeconds: 0.5,
+                }),
+            RangeError,
+        );
     });
 
     it("sets the netserver's send size for TCP_MAERTS, where the netserver sends", () => {
-        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_MAERTS", durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 65536, cpu: false });
+        const args = netperfArgs({
+            host: "10.77.0.1",
+            port: 12865,
+            test: "TCP_MAERTS",
+            durationSeconds: 10,
+            intervalSeconds: 0.5,
+            messageBytes: 65536,
+            cpu: false,
+        });
         const sep = args.indexOf("--");
         assert.deepStrictEqual(args.slice(sep, sep + 3), ["--", "-m", ",65536"]);
     });
 
     it("uses request/response sizes for TCP_RR and leaves CPU out when not asked", () => {
-        const args = netperfArgs({ host: "10.77.0.1", port: 12865, test: "TCP_RR", durationSeconds: 5, intervalSeconds: 1, messageBytes: 64, cpu: false });
+        const args = netperfArgs({
+            host: "10.77.0.1",
+            port: 12865,
+            test: "TCP_RR",
+            durationSeconds: 5,
+            intervalSeconds: 1,
+            messageBytes: 64,
+            cpu: false,
+        });
         assert.ok(!args.includes("-c"));
         assert.deepStrictEqual(args.slice(args.indexOf("--") + 1, args.indexOf("--") + 3), ["-r", "64,64"]);
     });
 
     it("refuses values that are not what they claim to be", () => {
-        const base = { host: "10.77.0.1", port: 12865, test: "TCP_STREAM" as const, durationSeconds: 10, intervalSeconds: 0.5, messageBytes: 16384, cpu: true };
+        const base = {
+            host: "10.77.0.1",
+            port: 12865,
+            test: "TCP_STREAM" as const,
+            durationSeconds: 10,
+            intervalSeconds: 0.5,
+            messageBytes: 16384,
+            cpu: true,
+        };
         assert.throws(() => netperfArgs({ ...base, host: "10.77.0.1; rm -rf /" }), RangeError);
         assert.throws(() => netperfArgs({ ...base, port: 70000 }), RangeError);
         assert.throws(() => netperfArgs({ ...base, durationSeconds: 1.5 }), RangeError);

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import * as path from "path";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const DIRS = ["components", "benchmarks", "tools"];
 
 function sources(): string[] {
@@ -44,7 +44,12 @@ describe("the import graph", () => {
     const graph = new Map(files.map((f) => [f, runtimeImports(readFileSync(f, "utf8"))]));
 
     it("reads runtime imports and leaves type-only ones out", () => {
-        assert.deepStrictEqual(runtimeImports(`import type { A } from "./a";\nimport { B } from "./b";\nimport * as c from "c";\nimport "./d";\nconst e = require("./e");`), ["./b", "c", "./d", "./e"]);
+        assert.deepStrictEqual(
+            runtimeImports(
+                `import type { A } from "./a";\nimport { B } from "./b";\nimport * as c from "c";\nimport "./d";\nconst e = require("./e");`,
+            ),
+            ["./b", "c", "./d", "./e"],
+        );
     });
 
     it("has no cycle among the project's modules", () => {
@@ -74,7 +79,11 @@ describe("the import graph", () => {
             for (const spec of specs) {
                 const to = resolveLocal(f, spec);
                 const inside = to ? path.relative(ROOT, to) : spec;
-                if (spec.startsWith("@pulumi/") || /^(components|tools)\//.test(inside.split(path.sep).join("/")) || inside === "index.ts") {
+                if (
+                    spec.startsWith("@pulumi/") ||
+                    /^(components|tools)\//.test(inside.split(path.sep).join("/")) ||
+                    inside === "index.ts"
+                ) {
                     bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
                 }
             }

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { AggregationError, commonWindow, meanOverWindow, startSkewMs } from "../benchmarks/aggregate";
-import { goodputLimit } from "../benchmarks/limits";
-import { expandMatrix, serverEndpoints, streamsOf } from "../benchmarks/matrix";
-import { InterimSample, parseNetperfOutput } from "../benchmarks/netperf";
-import { aggregateCell } from "../benchmarks/runner";
-import { Plan, PlanEndpoint, PlanWire } from "../benchmarks/types";
+import { AggregationError, commonWindow, meanOverWindow, startSkewMs } from "../../benchmarks/aggregate";
+import { goodputLimit } from "../../benchmarks/limits";
+import { expandMatrix, serverEndpoints, streamsOf } from "../../benchmarks/matrix";
+import { InterimSample, parseNetperfOutput } from "../../benchmarks/netperf";
+import { aggregateCell } from "../../benchmarks/runner";
+import { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 
 const s = (at: number, value: number, intervalSeconds = 1): InterimSample => ({ at, value, intervalSeconds, units: "10^6bits/s" });
 
@@ -73,25 +73,58 @@ const endpoints: PlanEndpoint[] = [
     { name: "g2", role: "guest", access: { kind: "netns", namespace: "t-g2" } },
 ];
 const wires: PlanWire[] = [1, 2].map((n, i) => ({
-    index: i, guest: `g${n}`, guestNic: "bench0", guestAddress: `10.77.0.${4 * i + 2}`, peer: "peer", peerNic: `bench${i}`,
-    peerAddress: `10.77.0.${4 * i + 1}`, speedMbps: 1000, mtu: 1500,
+    index: i,
+    guest: `g${n}`,
+    guestNic: "bench0",
+    guestAddress: `10.77.0.${4 * i + 2}`,
+    peer: "peer",
+    peerNic: `bench${i}`,
+    peerAddress: `10.77.0.${4 * i + 1}`,
+    speedMbps: 1000,
+    mtu: 1500,
 }));
-const matrix = { experiments: ["send", "receive"] as ("send" | "receive")[], peer: "native" as const, tests: ["TCP_STREAM" as const], messageSizes: [16384], guestCounts: [1, 2] };
+const matrix = {
+    experiments: ["send", "receive"] as ("send" | "receive")[],
+    peer: "native" as const,
+    tests: ["TCP_STREAM" as const],
+    messageSizes: [16384],
+    guestCounts: [1, 2],
+};
 
 describe("test matrix", () => {
     it("expands experiments x tests x sizes x guest counts in run order", () => {
         const cells = expandMatrix(matrix, wires);
-        assert.deepStrictEqual(cells.map((c) => c.id), [
-            "send-native-TCP_STREAM-16384B-1g", "send-native-TCP_STREAM-16384B-2g",
-            "receive-native-TCP_STREAM-16384B-1g", "receive-native-TCP_STREAM-16384B-2g",
-        ]);
-        assert.deepStrictEqual(cells[1].wires.map((w) => w.index), [0, 1]);
+        assert.deepStrictEqual(
+            cells.map((c) => c.id),
+            [
+                "send-native-TCP_STREAM-16384B-1g",
+                "send-native-TCP_STREAM-16384B-2g",
+                "receive-native-TCP_STREAM-16384B-1g",
+                "receive-native-TCP_STREAM-16384B-2g",
+            ],
+        );
+        assert.deepStrictEqual(
+            cells[1].wires.map((w) => w.index),
+            [0, 1],
+        );
     });
 
     it("puts the netperf client on the guest to send and on the peer to receive", () => {
         const [send2, recv2] = [expandMatrix(matrix, wires)[1], expandMatrix(matrix, wires)[3]];
-        assert.deepStrictEqual(streamsOf(send2, endpoints).map((x) => [x.client.name, x.serverAddress]), [["g1", "10.77.0.1"], ["g2", "10.77.0.5"]]);
-        assert.deepStrictEqual(streamsOf(recv2, endpoints).map((x) => [x.client.name, x.serverAddress]), [["peer", "10.77.0.2"], ["peer", "10.77.0.6"]]);
+        assert.deepStrictEqual(
+            streamsOf(send2, endpoints).map((x) => [x.client.name, x.serverAddress]),
+            [
+                ["g1", "10.77.0.1"],
+                ["g2", "10.77.0.5"],
+            ],
+        );
+        assert.deepStrictEqual(
+            streamsOf(recv2, endpoints).map((x) => [x.client.name, x.serverAddress]),
+            [
+                ["peer", "10.77.0.2"],
+                ["peer", "10.77.0.6"],
+            ],
+        );
     });
 
     it("runs netserver only where something receives", () => {
@@ -105,13 +138,22 @@ describe("test matrix", () => {
 });
 
 describe("aggregating one cell", () => {
-    const plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs"> = { limitBasis: "tbf", warmupSeconds: 0.5, intervalSeconds: 0.5, durationSeconds: 3 };
+    const plan: Pick<Plan, "limitBasis" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs"> = {
+        limitBasis: "tbf",
+        warmupSeconds: 0.5,
+        intervalSeconds: 0.5,
+        durationSeconds: 3,
+    };
     const cell = expandMatrix(matrix, wires)[1];
     const streams = streamsOf(cell, endpoints);
-    const parsed = parseNetperfOutput(readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), "utf8"));
+    const parsed = parseNetperfOutput(readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8"));
 
     it("sums the streams and reports line-rate and goodput percentages", () => {
-        const run = aggregateCell(plan, cell, streams.map((stream) => ({ stream, parsed })));
+        const run = aggregateCell(
+            plan,
+            cell,
+            streams.map((stream) => ({ stream, parsed })),
+        );
         assert.strictEqual(run.status, "ok");
         // Streams span 046.967 .. 049.967; window 047.467 .. 049.467 (+0.5 s warm-up, -0.5 s cool-down).
         assert.deepStrictEqual(run.window, { start: 1795595047.467, end: 1795595049.467, seconds: 2 });
@@ -122,14 +164,17 @@ describe("aggregating one cell", () => {
         assert.strictEqual(run.aggregate.throughputMbps, Math.round(2 * one * 100) / 100);
         assert.strictEqual(run.limits.goodputMbps, 1912.8);
         assert.strictEqual(run.limits.lineRateMbps, 2000);
-        assert.strictEqual(run.aggregate.goodputPct, Math.round(10000 * run.aggregate.throughputMbps / 1912.8) / 100);
+        assert.strictEqual(run.aggregate.goodputPct, Math.round((10000 * run.aggregate.throughputMbps) / 1912.8) / 100);
         assert.strictEqual(run.skewMs, 0);
         assert.strictEqual(run.streams[0].samples.length, 6);
         assert.strictEqual(run.streams[0].localCpuPct, 7.48);
     });
 
     it("marks a run partial when one stream fails, and keeps the error", () => {
-        const run = aggregateCell(plan, cell, [{ stream: streams[0], parsed }, { stream: streams[1], error: "netperf exited 255: establish control" }]);
+        const run = aggregateCell(plan, cell, [
+            { stream: streams[0], parsed },
+            { stream: streams[1], error: "netperf exited 255: establish control" },
+        ]);
         assert.strictEqual(run.status, "partial");
         assert.strictEqual(run.streams[1].throughputMbps, 0);
         assert.match(run.streams[1].error!, /establish control/);
@@ -140,23 +185,37 @@ describe("aggregating one cell", () => {
     it("marks a run partial, with the reason, when its streams started further apart than hvnetlab:maxSkewMs", () => {
         // The second stream's samples 0.4 s later: the streams still overlap for 2.6 s.
         const late = { ...parsed, samples: parsed.samples.map((x) => ({ ...x, at: x.at + 0.4 })) };
-        const run = aggregateCell(plan, cell, [{ stream: streams[0], parsed }, { stream: streams[1], parsed: late }]);
+        const run = aggregateCell(plan, cell, [
+            { stream: streams[0], parsed },
+            { stream: streams[1], parsed: late },
+        ]);
         assert.strictEqual(run.skewMs, 400);
         assert.strictEqual(run.status, "partial");
         assert.match(run.error!, /start skew 400 ms exceeds hvnetlab:maxSkewMs \(150 ms\)/, "default: 5% of the 3 s duration");
         assert.ok(run.aggregate.throughputMbps > 0, "the figures are kept");
-        const tolerant = aggregateCell({ ...plan, maxSkewMs: 500 }, cell, [{ stream: streams[0], parsed }, { stream: streams[1], parsed: late }]);
+        const tolerant = aggregateCell({ ...plan, maxSkewMs: 500 }, cell, [
+            { stream: streams[0], parsed },
+            { stream: streams[1], parsed: late },
+        ]);
         assert.strictEqual(tolerant.status, "ok");
     });
 
     it("marks a run partial when its window could not leave out the warm-up", () => {
-        const run = aggregateCell({ ...plan, warmupSeconds: 2.5 }, cell, streams.map((stream) => ({ stream, parsed })));
+        const run = aggregateCell(
+            { ...plan, warmupSeconds: 2.5 },
+            cell,
+            streams.map((stream) => ({ stream, parsed })),
+        );
         assert.strictEqual(run.status, "partial");
         assert.match(run.error!, /common window \(3 s\) was too short to leave out the 2\.5 s warm-up: run longer/);
     });
 
     it("marks a run failed when every stream fails", () => {
-        const run = aggregateCell(plan, cell, streams.map((stream) => ({ stream, error: "boom" })));
+        const run = aggregateCell(
+            plan,
+            cell,
+            streams.map((stream) => ({ stream, error: "boom" })),
+        );
         assert.strictEqual(run.status, "failed");
         assert.strictEqual(run.aggregate.throughputMbps, 0);
     });

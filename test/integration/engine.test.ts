@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs
 import * as yaml from "js-yaml";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ResultsDocument } from "../benchmarks/types";
-import { engineEnv, locateEngine, prepareWorkingProject, PulumiRun, runPulumi, selectStack, workingProjectDir } from "../tools/engine";
-import { assertMeasuredLocalLab, leftovers, whyNoLocalLab } from "./lab-checks";
+import { ResultsDocument } from "../../benchmarks/types";
+import { engineEnv, locateEngine, prepareWorkingProject, PulumiRun, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
+import { assertMeasuredLocalLab, leftovers, whyNoLocalLab } from "../lab-checks";
 
 /** Sets keys (without the hvnetlab: prefix) in a working stack file, made from the local one if new. */
 function setStackConfig(workDir: string, stack: string, values: Record<string, unknown>): void {
@@ -23,14 +23,19 @@ function setStackConfig(workDir: string, stack: string, values: Record<string, u
     writeFileSync(file, yaml.dump(doc));
 }
 
-interface Step { op: string; name: string; type: string }
+interface Step {
+    op: string;
+    name: string;
+    type: string;
+}
 
 /** The engine's steps from an event log, leaving out resources that stayed the same. */
 function changedSteps(eventLog: string): Step[] {
     const steps: Step[] = [];
     for (const line of readFileSync(eventLog, "utf8").split("\n")) {
         if (!line.trim()) continue;
-        const meta = (JSON.parse(line) as { resourcePreEvent?: { metadata: { op: string; urn: string; type: string } } }).resourcePreEvent?.metadata;
+        const meta = (JSON.parse(line) as { resourcePreEvent?: { metadata: { op: string; urn: string; type: string } } }).resourcePreEvent
+            ?.metadata;
         if (!meta || meta.op === "same") continue;
         steps.push({ op: meta.op, name: meta.urn.split("::").pop()!, type: meta.type });
     }
@@ -50,7 +55,10 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         assert.strictEqual(r.code, 0, r.stderr);
         return JSON.parse(r.stdout) as Record<string, unknown>;
     };
-    const up = async (stack: string, opts: { onOutput?: (t: string) => void; signal?: AbortSignal } = {}): Promise<{ run: PulumiRun; steps: Step[] }> => {
+    const up = async (
+        stack: string,
+        opts: { onOutput?: (t: string) => void; signal?: AbortSignal } = {},
+    ): Promise<{ run: PulumiRun; steps: Step[] }> => {
         const log = path.join(workDir, `events-${stack}-${Date.now()}.jsonl`);
         const run = await pulumi(["up", "--stack", stack, "--yes", "--non-interactive", "--suppress-outputs", "--event-log", log], opts);
         return { run, steps: existsSync(log) ? changedSteps(log) : [] };
@@ -103,7 +111,13 @@ describe("@engine the local stack under the real Pulumi engine", function () {
 
         before(async () => {
             if (!workDir) return;
-            await newStack(stack, { guests: 2, durationSeconds: 4, labPrefix: prefix, subnet: "10.82.0.0/24", resultsFile: path.join(workDir, "local.results.json") });
+            await newStack(stack, {
+                guests: 2,
+                durationSeconds: 4,
+                labPrefix: prefix,
+                subnet: "10.82.0.0/24",
+                resultsFile: path.join(workDir, "local.results.json"),
+            });
         });
 
         it("pulumi up builds the lab and measures it at the goodput limit", async () => {
@@ -132,7 +146,10 @@ describe("@engine the local stack under the real Pulumi engine", function () {
             assert.strictEqual(run.code, 0, run.stderr);
             const names = [...new Set(steps.map((s) => s.name))];
             assert.deepStrictEqual(names, [`hvnetlab-benchmark-run`], JSON.stringify(steps));
-            assert.ok(steps.some((s) => s.op === "create-replacement"), JSON.stringify(steps));
+            assert.ok(
+                steps.some((s) => s.op === "create-replacement"),
+                JSON.stringify(steps),
+            );
             const results = (await outputs(stack)).results as ResultsDocument;
             assert.notStrictEqual(results.startedAt, first.startedAt, "measured again");
         });
@@ -141,8 +158,16 @@ describe("@engine the local stack under the real Pulumi engine", function () {
             setStackConfig(workDir, stack, { guests: 3 });
             const { run, steps } = await up(stack);
             assert.strictEqual(run.code, 0, run.stderr);
-            const created = steps.filter((s) => s.op === "create").map((s) => s.name).sort();
-            assert.ok(created.some((n) => n.endsWith("-ns-g3")) && created.some((n) => /wire-?3$/.test(n)) && created.some((n) => n.endsWith("-netserver-g3")), JSON.stringify(steps));
+            const created = steps
+                .filter((s) => s.op === "create")
+                .map((s) => s.name)
+                .sort();
+            assert.ok(
+                created.some((n) => n.endsWith("-ns-g3")) &&
+                    created.some((n) => /wire-?3$/.test(n)) &&
+                    created.some((n) => n.endsWith("-netserver-g3")),
+                JSON.stringify(steps),
+            );
             const others = steps.filter((s) => s.op !== "create" && s.name !== "hvnetlab-benchmark-run");
             assert.deepStrictEqual(others, [], "nothing else is updated or replaced");
             assert.ok(steps.some((s) => s.name === "hvnetlab-benchmark-run" && s.op === "create-replacement"));
@@ -195,7 +220,10 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         // A PULUMI_HOME into which the built command plugin was never installed.
         const emptyHome = mkdtempSync(path.join(tmpdir(), "hvnetlab-home-"));
         try {
-            const r = await runPulumi(["preview", "--stack", "noplugin", "--non-interactive"], { workDir, env: { ...env, PULUMI_HOME: emptyHome } });
+            const r = await runPulumi(["preview", "--stack", "noplugin", "--non-interactive"], {
+                workDir,
+                env: { ...env, PULUMI_HOME: emptyHome },
+            });
             assert.notStrictEqual(r.code, 0);
             assert.match(r.stdout + r.stderr, /resource plugin command|pulumi-resource-command/i);
             assert.doesNotMatch(r.stdout + r.stderr, /[Dd]ownloading/);
@@ -210,7 +238,11 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         let measuring = false;
         let seen = "";
         const log = path.join(workDir, `events-${stack}.jsonl`);
-        const child = spawn("pulumi", ["--cwd", workingProjectDir(workDir), "up", "--stack", stack, "--yes", "--non-interactive", "--event-log", log], { env });
+        const child = spawn(
+            "pulumi",
+            ["--cwd", workingProjectDir(workDir), "up", "--stack", stack, "--yes", "--non-interactive", "--event-log", log],
+            { env },
+        );
         const onData = (d: Buffer) => {
             seen += d;
             if (!measuring && /hvnetlab-benchmark-run\s+creating/.test(seen)) {
@@ -255,7 +287,11 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         assert.deepStrictEqual(leftovers("hvekill"), []);
         assert.deepStrictEqual(await resourcesInState("kill"), []);
         const running = (args: string[]) => spawnSync("pgrep", ["-a", ...args], { encoding: "utf8" }).stdout.trim();
-        const orphans = [running(["-f", "pulumi-resource-command"]), running(["-f", "hvnetlab.js bench"]), running(["-x", "netperf"])].filter(Boolean);
+        const orphans = [
+            running(["-f", "pulumi-resource-command"]),
+            running(["-f", "hvnetlab.js bench"]),
+            running(["-x", "netperf"]),
+        ].filter(Boolean);
         assert.deepStrictEqual(orphans, [], "no provider, runner or netperf outlives the killed engine");
     });
 });

@@ -6,18 +6,36 @@ import { spawnSync } from "child_process";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { whyNoLocalLab } from "./lab-checks";
+import { whyNoLocalLab } from "../lab-checks";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("@integration compare, on real local runs", function () {
     this.timeout(300000);
     const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-cmp-"));
     const lab = (name: string, extra: string[] = []) => {
         const out = path.join(dir, `${name}.json`);
-        const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(ROOT, "tools", "offline.ts"),
-            "--config", "guests=2", "--config", "durationSeconds=3", "--config", "experiments=[send]", "--config", `labPrefix=hvcmp${name}`,
-            "--config", "subnet=10.86.0.0/24", ...extra, "--out", out], { encoding: "utf8" });
+        const r = spawnSync(
+            path.join(ROOT, "node_modules", ".bin", "ts-node"),
+            [
+                "--transpile-only",
+                path.join(ROOT, "tools", "offline.ts"),
+                "--config",
+                "guests=2",
+                "--config",
+                "durationSeconds=3",
+                "--config",
+                "experiments=[send]",
+                "--config",
+                `labPrefix=hvcmp${name}`,
+                "--config",
+                "subnet=10.86.0.0/24",
+                ...extra,
+                "--out",
+                out,
+            ],
+            { encoding: "utf8" },
+        );
         assert.strictEqual(r.status, 0, r.stderr);
         return out;
     };
@@ -73,7 +91,10 @@ describe("@integration compare, on real local runs", function () {
         assert.strictEqual(regressed.status, 1, regressed.stderr);
         const verdict = JSON.parse(regressed.stdout);
         assert.strictEqual(verdict.verdict, "regression");
-        assert.ok(verdict.cells.every((c: { regression: boolean; changePct: number }) => c.regression && c.changePct < -45), JSON.stringify(verdict.cells));
+        assert.ok(
+            verdict.cells.every((c: { regression: boolean; changePct: number }) => c.regression && c.changePct < -45),
+            JSON.stringify(verdict.cells),
+        );
         assert.ok(verdict.mismatches.length > 0, "the allowed mismatch is stated in the verdict");
     });
 });

@@ -5,14 +5,14 @@
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { runPlan } from "../benchmarks/runner";
-import { NetnsTransport, ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
-import { Plan, PlanEndpoint } from "../benchmarks/types";
-import { parseLabConfig } from "../components/config";
-import { netserverScripts } from "../components/netperf";
-import { buildPlan } from "../components/plan";
-import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../components/platforms/local";
-import { leftovers, whyNoLocalLab } from "./lab-checks";
+import { runPlan } from "../../benchmarks/runner";
+import { NetnsTransport, ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
+import { Plan, PlanEndpoint } from "../../benchmarks/types";
+import { parseLabConfig } from "../../components/config";
+import { netserverScripts } from "../../components/netperf";
+import { buildPlan } from "../../components/plan";
+import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";
+import { leftovers, whyNoLocalLab } from "../lab-checks";
 
 /** Starts guest gN's clients (N-1) x stepMs late: streams that overlap only in part. */
 class StaggeredTransport implements Transport {
@@ -20,7 +20,10 @@ class StaggeredTransport implements Transport {
     constructor(private readonly stepMs: number) {}
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         const late = options.startAtMs === undefined ? 0 : (Number(endpoint.name.replace(/^g/, "")) - 1) * this.stepMs;
-        return this.inner.run(endpoint, argv, { ...options, ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs + late } : {}) });
+        return this.inner.run(endpoint, argv, {
+            ...options,
+            ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs + late } : {}),
+        });
     }
     clock(): Promise<{ offsetMs: number; rttMs: number }> {
         return this.inner.clock();
@@ -32,7 +35,15 @@ class StaggeredTransport implements Transport {
 
 describe("@integration the shared-uplink wiring", function () {
     this.timeout(120000);
-    const values: Record<string, string> = { guests: "4", labPrefix: "hvshare", subnet: "10.93.0.0/24", localTopology: "shared-uplink", durationSeconds: "5", warmupSeconds: "1", experiments: "[send]" };
+    const values: Record<string, string> = {
+        guests: "4",
+        labPrefix: "hvshare",
+        subnet: "10.93.0.0/24",
+        localTopology: "shared-uplink",
+        durationSeconds: "5",
+        warmupSeconds: "1",
+        experiments: "[send]",
+    };
     const config = parseLabConfig((k) => values[k]);
     const topology = localTopology(config);
     const hv = hypervisorNamespace(config);
@@ -53,7 +64,12 @@ describe("@integration the shared-uplink wiring", function () {
             this.skip();
         }
         steps.forEach((s) => sh(s.create));
-        plan = buildPlan(config, { endpoints: topology.endpoints, wires: topology.wires, limitBasis: "tbf", uplinkMbps: config.uplinkMbps });
+        plan = buildPlan(config, {
+            endpoints: topology.endpoints,
+            wires: topology.wires,
+            limitBasis: "tbf",
+            uplinkMbps: config.uplinkMbps,
+        });
     });
 
     after(() => {
@@ -83,7 +99,9 @@ describe("@integration the shared-uplink wiring", function () {
         assert.strictEqual(run.status, "partial");
         assert.match(run.error!, /start skew \d+(\.\d)? ms exceeds hvnetlab:maxSkewMs \(250 ms\)/);
         const naive = run.streams.reduce((a, s) => a + (s.netperfReported ?? 0), 0);
-        console.log(`      staggered: common window ${(100 * run.aggregate.throughputMbps / 956.4).toFixed(1)}% of the uplink's limit, sum of whole-test means ${(100 * naive / 956.4).toFixed(1)}%`);
+        console.log(
+            `      staggered: common window ${((100 * run.aggregate.throughputMbps) / 956.4).toFixed(1)}% of the uplink's limit, sum of whole-test means ${((100 * naive) / 956.4).toFixed(1)}%`,
+        );
         assert.ok(naive > 1.1 * 956.4, `the sum of whole-test means (${naive.toFixed(1)} Mb/s) overstates what the uplink carried`);
     });
 });

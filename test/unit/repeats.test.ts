@@ -1,13 +1,21 @@
 import * as assert from "assert";
-import { combineRepeats, laggards } from "../benchmarks/runner";
-import { spread, tQuantile975 } from "../benchmarks/stats";
-import { RunResult } from "../benchmarks/types";
-import { failureOf } from "../benchmarks/verdict";
+import { combineRepeats, laggards } from "../../benchmarks/runner";
+import { spread, tQuantile975 } from "../../benchmarks/stats";
+import { RunResult } from "../../benchmarks/types";
+import { failureOf } from "../../benchmarks/verdict";
 
 const run = (mbps: number, status: RunResult["status"] = "ok", error?: string): RunResult => ({
-    id: "send-native-TCP_STREAM-16384B-2g", experiment: "send", peer: "native", test: "TCP_STREAM", messageBytes: 16384, guests: 2,
-    limits: { lineRateMbps: 2000, goodputMbps: 1912.8, basis: "b" }, status, skewMs: mbps / 1000, window: { start: 1, end: 3, seconds: 2 },
-    aggregate: { throughputMbps: status === "failed" ? 0 : mbps, lineRatePct: mbps / 20, goodputPct: 100 * mbps / 1912.8 },
+    id: "send-native-TCP_STREAM-16384B-2g",
+    experiment: "send",
+    peer: "native",
+    test: "TCP_STREAM",
+    messageBytes: 16384,
+    guests: 2,
+    limits: { lineRateMbps: 2000, goodputMbps: 1912.8, basis: "b" },
+    status,
+    skewMs: mbps / 1000,
+    window: { start: 1, end: 3, seconds: 2 },
+    aggregate: { throughputMbps: status === "failed" ? 0 : mbps, lineRatePct: mbps / 20, goodputPct: (100 * mbps) / 1912.8 },
     streams: [{ endpoint: "g1", nic: "bench0", client: "g1", server: "peer", throughputMbps: mbps / 2, samples: [[2, mbps / 2]] }],
     ...(error ? { error } : {}),
 });
@@ -80,13 +88,19 @@ describe("hvnetlab:failOn", () => {
     const doc = (...statuses: RunResult["status"][]) => ({ runs: statuses.map((s) => run(1900, s, s === "ok" ? undefined : "why")) });
     it("failed: fails on a failed run only, naming it and the reason", () => {
         assert.strictEqual(failureOf(doc("ok", "partial"), "failed"), undefined);
-        assert.match(failureOf(doc("ok", "failed"), "failed")!, /^1 of 2 runs failed \(hvnetlab:failOn is failed\): send-native-TCP_STREAM-16384B-2g failed \(why\)/);
+        assert.match(
+            failureOf(doc("ok", "failed"), "failed")!,
+            /^1 of 2 runs failed \(hvnetlab:failOn is failed\): send-native-TCP_STREAM-16384B-2g failed \(why\)/,
+        );
     });
     it("partial: fails on anything not ok; never: never", () => {
         assert.match(failureOf(doc("ok", "partial"), "partial")!, /1 of 2 runs are not ok/);
         assert.strictEqual(failureOf(doc("failed", "failed"), "never"), undefined);
     });
     it("a stopped benchmark fails whatever the policy", () => {
-        assert.match(failureOf({ ...doc("ok"), incomplete: "stopped by SIGINT: 1 of 2 runs measured" }, "never")!, /stopped: stopped by SIGINT/);
+        assert.match(
+            failureOf({ ...doc("ok"), incomplete: "stopped by SIGINT: 1 of 2 runs measured" }, "never")!,
+            /stopped: stopped by SIGINT/,
+        );
     });
 });

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { Plan, ResultsDocument } from "../benchmarks/types";
-import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "./mocks";
+import { Plan, ResultsDocument } from "../../benchmarks/types";
+import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "../mocks";
 
 const COMMAND = "command:local:Command";
 
@@ -33,20 +33,32 @@ describe("the program under Pulumi's mock runtime", function () {
         assert.strictEqual(wireCommands.length, 4);
         for (const w of plan.wires) {
             const cmd = wireCommands[w.index].inputs.create as string;
-            assert.ok(cmd.includes(`'hvnetlab-${w.guest}'`) && cmd.includes(`'${w.peerNic}'`), "the wire command cables this guest to its own peer NIC");
+            assert.ok(
+                cmd.includes(`'hvnetlab-${w.guest}'`) && cmd.includes(`'${w.peerNic}'`),
+                "the wire command cables this guest to its own peer NIC",
+            );
             assert.ok(cmd.includes("tbf rate '1000'mbit"), "shaped to the wire speed");
         }
     });
 
     it("gives each guest its own peer when peer=guest", async () => {
         const { plan } = await run({ guests: "3", peer: "guest" });
-        assert.deepStrictEqual(plan.endpoints.filter((e) => e.role === "peer").map((e) => e.name), ["p1", "p2", "p3"]);
-        assert.deepStrictEqual(plan.wires.map((w) => w.peer), ["p1", "p2", "p3"]);
+        assert.deepStrictEqual(
+            plan.endpoints.filter((e) => e.role === "peer").map((e) => e.name),
+            ["p1", "p2", "p3"],
+        );
+        assert.deepStrictEqual(
+            plan.wires.map((w) => w.peer),
+            ["p1", "p2", "p3"],
+        );
     });
 
     it("parents every resource to its component", async () => {
         await run({ guests: "2" });
-        const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): { getRegisteredResources(): Map<string, unknown> } }).getMonitor();
+        type Settings = { getMonitor(): { getRegisteredResources(): Map<string, unknown> } };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, where the mock monitor lives
+        const settings = require("@pulumi/pulumi/runtime/settings") as Settings;
+        const monitor = settings.getMonitor();
         // Under mocks a URN's type is "<parent type>$<type>".
         const types = [...monitor.getRegisteredResources().keys()].map((urn) => urn.split("::")[2]);
         const commands = types.filter((t) => t.endsWith("$command:local:Command"));
@@ -67,14 +79,28 @@ describe("the program under Pulumi's mock runtime", function () {
         assert.match(inv.fingerprint, /^sha256:[0-9a-f]{16}$/);
         assert.strictEqual(inv.fingerprint, plan.fingerprint);
         assert.deepStrictEqual(inv.netperfVersions, { peer: "2.7.0", g1: "2.7.0", g2: "2.7.0" });
-        assert.deepStrictEqual(inv.endpoints.find((e: any) => e.name === "g1").nics, [{ name: "bench0", address: "10.77.0.2", wire: 0, speedMbps: 1000, mtu: 1500 }]);
+        assert.deepStrictEqual(inv.endpoints.find((e: any) => e.name === "g1").nics, [
+            { name: "bench0", address: "10.77.0.2", wire: 0, speedMbps: 1000, mtu: 1500 },
+        ]);
         assert.strictEqual(inv.endpoints.find((e: any) => e.name === "peer").nics.length, 2);
         assert.deepStrictEqual(plan.matrix.guestCounts, [1, 2]);
         assert.strictEqual(results.schemaVersion, 1);
         assert.strictEqual(results.runs.length, 2 * 2 * 2);
         const rows = summary as any[];
         assert.strictEqual(rows.length, results.runs.length);
-        assert.deepStrictEqual(Object.keys(rows[0]).sort(), ["experiment", "goodputPct", "guests", "id", "lineRatePct", "messageBytes", "peer", "skewMs", "status", "test", "throughputMbps"]);
+        assert.deepStrictEqual(Object.keys(rows[0]).sort(), [
+            "experiment",
+            "goodputPct",
+            "guests",
+            "id",
+            "lineRatePct",
+            "messageBytes",
+            "peer",
+            "skewMs",
+            "status",
+            "test",
+            "throughputMbps",
+        ]);
     });
 
     it("runs the benchmark after every netserver, with the plan on stdin and re-run triggers", async () => {

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Plan } from "../benchmarks/types";
-import { Benchmark } from "../components/benchmark";
-import { connectionTo } from "../components/platforms/remote";
-import { isSecretValue, plainOccurrences, promiseOf, Registration } from "./mocks";
-import { runStack, SECRETS, StackRun } from "./stacks";
+import { Plan } from "../../benchmarks/types";
+import { Benchmark } from "../../components/benchmark";
+import { connectionTo } from "../../components/platforms/remote";
+import { isSecretValue, plainOccurrences, promiseOf, Registration } from "../mocks";
+import { runStack, SECRETS, StackRun } from "../stacks";
 
 const NICS = ["enp3s0f0", "enp3s0f1", "enp4s0f0", "enp4s0f1"];
 const of = (run: StackRun, type: string) => run.mocks.ofType(type);
@@ -35,7 +35,11 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     it("a send-only benchmark waits for netperf on every endpoint, not only for the netservers", async () => {
         // Guests only run netperf clients in send: they have an install and no netserver. A slow
         // install shows whether the benchmark waits for it.
-        const run = await runStack("kvm", { "hvnetlab:experiments": '["send"]' }, { creationMs: (r) => (/-netperf-install-g\d$/.test(r.name) ? 300 : 0) });
+        const run = await runStack(
+            "kvm",
+            { "hvnetlab:experiments": '["send"]' },
+            { creationMs: (r) => (/-netperf-install-g\d$/.test(r.name) ? 300 : 0) },
+        );
         const at = (event: string) => run.mocks.events.indexOf(event);
         const bench = at("register hvnetlab-benchmark-run");
         assert.ok(bench >= 0);
@@ -52,7 +56,12 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         mtus.forEach((m, i) => {
             assert.match(m.inputs.create, new RegExp(`a='10\\.77\\.0\\.${4 * i + 2}'`));
             assert.match(m.inputs.create, /mtu '9000'/);
-            assert.strictEqual(m.inputs.connection.host, run.config["hvnetlab:guestManagementAddresses"] ? JSON.parse(run.config["hvnetlab:guestManagementAddresses"])[i] : m.inputs.connection.host);
+            assert.strictEqual(
+                m.inputs.connection.host,
+                run.config["hvnetlab:guestManagementAddresses"]
+                    ? JSON.parse(run.config["hvnetlab:guestManagementAddresses"])[i]
+                    : m.inputs.connection.host,
+            );
         });
         const at = (event: string) => run.mocks.events.indexOf(event);
         for (const g of ["g1", "g2", "g3", "g4"]) {
@@ -62,7 +71,8 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     });
 
     it("kvm and xen guests of the same prefix get MACs of their own on a shared management LAN", () => {
-        const macs = (stack: string) => of(runs[stack], "libvirt:index/domain:Domain").flatMap((d) => d.inputs.networkInterfaces.map((n: any) => n.mac as string));
+        const macs = (stack: string) =>
+            of(runs[stack], "libvirt:index/domain:Domain").flatMap((d) => d.inputs.networkInterfaces.map((n: any) => n.mac as string));
         const kvm = macs("kvm");
         const xen = macs("xen");
         assert.strictEqual(runs.kvm.config["hvnetlab:labPrefix"] ?? "hvnetlab", runs.xen.config["hvnetlab:labPrefix"] ?? "hvnetlab");
@@ -87,7 +97,11 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             assert.strictEqual(nics.length, 2, "one management NIC and one benchmark NIC");
             assert.ok(nics.every((n: any) => n.adapterType === "vmxnet3"));
             assert.strictEqual(nics[0].networkId, "network-VMNetwork", "management NIC on the management port group");
-            assert.strictEqual(nics[1].networkId, `network-${portGroups[i].inputs.name.replace(/\W/g, "")}`, "benchmark NIC on its own port group, by network id");
+            assert.strictEqual(
+                nics[1].networkId,
+                `network-${portGroups[i].inputs.name.replace(/\W/g, "")}`,
+                "benchmark NIC on its own port group, by network id",
+            );
             assert.strictEqual(vm.inputs.hostSystemId, "host-12", "pinned to the host");
             assert.strictEqual(vm.inputs.resourcePoolId, "resgroup-8");
             const addrs = vm.inputs.clone.customize.networkInterfaces;
@@ -101,21 +115,34 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     it("kvm: every guest's benchmark NIC is a macvtap on its own pNIC, over qemu+ssh", () => {
         const run = runs.kvm;
         const domains = of(run, "libvirt:index/domain:Domain");
-        assert.deepStrictEqual(domains.map((d) => d.inputs.networkInterfaces[1].macvtap), NICS);
+        assert.deepStrictEqual(
+            domains.map((d) => d.inputs.networkInterfaces[1].macvtap),
+            NICS,
+        );
         assert.ok(domains.every((d) => d.inputs.networkInterfaces.length === 2 && d.inputs.networkInterfaces[0].bridge === "br0"));
         assert.ok(domains.every((d) => d.inputs.type === "kvm" && d.inputs.xml === undefined));
         const provider = of(run, "pulumi:providers:libvirt")[0];
         assert.strictEqual(provider.inputs.uri, "qemu+ssh://root@kvm1.lab.example/system?sshauth=agent");
         const inits = of(run, "libvirt:index/cloudInitDisk:CloudInitDisk");
         assert.match(inits[2].inputs.networkConfig, /10\.77\.0\.10\/30/);
-        assert.match(inits[2].inputs.networkConfig, new RegExp(domains[2].inputs.networkInterfaces[1].mac), "the address goes to the benchmark NIC, matched by MAC");
+        assert.match(
+            inits[2].inputs.networkConfig,
+            new RegExp(domains[2].inputs.networkInterfaces[1].mac),
+            "the address goes to the benchmark NIC, matched by MAC",
+        );
     });
 
     it("xen: every guest's benchmark NIC joins the bridge of its own pNIC, and the domain XML goes through the XSLT", () => {
         const run = runs.xen;
         const domains = of(run, "libvirt:index/domain:Domain");
-        assert.deepStrictEqual(domains.map((d) => d.inputs.networkInterfaces[1].bridge), ["hvnetlabbr1", "hvnetlabbr2", "hvnetlabbr3", "hvnetlabbr4"]);
-        assert.ok(domains.every((d) => d.inputs.networkInterfaces[1].macvtap === undefined), "no macvtap: libxl rejects it");
+        assert.deepStrictEqual(
+            domains.map((d) => d.inputs.networkInterfaces[1].bridge),
+            ["hvnetlabbr1", "hvnetlabbr2", "hvnetlabbr3", "hvnetlabbr4"],
+        );
+        assert.ok(
+            domains.every((d) => d.inputs.networkInterfaces[1].macvtap === undefined),
+            "no macvtap: libxl rejects it",
+        );
         assert.ok(domains.every((d) => d.inputs.type === "xen" && /xsl:stylesheet/.test(d.inputs.xml.xslt)));
         const bridges = of(run, "command:remote:Command").filter((r) => /-host-bridge-\d$/.test(r.name));
         bridges.forEach((b, i) => assert.match(b.inputs.create, new RegExp(`'${NICS[i]}' master 'hvnetlabbr${i + 1}'`)));
@@ -125,16 +152,30 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
     it("prepares only the pNICs of the guests the lab runs", async () => {
         const two = await runStack("xen", { "hvnetlab:guests": "2" });
         const host = of(two, "command:remote:Command").filter((r) => /-host-(preflight|bridge-\d)$/.test(r.name));
-        assert.deepStrictEqual(host.map((r) => r.name.replace(/^.*-host-/, "")), ["preflight", "bridge-1", "bridge-2"]);
+        assert.deepStrictEqual(
+            host.map((r) => r.name.replace(/^.*-host-/, "")),
+            ["preflight", "bridge-1", "bridge-2"],
+        );
         assert.ok(!host[0].inputs.create.includes(NICS[2]), "the preflight leaves the unused NICs alone");
     });
 
     it("native: the host's dedicated NICs carry the wires, each with its own address", () => {
         const plan = runs.native.outputs.plan as Plan;
-        assert.deepStrictEqual(plan.wires.map((w) => w.guestNic), NICS);
-        assert.deepStrictEqual(plan.endpoints.map((e) => [e.name, e.access.kind]), [["host", "ssh"], ["peer", "ssh"]]);
+        assert.deepStrictEqual(
+            plan.wires.map((w) => w.guestNic),
+            NICS,
+        );
+        assert.deepStrictEqual(
+            plan.endpoints.map((e) => [e.name, e.access.kind]),
+            [
+                ["host", "ssh"],
+                ["peer", "ssh"],
+            ],
+        );
         const hostWires = of(runs.native, "command:remote:Command").filter((r) => /-host-wire-\d$/.test(r.name));
-        hostWires.forEach((w, i) => assert.match(w.inputs.create, new RegExp(`ip addr replace '10\\.77\\.0\\.${4 * i + 2}/30' dev '${NICS[i]}'`)));
+        hostWires.forEach((w, i) =>
+            assert.match(w.inputs.create, new RegExp(`ip addr replace '10\\.77\\.0\\.${4 * i + 2}/30' dev '${NICS[i]}'`)),
+        );
     });
 
     it("gives esx, kvm and xen the same guest shape and fingerprint for the same guest block", () => {
@@ -177,7 +218,11 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             for (const secret of Object.values(SECRETS)) assert.ok(!outputs.includes(secret), `${stack}: a stack output holds a secret`);
             for (const r of run.mocks.registrations) {
                 for (const secret of Object.values(SECRETS)) {
-                    assert.deepStrictEqual(plainOccurrences(r.raw, secret), [], `${stack}: ${r.name} holds a secret outside a Pulumi secret`);
+                    assert.deepStrictEqual(
+                        plainOccurrences(r.raw, secret),
+                        [],
+                        `${stack}: ${r.name} holds a secret outside a Pulumi secret`,
+                    );
                 }
             }
         }
@@ -196,18 +241,33 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         const connection = connectionTo({ kind: "ssh", host: "h", user: "root", port: 22 }, key);
         assert.ok(await pulumi.isSecret(connection));
         assert.deepStrictEqual((await promiseOf(connection)).host, "h");
-        const bench = new Benchmark("secret-check", { plan: runs.native.outputs.plan, runId: "1", dependsOn: [], sshPrivateKey: key, resultsFile: "/tmp/r.json", failOn: "failed" });
-        assert.ok(bench.environment && await pulumi.isSecret(bench.environment));
+        const bench = new Benchmark("secret-check", {
+            plan: runs.native.outputs.plan,
+            runId: "1",
+            dependsOn: [],
+            sshPrivateKey: key,
+            resultsFile: "/tmp/r.json",
+            failOn: "failed",
+        });
+        assert.ok(bench.environment && (await pulumi.isSecret(bench.environment)));
     });
 
     it("rejects a stack with a missing secret or block before registering anything", async () => {
-        await assert.rejects(runStack("esx", { "hvnetlab:vspherePassword": "" }), /hvnetlab:vspherePassword is not set; set it as a secret/);
+        await assert.rejects(
+            runStack("esx", { "hvnetlab:vspherePassword": "" }),
+            /hvnetlab:vspherePassword is not set; set it as a secret/,
+        );
         await assert.rejects(runStack("kvm", { "hvnetlab:libvirt": "" }), /hvnetlab:libvirt is missing but hvnetlab:platform kvm needs it/);
     });
 
     it("refuses an SSH key or vSphere password stored in plain text in the stack file", async () => {
-        await assert.rejects(runStack("kvm", {}, { plain: ["hvnetlab:sshPrivateKey"] }),
-            /hvnetlab:sshPrivateKey is stored in plain text in the stack file; remove it \(pulumi config rm hvnetlab:sshPrivateKey\) and set it again with --secret/);
-        await assert.rejects(runStack("esx", {}, { plain: ["hvnetlab:vspherePassword"] }), /hvnetlab:vspherePassword is stored in plain text/);
+        await assert.rejects(
+            runStack("kvm", {}, { plain: ["hvnetlab:sshPrivateKey"] }),
+            /hvnetlab:sshPrivateKey is stored in plain text in the stack file; remove it \(pulumi config rm hvnetlab:sshPrivateKey\) and set it again with --secret/,
+        );
+        await assert.rejects(
+            runStack("esx", {}, { plain: ["hvnetlab:vspherePassword"] }),
+            /hvnetlab:vspherePassword is stored in plain text/,
+        );
     });
 });

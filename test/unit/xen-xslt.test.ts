@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { XEN_XSLT_PATH } from "../components/platforms/xen";
+import { XEN_XSLT_PATH } from "../../components/platforms/xen";
 
-const DOMAIN = path.join(__dirname, "fixtures", "libvirt-domain.xml");
+const DOMAIN = path.join(__dirname, "..", "fixtures", "libvirt-domain.xml");
 
 describe("xen-domain.xslt on domain XML shaped like the libvirt provider's", () => {
     let out = "";

@@ -8,11 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import * as net from "net";
 import { tmpdir } from "os";
 import * as path from "path";
-import { runPlan } from "../benchmarks/runner";
-import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../benchmarks/ssh";
-import { Plan, PlanEndpoint, PlanWire } from "../benchmarks/types";
-import { netperfInstallScript, netserverServiceScripts } from "../components/netperf";
-import { wireScripts } from "../components/platforms/local";
+import { runPlan } from "../../benchmarks/runner";
+import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../benchmarks/ssh";
+import { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf";
+import { wireScripts } from "../../components/platforms/local";
 
 const NS = { g1: "hvsshg1", peer: "hvsshpeer" };
 const MGMT = { g1: { root: "10.98.0.1", ns: "10.98.0.2", link: "hvsshm1" }, peer: { root: "10.98.0.5", ns: "10.98.0.6", link: "hvsshm2" } };
@@ -24,14 +24,25 @@ function endpoint(name: "g1" | "peer"): PlanEndpoint {
 }
 
 const wire: PlanWire = {
-    index: 0, guest: "g1", guestNic: "bench0", guestAddress: "10.77.9.2", peer: "peer", peerNic: "bench0", peerAddress: "10.77.9.1", speedMbps: 1000, mtu: 1500,
+    index: 0,
+    guest: "g1",
+    guestNic: "bench0",
+    guestAddress: "10.77.9.2",
+    peer: "peer",
+    peerNic: "bench0",
+    peerAddress: "10.77.9.1",
+    speedMbps: 1000,
+    mtu: 1500,
 };
 
 async function listening(host: string, port: number, ms: number): Promise<void> {
     const until = Date.now() + ms;
     for (;;) {
         const ok = await new Promise<boolean>((resolve) => {
-            const s = net.connect(port, host, () => { s.destroy(); resolve(true); });
+            const s = net.connect(port, host, () => {
+                s.destroy();
+                resolve(true);
+            });
             s.on("error", () => resolve(false));
         });
         if (ok) return;
@@ -46,38 +57,62 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
     const sshds: ChildProcess[] = [];
     const transports: SshTransport[] = [];
     const transport = (over: Partial<ConstructorParameters<typeof SshTransport>[0]> = {}) => {
-        const t = new SshTransport({ identityFile: path.join(dir, "client"), hostKeyChecking: "yes", knownHostsFile: path.join(dir, "known_hosts"), ...over });
+        const t = new SshTransport({
+            identityFile: path.join(dir, "client"),
+            hostKeyChecking: "yes",
+            knownHostsFile: path.join(dir, "known_hosts"),
+            ...over,
+        });
         transports.push(t);
         return t;
     };
     const cleanup = () => {
-        for (const ns of Object.values(NS)) sh(`ip netns pids ${ns} 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del ${ns} 2>/dev/null; true`);
+        for (const ns of Object.values(NS))
+            sh(`ip netns pids ${ns} 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del ${ns} 2>/dev/null; true`);
     };
 
     before(async () => {
         cleanup();
         dir = mkdtempSync(path.join(tmpdir(), "hvsshtest-"));
         mkdirSync("/run/sshd", { recursive: true });
-        sh(`ssh-keygen -q -t ed25519 -N '' -f ${dir}/hostkey && ssh-keygen -q -t ed25519 -N '' -f ${dir}/client && ssh-keygen -q -t ed25519 -N '' -f ${dir}/stranger && ssh-keygen -q -t ed25519 -N '' -f ${dir}/chatty && ssh-keygen -q -t ed25519 -N '' -f ${dir}/mute`);
+        sh(
+            `ssh-keygen -q -t ed25519 -N '' -f ${dir}/hostkey && ssh-keygen -q -t ed25519 -N '' -f ${dir}/client && ssh-keygen -q -t ed25519 -N '' -f ${dir}/stranger && ssh-keygen -q -t ed25519 -N '' -f ${dir}/chatty && ssh-keygen -q -t ed25519 -N '' -f ${dir}/mute`,
+        );
         // "chatty" logs in to a shell that greets before every command, as some login scripts do.
-        writeFileSync(path.join(dir, "authorized_keys"), readFileSync(path.join(dir, "client.pub"), "utf8") +
-            `command="echo Welcome to the lab; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${readFileSync(path.join(dir, "chatty.pub"), "utf8")}` +
-            // "mute" logs in to a session that ends at once, whatever was asked.
-            `command="exit 0" ${readFileSync(path.join(dir, "mute.pub"), "utf8")}`);
+        writeFileSync(
+            path.join(dir, "authorized_keys"),
+            readFileSync(path.join(dir, "client.pub"), "utf8") +
+                `command="echo Welcome to the lab; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${readFileSync(path.join(dir, "chatty.pub"), "utf8")}` +
+                // "mute" logs in to a session that ends at once, whatever was asked.
+                `command="exit 0" ${readFileSync(path.join(dir, "mute.pub"), "utf8")}`,
+        );
         const hostKey = readFileSync(path.join(dir, "hostkey.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
         writeFileSync(path.join(dir, "known_hosts"), `${MGMT.g1.ns} ${hostKey}\n${MGMT.peer.ns} ${hostKey}\n`);
         for (const name of ["g1", "peer"] as const) {
             const ns = NS[name];
             const m = MGMT[name];
             sh(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
-            sh(`ip link add ${m.link} type veth peer name mgmt0 netns ${ns} && ip addr add ${m.root}/30 dev ${m.link} && ip link set ${m.link} up`);
+            sh(
+                `ip link add ${m.link} type veth peer name mgmt0 netns ${ns} && ip addr add ${m.root}/30 dev ${m.link} && ip link set ${m.link} up`,
+            );
             sh(`ip -n ${ns} addr add ${m.ns}/30 dev mgmt0 && ip -n ${ns} link set mgmt0 up`);
             const config = path.join(dir, `sshd-${name}.conf`);
-            writeFileSync(config, [
-                `ListenAddress ${m.ns}`, "Port 22", `HostKey ${dir}/hostkey`, `PidFile ${dir}/sshd-${name}.pid`,
-                `AuthorizedKeysFile ${dir}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "",
-            ].join("\n"));
+            writeFileSync(
+                config,
+                [
+                    `ListenAddress ${m.ns}`,
+                    "Port 22",
+                    `HostKey ${dir}/hostkey`,
+                    `PidFile ${dir}/sshd-${name}.pid`,
+                    `AuthorizedKeysFile ${dir}/authorized_keys`,
+                    "PermitRootLogin prohibit-password",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "",
+                ].join("\n"),
+            );
             sshds.push(spawn("ip", ["netns", "exec", ns, "/usr/sbin/sshd", "-D", "-e", "-f", config], { stdio: "ignore" }));
         }
         sh(`set -e; ${wireScripts(wire, NS.g1, NS.peer).create}`);
@@ -93,7 +128,11 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
 
     it("runs commands with host key checking on and reads each machine's clock", async () => {
         const t = transport();
-        const r = await t.run(endpoint("g1"), ["sh", "-c", "ip -o -4 addr show dev bench0 | awk '{ print $4 }'; echo \"$1\"", "x", "it's quoted"], { timeoutMs: 20000 });
+        const r = await t.run(
+            endpoint("g1"),
+            ["sh", "-c", "ip -o -4 addr show dev bench0 | awk '{ print $4 }'; echo \"$1\"", "x", "it's quoted"],
+            { timeoutMs: 20000 },
+        );
         assert.strictEqual(r.code, 0, r.stderr);
         assert.deepStrictEqual(r.stdout.trim().split("\n"), ["10.77.9.2/30", "it's quoted"], "ran inside g1's namespace, argument intact");
         const clock = await t.clock(endpoint("peer"));
@@ -104,8 +143,13 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
     it("runs more concurrent sessions on one machine than sshd allows on one connection (MaxSessions 10)", async () => {
         const t = transport();
         const n = 3 * SESSIONS_PER_CONNECTION;
-        const results = await Promise.all(Array.from({ length: n }, (_, i) => t.run(endpoint("g1"), ["sh", "-c", `sleep 1; echo ${i}`], { timeoutMs: 30000 })));
-        assert.deepStrictEqual(results.map((r) => `${r.code} ${r.stdout.trim()}`), Array.from({ length: n }, (_, i) => `0 ${i}`));
+        const results = await Promise.all(
+            Array.from({ length: n }, (_, i) => t.run(endpoint("g1"), ["sh", "-c", `sleep 1; echo ${i}`], { timeoutMs: 30000 })),
+        );
+        assert.deepStrictEqual(
+            results.map((r) => `${r.code} ${r.stdout.trim()}`),
+            Array.from({ length: n }, (_, i) => `0 ${i}`),
+        );
         assert.strictEqual(t.connections()[`root@${MGMT.g1.ns}:22`], 3, "one shared connection per 8 concurrent sessions");
     });
 
@@ -117,25 +161,51 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
             return r.stdout.trim();
         };
         for (const name of ["g1", "peer"] as const) {
-            assert.strictEqual((await run(name, netperfInstallScript(name, "2.7.0", { url: "https://example.org/netperf.tar.gz", sha256: "" }))).split("\n").pop(), "2.7.0");
-            assert.match(await run(name, netserverServiceScripts(name, "hvtest", name, PORT).create), new RegExp(`netserver listening on port ${PORT}`));
+            assert.strictEqual(
+                (await run(name, netperfInstallScript(name, "2.7.0", { url: "https://example.org/netperf.tar.gz", sha256: "" })))
+                    .split("\n")
+                    .pop(),
+                "2.7.0",
+            );
+            assert.match(
+                await run(name, netserverServiceScripts(name, "hvtest", name, PORT).create),
+                new RegExp(`netserver listening on port ${PORT}`),
+            );
         }
-        const busy = await t.run(endpoint("peer"), ["sh", "-c", netserverServiceScripts("peer", "hvtest", "other", PORT).create], { timeoutMs: 20000 });
+        const busy = await t.run(endpoint("peer"), ["sh", "-c", netserverServiceScripts("peer", "hvtest", "other", PORT).create], {
+            timeoutMs: 20000,
+        });
         assert.notStrictEqual(busy.code, 0);
         assert.match(busy.stderr, new RegExp(`port ${PORT} is already in use on peer by netserver`));
 
         const plan: Plan = {
-            schemaVersion: 1, platform: "native", labPrefix: "hvssh", fingerprint: "sha256:test", netserverPort: PORT, durationSeconds: 3,
-            intervalSeconds: 0.5, warmupSeconds: 0.5, startLeadMs: 800, cpu: false, limitBasis: "tbf", maxClockOffsetMs: 5,
+            schemaVersion: 1,
+            platform: "native",
+            labPrefix: "hvssh",
+            fingerprint: "sha256:test",
+            netserverPort: PORT,
+            durationSeconds: 3,
+            intervalSeconds: 0.5,
+            warmupSeconds: 0.5,
+            startLeadMs: 800,
+            cpu: false,
+            limitBasis: "tbf",
+            maxClockOffsetMs: 5,
             ssh: { hostKeyChecking: "yes", knownHostsFile: path.join(dir, "known_hosts") },
             matrix: { experiments: ["send", "receive"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [1] },
             endpoints: [endpoint("g1"), endpoint("peer")],
             wires: [wire],
         };
         const doc = await runPlan(plan, { transport: t });
-        assert.deepStrictEqual(doc.runs.map((r) => r.status), ["ok", "ok"]);
-        for (const r of doc.runs) assert.ok(r.aggregate.goodputPct > 90 && r.aggregate.goodputPct < 101, `${r.id}: ${r.aggregate.goodputPct}% of goodput`);
-        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.9.2", name: "bench0", driver: "veth", speedMbps: 10000, mtu: 1500 }]);
+        assert.deepStrictEqual(
+            doc.runs.map((r) => r.status),
+            ["ok", "ok"],
+        );
+        for (const r of doc.runs)
+            assert.ok(r.aggregate.goodputPct > 90 && r.aggregate.goodputPct < 101, `${r.id}: ${r.aggregate.goodputPct}% of goodput`);
+        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [
+            { address: "10.77.9.2", name: "bench0", driver: "veth", speedMbps: 10000, mtu: 1500 },
+        ]);
         assert.ok(Math.abs(doc.endpoints.peer.clock.offsetMs) < 2);
 
         for (const name of ["g1", "peer"] as const) await run(name, netserverServiceScripts(name, "hvtest", name, PORT).delete);
@@ -156,16 +226,24 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
 
     it("names the fix when the key is not authorized", async () => {
         const t = transport({ identityFile: path.join(dir, "stranger") });
-        await assert.rejects(t.run(endpoint("g1"), ["true"], { timeoutMs: 20000 }), (e: Error) =>
-            e instanceof SshError && /SSH login to root@10\.98\.0\.2:22 was refused: make hvnetlab:sshPrivateKey the key/.test(e.message));
+        await assert.rejects(
+            t.run(endpoint("g1"), ["true"], { timeoutMs: 20000 }),
+            (e: Error) =>
+                e instanceof SshError &&
+                /SSH login to root@10\.98\.0\.2:22 was refused: make hvnetlab:sshPrivateKey the key/.test(e.message),
+        );
     });
 
     it("refuses a host whose key it does not know, and trusts it on first contact only when told", async () => {
         const empty = path.join(dir, "empty_known_hosts");
         writeFileSync(empty, "");
-        await assert.rejects(transport({ knownHostsFile: empty }).run(endpoint("peer"), ["true"], { timeoutMs: 20000 }), (e: Error) =>
-            e instanceof SshError && /host key of root@10\.98\.0\.6:22 is unknown or has changed/.test(e.message));
-        const r = await transport({ knownHostsFile: empty, hostKeyChecking: "accept-new" }).run(endpoint("peer"), ["true"], { timeoutMs: 20000 });
+        await assert.rejects(
+            transport({ knownHostsFile: empty }).run(endpoint("peer"), ["true"], { timeoutMs: 20000 }),
+            (e: Error) => e instanceof SshError && /host key of root@10\.98\.0\.6:22 is unknown or has changed/.test(e.message),
+        );
+        const r = await transport({ knownHostsFile: empty, hostKeyChecking: "accept-new" }).run(endpoint("peer"), ["true"], {
+            timeoutMs: 20000,
+        });
         assert.strictEqual(r.code, 0);
         const hostKey = readFileSync(path.join(dir, "hostkey.pub"), "utf8").split(" ")[1];
         assert.ok(readFileSync(empty, "utf8").includes(`ssh-ed25519 ${hostKey}`), "the new host's key was recorded");
@@ -173,6 +251,9 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
 
     it("explains an endpoint that does not answer", async () => {
         const gone: PlanEndpoint = { ...endpoint("g1"), access: { kind: "ssh", host: MGMT.g1.ns, user: "root", port: 2222 } };
-        await assert.rejects(transport().run(gone, ["true"], { timeoutMs: 20000 }), /refuses SSH connections: start sshd there or fix the port/);
+        await assert.rejects(
+            transport().run(gone, ["true"], { timeoutMs: 20000 }),
+            /refuses SSH connections: start sshd there or fix the port/,
+        );
     });
 });

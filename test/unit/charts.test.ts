@@ -4,19 +4,30 @@ import * as assert from "assert";
 import { mkdtempSync, readFileSync, readdirSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../benchmarks/charts";
-import { groupKey, parseSource, Source } from "../benchmarks/compare";
-import { readReference, writeReport } from "../benchmarks/report";
-import { ResultsDocument, RunResult } from "../benchmarks/types";
+import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../benchmarks/charts";
+import { groupKey, parseSource, Source } from "../../benchmarks/compare";
+import { readReference, writeReport } from "../../benchmarks/report";
+import { ResultsDocument, RunResult } from "../../benchmarks/types";
 
 function run(guests: number, perStream: number, status: RunResult["status"] = "ok"): RunResult {
     return {
-        id: `receive-native-TCP_STREAM-16384B-${guests}g`, experiment: "receive", peer: "native", test: "TCP_STREAM", messageBytes: 16384, guests, status,
-        skewMs: 1, window: { start: 1000.5, end: 1004, seconds: 3.5 },
+        id: `receive-native-TCP_STREAM-16384B-${guests}g`,
+        experiment: "receive",
+        peer: "native",
+        test: "TCP_STREAM",
+        messageBytes: 16384,
+        guests,
+        status,
+        skewMs: 1,
+        window: { start: 1000.5, end: 1004, seconds: 3.5 },
         limits: { lineRateMbps: 1000 * guests, goodputMbps: 941.5 * guests, basis: "ethernet" },
         aggregate: { throughputMbps: perStream * guests, lineRatePct: perStream / 10, goodputPct: perStream / 9.415 },
         streams: Array.from({ length: guests }, (_, i) => ({
-            endpoint: `g${i + 1}`, nic: "bench0", client: "peer", server: `g${i + 1}`, throughputMbps: perStream,
+            endpoint: `g${i + 1}`,
+            nic: "bench0",
+            client: "peer",
+            server: `g${i + 1}`,
+            throughputMbps: perStream,
             samples: [1000.5, 1001, 1001.5, 1002, 1002.5, 1003, 1003.5, 1004].map((t) => [t, perStream] as [number, number]),
         })),
     };
@@ -24,8 +35,15 @@ function run(guests: number, perStream: number, status: RunResult["status"] = "o
 
 function source(platform: string, runs: RunResult[]): Source {
     const doc: ResultsDocument = {
-        schemaVersion: 1, platform, fingerprint: "sha256:f", startedAt: "2026-11-25T00:00:00Z", finishedAt: "2026-11-25T00:01:00Z",
-        notes: [], endpoints: {}, maxClockOffsetMs: 5, runs,
+        schemaVersion: 1,
+        platform,
+        fingerprint: "sha256:f",
+        startedAt: "2026-11-25T00:00:00Z",
+        finishedAt: "2026-11-25T00:01:00Z",
+        notes: [],
+        endpoints: {},
+        maxClockOffsetMs: 5,
+        runs,
     };
     return parseSource(JSON.stringify(doc), `${platform}.json`);
 }
@@ -38,14 +56,18 @@ describe("charts", function () {
     const kvm = source("kvm", [run(1, 930), run(2, 900), run(3, 850), run(4, 700, "partial")]);
     const esx = source("esx", [run(1, 940), run(2, 935), run(3, 930), run(4, 910)]);
     const group = groupKey(kvm.results.runs[0]);
-    const reference = readReference(path.join(__dirname, "..", "benchmarks", "reference", "scale-out-study.json"));
+    const reference = readReference(path.join(__dirname, "..", "..", "benchmarks", "reference", "scale-out-study.json"));
 
     it("throughput against guests: axes with units, a line per platform, the limits, the reference", async () => {
         const svg = await renderSvg(throughputSpec([kvm, esx], group, reference));
         assert.ok(labelled(svg, "X-axis titled 'guests running at once'"));
         assert.ok(labelled(svg, "Y-axis titled 'aggregate throughput (Mb/s)'"));
-        assert.match(svg, /Symbol legend titled 'platform' [^"]*esx, kvm, native \(study\), ESX 3\.0\.1 \(study\), XenEnterprise 3\.2 \(study\)|Symbol legend titled 'platform' [^"]*values: [^"]*esx[^"]*kvm/);
-        for (const name of ["ESX 3.0.1 (study)", "XenEnterprise 3.2 (study)", "native (study)", "kvm", "esx"]) assert.ok(labelled(svg, name), name);
+        assert.match(
+            svg,
+            /Symbol legend titled 'platform' [^"]*esx, kvm, native \(study\), ESX 3\.0\.1 \(study\), XenEnterprise 3\.2 \(study\)|Symbol legend titled 'platform' [^"]*values: [^"]*esx[^"]*kvm/,
+        );
+        for (const name of ["ESX 3.0.1 (study)", "XenEnterprise 3.2 (study)", "native (study)", "kvm", "esx"])
+            assert.ok(labelled(svg, name), name);
         // 3 ok kvm runs + 4 esx runs, and the study's receive points: native 1-4, ESX at 4, Xen at 4.
         assert.strictEqual(marks(svg, "point"), 3 + 4 + 6);
         assert.ok(!svg.includes("aggregate throughput (Mb/s): 2800; platform: kvm"), "the partial run is not drawn as a number");
@@ -74,11 +96,15 @@ describe("charts", function () {
         const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-report-"));
         const files = await writeReport(dir, [kvm, esx], { mismatches: [], reference });
         assert.strictEqual(files.length, 2 + 3);
-        assert.deepStrictEqual(readdirSync(path.join(dir, "charts")).sort(), [
-            "fairness-receive-tcp-stream-16384-b-peer-native.svg",
-            "throughput-receive-tcp-stream-16384-b-peer-native.svg",
-            "timeseries-kvm-receive-native-tcp-stream-16384b-3g.svg",
-        ], "the time series is of the first source's largest ok run");
+        assert.deepStrictEqual(
+            readdirSync(path.join(dir, "charts")).sort(),
+            [
+                "fairness-receive-tcp-stream-16384-b-peer-native.svg",
+                "throughput-receive-tcp-stream-16384-b-peer-native.svg",
+                "timeseries-kvm-receive-native-tcp-stream-16384b-3g.svg",
+            ],
+            "the time series is of the first source's largest ok run",
+        );
         const md = readFileSync(path.join(dir, "report.md"), "utf8");
         assert.match(md, /\| 4 \| partial \| 3640\.0 Mb\/s 91\.0% \|/);
         assert.match(md, /!\[throughput-receive-tcp-stream-16384-b-peer-native\.svg\]\(charts\//);

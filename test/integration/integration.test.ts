@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { assertMeasuredLocalLab, leftovers, offline, whyNoLocalLab } from "./lab-checks";
+import { assertMeasuredLocalLab, leftovers, offline, whyNoLocalLab } from "../lab-checks";
 
 describe("@integration the local lab, for real", function () {
     this.timeout(300000);
@@ -18,7 +18,20 @@ describe("@integration the local lab, for real", function () {
 
     it("measures guests 1..4 at the goodput limit, synchronized, and leaves nothing behind", async () => {
         const out = path.join(mkdtempSync(path.join(tmpdir(), "hvnetlab-")), "outputs.json");
-        const r = await offline(["--stack", "local", "--config", "guests=4", "--config", "durationSeconds=4", "--config", "labPrefix=hvnit", "--config", "subnet=10.78.0.0/24", "--out", out]);
+        const r = await offline([
+            "--stack",
+            "local",
+            "--config",
+            "guests=4",
+            "--config",
+            "durationSeconds=4",
+            "--config",
+            "labPrefix=hvnit",
+            "--config",
+            "subnet=10.78.0.0/24",
+            "--out",
+            out,
+        ]);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.match(r.stdout, /experiment\s+peer\s+test/);
         const outputs = JSON.parse(readFileSync(out, "utf8"));
@@ -27,7 +40,18 @@ describe("@integration the local lab, for real", function () {
     });
 
     it("fails with a clear error when netperf is not the wanted version, and tears down", async () => {
-        const r = await offline(["--stack", "local", "--config", "guests=2", "--config", "labPrefix=hvnbad", "--config", "netperfVersion=9.9.9", "--out", path.join(tmpdir(), "hvnbad.json")]);
+        const r = await offline([
+            "--stack",
+            "local",
+            "--config",
+            "guests=2",
+            "--config",
+            "labPrefix=hvnbad",
+            "--config",
+            "netperfVersion=9.9.9",
+            "--out",
+            path.join(tmpdir(), "hvnbad.json"),
+        ]);
         assert.strictEqual(r.code, 1);
         assert.match(r.stderr, /netperf 2\.7\.0 is installed but hvnetlab:netperfVersion is 9\.9\.9/);
         assert.match(r.stderr, /tearing down/);
@@ -44,12 +68,26 @@ describe("@integration the local lab, for real", function () {
 
     it("tears the lab down on Ctrl-C in the middle of a measurement", async () => {
         let sent = false;
-        const r = await offline(["--stack", "local", "--config", "guests=2", "--config", "durationSeconds=20", "--config", "labPrefix=hvnint", "--config", "subnet=10.79.0.0/24"], (text, child) => {
-            if (!sent && /\[1\/\d+\] send/.test(text)) {
-                sent = true;
-                setTimeout(() => child.kill("SIGINT"), 1500);
-            }
-        });
+        const r = await offline(
+            [
+                "--stack",
+                "local",
+                "--config",
+                "guests=2",
+                "--config",
+                "durationSeconds=20",
+                "--config",
+                "labPrefix=hvnint",
+                "--config",
+                "subnet=10.79.0.0/24",
+            ],
+            (text, child) => {
+                if (!sent && /\[1\/\d+\] send/.test(text)) {
+                    sent = true;
+                    setTimeout(() => child.kill("SIGINT"), 1500);
+                }
+            },
+        );
         assert.ok(sent, r.stderr);
         assert.strictEqual(r.code, 130, r.stderr);
         assert.match(r.stderr, /SIGINT: stopping and tearing the lab down/);

@@ -3,12 +3,12 @@ import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { benchmarkScript } from "../components/benchmark";
-import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../components/netperf";
-import { authorizeKeyScript } from "../components/platforms/esx";
-import { namespaceScripts, wireScripts } from "../components/platforms/local";
-import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../components/platforms/remote";
-import { die, q, SAFE, UnsafeValueError } from "../components/shell";
+import { benchmarkScript } from "../../components/benchmark";
+import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../components/netperf";
+import { authorizeKeyScript } from "../../components/platforms/esx";
+import { namespaceScripts, wireScripts } from "../../components/platforms/local";
+import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../../components/platforms/remote";
+import { die, q, SAFE, UnsafeValueError } from "../../components/shell";
 
 describe("values in shell commands", () => {
     it("quotes values that match their pattern", () => {
@@ -26,8 +26,22 @@ describe("values in shell commands", () => {
     });
 
     it("builds scripts a POSIX shell parses, from validated values only", () => {
-        const wire = { index: 0, guest: "g1", guestNic: "bench0", guestAddress: "10.77.0.2", peer: "peer", peerNic: "bench0", peerAddress: "10.77.0.1", speedMbps: 1000, mtu: 1500 };
-        const scripts = [namespaceScripts("hvnetlab-g1"), wireScripts(wire, "hvnetlab-g1", "hvnetlab-peer"), netserverScripts("hvnetlab-peer", 12865, "2.7.0")];
+        const wire = {
+            index: 0,
+            guest: "g1",
+            guestNic: "bench0",
+            guestAddress: "10.77.0.2",
+            peer: "peer",
+            peerNic: "bench0",
+            peerAddress: "10.77.0.1",
+            speedMbps: 1000,
+            mtu: 1500,
+        };
+        const scripts = [
+            namespaceScripts("hvnetlab-g1"),
+            wireScripts(wire, "hvnetlab-g1", "hvnetlab-peer"),
+            netserverScripts("hvnetlab-peer", 12865, "2.7.0"),
+        ];
         for (const s of scripts) {
             for (const text of [s.create, s.delete]) execFileSync("/bin/sh", ["-n", "-c", text]); // syntax check only
         }
@@ -40,7 +54,8 @@ describe("values in shell commands", () => {
     it("builds the remote machines' scripts the same way", () => {
         const source = { url: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz", sha256: "a".repeat(64) };
         const texts = [
-            netperfInstallScript("peer", "2.7.0", source), netperfInstallScript("peer", "2.7.0", { ...source, sha256: "" }),
+            netperfInstallScript("peer", "2.7.0", source),
+            netperfInstallScript("peer", "2.7.0", { ...source, sha256: "" }),
             ...Object.values(netserverServiceScripts("peer", "hvnetlab", "g1", 12865)),
             machinePreflightScript("host h1", "host", ["enp3s0f0", "enp3s0f1"]),
             ...Object.values(nicAddressScripts("peer", "enp3s0f0", "10.77.0.1", 9000)),
@@ -119,19 +134,34 @@ describe("netperf install on a fresh Debian guest (apt, cloud-init and sources f
         exe("netperf", "exit 0");
         exe("cloud-init", `sleep 0.3; echo "cloud-init $*" >> ${log}`);
         exe("apt-cache", `grep -Eq ' non-free( |$)' ${sources} && echo '  Candidate: 2.7.0-0.1' || echo '  Candidate: (none)'`);
-        exe("apt-get", `echo "apt-get $*" >> ${log}; case "$*" in *install*netperf*) printf '#!/bin/sh\\necho "Netperf version 2.7.0"\\n' > ${path.join(bin, "netperf")} ;; esac`);
+        exe(
+            "apt-get",
+            `echo "apt-get $*" >> ${log}; case "$*" in *install*netperf*) printf '#!/bin/sh\\necho "Netperf version 2.7.0"\\n' > ${path.join(bin, "netperf")} ;; esac`,
+        );
         return { dir, bin, sources, log };
     }
 
     it("waits for cloud-init, enables non-free (not mistaking non-free-firmware for it), installs the package", function () {
         if (process.getuid?.() !== 0) return this.skip();
         const g = fakeGuest();
-        const s = netperfInstallScript("g1 (10.0.0.2)", "2.7.0", { url: "https://example.invalid/netperf-2.7.0.tar.gz", sha256: "" }, { deb822: g.sources, classic: path.join(g.dir, "none.list") });
+        const s = netperfInstallScript(
+            "g1 (10.0.0.2)",
+            "2.7.0",
+            { url: "https://example.invalid/netperf-2.7.0.tar.gz", sha256: "" },
+            { deb822: g.sources, classic: path.join(g.dir, "none.list") },
+        );
         const out = execFileSync("sh", ["-c", s], { encoding: "utf8", env: { ...process.env, PATH: `${g.bin}:${process.env.PATH}` } });
         assert.strictEqual(out.trim(), "2.7.0");
         assert.match(readFileSync(g.sources, "utf8"), /^Components: main non-free-firmware non-free$/m);
-        const steps = readFileSync(g.log, "utf8").trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
-        assert.deepStrictEqual(steps, ["cloud-init status", "apt-get update", "apt-get -o"], "cloud-init first, then the lists, then the install");
+        const steps = readFileSync(g.log, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => l.split(" ").slice(0, 2).join(" "));
+        assert.deepStrictEqual(
+            steps,
+            ["cloud-init status", "apt-get update", "apt-get -o"],
+            "cloud-init first, then the lists, then the install",
+        );
     });
 
     it("builds from source with -fcommon (netperf 2.7.0 does not link with GCC 10+ without it)", () => {

@@ -6,18 +6,31 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { engineBinDir } from "../tools/engine";
+import { engineBinDir } from "../../tools/engine";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
-interface Step { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; name?: string }
-interface Job { steps: Step[]; if?: string; needs?: string | string[] }
+interface Step {
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    name?: string;
+}
+interface Job {
+    steps: Step[];
+    if?: string;
+    needs?: string | string[];
+}
 
-const workflows = () => readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => ({
-    file: f,
-    jobs: (yaml.load(readFileSync(path.join(WORKFLOWS, f), "utf8")) as { jobs: Record<string, Job> }).jobs,
-}));
+const workflows = () =>
+    readdirSync(WORKFLOWS)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => ({
+            file: f,
+            jobs: (yaml.load(readFileSync(path.join(WORKFLOWS, f), "utf8")) as { jobs: Record<string, Job> }).jobs,
+        }));
 
 describe("workflows", () => {
     it("pass actionlint", function () {
@@ -50,7 +63,11 @@ describe("workflows", () => {
                 const destroy = steps.findIndex((s, i) => i > up && s.uses?.startsWith("pulumi/actions@") && s.with?.command === "destroy");
                 assert.ok(destroy > up, `${file} ${name}: no destroy after up`);
                 assert.match(steps[destroy].if ?? "", /always\(\)/, `${file} ${name}: destroy must run if: always()`);
-                assert.strictEqual(steps[destroy].with?.["stack-name"], steps[up].with?.["stack-name"], `${file} ${name}: destroy the stack that was brought up`);
+                assert.strictEqual(
+                    steps[destroy].with?.["stack-name"],
+                    steps[up].with?.["stack-name"],
+                    `${file} ${name}: destroy the stack that was brought up`,
+                );
             }
         }
         assert.ok(ups > 0, "some workflow runs pulumi up");
@@ -62,6 +79,9 @@ describe("workflows", () => {
         assert.match(jobs.compare.if ?? "", /always\(\)/);
         const gate = jobs.compare.steps.find((s) => s.run?.includes("compare --baseline"));
         assert.ok(gate, "a gate step");
-        assert.ok(readdirSync(path.join(ROOT, "baselines")).some((f) => f.endsWith(".json")), "a committed baseline");
+        assert.ok(
+            readdirSync(path.join(ROOT, "baselines")).some((f) => f.endsWith(".json")),
+            "a committed baseline",
+        );
     });
 });

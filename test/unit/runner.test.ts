@@ -3,17 +3,29 @@ import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { checkWires, ClockOffsetError, netperfDeadlineMs, netperfFailure, ReachabilityError, runPlan, WireMismatchError } from "../benchmarks/runner";
-import { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
-import { ClockReading, Plan, PlanEndpoint } from "../benchmarks/types";
+import {
+    checkWires,
+    ClockOffsetError,
+    netperfDeadlineMs,
+    netperfFailure,
+    ReachabilityError,
+    runPlan,
+    WireMismatchError,
+} from "../../benchmarks/runner";
+import { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
+import { ClockReading, Plan, PlanEndpoint } from "../../benchmarks/types";
 
-const stream = readFileSync(path.join(__dirname, "fixtures", "tcp_stream.out"), "utf8");
-const noServer = readFileSync(path.join(__dirname, "fixtures", "no_netserver.out"), "utf8");
+const stream = readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8");
+const noServer = readFileSync(path.join(__dirname, "..", "fixtures", "no_netserver.out"), "utf8");
 
 /** Replays captured netperf output; `failing(endpoint, argv)` picks the runs that fail. */
 /** Facts as an endpoint prints them: one NIC per wire address asked about, at MTU 1500. */
-const factsFor = (argv: readonly string[]) => "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
-    argv.filter((a) => a.startsWith("addr:")).map((a) => `nic=${a.slice(5)}|bench0|virtio_net|1000|1500\n`).join("");
+const factsFor = (argv: readonly string[]) =>
+    "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
+    argv
+        .filter((a) => a.startsWith("addr:"))
+        .map((a) => `nic=${a.slice(5)}|bench0|virtio_net|1000|1500\n`)
+        .join("");
 
 class ReplayTransport implements Transport {
     readonly calls: { endpoint: string; argv: readonly string[]; startAtMs?: number }[] = [];
@@ -33,8 +45,18 @@ class ReplayTransport implements Transport {
 }
 
 const plan: Plan = {
-    schemaVersion: 1, platform: "local", labPrefix: "t", fingerprint: "sha256:x", netserverPort: 12865, durationSeconds: 3,
-    intervalSeconds: 0.5, warmupSeconds: 0.5, startLeadMs: 0, cpu: true, limitBasis: "tbf", maxClockOffsetMs: 5,
+    schemaVersion: 1,
+    platform: "local",
+    labPrefix: "t",
+    fingerprint: "sha256:x",
+    netserverPort: 12865,
+    durationSeconds: 3,
+    intervalSeconds: 0.5,
+    warmupSeconds: 0.5,
+    startLeadMs: 0,
+    cpu: true,
+    limitBasis: "tbf",
+    maxClockOffsetMs: 5,
     matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [1, 2] },
     endpoints: [
         { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
@@ -42,8 +64,15 @@ const plan: Plan = {
         { name: "g2", role: "guest", access: { kind: "netns", namespace: "t-g2" } },
     ],
     wires: [0, 1].map((i) => ({
-        index: i, guest: `g${i + 1}`, guestNic: "bench0", guestAddress: `10.77.0.${4 * i + 2}`, peer: "peer",
-        peerNic: `bench${i}`, peerAddress: `10.77.0.${4 * i + 1}`, speedMbps: 1000, mtu: 1500,
+        index: i,
+        guest: `g${i + 1}`,
+        guestNic: "bench0",
+        guestAddress: `10.77.0.${4 * i + 2}`,
+        peer: "peer",
+        peerNic: `bench${i}`,
+        peerAddress: `10.77.0.${4 * i + 1}`,
+        speedMbps: 1000,
+        mtu: 1500,
     })),
 };
 
@@ -53,26 +82,39 @@ describe("benchmark runner", () => {
         const events: string[] = [];
         const doc = await runPlan(plan, { transport: t, onProgress: (e) => events.push(e.kind) });
         assert.deepStrictEqual(events, ["endpoints", "check", "start", "done", "start", "done"]);
-        assert.deepStrictEqual(t.calls.slice(0, 2).map((c) => c.argv.slice(0, 7)), [
-            ["netperf", "-H", "10.77.0.1", "-p", "12865", "-t", "TCP_RR"],
-            ["netperf", "-H", "10.77.0.5", "-p", "12865", "-t", "TCP_RR"],
-        ]);
+        assert.deepStrictEqual(
+            t.calls.slice(0, 2).map((c) => c.argv.slice(0, 7)),
+            [
+                ["netperf", "-H", "10.77.0.1", "-p", "12865", "-t", "TCP_RR"],
+                ["netperf", "-H", "10.77.0.5", "-p", "12865", "-t", "TCP_RR"],
+            ],
+        );
         const cell2 = t.calls.slice(3);
         assert.strictEqual(cell2.length, 2);
         assert.strictEqual(cell2[0].startAtMs, cell2[1].startAtMs);
-        assert.deepStrictEqual(doc.runs.map((r) => [r.id, r.status]), [["send-native-TCP_STREAM-16384B-1g", "ok"], ["send-native-TCP_STREAM-16384B-2g", "ok"]]);
+        assert.deepStrictEqual(
+            doc.runs.map((r) => [r.id, r.status]),
+            [
+                ["send-native-TCP_STREAM-16384B-1g", "ok"],
+                ["send-native-TCP_STREAM-16384B-2g", "ok"],
+            ],
+        );
         assert.strictEqual(doc.fingerprint, "sha256:x");
         assert.strictEqual(doc.notes.length, 1, "the CPU caveat is stated");
         assert.deepStrictEqual(Object.keys(doc.endpoints).sort(), ["g1", "g2", "peer"]);
-        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [{ address: "10.77.0.2", name: "bench0", driver: "virtio_net", speedMbps: 1000, mtu: 1500 }]);
+        assert.deepStrictEqual(doc.endpoints.g1.facts.nics, [
+            { address: "10.77.0.2", name: "bench0", driver: "virtio_net", speedMbps: 1000, mtu: 1500 },
+        ]);
         assert.strictEqual(doc.endpoints.g1.facts.cpuModel, "Test CPU @ 2.0GHz");
         assert.strictEqual(doc.maxClockOffsetMs, 5);
     });
 
     it("refuses to measure when a clock is further off than the bound, naming the endpoint", async () => {
         const t = new ReplayTransport(() => false, { g2: -7.5 });
-        await assert.rejects(runPlan(plan, { transport: t }), (e: Error) =>
-            e instanceof ClockOffsetError && /g2 \(-7\.5 ms\)/.test(e.message) && /maxClockOffsetMs \(5 ms\)/.test(e.message));
+        await assert.rejects(
+            runPlan(plan, { transport: t }),
+            (e: Error) => e instanceof ClockOffsetError && /g2 \(-7\.5 ms\)/.test(e.message) && /maxClockOffsetMs \(5 ms\)/.test(e.message),
+        );
         assert.strictEqual(t.calls.length, 0, "nothing measured");
     });
 
@@ -86,15 +128,20 @@ describe("benchmark runner", () => {
 
     it("refuses to measure when a netserver does not answer, naming the wire", async () => {
         const t = new ReplayTransport((e, argv) => e === "g2" && argv.includes("TCP_RR"));
-        await assert.rejects(runPlan(plan, { transport: t }), (e: Error) =>
-            e instanceof ReachabilityError && /g2 -> netserver on peer at 10\.77\.0\.5:12865/.test(e.message));
+        await assert.rejects(
+            runPlan(plan, { transport: t }),
+            (e: Error) => e instanceof ReachabilityError && /g2 -> netserver on peer at 10\.77\.0\.5:12865/.test(e.message),
+        );
         assert.strictEqual(t.calls.length, 2, "no benchmark started");
     });
 
     it("reports a stream that fails mid-run and completes the other runs", async () => {
         const t = new ReplayTransport((e, argv) => e === "g2" && argv.includes("TCP_STREAM"));
         const doc = await runPlan(plan, { transport: t });
-        assert.deepStrictEqual(doc.runs.map((r) => r.status), ["ok", "partial"]);
+        assert.deepStrictEqual(
+            doc.runs.map((r) => r.status),
+            ["ok", "partial"],
+        );
         const bad = doc.runs[1].streams.find((s) => s.endpoint === "g2")!;
         assert.match(bad.error!, /netperf exited 255: establish control/);
         assert.ok(doc.runs[1].aggregate.throughputMbps > 900);
@@ -102,16 +149,28 @@ describe("benchmark runner", () => {
 
     it("rejects an invalid plan with the fields named", async () => {
         const bad = { ...plan, netserverPort: 0, wires: [{ ...plan.wires[0], mtu: 100 }] };
-        await assert.rejects(runPlan(bad, { transport: new ReplayTransport(() => false) }), /netserverPort must be a port number[\s\S]*wires\[0\]\.mtu/);
+        await assert.rejects(
+            runPlan(bad, { transport: new ReplayTransport(() => false) }),
+            /netserverPort must be a port number[\s\S]*wires\[0\]\.mtu/,
+        );
     });
 });
 
 describe("the wires, checked against the plan before measuring", () => {
     const wire = (i: number, mtu = 1500) => ({
-        index: i, guest: `g${i + 1}`, guestNic: "bench0", guestAddress: `10.77.0.${4 * i + 2}`,
-        peer: "peer", peerNic: `eth${i + 1}`, peerAddress: `10.77.0.${4 * i + 1}`, speedMbps: 1000, mtu,
+        index: i,
+        guest: `g${i + 1}`,
+        guestNic: "bench0",
+        guestAddress: `10.77.0.${4 * i + 2}`,
+        peer: "peer",
+        peerNic: `eth${i + 1}`,
+        peerAddress: `10.77.0.${4 * i + 1}`,
+        speedMbps: 1000,
+        mtu,
     });
-    const endpoints: PlanEndpoint[] = ["g1", "peer"].map((name) => ({ name, role: name === "peer" ? "peer" : "guest", access: { kind: "netns", namespace: name } }) as PlanEndpoint);
+    const endpoints: PlanEndpoint[] = ["g1", "peer"].map(
+        (name) => ({ name, role: name === "peer" ? "peer" : "guest", access: { kind: "netns", namespace: name } }) as PlanEndpoint,
+    );
     const report = (virt: string, nics: { address: string; name: string; mtu?: number; speedMbps?: number }[]) => ({
         facts: { kernel: "k", cpuModel: "c", virtualization: virt, hypervisor: "", nics: nics.map((n) => ({ driver: "d", ...n })) },
         clock: { offsetMs: 0, rttMs: 0 },
@@ -123,7 +182,13 @@ describe("the wires, checked against the plan before measuring", () => {
             g1: report("vmware", [{ address: "10.77.0.2", name: "ens224", mtu: 1500, speedMbps: 10000 }]),
             peer: report("none", [{ address: "10.77.0.1", name: "eth1", mtu: 9000, speedMbps: 1000 }]),
         };
-        assert.throws(() => checkWires(plan, reports), (e: Error) => e instanceof WireMismatchError && /g1: ens224 \(10\.77\.0\.2\) has MTU 1500, the plan says 9000/.test(e.message) && !/peer/.test(e.message.split("\n")[1]));
+        assert.throws(
+            () => checkWires(plan, reports),
+            (e: Error) =>
+                e instanceof WireMismatchError &&
+                /g1: ens224 \(10\.77\.0\.2\) has MTU 1500, the plan says 9000/.test(e.message) &&
+                !/peer/.test(e.message.split("\n")[1]),
+        );
     });
 
     it("checks link speed on bare metal with an Ethernet limit only", () => {
@@ -138,17 +203,28 @@ describe("the wires, checked against the plan before measuring", () => {
 
     it("stops when no NIC holds a wire address", () => {
         const plan = { endpoints, wires: [wire(0)], limitBasis: "tbf" as const };
-        const reports = { g1: report("none", [{ address: "10.77.0.2", name: "missing" }]), peer: report("none", [{ address: "10.77.0.1", name: "p", mtu: 1500 }]) };
+        const reports = {
+            g1: report("none", [{ address: "10.77.0.2", name: "missing" }]),
+            peer: report("none", [{ address: "10.77.0.1", name: "p", mtu: 1500 }]),
+        };
         assert.throws(() => checkWires(plan, reports), /g1: no NIC holds the wire address 10\.77\.0\.2/);
     });
 });
 
 describe("hvnetlab bench, given an SSH key and a bad plan", () => {
     it("refuses the plan without ever writing the key to disk", () => {
-        const keyDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith("hvkey-")).sort();
+        const keyDirs = () =>
+            readdirSync(tmpdir())
+                .filter((f) => f.startsWith("hvkey-"))
+                .sort();
         const before = keyDirs();
-        const r = spawnSync(process.execPath, [path.join(__dirname, "..", "bin", "hvnetlab.js"), "bench", "--plan", "-"], {
-            input: "null", encoding: "utf8", env: { ...process.env, HVNETLAB_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-real\n-----END OPENSSH PRIVATE KEY-----" },
+        const r = spawnSync(process.execPath, [path.join(__dirname, "..", "..", "bin", "hvnetlab.js"), "bench", "--plan", "-"], {
+            input: "null",
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                HVNETLAB_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-real\n-----END OPENSSH PRIVATE KEY-----",
+            },
         });
         assert.strictEqual(r.status, 2, r.stderr);
         assert.match(r.stderr, /^hvnetlab: the plan must be a JSON object$/m);
@@ -159,19 +235,34 @@ describe("hvnetlab bench, given an SSH key and a bad plan", () => {
 describe("the runner keeps what it measured", () => {
     it("hands the results so far to onResults after every run, the rest marked not measured yet", async () => {
         const seen: string[][] = [];
-        const doc = await runPlan(plan, { transport: new ReplayTransport(() => false), onResults: (d) => seen.push(d.runs.map((r) => r.status + (r.error ? `:${r.error}` : ""))) });
-        assert.deepStrictEqual(seen, [["ok", "failed:not run: 1 of 2 runs measured so far"], ["ok", "ok"]]);
+        const doc = await runPlan(plan, {
+            transport: new ReplayTransport(() => false),
+            onResults: (d) => seen.push(d.runs.map((r) => r.status + (r.error ? `:${r.error}` : ""))),
+        });
+        assert.deepStrictEqual(seen, [
+            ["ok", "failed:not run: 1 of 2 runs measured so far"],
+            ["ok", "ok"],
+        ]);
         assert.strictEqual(doc.incomplete, undefined);
     });
 
     it("stopped after the first run: returns it, marks the others not run, and says why", async () => {
         const abort = new AbortController();
         const doc = await runPlan(plan, {
-            transport: new ReplayTransport(() => false), signal: abort.signal,
-            onProgress: (e) => { if (e.kind === "done") abort.abort("stopped by SIGTERM"); },
+            transport: new ReplayTransport(() => false),
+            signal: abort.signal,
+            onProgress: (e) => {
+                if (e.kind === "done") abort.abort("stopped by SIGTERM");
+            },
         });
         assert.strictEqual(doc.incomplete, "stopped by SIGTERM: 1 of 2 runs measured");
-        assert.deepStrictEqual(doc.runs.map((r) => [r.guests, r.status]), [[1, "ok"], [2, "failed"]]);
+        assert.deepStrictEqual(
+            doc.runs.map((r) => [r.guests, r.status]),
+            [
+                [1, "ok"],
+                [2, "failed"],
+            ],
+        );
         assert.match(doc.runs[1].error!, /^not run: stopped by SIGTERM/);
         assert.strictEqual(doc.runs[1].aggregate.throughputMbps, 0);
     });
@@ -195,10 +286,17 @@ describe("the runner keeps what it measured", () => {
 
 describe("netperf's failure, in one line", () => {
     it("takes stderr where netperf wrote there, else the failure among an armed netperf's debug lines", () => {
-        assert.strictEqual(netperfFailure("", "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?\nmore"), "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?");
-        const debug = "resolve_host called with host '10.99.0.1' port '(null)' family AF_UNSPEC\nCould not install signal catcher for sig 32, errno 22\n" +
+        assert.strictEqual(
+            netperfFailure("", "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?\nmore"),
+            "establish control: are you sure there is a netserver listening on 10.0.0.1 at port 12865?",
+        );
+        const debug =
+            "resolve_host called with host '10.99.0.1' port '(null)' family AF_UNSPEC\nCould not install signal catcher for sig 32, errno 22\n" +
             "establish control: are you sure there is a netserver listening on 10.99.0.1 at port 12999?\nestablish_control could not establish the control connection from 0.0.0.0\n";
-        assert.strictEqual(netperfFailure(debug, ""), "establish control: are you sure there is a netserver listening on 10.99.0.1 at port 12999?");
+        assert.strictEqual(
+            netperfFailure(debug, ""),
+            "establish control: are you sure there is a netserver listening on 10.99.0.1 at port 12999?",
+        );
         assert.strictEqual(netperfFailure("a\nlast words\n", ""), "last words");
         assert.strictEqual(netperfFailure("", ""), "no output");
     });

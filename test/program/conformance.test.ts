@@ -4,13 +4,16 @@
 import * as assert from "assert";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
-import { LIBVIRT_VERSION } from "../components/providers/libvirt";
-import { VSPHERE_VERSION } from "../components/providers/vsphere";
-import { ROOT, runStack, StackRun } from "./stacks";
+import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
+import { VSPHERE_VERSION } from "../../components/providers/vsphere";
+import { ROOT, runStack, StackRun } from "../stacks";
 
 const SCHEMA_DIR = path.resolve(ROOT, "..", "shared", "provider-schemas");
 
-interface Property { type?: string; required?: boolean }
+interface Property {
+    type?: string;
+    required?: boolean;
+}
 interface Schema {
     version: string;
     provider: { token: string; inputs: Record<string, Property> };
@@ -36,7 +39,10 @@ export function typeProblems(schema: Schema, type: string, value: unknown, at: s
     let m = /^array<(.+)>$/.exec(type);
     if (m) return Array.isArray(value) ? value.flatMap((v, i) => typeProblems(schema, m![1], v, `${at}[${i}]`)) : fail;
     m = /^map<(.+)>$/.exec(type);
-    if (m) return value !== null && typeof value === "object" ? Object.entries(value).flatMap(([k, v]) => typeProblems(schema, m![1], v, `${at}.${k}`)) : fail;
+    if (m)
+        return value !== null && typeof value === "object"
+            ? Object.entries(value).flatMap(([k, v]) => typeProblems(schema, m![1], v, `${at}.${k}`))
+            : fail;
     m = /^ref:(.+)$/.exec(type);
     if (m) {
         const t = schema.types[m[1]];
@@ -47,7 +53,13 @@ export function typeProblems(schema: Schema, type: string, value: unknown, at: s
     return [`${at}: unknown schema type ${type}`];
 }
 
-export function objectProblems(schema: Schema, props: Record<string, Property>, value: Record<string, unknown>, at: string, jsonEncoded = false): string[] {
+export function objectProblems(
+    schema: Schema,
+    props: Record<string, Property>,
+    value: Record<string, unknown>,
+    at: string,
+    jsonEncoded = false,
+): string[] {
     const problems: string[] = [];
     for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
@@ -83,7 +95,8 @@ function conformance(schema: Schema, pkg: string, run: StackRun): { problems: st
         else problems.push(...objectProblems(schema, fn.inputs ?? {}, c.inputs, c.token));
     }
     for (const v of run.mocks.versions.filter((x) => x.token.startsWith(`${pkg}:`) || x.token === `pulumi:providers:${pkg}`)) {
-        if (v.version !== schema.version) problems.push(`${v.token} asks for plugin version ${v.version || "(none)"}, not ${schema.version}`);
+        if (v.version !== schema.version)
+            problems.push(`${v.token} asks for plugin version ${v.version || "(none)"}, not ${schema.version}`);
     }
     return { problems, checked };
 }
@@ -105,17 +118,29 @@ describe("conformance with the vSphere and libvirt provider schemas", function (
         assert.strictEqual(LIBVIRT_VERSION, schemas.libvirt.version);
     });
 
-    for (const [stack, pkgs] of [["esx", ["vsphere"]], ["kvm", ["libvirt"]], ["xen", ["libvirt"]], ["native", ["vsphere", "libvirt"]], ["local", ["vsphere", "libvirt"]]] as const) {
+    for (const [stack, pkgs] of [
+        ["esx", ["vsphere"]],
+        ["kvm", ["libvirt"]],
+        ["xen", ["libvirt"]],
+        ["native", ["vsphere", "libvirt"]],
+        ["local", ["vsphere", "libvirt"]],
+    ] as const) {
         it(`${stack}: every ${pkgs.join(" and ")} registration and invoke matches the schema`, async () => {
             const run = await runStack(stack);
             if (stack === "esx") {
                 const asked = new Set(run.mocks.versions.map((v) => v.token));
-                for (const t of ["pulumi:providers:vsphere", "vsphere:index/virtualMachine:VirtualMachine", "vsphere:index/getNetwork:getNetwork"]) assert.ok(asked.has(t), `no version seen for ${t}`);
+                for (const t of [
+                    "pulumi:providers:vsphere",
+                    "vsphere:index/virtualMachine:VirtualMachine",
+                    "vsphere:index/getNetwork:getNetwork",
+                ])
+                    assert.ok(asked.has(t), `no version seen for ${t}`);
             }
             for (const pkg of pkgs) {
                 const { problems, checked } = conformance(schemas[pkg], pkg, run);
                 assert.deepStrictEqual(problems, [], `${stack} against ${pkg}.json`);
-                if (stack === "esx" || stack === "kvm" || stack === "xen") assert.ok(checked > 0 || pkg !== (stack === "esx" ? "vsphere" : "libvirt"), `${stack} registered nothing of ${pkg}`);
+                if (stack === "esx" || stack === "kvm" || stack === "xen")
+                    assert.ok(checked > 0 || pkg !== (stack === "esx" ? "vsphere" : "libvirt"), `${stack} registered nothing of ${pkg}`);
             }
         });
     }
@@ -123,10 +148,18 @@ describe("conformance with the vSphere and libvirt provider schemas", function (
     it("catches an unknown input, a missing required input and a wrong type", () => {
         const s = schemas.vsphere;
         const props = s.resources["vsphere:index/hostPortGroup:HostPortGroup"].inputs;
-        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlan: 3 }, "pg"), ["pg.vlan: no such input"]);
-        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h" }, "pg"), ["pg.virtualSwitchName: required but not set"]);
-        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlanId: "3" }, "pg"), ['pg.vlanId: expected integer, got "3"']);
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlan: 3 }, "pg"), [
+            "pg.vlan: no such input",
+        ]);
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h" }, "pg"), [
+            "pg.virtualSwitchName: required but not set",
+        ]);
+        assert.deepStrictEqual(objectProblems(s, props, { name: "pg", hostSystemId: "h", virtualSwitchName: "vs", vlanId: "3" }, "pg"), [
+            'pg.vlanId: expected integer, got "3"',
+        ]);
         const vm = s.resources["vsphere:index/virtualMachine:VirtualMachine"].inputs;
-        assert.deepStrictEqual(objectProblems(s, vm, { resourcePoolId: "r", clone: { linkedClone: true } }, "vm"), ["vm.clone.templateUuid: required but not set"]);
+        assert.deepStrictEqual(objectProblems(s, vm, { resourcePoolId: "r", clone: { linkedClone: true } }, "vm"), [
+            "vm.clone.templateUuid: required but not set",
+        ]);
     });
 });

@@ -7,8 +7,8 @@ import { ChildProcess, execFileSync } from "child_process";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ResultsDocument, RunResult } from "../benchmarks/types";
-import { assertAtLimit, assertValidResults, leftovers, offline, OfflineRun, whyNoLocalLab } from "./lab-checks";
+import { ResultsDocument, RunResult } from "../../benchmarks/types";
+import { assertAtLimit, assertValidResults, leftovers, offline, OfflineRun, whyNoLocalLab } from "../lab-checks";
 
 interface Faulted {
     readonly run: OfflineRun;
@@ -21,17 +21,39 @@ interface Faulted {
  * A 2-guest local lab (send and receive, 3 s runs) with a fault injected once `when` shows in the
  * progress; `inject` gets the lab's prefix, its results file and the offline runner's process.
  */
-async function faulted(prefix: string, subnet: string, when: RegExp, inject: (prefix: string, resultsFile: string) => void, extra: string[] = []): Promise<Faulted> {
+async function faulted(
+    prefix: string,
+    subnet: string,
+    when: RegExp,
+    inject: (prefix: string, resultsFile: string) => void,
+    extra: string[] = [],
+): Promise<Faulted> {
     const dir = mkdtempSync(path.join(tmpdir(), `hvnetlab-${prefix}-`));
     const resultsFile = path.join(dir, "local.results.json");
     let injected = false;
-    const run = await offline(["--stack", "local", "--config", "guests=2", "--config", "durationSeconds=3", "--config", `labPrefix=${prefix}`,
-        "--config", `subnet=${subnet}`, "--out", path.join(dir, "local.outputs.json"), ...extra.flatMap((c) => ["--config", c])], (text: string, _child: ChildProcess) => {
-        if (!injected && when.test(text)) {
-            injected = true;
-            inject(prefix, resultsFile);
-        }
-    });
+    const run = await offline(
+        [
+            "--stack",
+            "local",
+            "--config",
+            "guests=2",
+            "--config",
+            "durationSeconds=3",
+            "--config",
+            `labPrefix=${prefix}`,
+            "--config",
+            `subnet=${subnet}`,
+            "--out",
+            path.join(dir, "local.outputs.json"),
+            ...extra.flatMap((c) => ["--config", c]),
+        ],
+        (text: string, _child: ChildProcess) => {
+            if (!injected && when.test(text)) {
+                injected = true;
+                inject(prefix, resultsFile);
+            }
+        },
+    );
     assert.ok(injected, `the fault was never injected:\n${run.stderr}`);
     const results = JSON.parse(readFileSync(resultsFile, "utf8")) as ResultsDocument;
     assertValidResults(results);
@@ -40,17 +62,26 @@ async function faulted(prefix: string, subnet: string, when: RegExp, inject: (pr
 }
 
 const sh = (...argv: string[]) => execFileSync(argv[0], argv.slice(1), { stdio: "ignore" });
-const later = (ms: number, f: () => void) => setTimeout(() => { try { f(); } catch { /* the lab may be gone */ } }, ms);
+const later = (ms: number, f: () => void) =>
+    setTimeout(() => {
+        try {
+            f();
+        } catch {
+            /* the lab may be gone */
+        }
+    }, ms);
 
 /** The pids of the netservers in a namespace. */
 function netserversIn(namespace: string): string[] {
-    return execFileSync("ip", ["netns", "pids", namespace], { encoding: "utf8" }).split("\n").filter((pid) => {
-        try {
-            return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "netserver";
-        } catch {
-            return false;
-        }
-    });
+    return execFileSync("ip", ["netns", "pids", namespace], { encoding: "utf8" })
+        .split("\n")
+        .filter((pid) => {
+            try {
+                return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "netserver";
+            } catch {
+                return false;
+            }
+        });
 }
 
 describe("@integration faults during a run of the local lab", function () {
@@ -64,9 +95,15 @@ describe("@integration faults during a run of the local lab", function () {
     });
 
     it("a netserver killed in one guest: its streams fail with netperf's reason, the rest measure; failOn=partial fails the run and keeps the results", async () => {
-        const f = await faulted("hvfns", "10.81.0.0/24", /\[1\/4\] send/, (p) => {
-            for (const pid of netserversIn(`${p}-g2`)) process.kill(Number(pid), "SIGKILL");
-        }, ["failOn=partial"]);
+        const f = await faulted(
+            "hvfns",
+            "10.81.0.0/24",
+            /\[1\/4\] send/,
+            (p) => {
+                for (const pid of netserversIn(`${p}-g2`)) process.kill(Number(pid), "SIGKILL");
+            },
+            ["failOn=partial"],
+        );
         assert.strictEqual(f.run.code, 1, f.run.stderr);
         assert.match(f.run.stderr, /1 of 4 runs are not ok \(hvnetlab:failOn is partial\): receive-native-TCP_STREAM-16384B-2g partial/);
         assert.match(f.run.stdout, /what the benchmark measured \(3 of 4 runs ok\)/);
@@ -79,7 +116,9 @@ describe("@integration faults during a run of the local lab", function () {
     });
 
     it("one wire's link set down mid-run: that stream fails by its deadline, keeps its samples, and the update goes on (failOn=failed)", async () => {
-        const f = await faulted("hvfln", "10.82.0.0/24", /\[2\/4\] send/, (p) => later(1500, () => sh("ip", "-n", `${p}-g2`, "link", "set", "bench0", "down")));
+        const f = await faulted("hvfln", "10.82.0.0/24", /\[2\/4\] send/, (p) =>
+            later(1500, () => sh("ip", "-n", `${p}-g2`, "link", "set", "bench0", "down")),
+        );
         assert.strictEqual(f.run.code, 0, f.run.stderr);
         const s2 = f.byId("send:2")!;
         assert.strictEqual(s2.status, "partial");
@@ -96,9 +135,32 @@ describe("@integration faults during a run of the local lab", function () {
         const f = await faulted("hvfnm", "10.83.0.0/24", /\[1\/4\] send/, (p) => {
             const ns = `${p}-g2`;
             // 1% of what g2 sends is dropped (nftables); 5 ms of delay needs sch_netem, which not every kernel has.
-            sh("ip", "netns", "exec", ns, "nft", "add table inet hvfault; add chain inet hvfault out { type filter hook output priority 0; }; add rule inet hvfault out oifname bench0 numgen random mod 100 0 drop");
+            sh(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "nft",
+                "add table inet hvfault; add chain inet hvfault out { type filter hook output priority 0; }; add rule inet hvfault out oifname bench0 numgen random mod 100 0 drop",
+            );
             try {
-                sh("ip", "netns", "exec", ns, "tc", "qdisc", "replace", "dev", "bench0", "root", "netem", "delay", "5ms", "rate", "1000mbit");
+                sh(
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "tc",
+                    "qdisc",
+                    "replace",
+                    "dev",
+                    "bench0",
+                    "root",
+                    "netem",
+                    "delay",
+                    "5ms",
+                    "rate",
+                    "1000mbit",
+                );
                 delayed = true;
             } catch {
                 console.log("      (this kernel has no sch_netem: 1% loss only, no delay)");
@@ -110,9 +172,16 @@ describe("@integration faults during a run of the local lab", function () {
         const g1 = s2.streams.find((s) => s.endpoint === "g1")!;
         const g2 = s2.streams.find((s) => s.endpoint === "g2")!;
         // At this lab's sub-millisecond round trip, TCP recovers from 1% loss at full rate; with 5 ms it cannot.
-        assert.ok(g2.throughputMbps > 0 && g2.samples.length > 0 && !g2.error, `the lossy wire's stream measured: ${g2.throughputMbps} Mb/s`);
+        assert.ok(
+            g2.throughputMbps > 0 && g2.samples.length > 0 && !g2.error,
+            `the lossy wire's stream measured: ${g2.throughputMbps} Mb/s`,
+        );
         const lagging = g2.throughputMbps < 0.5 * g1.throughputMbps;
-        assert.strictEqual(s2.warnings?.some((w) => /^g2's stream carried .* of the others' mean/.test(w)) ?? false, lagging, JSON.stringify(s2.warnings));
+        assert.strictEqual(
+            s2.warnings?.some((w) => /^g2's stream carried .* of the others' mean/.test(w)) ?? false,
+            lagging,
+            JSON.stringify(s2.warnings),
+        );
         if (delayed) assert.ok(lagging, "with 5 ms and 1% loss the stream lags far behind");
         assertAtLimit(f.byId("send:1"));
         assertAtLimit(f.byId("receive:1"));
@@ -129,8 +198,13 @@ describe("@integration faults during a run of the local lab", function () {
 
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
         it(`the runner stopped with ${signal}: it kills its clients, keeps what it measured, marks the rest not run`, async () => {
-            const f = await faulted(signal === "SIGTERM" ? "hvfst" : "hvfsi", signal === "SIGTERM" ? "10.85.0.0/24" : "10.86.0.0/24", /\[2\/4\] send/, (_p, file) =>
-                later(1500, () => sh("pkill", `-${signal.slice(3)}`, "-f", `hvnetlab.js bench --plan - --results-file ${file}`)));
+            const f = await faulted(
+                signal === "SIGTERM" ? "hvfst" : "hvfsi",
+                signal === "SIGTERM" ? "10.85.0.0/24" : "10.86.0.0/24",
+                /\[2\/4\] send/,
+                (_p, file) =>
+                    later(1500, () => sh("pkill", `-${signal.slice(3)}`, "-f", `hvnetlab.js bench --plan - --results-file ${file}`)),
+            );
             assert.strictEqual(f.run.code, 1, f.run.stderr);
             assert.match(f.run.stderr, new RegExp(`${signal}: stopping the benchmark`));
             assert.strictEqual(f.results.incomplete, `stopped by ${signal}: 1 of 4 runs measured`);
@@ -138,7 +212,10 @@ describe("@integration faults during a run of the local lab", function () {
             const s2 = f.byId("send:2")!;
             assert.strictEqual(s2.status, "failed");
             assert.match(s2.error!, new RegExp(`interrupted \\(stopped by ${signal}\\)`));
-            assert.ok(s2.streams.every((s) => s.samples.length > 0), "the interrupted run keeps the samples it had");
+            assert.ok(
+                s2.streams.every((s) => s.samples.length > 0),
+                "the interrupted run keeps the samples it had",
+            );
             for (const id of ["receive:1", "receive:2"]) assert.match(f.byId(id)!.error!, /^not run: stopped by/);
             assert.match(f.run.stdout, /what the benchmark measured \(1 of 4 runs ok; stopped by/);
         });
