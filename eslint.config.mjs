@@ -15,6 +15,7 @@ export default tseslint.config(
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", caughtErrors: "none" }],
             "@typescript-eslint/no-explicit-any": "off",
             "no-constant-condition": ["error", { checkLoops: false }],
+            "@typescript-eslint/consistent-type-imports": ["error", { prefer: "type-imports", fixStyle: "separate-type-imports" }],
         },
     },
 );

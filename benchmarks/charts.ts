@@ -1,7 +1,8 @@
 // The report's charts as Vega-Lite specifications (pure: data in, spec out), and their rendering
 // to SVG in Node with vega and vega-lite (no browser, no canvas).
-import { groupKey, maxGuests, metricOf, Source } from "./compare";
-import { RunResult } from "./types";
+import type { Source } from "./compare";
+import { groupKey, maxGuests, metricOf } from "./compare";
+import type { RunResult } from "./types";
 
 /** A Vega-Lite specification (kept loose: the library validates it when compiling). */
 export type VlSpec = Record<string, unknown>;

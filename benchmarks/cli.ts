@@ -1,6 +1,6 @@
 // The `hvnetlab` command line: run a plan against an existing lab, or print a results table.
 //
-//   hvnetlab bench --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
+//   hvnetlab measure --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
 //                                    runs the plan, prints the results document (JSON) on stdout,
 //                                    progress on stderr; keeps the results so far in the file
 //                                    after every run, and exits 1 as --fail-on says
@@ -11,20 +11,20 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { CompareInputError } from "./compare";
 import { COMPARE_USAGE, parseCompareArgs, runCompare, runReport } from "./compare-cli";
-import { PlanError, validatePlan } from "./plan";
+import { PlanError, validatePlan } from "./plan-check";
 import { writeResultsFile } from "./results-file";
-import { runPlan, ProgressEvent } from "./runner";
+import type { ProgressEvent } from "./runner";
+import { runPlan } from "./runner";
 import { formatTable, summarize } from "./summary";
 import { SshTransport } from "./ssh";
 import { AccessTransport, NetnsTransport } from "./transport";
-import { Plan, ResultsDocument } from "./types";
-import { FAIL_ON, FailOn, failureOf } from "./verdict";
-
-/** Environment variable that carries the SSH private key to the runner (never a file in the plan). */
-export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";
+import type { Plan, ResultsDocument } from "./types";
+import { SSH_KEY_ENV } from "./types";
+import type { FailOn } from "./verdict";
+import { FAIL_ON, failureOf } from "./verdict";
 
 const USAGE = `usage:
-  hvnetlab bench --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
+  hvnetlab measure --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
                                     run a plan (JSON; - reads stdin), print the results document;
                                     the file holds the results so far after every run; exit 1 when
                                     a run failed (partial: was not ok; never: only for an unusable lab)
@@ -109,7 +109,8 @@ async function main(argv: string[]): Promise<number> {
     if (argv[0] === "report" && !argv.includes("--results"))
         return runReport(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
     const { command, options } = parseArgs(argv);
-    if (command === "bench") {
+    // "bench" is the command's former name, still accepted.
+    if (command === "measure" || command === "bench") {
         const planPath = required(options, "plan");
         const resultsFile = options.get("results-file");
         const failOn = options.get("fail-on") ?? "failed";

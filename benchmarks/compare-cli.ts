@@ -10,6 +10,7 @@
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
+import type { Source } from "./compare";
 import {
     checkComparable,
     comparisonTables,
@@ -21,7 +22,6 @@ import {
     parseSource,
     parseTolerance,
     pickBaseline,
-    Source,
 } from "./compare";
 import { readReference, writeReport } from "./report";
 

@@ -3,7 +3,7 @@
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
 import { canonical } from "./canonical";
-import { Comparable, HostFacts, ResultsDocument, RunResult } from "./types";
+import type { Comparable, HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
 export class CompareInputError extends Error {

@@ -1,6 +1,6 @@
 // Host facts: what every endpoint of a run is (kernel, CPU, hypervisor, and for each dedicated NIC
 // its name, driver, link speed and MTU), read on the endpoint by one fixed script and parsed here.
-import { HostFacts, NicFacts } from "./types";
+import type { HostFacts, NicFacts } from "./types";
 
 /** A shell command printing the name of the NIC that holds an IPv4 address (a quoted shell word). */
 export function nicHoldingAddress(address: string): string {

@@ -1,5 +1,5 @@
 // The test matrix: every cell the runner measures, and who talks to whom in each cell.
-import { Plan, PlanEndpoint, PlanMatrix, PlanWire, RunKey } from "./types";
+import type { Plan, PlanEndpoint, PlanMatrix, PlanWire, RunKey } from "./types";
 
 export interface Cell extends RunKey {
     /** The first `guests` wires. */

@@ -2,8 +2,10 @@
 // results.csv (one row per stream per run) and the charts as SVG.
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { fairnessSpec, renderSvg, Reference, throughputSpec, timeSeriesSpec, VlSpec } from "./charts";
-import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, Source } from "./compare";
+import type { Reference, VlSpec } from "./charts";
+import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
+import type { Source } from "./compare";
+import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey } from "./compare";
 
 /** Reads a reference overlay (see benchmarks/reference/), checking its shape. */
 export function readReference(file: string): Reference {

@@ -2,7 +2,7 @@
 // update fails, so that nothing measured is lost.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
-import { ResultsDocument } from "./types";
+import type { ResultsDocument } from "./types";
 
 /** Where a stack's results are kept: the configured file (relative to root), else out/<stack>.results.json. */
 export function resultsFileOf(configured: string, stack: string, root: string): string {

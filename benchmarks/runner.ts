@@ -3,12 +3,25 @@
 import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
 import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
-import { Cell, expandMatrix, StreamPlan, streamsOf, wireEnds } from "./matrix";
-import { InterimSample, interimSamples, isMegabits, netperfArgs, NetperfResult, parseNetperfOutput, reachabilityArgs } from "./netperf";
-import { maxSkewOf, validatePlan } from "./plan";
-import { Transport } from "./transport";
+import type { Cell, StreamPlan } from "./matrix";
+import { expandMatrix, streamsOf, wireEnds } from "./matrix";
+import type { InterimSample, NetperfResult } from "./netperf-client";
+import { interimSamples, isMegabits, netperfArgs, parseNetperfOutput, reachabilityArgs } from "./netperf-client";
+import { maxSkewOf, validatePlan } from "./plan-check";
+import type { Transport } from "./transport";
 import { spread } from "./stats";
-import { ClockReading, EndpointReport, Limits, Measurement, Plan, ResultsDocument, RunKey, RunResult, Sample, StreamResult } from "./types";
+import type {
+    ClockReading,
+    EndpointReport,
+    Limits,
+    Measurement,
+    Plan,
+    ResultsDocument,
+    RunKey,
+    RunResult,
+    Sample,
+    StreamResult,
+} from "./types";
 
 export type ProgressEvent =
     | { kind: "endpoints"; reports: Record<string, EndpointReport> }

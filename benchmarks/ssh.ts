@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { ProcessResult, RunOptions, runProcess, Transport, TransportError, WAIT_SCRIPT } from "./transport";
-import { ClockReading, PlanEndpoint, SshAccess } from "./types";
+import { shellCommandLine } from "./shell-words";
+import type { ProcessResult, RunOptions, Transport } from "./transport";
+import { runProcess, TransportError, WAIT_SCRIPT } from "./transport";
+import type { ClockReading, PlanEndpoint, SshAccess } from "./types";
 
 export interface SshOptions {
     /** Private key file (mode 0600); without it, ssh's own defaults and agent apply. */
@@ -20,17 +22,6 @@ export interface SshOptions {
 
 export class SshError extends Error {
     readonly name = "SshError";
-}
-
-/** Quotes one argument for the remote POSIX shell that sshd runs the command with. */
-export function shellQuote(arg: string): string {
-    if (arg.includes("\0")) throw new TransportError("an argument holds a NUL byte");
-    return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The remote command line for an argument vector. */
-export function remoteCommand(argv: readonly string[]): string {
-    return argv.map(shellQuote).join(" ");
 }
 
 /** `ssh` arguments up to the destination; the remote command follows. */
@@ -183,7 +174,7 @@ export class SshTransport implements Transport {
             const targetNs = BigInt(Math.round((options.startAtMs + clock.offsetMs) * 1000)) * 1000n;
             remote = ["sh", "-c", WAIT_SCRIPT, "hvnetlab-wait", targetNs.toString(), ...argv];
         }
-        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, remoteCommand(remote)], options), options.signal);
+        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, shellCommandLine(remote)], options), options.signal);
         if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
         return r;
     }
@@ -203,7 +194,7 @@ export class SshTransport implements Transport {
 
     private readClock(access: SshAccess, args: string[], rounds: number, signal?: AbortSignal): Promise<ClockReading> {
         return new Promise((resolve, reject) => {
-            const child = spawn("ssh", [...args, remoteCommand(["sh", "-c", CLOCK_SCRIPT])], { stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn("ssh", [...args, shellCommandLine(["sh", "-c", CLOCK_SCRIPT])], { stdio: ["pipe", "pipe", "pipe"] });
             let stderr = "";
             let buffer = "";
             let sentAt = 0;

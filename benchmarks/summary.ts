@@ -1,5 +1,5 @@
 // The one-row-per-run summary exported as a stack output, and its text table.
-import { ResultsDocument, RunResult } from "./types";
+import type { ResultsDocument, RunResult } from "./types";
 
 export interface SummaryRow {
     readonly id: string;

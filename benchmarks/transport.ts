@@ -1,8 +1,9 @@
 // How the runner runs a program on an endpoint. One implementation per kind of access; the
 // runner only sees the Transport interface.
-import { spawn, StdioNull, StdioOptions, StdioPipe } from "child_process";
+import type { StdioNull, StdioOptions, StdioPipe } from "child_process";
+import { spawn } from "child_process";
 import { readFileSync } from "fs";
-import { ClockReading, PlanEndpoint } from "./types";
+import type { ClockReading, PlanEndpoint } from "./types";
 
 export interface ProcessResult {
     readonly code: number | null;

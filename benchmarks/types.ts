@@ -267,3 +267,6 @@ export interface ResultsDocument {
     readonly incomplete?: string;
     readonly runs: RunResult[];
 }
+
+/** Environment variable that carries the SSH private key to the runner (never a file in the plan). */
+export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";

@@ -3,11 +3,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { summarize, SummaryRow } from "../benchmarks/summary";
-import { Plan, ResultsDocument } from "../benchmarks/types";
-import { SSH_KEY_ENV } from "../benchmarks/cli";
-import { FailOn } from "../benchmarks/verdict";
-import { q, SAFE } from "./shell";
+import type { SummaryRow } from "../benchmarks/summary";
+import { summarize } from "../benchmarks/summary";
+import type { Plan, ResultsDocument } from "../benchmarks/types";
+import { SSH_KEY_ENV } from "../benchmarks/types";
+import type { FailOn } from "../benchmarks/verdict";
+import { shellQuote, SAFE } from "./shell";
 
 /** The project's command-line entry point, which the benchmark command runs. */
 export const CLI_PATH = path.resolve(__dirname, "..", "bin", "hvnetlab.js");
@@ -20,7 +21,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..");
  * after every run, to the results file. It exits non-zero as failOn says.
  */
 export function benchmarkScript(resultsFile: string, failOn: FailOn, cliPath: string = CLI_PATH): string {
-    return `exec node ${q(cliPath, SAFE.path)} bench --plan - --results-file ${q(resultsFile, SAFE.path)} --fail-on ${q(failOn, /^(failed|partial|never)$/)}`;
+    return `exec node ${shellQuote(cliPath, SAFE.path)} measure --plan - --results-file ${shellQuote(resultsFile, SAFE.path)} --fail-on ${shellQuote(failOn, /^(failed|partial|never)$/)}`;
 }
 
 export class ResultsParseError extends Error {
@@ -56,7 +57,7 @@ export interface BenchmarkArgs {
 }
 
 /**
- * The measurement: one command resource that runs `hvnetlab bench` on the plan once every
+ * The measurement: one command resource that runs `hvnetlab measure` on the plan once every
  * netserver is ready (dependsOn), and again when the plan or the run id changes. Outputs the
  * results document and its summary; the results file keeps them when the update fails.
  */

@@ -2,25 +2,16 @@
 // Parsing is pure (parseLabConfig takes a key lookup) so that every rule is tested without Pulumi.
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { Experiment, EXPERIMENTS, NETPERF_TESTS, NetperfTest, PEER_KINDS, PeerKind } from "../benchmarks/types";
+import type { Experiment, NetperfTest, PeerKind } from "../benchmarks/types";
+import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../benchmarks/types";
 import { HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../benchmarks/patterns";
-import { maxSkewOf } from "../benchmarks/plan";
-import { FAIL_ON, FailOn } from "../benchmarks/verdict";
-import { Cidr, contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
-import {
-    GuestShape,
-    HostSpec,
-    LibvirtSpec,
-    parseGuest,
-    parseHost,
-    parseLibvirt,
-    parseObject,
-    parseVsphere,
-    PATTERNS,
-    repeated,
-    Report,
-    VsphereSpec,
-} from "./config-blocks";
+import { maxSkewOf } from "../benchmarks/plan-check";
+import type { FailOn } from "../benchmarks/verdict";
+import { FAIL_ON } from "../benchmarks/verdict";
+import type { Cidr } from "./addressing";
+import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
+import type { GuestShape, HostSpec, LibvirtSpec, Report, VsphereSpec } from "./config-blocks";
+import { parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated } from "./config-blocks";
 
 export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
 /** The local lab's wirings. */

@@ -1,14 +1,15 @@
 // The lab: the platform's hosts and wires, netperf on them, and the benchmark that measures them.
 import * as pulumi from "@pulumi/pulumi";
 import { serverEndpoints, wireEnds } from "../benchmarks/matrix";
-import { SummaryRow } from "../benchmarks/summary";
-import { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
+import type { SummaryRow } from "../benchmarks/summary";
+import type { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
 import { resultsFileOf } from "../benchmarks/results-file";
 import { Benchmark, PROJECT_ROOT } from "./benchmark";
-import { LabConfig, LabSecrets, loadLabSecrets } from "./config";
-import { GuestShape } from "./config-blocks";
-import { NetperfDeployment } from "./netperf";
-import { buildPlan } from "./plan";
+import type { LabConfig, LabSecrets } from "./config";
+import { loadLabSecrets } from "./config";
+import type { GuestShape } from "./config-blocks";
+import { NetperfDeployment } from "./netperf-deployment";
+import { buildPlan } from "./lab-plan";
 import { platformFactory } from "./platforms";
 import { connectionTo } from "./platforms/remote";
 
@@ -37,6 +38,12 @@ export interface LabArgs {
     readonly secrets?: () => LabSecrets;
 }
 
+/**
+ * The whole lab of one stack: the platform's hosts, peer and guests with one dedicated wire each
+ * (the platform component), netperf on every endpoint (NetperfDeployment, after each endpoint is
+ * ready), and the benchmark that measures once every netperf is ready (Benchmark). Outputs the
+ * inventory with the fingerprint (`lab`), the `plan`, the `results` and their `summary`.
+ */
 export class Lab extends pulumi.ComponentResource {
     readonly plan: Plan;
     readonly inventory: pulumi.Output<LabInventory>;

@@ -1,5 +1,6 @@
 // Building shell scripts for command resources. Command resources run through a shell, so every
 // value that goes into a script is checked against a strict pattern and then single-quoted.
+import { quoteWord } from "../benchmarks/shell-words";
 import { ABSOLUTE_PATH, CIDR, HTTPS_URL, IFNAME, IPV4, NAME, SHA256, UINT, VERSION } from "../benchmarks/patterns";
 
 export class UnsafeValueError extends Error {
@@ -29,9 +30,12 @@ export function checked(value: string | number, pattern: RegExp): string {
 }
 
 /** Checks `value` against `pattern` and returns it single-quoted for a POSIX shell. */
-export function q(value: string | number, pattern: RegExp): string {
-    return `'${checked(value, pattern).replace(/'/g, `'\\''`)}'`;
+export function shellQuote(value: string | number, pattern: RegExp): string {
+    return quoteWord(checked(value, pattern));
 }
+
+/** Runs a command as root: directly when logged in as root, else through passwordless sudo. */
+export const AS_ROOT = `run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }`;
 
 /** Joins script lines; each line is a complete command. */
 export function script(...lines: string[]): string {
@@ -43,7 +47,7 @@ export function script(...lines: string[]): string {
  * double-quoted so that it may name shell variables ($v); it must not hold quotes, backquotes or
  * backslashes (values put into it come from validated config).
  */
-export function die(message: string): string {
+export function exitWithError(message: string): string {
     if (/["`\\]/.test(message)) throw new UnsafeValueError(`message must not contain quotes, backquotes or backslashes: ${message}`);
     return `{ echo "hvnetlab: ${message}" >&2; exit 1; }`;
 }

@@ -1,7 +1,8 @@
 // The bad inputs the sweep holds: invalid configs and plans, each with the key or field its
 // message must name and the fix it must give.
 import type { Plan } from "../benchmarks/types";
-import { ConfigKey, PLAIN_SECRET, StructuredKey } from "../components/config";
+import type { ConfigKey, StructuredKey } from "../components/config";
+import { PLAIN_SECRET } from "../components/config";
 
 export type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
 

@@ -1,9 +1,10 @@
 // What the real-lab tests share: whether this machine can run the local lab, what a lab with a
 // given prefix left behind, and the checks every measured local lab must pass.
 import * as assert from "assert";
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as path from "path";
-import { ResultsDocument, RunResult } from "../benchmarks/types";
+import type { ResultsDocument, RunResult } from "../benchmarks/types";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");

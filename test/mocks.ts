@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { expandMatrix } from "../benchmarks/matrix";
-import { Plan, ResultsDocument } from "../benchmarks/types";
+import type { Plan, ResultsDocument } from "../benchmarks/types";
 
 export interface Registration {
     readonly type: string;

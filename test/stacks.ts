@@ -2,7 +2,8 @@
 // vSphere lookups and the remote commands as real machines would.
 import * as path from "path";
 import { loadStackConfig } from "../tools/stack-config";
-import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "./mocks";
+import type { Registration } from "./mocks";
+import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** Secret values no plain output may contain. */

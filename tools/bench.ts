@@ -10,11 +10,12 @@
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
-import { parseNetperfOutput } from "../benchmarks/netperf";
+import { parseNetperfOutput } from "../benchmarks/netperf-client";
 import { runPlan } from "../benchmarks/runner";
-import { formatTable, SummaryRow } from "../benchmarks/summary";
+import type { SummaryRow } from "../benchmarks/summary";
+import { formatTable } from "../benchmarks/summary";
 import { NetnsTransport } from "../benchmarks/transport";
-import { Plan, ResultsDocument, RunResult } from "../benchmarks/types";
+import type { Plan, ResultsDocument, RunResult } from "../benchmarks/types";
 import { runOffline } from "./offline-runner";
 import { loadStackConfig, parseOverrides } from "./stack-config";
 

@@ -6,7 +6,8 @@
 // working copy of the stack's file from stacks/ first, so `--config` overrides last for one run.
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import { formatTable, SummaryRow } from "../benchmarks/summary";
+import type { SummaryRow } from "../benchmarks/summary";
+import { formatTable } from "../benchmarks/summary";
 import { resultsFileOf } from "../benchmarks/results-file";
 import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine";
 import { describeKeptResults } from "./kept-results";

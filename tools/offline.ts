@@ -3,7 +3,8 @@
 // stack output to one JSON file, and tears the lab down (also on failure and on Ctrl-C).
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import { formatTable, SummaryRow } from "../benchmarks/summary";
+import type { SummaryRow } from "../benchmarks/summary";
+import { formatTable } from "../benchmarks/summary";
 import { resultsFileOf } from "../benchmarks/results-file";
 import { describeKeptResults } from "./kept-results";
 import { runOffline } from "./offline-runner";

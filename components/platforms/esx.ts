@@ -4,12 +4,12 @@
 // set by guest customization. The peer is a machine reached over SSH.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
-import { LabConfig, LabSecrets } from "../config";
+import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
+import type { LabConfig, LabSecrets } from "../config";
 import { PATTERNS } from "../config-blocks";
-import { q } from "../shell";
+import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";
-import { PlatformLab } from "./platform";
+import type { PlatformLab } from "./platform";
 import { connectionTo, guestTopology, guestWireMtuScript, peerMachine } from "./remote";
 
 /** vSwitch and port group of guest i. */
@@ -19,12 +19,12 @@ export function esxNames(labPrefix: string, i: number): { vswitch: string; portG
 
 /** Customization script that authorizes the lab's key for the guest user (runs once, as root). */
 export function authorizeKeyScript(user: string, publicKey: string): string {
-    const u = q(user, PATTERNS.user);
+    const u = shellQuote(user, PATTERNS.user);
     return [
         "#!/bin/sh",
         `if [ "$1" = postcustomization ]; then`,
         `  home=$(getent passwd ${u} | cut -d: -f6)`,
-        `  mkdir -p "$home/.ssh" && echo ${q(publicKey, PATTERNS.sshPublicKey)} >> "$home/.ssh/authorized_keys"`,
+        `  mkdir -p "$home/.ssh" && echo ${shellQuote(publicKey, PATTERNS.sshPublicKey)} >> "$home/.ssh/authorized_keys"`,
         `  chown -R ${u} "$home/.ssh" && chmod 700 "$home/.ssh" && chmod 600 "$home/.ssh/authorized_keys"`,
         `fi`,
     ].join("\n");
@@ -37,6 +37,12 @@ export interface EsxLabArgs {
     readonly secrets: LabSecrets;
 }
 
+/**
+ * The ESX lab through vSphere: per guest a standard vSwitch whose only uplink is the guest's
+ * dedicated pNIC, a port group, and a VM cloned from the template and pinned to the host (its
+ * benchmark NIC's MTU set over SSH); the peer's NICs over SSH. Depends on the vsphere provider,
+ * the template and the vCenter password. Outputs endpoints, wires and the machines' facts.
+ */
 export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];

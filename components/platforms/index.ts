@@ -1,10 +1,10 @@
 // The platforms a lab can be built on, by the name used in hvnetlab:platform.
-import { PlatformName } from "../config";
+import type { PlatformName } from "../config";
 import { EsxLab } from "./esx";
 import { KvmLab } from "./kvm";
 import { LocalLab } from "./local";
 import { NativeLab } from "./native";
-import { PlatformFactory } from "./platform";
+import type { PlatformFactory } from "./platform";
 import { XenLab } from "./xen";
 
 const PLATFORMS: Record<PlatformName, PlatformFactory> = {

@@ -1,10 +1,12 @@
 // The `kvm` platform: KVM through libvirt over SSH (qemu+ssh://). Each guest's benchmark NIC is a
 // macvtap (direct) interface on its dedicated pNIC, which the host brings up with the wire MTU
 // first. The rest (host preflight, pool, volumes, cloud-init, domains, peer) is LibvirtLab's.
-import * as pulumi from "@pulumi/pulumi";
-import { LibvirtLab, LibvirtLabArgs } from "./libvirt-lab";
+import type * as pulumi from "@pulumi/pulumi";
+import type { LibvirtLabArgs } from "./libvirt-lab";
+import { LibvirtLab } from "./libvirt-lab";
 import { pnicUpScripts } from "./remote";
 
+/** The KVM lab: libvirt over qemu+ssh, each guest's benchmark NIC a macvtap on its dedicated pNIC. */
 export class KvmLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super(

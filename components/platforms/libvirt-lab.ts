@@ -4,12 +4,14 @@
 // platforms differ only in the URI scheme, the domain type, how a pNIC is made ready, the benchmark
 // NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
 import * as pulumi from "@pulumi/pulumi";
-import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import { guestMac, GuestNetwork, metaData, networkConfig, userData } from "../cloud-init";
-import { LabConfig, LabSecrets } from "../config";
+import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { GuestNetwork } from "../cloud-init";
+import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
+import type { LabConfig, LabSecrets } from "../config";
 import * as libvirt from "../providers/libvirt";
-import { PlatformLab } from "./platform";
-import { guestTopology, hypervisorHost, peerMachine, PnicSetup } from "./remote";
+import type { PlatformLab } from "./platform";
+import type { PnicSetup } from "./remote";
+import { guestTopology, hypervisorHost, peerMachine } from "./remote";
 
 /** The guest's benchmark NIC name inside the guest (cloud-init renames it). */
 export const LIBVIRT_GUEST_NIC = "bench0";
@@ -67,7 +69,12 @@ interface LibvirtGuestsArgs {
     readonly dependsOn: pulumi.Resource[];
 }
 
-/** A lab of libvirt guests on one hypervisor host, cabled to the peer; the platform gives the flavour. */
+/**
+ * A lab of libvirt guests on one hypervisor host, cabled to the peer (KvmLab and XenLab give the
+ * flavour): the host's pNICs prepared over SSH, a storage pool, per guest a volume, a cloud-init
+ * disk and a domain whose benchmark NIC sits on its dedicated pNIC; the peer's NICs over SSH.
+ * Outputs endpoints, wires and the machines' facts; each guest is ready when its domain is.
+ */
 export abstract class LibvirtLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];

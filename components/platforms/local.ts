@@ -5,12 +5,12 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { factsArgs, parseFacts } from "../../benchmarks/facts";
 import { wireEnds } from "../../benchmarks/matrix";
-import { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
-import { LabConfig } from "../config";
-import { die, q, SAFE, script } from "../shell";
-import { remoteCommand as remoteArgv } from "../../benchmarks/ssh";
-import { PlatformLab } from "./platform";
+import type { LabConfig } from "../config";
+import { exitWithError, shellQuote, SAFE, script } from "../shell";
+import { shellCommandLine } from "../../benchmarks/shell-words";
+import type { PlatformLab } from "./platform";
 
 /** Namespaces, endpoints and wires of a local lab (pure: derived from the config alone). */
 export type NetnsEndpoint = PlanEndpoint & { readonly access: NetnsAccess };
@@ -71,17 +71,17 @@ export function localTopology(config: LabConfig): LocalTopology {
 /** Fails early, with the fix, when this machine cannot build a local lab. */
 export function preflightScript(): string {
     return script(
-        `[ "$(id -u)" = 0 ] || ${die("the local lab needs root for ip netns and tc: run as root (or with sudo)")}`,
-        `for tool in ip tc; do command -v "$tool" >/dev/null || ${die("$tool not found: install iproute2 (apt-get install -y iproute2)")}; done`,
-        remoteArgv(factsArgs([])),
+        `[ "$(id -u)" = 0 ] || ${exitWithError("the local lab needs root for ip netns and tc: run as root (or with sudo)")}`,
+        `for tool in ip tc; do command -v "$tool" >/dev/null || ${exitWithError("$tool not found: install iproute2 (apt-get install -y iproute2)")}; done`,
+        shellCommandLine(factsArgs([])),
     );
 }
 
 export function namespaceScripts(namespace: string): { create: string; delete: string } {
-    const ns = q(namespace, SAFE.name);
+    const ns = shellQuote(namespace, SAFE.name);
     return {
         create: script(
-            `[ ! -e /run/netns/${ns} ] || ${die(`namespace ${namespace} already exists: another lab with this hvnetlab:labPrefix runs or was not torn down; tear it down (ip netns del ${namespace}) or choose another hvnetlab:labPrefix`)}`,
+            `[ ! -e /run/netns/${ns} ] || ${exitWithError(`namespace ${namespace} already exists: another lab with this hvnetlab:labPrefix runs or was not torn down; tear it down (ip netns del ${namespace}) or choose another hvnetlab:labPrefix`)}`,
             `ip netns add ${ns} || exit 1`,
             `ip -n ${ns} link set lo up || { ip netns del ${ns}; exit 1; }`,
         ),
@@ -97,13 +97,13 @@ export function tbfBurstKb(speedMbps: number): number {
 }
 
 export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { create: string; delete: string } {
-    const g = q(guestNs, SAFE.name);
-    const p = q(peerNs, SAFE.name);
-    const gn = q(wire.guestNic, SAFE.ifname);
-    const pn = q(wire.peerNic, SAFE.ifname);
-    const mtu = q(wire.mtu, SAFE.uint);
+    const g = shellQuote(guestNs, SAFE.name);
+    const p = shellQuote(peerNs, SAFE.name);
+    const gn = shellQuote(wire.guestNic, SAFE.ifname);
+    const pn = shellQuote(wire.peerNic, SAFE.ifname);
+    const mtu = shellQuote(wire.mtu, SAFE.uint);
     const shape = (ns: string, nic: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${q(wire.speedMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${shellQuote(wire.speedMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
     return {
         create: script(
             "set -e",
@@ -112,14 +112,14 @@ export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { 
             `ip link add ${gn} netns ${g} type veth peer name ${pn} netns ${p}`,
             `ip -n ${g} link set ${gn} mtu ${mtu}`,
             `ip -n ${p} link set ${pn} mtu ${mtu}`,
-            `ip -n ${g} addr add ${q(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
-            `ip -n ${p} addr add ${q(`${wire.peerAddress}/30`, SAFE.cidr)} dev ${pn}`,
+            `ip -n ${g} addr add ${shellQuote(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
+            `ip -n ${p} addr add ${shellQuote(`${wire.peerAddress}/30`, SAFE.cidr)} dev ${pn}`,
             `ip -n ${g} link set ${gn} up`,
             `ip -n ${p} link set ${pn} up`,
             shape(g, gn),
             shape(p, pn),
             "trap - EXIT",
-            `echo ${gn} ${q(wire.guestAddress, SAFE.ipv4)} '<->' ${pn} ${q(wire.peerAddress, SAFE.ipv4)}`,
+            `echo ${gn} ${shellQuote(wire.guestAddress, SAFE.ipv4)} '<->' ${pn} ${shellQuote(wire.peerAddress, SAFE.ipv4)}`,
         ),
         delete: `ip -n ${g} link del ${gn} 2>/dev/null || true`,
     };
@@ -135,13 +135,13 @@ export function uplinkScripts(
     wires: readonly PlanWire[],
     uplinkMbps: number,
 ): { create: string; delete: string } {
-    const h = q(hvNs, SAFE.name);
-    const p = q(peerNs, SAFE.name);
-    const up = q(UPLINK_NIC, SAFE.ifname);
-    const br = q(BRIDGE, SAFE.ifname);
-    const mtu = q(wires[0].mtu, SAFE.uint);
+    const h = shellQuote(hvNs, SAFE.name);
+    const p = shellQuote(peerNs, SAFE.name);
+    const up = shellQuote(UPLINK_NIC, SAFE.ifname);
+    const br = shellQuote(BRIDGE, SAFE.ifname);
+    const mtu = shellQuote(wires[0].mtu, SAFE.uint);
     const shape = (ns: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${q(uplinkMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
+        `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${shellQuote(uplinkMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
     return {
         create: script(
             "set -e",
@@ -151,7 +151,7 @@ export function uplinkScripts(
             `ip link add ${up} netns ${h} type veth peer name ${up} netns ${p}`,
             `ip -n ${h} link set ${up} mtu ${mtu}`,
             `ip -n ${p} link set ${up} mtu ${mtu}`,
-            ...wires.map((w) => `ip -n ${p} addr add ${q(`${w.peerAddress}/30`, SAFE.cidr)} dev ${up}`),
+            ...wires.map((w) => `ip -n ${p} addr add ${shellQuote(`${w.peerAddress}/30`, SAFE.cidr)} dev ${up}`),
             `ip -n ${h} link set ${up} master ${br}`,
             `ip -n ${h} link set ${up} up`,
             `ip -n ${p} link set ${up} up`,
@@ -159,7 +159,7 @@ export function uplinkScripts(
             shape(h),
             shape(p),
             "trap - EXIT",
-            `echo ${up} shared by ${q(wires.length, SAFE.uint)} wire"(s)" at ${q(uplinkMbps, SAFE.uint)} Mb/s`,
+            `echo ${up} shared by ${shellQuote(wires.length, SAFE.uint)} wire"(s)" at ${shellQuote(uplinkMbps, SAFE.uint)} Mb/s`,
         ),
         delete: `ip -n ${h} link del ${up} 2>/dev/null; ip -n ${h} link del ${br} 2>/dev/null; true`,
     };
@@ -167,13 +167,13 @@ export function uplinkScripts(
 
 /** With shared-uplink: a guest's wire, from its namespace to a port of the hypervisor's bridge. */
 export function bridgedWireScripts(wire: PlanWire, guestNs: string, hvNs: string): { create: string; delete: string } {
-    const g = q(guestNs, SAFE.name);
-    const h = q(hvNs, SAFE.name);
-    const gn = q(wire.guestNic, SAFE.ifname);
-    const port = q(`w${wire.index + 1}`, SAFE.ifname);
-    const mtu = q(wire.mtu, SAFE.uint);
+    const g = shellQuote(guestNs, SAFE.name);
+    const h = shellQuote(hvNs, SAFE.name);
+    const gn = shellQuote(wire.guestNic, SAFE.ifname);
+    const port = shellQuote(`w${wire.index + 1}`, SAFE.ifname);
+    const mtu = shellQuote(wire.mtu, SAFE.uint);
     const shape = (ns: string, nic: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${q(wire.speedMbps, SAFE.uint)}mbit burst ${q(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${shellQuote(wire.speedMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
     return {
         create: script(
             "set -e",
@@ -181,14 +181,14 @@ export function bridgedWireScripts(wire: PlanWire, guestNs: string, hvNs: string
             `ip link add ${gn} netns ${g} type veth peer name ${port} netns ${h}`,
             `ip -n ${g} link set ${gn} mtu ${mtu}`,
             `ip -n ${h} link set ${port} mtu ${mtu}`,
-            `ip -n ${g} addr add ${q(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
-            `ip -n ${h} link set ${port} master ${q(BRIDGE, SAFE.ifname)}`,
+            `ip -n ${g} addr add ${shellQuote(`${wire.guestAddress}/30`, SAFE.cidr)} dev ${gn}`,
+            `ip -n ${h} link set ${port} master ${shellQuote(BRIDGE, SAFE.ifname)}`,
             `ip -n ${g} link set ${gn} up`,
             `ip -n ${h} link set ${port} up`,
             shape(g, gn),
             shape(h, port),
             "trap - EXIT",
-            `echo ${gn} ${q(wire.guestAddress, SAFE.ipv4)} '<->' bridge port ${port}`,
+            `echo ${gn} ${shellQuote(wire.guestAddress, SAFE.ipv4)} '<->' bridge port ${port}`,
         ),
         delete: `ip -n ${g} link del ${gn} 2>/dev/null || true`,
     };

@@ -3,9 +3,9 @@
 // server's dedicated NICs directly.
 import * as pulumi from "@pulumi/pulumi";
 import { wireEnds } from "../../benchmarks/matrix";
-import { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import { LabConfig, LabSecrets } from "../config";
-import { PlatformLab } from "./platform";
+import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { LabConfig, LabSecrets } from "../config";
+import type { PlatformLab } from "./platform";
 import { connectionTo, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";
 
 export function nativeTopology(config: LabConfig): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
@@ -27,6 +27,11 @@ export interface NativeLabArgs {
     readonly secrets: LabSecrets;
 }
 
+/**
+ * The native baseline: a bare-metal server and the peer, both reached over SSH; each dedicated NIC
+ * pair gets its wire addresses and MTU after a preflight on each machine. Outputs the endpoints,
+ * wires and both machines' facts; no hypervisor.
+ */
 export class NativeLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];

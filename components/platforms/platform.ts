@@ -1,9 +1,9 @@
 // The one small interface every platform implements: build hosts, peer and guests with one
 // dedicated NIC each, and hand back what the plan needs. Adding a platform means one new file in
 // this folder and one line in ./index.ts.
-import * as pulumi from "@pulumi/pulumi";
-import { HostFacts, LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import { LabConfig, LabSecrets } from "../config";
+import type * as pulumi from "@pulumi/pulumi";
+import type { HostFacts, LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { LabConfig, LabSecrets } from "../config";
 
 export interface PlatformLab {
     /** Every guest and peer, with how the runner reaches it. */

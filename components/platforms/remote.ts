@@ -5,13 +5,14 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { factsArgs, nicHoldingAddress, parseFacts } from "../../benchmarks/facts";
-import { remoteCommand } from "../../benchmarks/ssh";
-import { WireEnd, wireEnds } from "../../benchmarks/matrix";
-import { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
+import { shellCommandLine } from "../../benchmarks/shell-words";
+import type { WireEnd } from "../../benchmarks/matrix";
+import { wireEnds } from "../../benchmarks/matrix";
+import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
 import type { LabConfig } from "../config";
-import { HostSpec } from "../config-blocks";
-import { checked, die, q, SAFE, script } from "../shell";
+import type { HostSpec } from "../config-blocks";
+import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../shell";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -67,22 +68,19 @@ export function guestTopology(config: LabConfig, guestNic: (i: number) => string
  * choose (vSphere's customization addresses NICs but cannot set their MTU).
  */
 export function guestWireMtuScript(label: string, address: string, mtu: number): string {
-    const a = q(address, SAFE.ipv4);
-    const m = q(mtu, SAFE.uint);
+    const a = shellQuote(address, SAFE.ipv4);
+    const m = shellQuote(mtu, SAFE.uint);
     return script(
         AS_ROOT,
         `tries=0`,
         `until nic=$(${nicHoldingAddress(a)}); [ -n "$nic" ]; do`,
-        `  tries=$((tries + 1)); [ "$tries" -lt 60 ] || ${die(`no NIC holds the wire address ${address} on ${label} after 60 s: check the guest customization`)}`,
+        `  tries=$((tries + 1)); [ "$tries" -lt 60 ] || ${exitWithError(`no NIC holds the wire address ${address} on ${label} after 60 s: check the guest customization`)}`,
         `  sleep 1`,
         `done`,
-        `run ip link set dev "$nic" mtu ${m} || ${die(`cannot set MTU ${mtu} on the wire NIC of ${label}`)}`,
+        `run ip link set dev "$nic" mtu ${m} || ${exitWithError(`cannot set MTU ${mtu} on the wire NIC of ${label}`)}`,
         `echo "$nic mtu $(cat /sys/class/net/$nic/mtu)"`,
     );
 }
-
-/** Runs a command as root: directly when logged in as root, else through passwordless sudo. */
-export const AS_ROOT = `run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }`;
 
 /**
  * Checks a machine before anything is changed on it: root or sudo, every dedicated NIC present and
@@ -90,18 +88,18 @@ export const AS_ROOT = `run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "
  */
 export function machinePreflightScript(label: string, key: string, nics: readonly string[]): string {
     const checks = nics.map((nic) => {
-        const n = q(nic, SAFE.ifname);
+        const n = shellQuote(nic, SAFE.ifname);
         return [
-            `[ -e /sys/class/net/${n} ] || ${die(`NIC ${nic} does not exist on ${label}: fix hvnetlab:${key}.nics (ip -br link lists the NICs there)`)}`,
-            `[ -z "$(ip route show default dev ${n} 2>/dev/null)" ] || ${die(`NIC ${nic} on ${label} carries the default route, so it is a management NIC: benchmark traffic must stay off it; fix hvnetlab:${key}.nics`)}`,
+            `[ -e /sys/class/net/${n} ] || ${exitWithError(`NIC ${nic} does not exist on ${label}: fix hvnetlab:${key}.nics (ip -br link lists the NICs there)`)}`,
+            `[ -z "$(ip route show default dev ${n} 2>/dev/null)" ] || ${exitWithError(`NIC ${nic} on ${label} carries the default route, so it is a management NIC: benchmark traffic must stay off it; fix hvnetlab:${key}.nics`)}`,
         ].join("\n");
     });
     return script(
         AS_ROOT,
-        `run true 2>/dev/null || ${die(`the SSH user on ${label} is neither root nor allowed passwordless sudo: fix hvnetlab:${key}.user`)}`,
-        `command -v ip >/dev/null || ${die(`ip not found on ${label}: install iproute2`)}`,
+        `run true 2>/dev/null || ${exitWithError(`the SSH user on ${label} is neither root nor allowed passwordless sudo: fix hvnetlab:${key}.user`)}`,
+        `command -v ip >/dev/null || ${exitWithError(`ip not found on ${label}: install iproute2`)}`,
         ...checks,
-        remoteCommand(factsArgs(nics.map((n) => `nic:${n}`))),
+        shellCommandLine(factsArgs(nics.map((n) => `nic:${n}`))),
     );
 }
 
@@ -115,14 +113,14 @@ function nicStateFile(nic: string): string {
  * torn down is the original, and is kept.
  */
 export function saveNicState(nic: string): string {
-    const n = q(nic, SAFE.ifname);
+    const n = shellQuote(nic, SAFE.ifname);
     const f = nicStateFile(nic);
     return `[ -e ${f} ] || { printf '%s %s\n' "$(cat /sys/class/net/${n}/mtu)" "$(ip -o link show dev ${n} | grep -q '[<,]UP[,>]' && echo up || echo down)" | run tee ${f} >/dev/null; }`;
 }
 
 /** Puts the NIC back to the MTU and up/down state recorded by saveNicState, and forgets it. */
 export function restoreNicState(nic: string): string {
-    const n = q(nic, SAFE.ifname);
+    const n = shellQuote(nic, SAFE.ifname);
     const f = nicStateFile(nic);
     return script(
         `if [ -e ${f} ] && [ -e /sys/class/net/${n} ]; then`,
@@ -140,15 +138,15 @@ export function restoreNicState(nic: string): string {
  * back the NIC's MTU and up/down state from before the lab.
  */
 export function nicAddressScripts(label: string, nic: string, address: string, mtu: number): { create: string; delete: string } {
-    const n = q(nic, SAFE.ifname);
-    const cidr = q(`${address}/30`, SAFE.cidr);
+    const n = shellQuote(nic, SAFE.ifname);
+    const cidr = shellQuote(`${address}/30`, SAFE.cidr);
     return {
         create: script(
             AS_ROOT,
             `other=$(ip -o -4 addr show dev ${n} | awk '{ print $4 }' | grep -vx ${cidr} | head -n 1)`,
-            `[ -z "$other" ] || ${die(`NIC ${nic} on ${label} already has address $other: it is not dedicated to the lab; free it or list another NIC`)}`,
+            `[ -z "$other" ] || ${exitWithError(`NIC ${nic} on ${label} already has address $other: it is not dedicated to the lab; free it or list another NIC`)}`,
             saveNicState(nic),
-            `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot set MTU ${mtu} on ${nic} on ${label}`)}`,
+            `run ip link set dev ${n} mtu ${shellQuote(mtu, SAFE.uint)} up || ${exitWithError(`cannot set MTU ${mtu} on ${nic} on ${label}`)}`,
             `run ip addr replace ${cidr} dev ${n} || exit 1`,
             `echo ${n} ${cidr}`,
         ),
@@ -217,12 +215,12 @@ export function peerMachine(
  * delete puts back its MTU and up/down state from before the lab.
  */
 export function pnicUpScripts(label: string, nic: string, mtu: number): { create: string; delete: string } {
-    const n = q(nic, SAFE.ifname);
+    const n = shellQuote(nic, SAFE.ifname);
     return {
         create: script(
             AS_ROOT,
             saveNicState(nic),
-            `run ip link set dev ${n} mtu ${q(mtu, SAFE.uint)} up || ${die(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`,
+            `run ip link set dev ${n} mtu ${shellQuote(mtu, SAFE.uint)} up || ${exitWithError(`cannot bring up ${nic} with MTU ${mtu} on ${label}`)}`,
             `echo ${n} up`,
         ),
         delete: script(AS_ROOT, restoreNicState(nic)),
@@ -235,17 +233,17 @@ export function pnicUpScripts(label: string, nic: string, mtu: number): { create
  * back the pNIC's MTU and up/down state from before the lab.
  */
 export function pnicBridgeScripts(label: string, nic: string, bridge: string, mtu: number): { create: string; delete: string } {
-    const n = q(nic, SAFE.ifname);
-    const b = q(bridge, SAFE.ifname);
-    const m = q(mtu, SAFE.uint);
+    const n = shellQuote(nic, SAFE.ifname);
+    const b = shellQuote(bridge, SAFE.ifname);
+    const m = shellQuote(mtu, SAFE.uint);
     return {
         create: script(
             AS_ROOT,
-            `[ ! -e /sys/class/net/${n}/master ] || ${die(`NIC ${nic} on ${label} is already part of a bridge or bond: it is not dedicated to the lab`)}`,
-            `[ ! -e /sys/class/net/${b} ] || ${die(`bridge ${bridge} already exists on ${label}: another lab with this hvnetlab:labPrefix runs there, or choose another prefix`)}`,
+            `[ ! -e /sys/class/net/${n}/master ] || ${exitWithError(`NIC ${nic} on ${label} is already part of a bridge or bond: it is not dedicated to the lab`)}`,
+            `[ ! -e /sys/class/net/${b} ] || ${exitWithError(`bridge ${bridge} already exists on ${label}: another lab with this hvnetlab:labPrefix runs there, or choose another prefix`)}`,
             saveNicState(nic),
             `run ip link add name ${b} type bridge || exit 1`,
-            `{ run ip link set dev ${n} mtu ${m} && run ip link set dev ${n} master ${b} && run ip link set dev ${b} mtu ${m} && run ip link set dev ${n} up && run ip link set dev ${b} up; } || { run ip link del ${b}; ${die(`cannot enslave ${nic} to ${bridge} on ${label}`)}; }`,
+            `{ run ip link set dev ${n} mtu ${m} && run ip link set dev ${n} master ${b} && run ip link set dev ${b} mtu ${m} && run ip link set dev ${n} up && run ip link set dev ${b} up; } || { run ip link del ${b}; ${exitWithError(`cannot enslave ${nic} to ${bridge} on ${label}`)}; }`,
             `echo ${b} ${n}`,
         ),
         delete: script(

@@ -3,10 +3,11 @@
 // the guest's benchmark NIC joins that bridge. The provider's domain XML is made fit for Xen by
 // xen-domain.xslt (no qemu guest-agent channel, Xen disks, PV network model). The rest is
 // LibvirtLab's.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { LibvirtLab, LibvirtLabArgs } from "./libvirt-lab";
+import type { LibvirtLabArgs } from "./libvirt-lab";
+import { LibvirtLab } from "./libvirt-lab";
 import { pnicBridgeScripts } from "./remote";
 
 export const XEN_XSLT_PATH = path.join(__dirname, "xen-domain.xslt");
@@ -16,6 +17,10 @@ export function xenBridge(labPrefix: string, i: number): string {
     return `${labPrefix}br${i + 1}`;
 }
 
+/**
+ * The Xen lab: libvirt's libxl driver over xen+ssh, each dedicated pNIC enslaved to a bridge of
+ * its own (libxl rejects macvtap), the domain XML fixed up by xen-domain.xslt.
+ */
 export class XenLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
         const bridge = (i: number) => xenBridge(args.config.labPrefix, i);

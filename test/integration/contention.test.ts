@@ -6,11 +6,12 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { runPlan } from "../../benchmarks/runner";
-import { NetnsTransport, ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
-import { Plan, PlanEndpoint } from "../../benchmarks/types";
+import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
+import { NetnsTransport } from "../../benchmarks/transport";
+import type { Plan, PlanEndpoint } from "../../benchmarks/types";
 import { parseLabConfig } from "../../components/config";
-import { netserverScripts } from "../../components/netperf";
-import { buildPlan } from "../../components/plan";
+import { netserverScripts } from "../../components/netperf-deployment";
+import { buildPlan } from "../../components/lab-plan";
 import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";
 import { leftovers, whyNoLocalLab } from "../lab-checks";
 

@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs
 import * as yaml from "js-yaml";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ResultsDocument } from "../../benchmarks/types";
-import { engineEnv, locateEngine, prepareWorkingProject, PulumiRun, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
+import type { ResultsDocument } from "../../benchmarks/types";
+import type { PulumiRun } from "../../tools/engine";
+import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
 import { assertMeasuredLocalLab, leftovers, whyNoLocalLab } from "../lab-checks";
 
 /** Sets keys (without the hvnetlab: prefix) in a working stack file, made from the local one if new. */

@@ -3,12 +3,14 @@
 // the results are valid and kept, and teardown leaves nothing.
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
-import { ChildProcess, execFileSync } from "child_process";
+import type { ChildProcess } from "child_process";
+import { execFileSync } from "child_process";
 import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { ResultsDocument, RunResult } from "../../benchmarks/types";
-import { assertAtLimit, assertValidResults, leftovers, offline, OfflineRun, whyNoLocalLab } from "../lab-checks";
+import type { ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { OfflineRun } from "../lab-checks";
+import { assertAtLimit, assertValidResults, leftovers, offline, whyNoLocalLab } from "../lab-checks";
 
 interface Faulted {
     readonly run: OfflineRun;
@@ -203,7 +205,7 @@ describe("@integration faults during a run of the local lab", function () {
                 signal === "SIGTERM" ? "10.85.0.0/24" : "10.86.0.0/24",
                 /\[2\/4\] send/,
                 (_p, file) =>
-                    later(1500, () => sh("pkill", `-${signal.slice(3)}`, "-f", `hvnetlab.js bench --plan - --results-file ${file}`)),
+                    later(1500, () => sh("pkill", `-${signal.slice(3)}`, "-f", `hvnetlab.js measure --plan - --results-file ${file}`)),
             );
             assert.strictEqual(f.run.code, 1, f.run.stderr);
             assert.match(f.run.stderr, new RegExp(`${signal}: stopping the benchmark`));

@@ -34,9 +34,9 @@ describe("@integration a value built to run a command", function () {
         assert.deepStrictEqual(leftovers("x"), []);
     });
 
-    it("in a plan given to hvnetlab bench: refused with exit 2, nothing runs", () => {
+    it("in a plan given to hvnetlab measure: refused with exit 2, nothing runs", () => {
         const plan = PLANS[0][1](PLAN);
-        const r = spawnSync("node", [path.join(__dirname, "..", "..", "bin", "hvnetlab.js"), "bench", "--plan", "-"], {
+        const r = spawnSync("node", [path.join(__dirname, "..", "..", "bin", "hvnetlab.js"), "measure", "--plan", "-"], {
             input: JSON.stringify(plan),
             encoding: "utf8",
         });

@@ -3,15 +3,16 @@
 // to 1 Gb/s) between the two namespaces. netperf is set up with the same scripts the remote
 // commands run, and the runner measures through the transport.
 import * as assert from "assert";
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as net from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runPlan } from "../../benchmarks/runner";
 import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../benchmarks/ssh";
-import { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf";
+import type { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf-deployment";
 import { wireScripts } from "../../components/platforms/local";
 
 const NS = { g1: "hvsshg1", peer: "hvsshpeer" };

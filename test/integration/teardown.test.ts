@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { execFileSync, spawn } from "child_process";
 import { serverEndpoints } from "../../benchmarks/matrix";
 import { parseLabConfig } from "../../components/config";
-import { netserverScripts } from "../../components/netperf";
+import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
 import { leftovers, whyNoLocalLab } from "../lab-checks";
 

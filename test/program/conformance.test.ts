@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
-import { ROOT, runStack, StackRun } from "../stacks";
+import type { StackRun } from "../stacks";
+import { ROOT, runStack } from "../stacks";
 
 const SCHEMA_DIR = path.resolve(ROOT, "..", "shared", "provider-schemas");
 

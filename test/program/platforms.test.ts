@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Plan } from "../../benchmarks/types";
+import type { Plan } from "../../benchmarks/types";
 import { Benchmark } from "../../components/benchmark";
 import { connectionTo } from "../../components/platforms/remote";
-import { isSecretValue, plainOccurrences, promiseOf, Registration } from "../mocks";
-import { runStack, SECRETS, StackRun } from "../stacks";
+import type { Registration } from "../mocks";
+import { isSecretValue, plainOccurrences, promiseOf } from "../mocks";
+import type { StackRun } from "../stacks";
+import { runStack, SECRETS } from "../stacks";
 
 const NICS = ["enp3s0f0", "enp3s0f1", "enp4s0f0", "enp4s0f1"];
 const of = (run: StackRun, type: string) => run.mocks.ofType(type);

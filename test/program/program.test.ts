@@ -1,6 +1,7 @@
 import * as assert from "assert";
-import { Plan, ResultsDocument } from "../../benchmarks/types";
-import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf, Registration } from "../mocks";
+import type { Plan, ResultsDocument } from "../../benchmarks/types";
+import type { Registration } from "../mocks";
+import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf } from "../mocks";
 
 const COMMAND = "command:local:Command";
 

@@ -4,9 +4,10 @@ import * as path from "path";
 import { AggregationError, commonWindow, meanOverWindow, startSkewMs } from "../../benchmarks/aggregate";
 import { goodputLimit } from "../../benchmarks/limits";
 import { expandMatrix, serverEndpoints, streamsOf } from "../../benchmarks/matrix";
-import { InterimSample, parseNetperfOutput } from "../../benchmarks/netperf";
+import type { InterimSample } from "../../benchmarks/netperf-client";
+import { parseNetperfOutput } from "../../benchmarks/netperf-client";
 import { aggregateCell } from "../../benchmarks/runner";
-import { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 
 const s = (at: number, value: number, intervalSeconds = 1): InterimSample => ({ at, value, intervalSeconds, units: "10^6bits/s" });
 

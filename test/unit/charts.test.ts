@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, readdirSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../benchmarks/charts";
-import { groupKey, parseSource, Source } from "../../benchmarks/compare";
+import type { Source } from "../../benchmarks/compare";
+import { groupKey, parseSource } from "../../benchmarks/compare";
 import { readReference, writeReport } from "../../benchmarks/report";
-import { ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { ResultsDocument, RunResult } from "../../benchmarks/types";
 
 function run(guests: number, perStream: number, status: RunResult["status"] = "ok"): RunResult {
     return {

@@ -5,6 +5,7 @@ import { spawnSync } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import type { Source } from "../../benchmarks/compare";
 import {
     checkComparable,
     comparisonTables,
@@ -15,11 +16,10 @@ import {
     parseSource,
     parseTolerance,
     pickBaseline,
-    Source,
 } from "../../benchmarks/compare";
 import { parseCompareArgs } from "../../benchmarks/compare-cli";
 import { resultsCsv } from "../../benchmarks/report";
-import { Comparable, ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { Comparable, ResultsDocument, RunResult } from "../../benchmarks/types";
 
 const COMPARABLE: Comparable = {
     nicSpeedMbps: 1000,

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as path from "path";
 import { wireAddresses } from "../../components/addressing";
-import { ConfigError, ConfigKey, DEFAULTS, parseLabConfig, STRUCTURED_KEYS, StructuredKey } from "../../components/config";
+import type { ConfigKey, StructuredKey } from "../../components/config";
+import { ConfigError, DEFAULTS, parseLabConfig, STRUCTURED_KEYS } from "../../components/config";
 import { readProject } from "../../tools/stack-config";
 
 type Values = Partial<Record<ConfigKey | StructuredKey, string>>;

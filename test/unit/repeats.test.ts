@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { combineRepeats, laggards } from "../../benchmarks/runner";
 import { spread, tQuantile975 } from "../../benchmarks/stats";
-import { RunResult } from "../../benchmarks/types";
+import type { RunResult } from "../../benchmarks/types";
 import { failureOf } from "../../benchmarks/verdict";
 
 const run = (mbps: number, status: RunResult["status"] = "ok", error?: string): RunResult => ({

@@ -12,8 +12,8 @@ import {
     runPlan,
     WireMismatchError,
 } from "../../benchmarks/runner";
-import { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
-import { ClockReading, Plan, PlanEndpoint } from "../../benchmarks/types";
+import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
+import type { ClockReading, Plan, PlanEndpoint } from "../../benchmarks/types";
 
 const stream = readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8");
 const noServer = readFileSync(path.join(__dirname, "..", "fixtures", "no_netserver.out"), "utf8");
@@ -211,7 +211,7 @@ describe("the wires, checked against the plan before measuring", () => {
     });
 });
 
-describe("hvnetlab bench, given an SSH key and a bad plan", () => {
+describe("hvnetlab measure, given an SSH key and a bad plan", () => {
     it("refuses the plan without ever writing the key to disk", () => {
         const keyDirs = () =>
             readdirSync(tmpdir())

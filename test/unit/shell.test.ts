@@ -4,25 +4,25 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "os";
 import * as path from "path";
 import { benchmarkScript } from "../../components/benchmark";
-import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../components/netperf";
+import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../components/netperf-deployment";
 import { authorizeKeyScript } from "../../components/platforms/esx";
 import { namespaceScripts, wireScripts } from "../../components/platforms/local";
 import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../../components/platforms/remote";
-import { die, q, SAFE, UnsafeValueError } from "../../components/shell";
+import { exitWithError, shellQuote, SAFE, UnsafeValueError } from "../../components/shell";
 
 describe("values in shell commands", () => {
     it("quotes values that match their pattern", () => {
-        assert.strictEqual(q("hvnetlab-g1", SAFE.name), "'hvnetlab-g1'");
-        assert.strictEqual(q(12865, SAFE.uint), "'12865'");
+        assert.strictEqual(shellQuote("hvnetlab-g1", SAFE.name), "'hvnetlab-g1'");
+        assert.strictEqual(shellQuote(12865, SAFE.uint), "'12865'");
     });
 
     it("refuses values that do not", () => {
         for (const bad of ["x; reboot", "$(id)", "a'b", "`id`", "", "a b", "-rf"]) {
-            assert.throws(() => q(bad, SAFE.name), UnsafeValueError, bad);
+            assert.throws(() => shellQuote(bad, SAFE.name), UnsafeValueError, bad);
         }
-        assert.throws(() => q("10.0.0.1;id", SAFE.ipv4), UnsafeValueError);
-        assert.throws(() => q("/tmp/x y", SAFE.path), UnsafeValueError);
-        assert.throws(() => die('say "hi"'), UnsafeValueError);
+        assert.throws(() => shellQuote("10.0.0.1;id", SAFE.ipv4), UnsafeValueError);
+        assert.throws(() => shellQuote("/tmp/x y", SAFE.path), UnsafeValueError);
+        assert.throws(() => exitWithError('say "hi"'), UnsafeValueError);
     });
 
     it("builds scripts a POSIX shell parses, from validated values only", () => {

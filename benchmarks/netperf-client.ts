@@ -1,5 +1,5 @@
 // netperf command lines and the parsing of what netperf prints.
-import { NetperfTest } from "./types";
+import type { NetperfTest } from "./types";
 import { IPV4 } from "./patterns";
 
 /** Output selectors asked of netperf (-o); the parser reads the final line by these names. */

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { netperfArgs, NetperfOutputError, parseNetperfOutput, reachabilityArgs } from "../../benchmarks/netperf";
+import { netperfArgs, NetperfOutputError, parseNetperfOutput, reachabilityArgs } from "../../benchmarks/netperf-client";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", name), "utf8");
 

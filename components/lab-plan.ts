@@ -1,8 +1,8 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
-import { Plan } from "../benchmarks/types";
-import { LabConfig } from "./config";
+import type { Plan } from "../benchmarks/types";
+import type { LabConfig } from "./config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
-import { PlatformLab } from "./platforms/platform";
+import type { PlatformLab } from "./platforms/platform";
 
 export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis" | "uplinkMbps">): Plan {
     return {

@@ -2,17 +2,17 @@
 // started there on the configured port and checked listening; stopped on delete.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PlanEndpoint } from "../benchmarks/types";
-import { AS_ROOT, Connection } from "./platforms/remote";
-import { checked, die, q, SAFE, script } from "./shell";
+import type { PlanEndpoint } from "../benchmarks/types";
+import type { Connection } from "./platforms/remote";
+import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "./shell";
 
 /** Prints the installed netperf version, or fails with how to install the wanted one. */
 export function netperfVersionCheck(version: string): string[] {
-    const want = q(version, SAFE.version);
+    const want = shellQuote(version, SAFE.version);
     return [
-        `command -v netperf >/dev/null && command -v netserver >/dev/null || ${die("netperf not found: enable Debian's non-free component and apt-get install -y netperf (see README)")}`,
+        `command -v netperf >/dev/null && command -v netserver >/dev/null || ${exitWithError("netperf not found: enable Debian's non-free component and apt-get install -y netperf (see README)")}`,
         `v=$(netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p')`,
-        `[ "$v" = ${want} ] || ${die(`netperf $v is installed but hvnetlab:netperfVersion is ${version}: install ${version} or change the key`)}`,
+        `[ "$v" = ${want} ] || ${exitWithError(`netperf $v is installed but hvnetlab:netperfVersion is ${version}: install ${version} or change the key`)}`,
     ];
 }
 
@@ -22,21 +22,21 @@ export function netperfVersionCheck(version: string): string[] {
  * unnamed namespace, its NICs and its port alive).
  */
 export function netserverScripts(namespace: string, port: number, version: string): { create: string; delete: string } {
-    const ns = q(namespace, SAFE.name);
-    const p = q(port, SAFE.uint);
-    const pidFile = q(`/run/hvnetlab-${checked(namespace, SAFE.name)}.netserver.pid`, SAFE.path);
+    const ns = shellQuote(namespace, SAFE.name);
+    const p = shellQuote(port, SAFE.uint);
+    const pidFile = shellQuote(`/run/hvnetlab-${checked(namespace, SAFE.name)}.netserver.pid`, SAFE.path);
     const listening = `[ -n "$(ip netns exec ${ns} ss -Hltn "sport = :$port")" ]`;
     const stop = `for pid in $(ip netns pids ${ns} 2>/dev/null); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && kill "$pid"; done`;
     return {
         create: script(
             ...netperfVersionCheck(version),
             `port=${p}`,
-            `! ${listening} || ${die(`port $port is already in use in namespace ${namespace}: choose another hvnetlab:netserverPort`)}`,
-            `ip netns exec ${ns} netserver -p "$port" >/dev/null || ${die(`netserver failed to start in namespace ${namespace}`)}`,
+            `! ${listening} || ${exitWithError(`port $port is already in use in namespace ${namespace}: choose another hvnetlab:netserverPort`)}`,
+            `ip netns exec ${ns} netserver -p "$port" >/dev/null || ${exitWithError(`netserver failed to start in namespace ${namespace}`)}`,
             `tries=0`,
             `until ${listening}; do`,
             `  tries=$((tries + 1))`,
-            `  [ "$tries" -lt 50 ] || { ${stop}; ${die(`netserver does not listen on port $port in namespace ${namespace} after 5 s`)}; }`,
+            `  [ "$tries" -lt 50 ] || { ${stop}; ${exitWithError(`netserver does not listen on port $port in namespace ${namespace} after 5 s`)}; }`,
             `  sleep 0.1`,
             `done`,
             `for pid in $(ip netns pids ${ns}); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && echo "$pid"; done > ${pidFile}`,
@@ -58,8 +58,8 @@ export const APT_SOURCES = { deb822: "/etc/apt/sources.list.d/debian.sources", c
  * (non-free-firmware, the installer's default, is another component), then refreshes the lists.
  */
 export function enableNonFreeScript(sources: { deb822: string; classic: string } = APT_SOURCES): string {
-    const d = q(sources.deb822, SAFE.path);
-    const c = q(sources.classic, SAFE.path);
+    const d = shellQuote(sources.deb822, SAFE.path);
+    const c = shellQuote(sources.classic, SAFE.path);
     return script(
         `changed=`,
         `if [ -f ${d} ] && ! grep -Eq '^Components:.*[[:space:]]non-free([[:space:]]|$)' ${d}; then run sed -i -E 's/^Components: main.*/& non-free/' ${d} && changed=1; fi`,
@@ -81,11 +81,11 @@ export function netperfInstallScript(
     source: { url: string; sha256: string },
     aptSources = APT_SOURCES,
 ): string {
-    const want = q(version, SAFE.version);
-    const url = q(source.url, SAFE.url);
+    const want = shellQuote(version, SAFE.version);
+    const url = shellQuote(source.url, SAFE.url);
     const installed = `have() { command -v netperf >/dev/null 2>&1 && netperf -V 2>&1 | sed -n 's/.*[Vv]ersion \\([0-9.]*\\).*/\\1/p'; }`;
     const aptInstall = (pkgs: string, what: string) =>
-        `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${die(`apt-get install ${what} failed on ${label}`)}`;
+        `run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends ${pkgs} >&2 || ${exitWithError(`apt-get install ${what} failed on ${label}`)}`;
     return script(
         AS_ROOT,
         installed,
@@ -100,21 +100,21 @@ export function netperfInstallScript(
         `fi`,
         `if [ "$v" != "$want" ]; then`,
         source.sha256 === ""
-            ? `  ${die(`netperf ${version} is not packaged on ${label} (Debian: enable the non-free component) and hvnetlab:netperfSourceSha256 is not set: set it to the sha256sum of ${source.url} to build it from source`)}`
-            : `  sha=${q(source.sha256, /^[0-9a-f]{64}$/)}`,
+            ? `  ${exitWithError(`netperf ${version} is not packaged on ${label} (Debian: enable the non-free component) and hvnetlab:netperfSourceSha256 is not set: set it to the sha256sum of ${source.url} to build it from source`)}`
+            : `  sha=${shellQuote(source.sha256, /^[0-9a-f]{64}$/)}`,
         `  missing=; for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || missing=1; done`,
         `  if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then ${aptInstall("build-essential curl ca-certificates", "of the build tools")}; fi`,
-        `  for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || ${die(`$tool is needed on ${label} to build netperf ${version} from source: install it`)}; done`,
+        `  for tool in curl tar make cc sha256sum; do command -v "$tool" >/dev/null || ${exitWithError(`$tool is needed on ${label} to build netperf ${version} from source: install it`)}; done`,
         `  d=$(mktemp -d) && trap 'rm -rf "$d"' EXIT`,
-        `  curl -fsSL ${url} -o "$d/netperf.tar.gz" || ${die(`cannot download ${source.url} on ${label}`)}`,
-        `  echo "$sha  $d/netperf.tar.gz" | sha256sum -c - >/dev/null 2>&1 || ${die(`the netperf tarball downloaded on ${label} does not match hvnetlab:netperfSourceSha256`)}`,
+        `  curl -fsSL ${url} -o "$d/netperf.tar.gz" || ${exitWithError(`cannot download ${source.url} on ${label}`)}`,
+        `  echo "$sha  $d/netperf.tar.gz" | sha256sum -c - >/dev/null 2>&1 || ${exitWithError(`the netperf tarball downloaded on ${label} does not match hvnetlab:netperfSourceSha256`)}`,
         `  tar -xzf "$d/netperf.tar.gz" -C "$d" --strip-components=1 || exit 1`,
         // netperf 2.7.0 defines loc_nodelay twice: GCC 10 and later refuse to link it without -fcommon.
-        `  (cd "$d" && ./configure --enable-demo --prefix=/usr/local CFLAGS="-O2 -fcommon" && make) >&2 || ${die(`building netperf ${version} failed on ${label}`)}`,
+        `  (cd "$d" && ./configure --enable-demo --prefix=/usr/local CFLAGS="-O2 -fcommon" && make) >&2 || ${exitWithError(`building netperf ${version} failed on ${label}`)}`,
         `  (cd "$d" && run make install) >&2 || exit 1`,
         `  v=$(have)`,
         `fi`,
-        `[ "$v" = "$want" ] || ${die(`netperf $v is installed on ${label} but hvnetlab:netperfVersion is ${version}: remove it or change the key`)}`,
+        `[ "$v" = "$want" ] || ${exitWithError(`netperf $v is installed on ${label} but hvnetlab:netperfVersion is ${version}: remove it or change the key`)}`,
         `echo "$v"`,
     );
 }
@@ -129,7 +129,7 @@ export function netserverServiceScripts(
     endpoint: string,
     port: number,
 ): { create: string; delete: string } {
-    const p = q(port, SAFE.uint);
+    const p = shellQuote(port, SAFE.uint);
     // The lab's prefix in the name: two labs on one machine never stop each other's netserver.
     const unitName = `${checked(labPrefix, SAFE.name)}-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
     const unit = `/etc/systemd/system/${unitName}.service`;
@@ -141,17 +141,17 @@ export function netserverServiceScripts(
             AS_ROOT,
             `port=${p}`,
             `o=$(${owner})`,
-            `[ -z "$o" ] || ${die(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
+            `[ -z "$o" ] || ${exitWithError(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
             `if ${systemd}; then`,
             `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
-            `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${die(`systemd cannot start netserver on ${label}`)}`,
+            `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${exitWithError(`systemd cannot start netserver on ${label}`)}`,
             `else`,
-            `  run netserver -p "$port" </dev/null >/dev/null 2>&1 || ${die(`netserver failed to start on ${label}`)}`,
+            `  run netserver -p "$port" </dev/null >/dev/null 2>&1 || ${exitWithError(`netserver failed to start on ${label}`)}`,
             `fi`,
             `tries=0`,
             `until [ "$(${owner})" = netserver ]; do`,
             `  tries=$((tries + 1))`,
-            `  [ "$tries" -lt 50 ] || ${die(`netserver does not listen on port $port on ${label} after 5 s`)}`,
+            `  [ "$tries" -lt 50 ] || ${exitWithError(`netserver does not listen on port $port on ${label} after 5 s`)}`,
             `  sleep 0.1`,
             `done`,
             `${systemd} || run ss -Hltnp "sport = :$port" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1 | run tee ${pidFile} >/dev/null`,
@@ -185,6 +185,11 @@ export interface NetperfDeploymentArgs {
     readonly connection?: (endpoint: PlanEndpoint) => pulumi.Output<Connection>;
 }
 
+/**
+ * netperf on the lab: on namespaces a version check and netserver per receiving endpoint; on SSH
+ * machines the install (after the endpoint's `ready` resources) and a netserver service. Outputs
+ * the netperf version found on each endpoint; `ready` is what the benchmark waits for.
+ */
 export class NetperfDeployment extends pulumi.ComponentResource {
     /** One netserver resource per server endpoint. */
     readonly netservers: pulumi.Resource[];
