@@ -18,4 +18,17 @@ export default tseslint.config(
             "@typescript-eslint/consistent-type-imports": ["error", { prefer: "type-imports", fixStyle: "separate-type-imports" }],
         },
     },
+    {
+        // The config's types record what validation proved: a platform's blocks are there.
+        files: ["components/**/*.ts", "index.ts"],
+        rules: {
+            "no-restricted-syntax": [
+                "error",
+                {
+                    selector: "TSNonNullExpression > MemberExpression[object.name='config'], TSNonNullExpression > MemberExpression[object.property.name='config']",
+                    message: "No non-null assertion on config: narrow on config.platform, or declare the field in that platform's config type.",
+                },
+            ],
+        },
+    },
 );

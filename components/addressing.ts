@@ -23,6 +23,11 @@ export function parseCidr(text: string): Cidr | string {
     return { base, prefix };
 }
 
+/** A dotted-quad address as an unsigned 32-bit number (the address must be valid). */
+export function ipv4Number(a: string): number {
+    return a.split(".").reduce((n, o) => ((n << 8) | Number(o)) >>> 0, 0);
+}
+
 export function mask(prefix: number): number {
     return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }

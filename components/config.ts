@@ -10,27 +10,33 @@ import type { FailOn } from "../benchmarks/verdict";
 import { FAIL_ON } from "../benchmarks/verdict";
 import type { Cidr } from "./addressing";
 import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./addressing";
-import type { GuestShape, HostSpec, LibvirtSpec, Report, VsphereSpec } from "./config-blocks";
-import { parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, PATTERNS, repeated } from "./config-blocks";
+import type { ConfigContext, Report } from "./config-blocks";
+import { parseObject, PATTERNS } from "./config-blocks";
+import type { Platform } from "./platforms";
+import { PLATFORM_REGISTRY } from "./platforms";
 
-export const PLATFORMS = ["local", "native", "esx", "kvm", "xen"] as const;
-/** The local lab's wirings. */
-export const LOCAL_TOPOLOGIES = ["wires", "shared-uplink"] as const;
-export type LocalTopologyKind = (typeof LOCAL_TOPOLOGIES)[number];
-export type PlatformName = (typeof PLATFORMS)[number];
-/** Platforms whose machines are reached over SSH (everything but the local lab). */
-export const REMOTE_PLATFORMS: readonly PlatformName[] = ["native", "esx", "kvm", "xen"];
-/** Platforms that run guests under a hypervisor. */
-export const HYPERVISOR_PLATFORMS: readonly PlatformName[] = ["esx", "kvm", "xen"];
+type Registry = typeof PLATFORM_REGISTRY;
+/** The platforms by name (hvnetlab:platform), as components/platforms/index.ts lists them. */
+export type PlatformName = keyof Registry;
+export const PLATFORMS = Object.keys(PLATFORM_REGISTRY) as PlatformName[];
+/** The configuration of a lab on one platform: what that platform's parser gives, on the shared keys. */
+export type ConfigOf<P extends PlatformName> = Registry[P] extends Platform<infer C> ? C : never;
 
 /** The largest UDP payload in one IPv4 datagram. */
 export const MAX_UDP_MESSAGE = 65507;
 /** The largest send size the lab lets netperf use for TCP tests (and request/response sizes). */
 export const MAX_TCP_MESSAGE = 1 << 20;
 
-export interface LabConfig {
-    /** Which platform builds the lab. */
-    readonly platform: PlatformName;
+/**
+ * The lab's configuration: the shared keys, and the blocks its platform needs (a discriminated
+ * union on `platform`; each platform module declares and parses its own part).
+ */
+export type LabConfig = { [P in PlatformName]: ConfigOf<P> }[PlatformName];
+
+/** The keys every platform reads. */
+export interface SharedConfig {
+    /** Which platform builds the lab (each platform's configuration narrows it to its name). */
+    readonly platform: string;
     /** Guests (and dedicated wires) the benchmark scales out to. */
     readonly guests: number;
     /** The guest counts measured, ascending (every count from 1 to guests unless set). */
@@ -61,24 +67,12 @@ export interface LabConfig {
     readonly managementGateway?: string;
     /** Static management address of guest i (hypervisor platforms). */
     readonly guestManagementAddresses: string[];
-    /** The matched guest shape (hypervisor platforms). */
-    readonly guest?: GuestShape;
-    /** The hypervisor or bare-metal host with its dedicated NICs (remote platforms). */
-    readonly host?: HostSpec;
-    /** The peer machine with the matching NICs (remote platforms). */
-    readonly peerHost?: HostSpec;
-    readonly vsphere?: VsphereSpec;
-    readonly libvirt?: LibvirtSpec;
     /** How the runner's SSH client checks host keys. */
     readonly ssh: { readonly hostKeyChecking: "yes" | "accept-new"; readonly knownHostsFile: string };
     /** The largest clock offset between the runner and an endpoint that still allows aggregation. */
     readonly maxClockOffsetMs: number;
     /** Largest start skew for a run to count as ok (ms): set, or 5% of durationSeconds. */
     readonly maxSkewMs: number;
-    /** The local lab's wiring: a wire per guest, or every guest's wire bridged onto one shaped uplink. */
-    readonly localTopology: LocalTopologyKind;
-    /** The shared uplink's speed (Mb/s), with shared-uplink. */
-    readonly uplinkMbps: number;
     /** How many times each cell is measured. */
     readonly repeats: number;
     /** Which runs fail the update (the results are kept either way). */
@@ -323,18 +317,14 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         text("maxSkewMs") === ""
             ? maxSkewOf({ durationSeconds })
             : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
-    const localTopology = oneOf("localTopology", LOCAL_TOPOLOGIES);
-    const uplinkMbps = text("uplinkMbps") === "" ? nicSpeedMbps : number("uplinkMbps", 10, 400000, true, " Mb/s (empty: nicSpeedMbps)");
-    if (localTopology === "shared-uplink" && platform !== "local") {
+    const localTopology = text("localTopology");
+    if (localTopology !== "wires" && platform !== "local") {
         fail(
             "localTopology",
             localTopology,
             `is a wiring of the local lab, not of platform ${platform}`,
             "leave it at wires (a real host's wiring is what it is)",
         );
-    }
-    if (localTopology === "shared-uplink" && peer !== "native") {
-        fail("peer", peer, "cannot be guest with localTopology shared-uplink", "use peer: native (one peer behind the uplink)");
     }
     const repeats = number("repeats", 1, 100, true);
     const failOn = oneOf("failOn", FAIL_ON);
@@ -364,132 +354,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         }
     }
 
-    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<
-        StructuredKey,
-        Record<string, unknown> | undefined
-    >;
-    const remote = REMOTE_PLATFORMS.includes(platform);
-    const hypervisor = HYPERVISOR_PLATFORMS.includes(platform);
-    const need = (key: StructuredKey, what: string): Record<string, unknown> | undefined => {
-        if (!blocks[key])
-            report(
-                key,
-                undefined,
-                `is missing but hvnetlab:platform ${platform} needs it`,
-                `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`,
-            );
-        return blocks[key];
-    };
-    let host: HostSpec | undefined;
-    let peerHost: HostSpec | undefined;
-    let guest: GuestShape | undefined;
-    let vsphere: VsphereSpec | undefined;
-    let libvirt: LibvirtSpec | undefined;
-    if (remote) {
-        if (peer !== "native")
-            fail(
-                "peer",
-                peer,
-                `is not supported on platform ${platform}`,
-                "use peer: native (one peer machine with a NIC cabled to each dedicated NIC of the host)",
-            );
-        const h = need("host", "address, user, managementNic and nics");
-        const p = need("peerHost", "address, user, managementNic and nics");
-        if (h) host = parseHost("host", h, platform !== "esx", report);
-        if (p) peerHost = parseHost("peerHost", p, true, report);
-        for (const [key, spec] of [
-            ["host", host],
-            ["peerHost", peerHost],
-        ] as const) {
-            if (spec && spec.nics.length > 0 && Number.isInteger(guests) && spec.nics.length < guests) {
-                fail(
-                    "guests",
-                    String(guests),
-                    `is more than the ${spec.nics.length} dedicated NIC(s) in hvnetlab:${key}.nics`,
-                    "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own",
-                );
-            }
-        }
-        if (host && peerHost && host.address === peerHost.address && host.address !== "") {
-            report(
-                "peerHost.address",
-                peerHost.address,
-                "is the host itself",
-                "the peer must be a separate machine cabled to the host's dedicated NICs",
-            );
-        }
-        if (!secretsSet.sshPrivateKey)
-            fail(
-                "sshPrivateKey",
-                undefined,
-                "is not set",
-                "set it as a secret: pulumi config set --secret hvnetlab:sshPrivateKey < ~/.ssh/id_ed25519",
-            );
-    }
-    if (hypervisor) {
-        const g = need("guest", "vcpus, memoryMiB, diskGiB, image or template, user and sshPublicKey");
-        if (g) guest = parseGuest(g, report);
-        if (!managementSubnet)
-            fail(
-                "managementSubnet",
-                managementText,
-                "is not set",
-                "set the management network's CIDR: the guests' management addresses are given in it",
-            );
-        if (Number.isInteger(guests) && guestManagementAddresses.length < guests) {
-            fail(
-                "guestManagementAddresses",
-                get("guestManagementAddresses"),
-                `lists ${guestManagementAddresses.length} address(es) for ${guests} guest(s)`,
-                "list one free management address per guest",
-            );
-        }
-        const bad = guestManagementAddresses.filter(
-            (a) => !IPV4.test(a) || (managementSubnet && !contains(managementSubnet, { base: ipv4Number(a), prefix: 32 })),
-        );
-        if (bad.length > 0)
-            fail(
-                "guestManagementAddresses",
-                get("guestManagementAddresses"),
-                `has address(es) outside the management network: ${bad.join(", ")}`,
-                `use addresses inside hvnetlab:managementSubnet ${managementText}`,
-            );
-        const dup = repeated(guestManagementAddresses);
-        if (dup.length > 0)
-            fail(
-                "guestManagementAddresses",
-                get("guestManagementAddresses"),
-                `lists ${dup.join(", ")} more than once`,
-                "give every guest its own address",
-            );
-    }
-    if (platform === "esx") {
-        const v = need("vsphere", "server, user, datacenter, datastore and managementNetwork");
-        if (v) vsphere = parseVsphere(v, report);
-        if (guest && !guest.template)
-            report(
-                "guest.template",
-                undefined,
-                "is missing but platform esx clones its guests from a template",
-                "name the vSphere template (built from the same image as the other stacks' guest.image)",
-            );
-        if (!secretsSet.vspherePassword)
-            fail("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
-    }
-    if (platform === "kvm" || platform === "xen") {
-        const l = need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile)");
-        if (l) libvirt = parseLibvirt(l, labPrefix, report);
-        if (guest && !guest.image)
-            report(
-                "guest.image",
-                undefined,
-                `is missing but platform ${platform} boots its guests from a cloud image`,
-                "give the qcow2 cloud image's URL or its path on the host",
-            );
-    }
-
-    if (problems.length > 0) throw new ConfigError(problems);
-    return {
+    const shared: SharedConfig = {
         platform,
         guests,
         guestCounts,
@@ -514,26 +379,44 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         ...(managementSubnet ? { managementSubnet } : {}),
         ...(managementGatewayText !== "" ? { managementGateway: managementGatewayText } : {}),
         guestManagementAddresses,
-        ...(guest ? { guest } : {}),
-        ...(host ? { host } : {}),
-        ...(peerHost ? { peerHost } : {}),
-        ...(vsphere ? { vsphere } : {}),
-        ...(libvirt ? { libvirt } : {}),
         ssh: { hostKeyChecking, knownHostsFile },
         maxClockOffsetMs,
         maxSkewMs,
-        localTopology,
-        uplinkMbps,
         repeats,
         failOn,
         resultsFile,
         netperfSource,
         secretsSet,
     };
-}
 
-function ipv4Number(a: string): number {
-    return a.split(".").reduce((n, o) => ((n << 8) | Number(o)) >>> 0, 0);
+    // The platform's own part: the blocks it needs, parsed by its module, into the same problem list.
+    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<
+        StructuredKey,
+        Record<string, unknown> | undefined
+    >;
+    const context: ConfigContext = {
+        shared,
+        get: (key) => get(key),
+        text,
+        oneOf,
+        number,
+        need: (key, what) => {
+            if (!blocks[key]) {
+                report(
+                    key,
+                    undefined,
+                    `is missing but hvnetlab:platform ${platform} needs it`,
+                    `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`,
+                );
+            }
+            return blocks[key];
+        },
+        report,
+    };
+    const own = PLATFORMS.includes(platform) ? PLATFORM_REGISTRY[platform].parseConfig(context) : { platform };
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { ...shared, ...own } as LabConfig;
 }
 
 /** What the parser is told of a secret key that holds a value set without --secret. */

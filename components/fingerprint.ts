@@ -8,19 +8,20 @@ import type { LabConfig } from "./config";
 
 export function fingerprintInputs(config: LabConfig): Comparable {
     // The SSH key and OS user name say how to log in, not what is measured.
-    const guest = config.guest
-        ? {
-              vcpus: config.guest.vcpus,
-              memoryMiB: config.guest.memoryMiB,
-              diskGiB: config.guest.diskGiB,
-              image: config.guest.image,
-              template: config.guest.template,
-          }
-        : undefined;
+    const guest =
+        "guest" in config
+            ? {
+                  vcpus: config.guest.vcpus,
+                  memoryMiB: config.guest.memoryMiB,
+                  diskGiB: config.guest.diskGiB,
+                  image: config.guest.image,
+                  template: config.guest.template,
+              }
+            : undefined;
     return {
         ...(guest ? { guest } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
-        ...(config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
+        ...(config.platform === "local" && config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,
         netperfVersion: config.netperfVersion,
         matrix: {

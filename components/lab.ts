@@ -10,7 +10,7 @@ import { loadLabSecrets } from "./config";
 import type { GuestShape } from "./config-blocks";
 import { NetperfDeployment } from "./netperf-deployment";
 import { buildPlan } from "./lab-plan";
-import { platformFactory } from "./platforms";
+import { createPlatform } from "./platforms";
 import { connectionTo } from "./platforms/remote";
 
 /** The `lab` stack output: what was built, and the fingerprint that says what it is comparable to. */
@@ -55,7 +55,7 @@ export class Lab extends pulumi.ComponentResource {
         const config = args.config;
         let loaded: LabSecrets | undefined;
         const secrets = () => (loaded ??= (args.secrets ?? loadLabSecrets)());
-        const platform = platformFactory(config.platform)(`${name}-${config.platform}`, config, secrets, { parent: this });
+        const platform = createPlatform(`${name}-${config.platform}`, config, secrets, { parent: this });
         this.plan = buildPlan(config, platform);
         const netperf = new NetperfDeployment(
             `${name}-netperf`,
@@ -87,7 +87,7 @@ export class Lab extends pulumi.ComponentResource {
             { parent: this },
         );
         const plan = this.plan;
-        const guest = config.guest ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
+        const guest = "guest" in config ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
         this.inventory = pulumi.all([netperf.versions, platform.hostFacts]).apply(([netperfVersions, hostFacts]) => ({
             platform: config.platform,
             labPrefix: config.labPrefix,

@@ -5,6 +5,8 @@ import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
 import type { ResultsDocument, RunResult } from "../benchmarks/types";
+import { parseLabConfig } from "../components/config";
+import type { LocalConfig } from "../components/platforms/local";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
@@ -30,6 +32,13 @@ export function offline(args: string[], onStderr?: (text: string, child: ChildPr
         });
         child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
+}
+
+/** A local lab's configuration from plain key values (the other keys at their defaults). */
+export function parseLocal(values: Record<string, string>): LocalConfig {
+    const config = parseLabConfig((k) => values[k]);
+    if (config.platform !== "local") throw new Error(`expected a local config, got platform ${config.platform}`);
+    return config;
 }
 
 /** Why the local lab cannot run here, or undefined when it can. */

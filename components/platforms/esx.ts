@@ -5,12 +5,42 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
-import type { LabConfig, LabSecrets } from "../config";
-import { PATTERNS } from "../config-blocks";
+import type { LabSecrets } from "../config";
+import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config-blocks";
+import { parseVsphere, PATTERNS } from "../config-blocks";
 import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";
 import type { PlatformLab } from "./platform";
-import { connectionTo, guestTopology, guestWireMtuScript, peerMachine } from "./remote";
+import type { HypervisorConfig } from "./remote";
+import { connectionTo, guestTopology, guestWireMtuScript, parseHypervisorBlocks, parseRemoteBlocks, peerMachine } from "./remote";
+
+/** The ESX lab's configuration: host, peer, the guests cloned from a template, and vSphere. */
+export interface EsxConfig extends HypervisorConfig {
+    readonly platform: "esx";
+    readonly guest: GuestShape & { readonly template: string };
+    readonly vsphere: VsphereSpec;
+}
+
+export const parseEsxConfig: PlatformConfigParser<EsxConfig> = (ctx) => {
+    const remote = parseRemoteBlocks(ctx, false);
+    const { guest, managementSubnet } = parseHypervisorBlocks(ctx);
+    const v = ctx.need("vsphere", "server, user, datacenter, datastore and managementNetwork");
+    const vsphere = v
+        ? parseVsphere(v, ctx.report)
+        : { server: "", user: "", allowUnverifiedSsl: false, datacenter: "", datastore: "", managementNetwork: "" };
+    if (ctx.get("guest") && !guest.template) {
+        ctx.report(
+            "guest.template",
+            undefined,
+            "is missing but platform esx clones its guests from a template",
+            "name the vSphere template (built from the same image as the other stacks' guest.image)",
+        );
+    }
+    if (!ctx.shared.secretsSet.vspherePassword) {
+        ctx.report("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
+    }
+    return { platform: "esx", ...remote, guest: { ...guest, template: guest.template ?? "" }, managementSubnet, vsphere };
+};
 
 /** vSwitch and port group of guest i. */
 export function esxNames(labPrefix: string, i: number): { vswitch: string; portGroup: string; vm: string } {
@@ -32,7 +62,7 @@ export function authorizeKeyScript(user: string, publicKey: string): string {
 
 export interface EsxLabArgs {
     /** The validated lab configuration (platform esx). */
-    readonly config: LabConfig;
+    readonly config: EsxConfig;
     /** The lab's secrets. */
     readonly secrets: LabSecrets;
 }
@@ -54,9 +84,9 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
     constructor(name: string, args: EsxLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:platforms:EsxLab", name, {}, opts);
         const { config, secrets } = args;
-        const v = config.vsphere!;
-        const guest = config.guest!;
-        const host = config.host!;
+        const v = config.vsphere;
+        const guest = config.guest;
+        const host = config.host;
         // Guest customization cannot name the NIC inside the guest; the port group names it here
         // and the runner's host facts report the name the guest gave it.
         const topology = guestTopology(config, (i) => esxNames(config.labPrefix, i).portGroup);
@@ -80,7 +110,7 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         const datastore = vsphere.getDatastore({ name: v.datastore, datacenterId }, ro);
         const template = vsphere.getVirtualMachine({ name: guest.template!, datacenterId }, ro);
         const management = vsphere.getNetwork({ name: v.managementNetwork, datacenterId }, ro);
-        const netmask = config.managementSubnet!.prefix;
+        const netmask = config.managementSubnet.prefix;
 
         const vms = this.wires.map((w, i) => {
             const names = esxNames(config.labPrefix, i);

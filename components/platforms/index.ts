@@ -1,20 +1,45 @@
-// The platforms a lab can be built on, by the name used in hvnetlab:platform.
-import type { PlatformName } from "../config";
-import { EsxLab } from "./esx";
+// The platforms a lab can be built on, by the name used in hvnetlab:platform: for each, the parser
+// of its part of the configuration and the component that builds it. A new platform is one file
+// in this folder and one line here.
+import type * as pulumi from "@pulumi/pulumi";
+import type { LabSecrets, SharedConfig } from "../config";
+import type { PlatformConfigParser } from "../config-blocks";
+import { EsxLab, parseEsxConfig } from "./esx";
 import { KvmLab } from "./kvm";
-import { LocalLab } from "./local";
-import { NativeLab } from "./native";
-import type { PlatformFactory } from "./platform";
+import { libvirtConfigParser } from "./libvirt-lab";
+import { LocalLab, parseLocalConfig } from "./local";
+import { NativeLab, parseNativeConfig } from "./native";
+import type { PlatformLab } from "./platform";
 import { XenLab } from "./xen";
 
-const PLATFORMS: Record<PlatformName, PlatformFactory> = {
-    local: (name, config, _secrets, opts) => new LocalLab(name, { config }, opts),
-    native: (name, config, secrets, opts) => new NativeLab(name, { config, secrets: secrets() }, opts),
-    esx: (name, config, secrets, opts) => new EsxLab(name, { config, secrets: secrets() }, opts),
-    kvm: (name, config, secrets, opts) => new KvmLab(name, { config, secrets: secrets() }, opts),
-    xen: (name, config, secrets, opts) => new XenLab(name, { config, secrets: secrets() }, opts),
+/** A platform: how to read its configuration, and how to build it from that configuration. */
+export interface Platform<C extends SharedConfig> {
+    readonly parseConfig: PlatformConfigParser<C>;
+    readonly create: (name: string, config: C, secrets: () => LabSecrets, opts: pulumi.ComponentResourceOptions) => PlatformLab;
+}
+
+function platform<C extends SharedConfig>(parseConfig: PlatformConfigParser<C>, create: Platform<C>["create"]): Platform<C> {
+    return { parseConfig, create };
+}
+
+/** Every platform, in the order the config's messages list them. */
+export const PLATFORM_REGISTRY = {
+    local: platform(parseLocalConfig, (name, config, _secrets, opts) => new LocalLab(name, { config }, opts)),
+    native: platform(parseNativeConfig, (name, config, secrets, opts) => new NativeLab(name, { config, secrets: secrets() }, opts)),
+    esx: platform(parseEsxConfig, (name, config, secrets, opts) => new EsxLab(name, { config, secrets: secrets() }, opts)),
+    kvm: platform(libvirtConfigParser("kvm"), (name, config, secrets, opts) => new KvmLab(name, { config, secrets: secrets() }, opts)),
+    xen: platform(libvirtConfigParser("xen"), (name, config, secrets, opts) => new XenLab(name, { config, secrets: secrets() }, opts)),
 };
 
-export function platformFactory(platform: PlatformName): PlatformFactory {
-    return PLATFORMS[platform];
+/** Builds the lab's platform: the component its configuration names. */
+export function createPlatform(
+    name: string,
+    config: { readonly platform: keyof typeof PLATFORM_REGISTRY } & SharedConfig,
+    secrets: () => LabSecrets,
+    opts: pulumi.ComponentResourceOptions,
+): PlatformLab {
+    // The registry pairs each platform's parser with its component, so the configuration that
+    // names a platform is the one its parser made: the cast only restates that pairing.
+    const chosen = PLATFORM_REGISTRY[config.platform] as unknown as Platform<SharedConfig>;
+    return chosen.create(name, config, secrets, opts);
 }

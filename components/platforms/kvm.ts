@@ -17,7 +17,7 @@ export class KvmLab extends LibvirtLab {
                 scheme: "qemu+ssh",
                 domainType: "kvm",
                 pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
-                benchmarkNic: (i) => ({ macvtap: args.config.host!.nics[i] }),
+                benchmarkNic: (i) => ({ macvtap: args.config.host.nics[i] }),
             },
             opts,
         );

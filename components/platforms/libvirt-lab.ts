@@ -7,34 +7,65 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import type { GuestNetwork } from "../cloud-init";
 import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
-import type { LabConfig, LabSecrets } from "../config";
+import type { LabSecrets } from "../config";
+import type { GuestShape, LibvirtSpec, PlatformConfigParser } from "../config-blocks";
+import { parseLibvirt } from "../config-blocks";
 import * as libvirt from "../providers/libvirt";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";
-import { guestTopology, hypervisorHost, peerMachine } from "./remote";
+import type { HypervisorConfig } from "./remote";
+import { guestTopology, hypervisorHost, parseHypervisorBlocks, parseRemoteBlocks, peerMachine } from "./remote";
+
+/** The kvm and xen labs' configuration: host, peer, the guests booted from a cloud image, and libvirt. */
+export interface LibvirtConfig extends HypervisorConfig {
+    readonly platform: "kvm" | "xen";
+    readonly guest: GuestShape & { readonly image: string };
+    readonly libvirt: LibvirtSpec;
+}
+
+/** The parser of the kvm or xen platform's part of the configuration. */
+export function libvirtConfigParser(platform: LibvirtConfig["platform"]): PlatformConfigParser<LibvirtConfig> {
+    return (ctx) => {
+        const remote = parseRemoteBlocks(ctx, true);
+        const { guest, managementSubnet } = parseHypervisorBlocks(ctx);
+        const l = ctx.need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile)");
+        const libvirt = l
+            ? parseLibvirt(l, ctx.shared.labPrefix, ctx.report)
+            : { pool: "", poolPath: "", managementBridge: "", keyfile: "" };
+        if (ctx.get("guest") && !guest.image) {
+            ctx.report(
+                "guest.image",
+                undefined,
+                `is missing but platform ${platform} boots its guests from a cloud image`,
+                "give the qcow2 cloud image's URL or its path on the host",
+            );
+        }
+        return { platform, ...remote, guest: { ...guest, image: guest.image ?? "" }, managementSubnet, libvirt };
+    };
+}
 
 /** The guest's benchmark NIC name inside the guest (cloud-init renames it). */
 export const LIBVIRT_GUEST_NIC = "bench0";
 
 /** The libvirt connection URI over SSH; keyfile from config, else the SSH agent. */
-export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LabConfig): string {
-    const h = config.host!;
+export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LibvirtConfig): string {
+    const h = config.host;
     const port = h.port === 22 ? "" : `:${h.port}`;
-    const query = config.libvirt!.keyfile ? `?keyfile=${config.libvirt!.keyfile}&sshauth=privkey` : "?sshauth=agent";
+    const query = config.libvirt.keyfile ? `?keyfile=${config.libvirt.keyfile}&sshauth=privkey` : "?sshauth=agent";
     return `${scheme}://${h.user}@${h.address}${port}/system${query}`;
 }
 
-export function guestNetwork(config: LabConfig, wire: PlanWire): GuestNetwork {
+export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwork {
     const i = wire.index;
-    const lab = { platform: config.platform, host: config.host!.address, labPrefix: config.labPrefix };
+    const lab = { platform: config.platform, host: config.host.address, labPrefix: config.labPrefix };
     return {
         hostname: `${config.labPrefix}-${wire.guest}`,
-        user: config.guest!.user,
-        sshPublicKey: config.guest!.sshPublicKey,
+        user: config.guest.user,
+        sshPublicKey: config.guest.sshPublicKey,
         management: {
             mac: guestMac(lab, i, "management"),
             address: config.guestManagementAddresses[i],
-            prefix: config.managementSubnet!.prefix,
+            prefix: config.managementSubnet.prefix,
             ...(config.managementGateway ? { gateway: config.managementGateway } : {}),
         },
         benchmark: { mac: guestMac(lab, i, "benchmark"), name: LIBVIRT_GUEST_NIC, address: wire.guestAddress, mtu: wire.mtu },
@@ -55,13 +86,13 @@ export interface LibvirtFlavour {
 
 export interface LibvirtLabArgs {
     /** The validated lab configuration (platform kvm or xen). */
-    readonly config: LabConfig;
+    readonly config: LibvirtConfig;
     /** The lab's secrets. */
     readonly secrets: LabSecrets;
 }
 
 interface LibvirtGuestsArgs {
-    readonly config: LabConfig;
+    readonly config: LibvirtConfig;
     readonly wires: readonly PlanWire[];
     readonly provider: libvirt.LibvirtProvider;
     readonly flavour: LibvirtFlavour;
@@ -95,7 +126,7 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
-        const hv = hypervisorHost(`${name}-host`, config.host!, this.wires.length, flavour.pnic, secrets.sshPrivateKey, this);
+        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour.pnic, secrets.sshPrivateKey, this);
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
@@ -108,13 +139,13 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
 /** Registers the pool, base volume and guests; returns the domains in guest order. */
 function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Resource): libvirt.Domain[] {
     const { config, flavour } = args;
-    const l = config.libvirt!;
-    const guest = config.guest!;
+    const l = config.libvirt;
+    const guest = config.guest;
     const ro = { parent, provider: args.provider };
     const pool = new libvirt.Pool(`${name}-pool`, { name: l.pool, type: "dir", target: { path: l.poolPath } }, ro);
     const base = new libvirt.Volume(
         `${name}-base`,
-        { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image!, format: "qcow2" },
+        { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image, format: "qcow2" },
         ro,
     );
     return args.wires.map((w) => {

@@ -7,7 +7,8 @@ import { factsArgs, parseFacts } from "../../benchmarks/facts";
 import { wireEnds } from "../../benchmarks/matrix";
 import type { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
-import type { LabConfig } from "../config";
+import type { SharedConfig } from "../config";
+import type { PlatformConfigParser } from "../config-blocks";
 import { exitWithError, shellQuote, SAFE, script } from "../shell";
 import { shellCommandLine } from "../../benchmarks/shell-words";
 import type { PlatformLab } from "./platform";
@@ -20,6 +21,34 @@ export interface LocalTopology {
     readonly wires: PlanWire[];
 }
 
+/** The local lab's wirings. */
+export const LOCAL_TOPOLOGIES = ["wires", "shared-uplink"] as const;
+export type LocalTopologyKind = (typeof LOCAL_TOPOLOGIES)[number];
+
+/** The local lab's configuration: the shared keys and its wiring. */
+export interface LocalConfig extends SharedConfig {
+    readonly platform: "local";
+    /** A wire per guest, or every guest's wire bridged onto one shaped uplink. */
+    readonly localTopology: LocalTopologyKind;
+    /** The shared uplink's speed (Mb/s), with shared-uplink. */
+    readonly uplinkMbps: number;
+}
+
+export const parseLocalConfig: PlatformConfigParser<LocalConfig> = (ctx) => {
+    const localTopology = ctx.oneOf("localTopology", LOCAL_TOPOLOGIES);
+    const uplinkMbps =
+        ctx.text("uplinkMbps") === "" ? ctx.shared.nicSpeedMbps : ctx.number("uplinkMbps", 10, 400000, true, " Mb/s (empty: nicSpeedMbps)");
+    if (localTopology === "shared-uplink" && ctx.shared.peer !== "native") {
+        ctx.report(
+            "peer",
+            ctx.shared.peer,
+            "cannot be guest with localTopology shared-uplink",
+            "use peer: native (one peer behind the uplink)",
+        );
+    }
+    return { platform: "local", localTopology, uplinkMbps };
+};
+
 /** The guest's benchmark NIC inside its namespace. */
 export const GUEST_NIC = "bench0";
 /** With shared-uplink: the uplink's NIC, in the hypervisor namespace and on the peer. */
@@ -28,11 +57,11 @@ export const UPLINK_NIC = "up0";
 export const BRIDGE = "br0";
 
 /** With shared-uplink: the namespace standing for the hypervisor's switch (not an endpoint). */
-export function hypervisorNamespace(config: Pick<LabConfig, "labPrefix">): string {
+export function hypervisorNamespace(config: Pick<SharedConfig, "labPrefix">): string {
     return `${config.labPrefix}-hv`;
 }
 
-export function localTopology(config: LabConfig): LocalTopology {
+export function localTopology(config: LocalConfig): LocalTopology {
     const ns = (endpoint: string) => `${config.labPrefix}-${endpoint}`;
     const endpoint = (name: string, role: "guest" | "peer"): NetnsEndpoint => ({
         name,
@@ -196,7 +225,7 @@ export function bridgedWireScripts(wire: PlanWire, guestNs: string, hvNs: string
 
 export interface LocalLabArgs {
     /** The validated lab configuration. */
-    readonly config: LabConfig;
+    readonly config: LocalConfig;
 }
 
 /**

@@ -4,12 +4,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { wireEnds } from "../../benchmarks/matrix";
 import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import type { LabConfig, LabSecrets } from "../config";
+import type { LabSecrets } from "../config";
+import type { PlatformConfigParser } from "../config-blocks";
 import type { PlatformLab } from "./platform";
-import { connectionTo, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";
+import type { RemoteConfig } from "./remote";
+import { connectionTo, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";
 
-export function nativeTopology(config: LabConfig): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
-    const host = config.host!;
+/** The native baseline's configuration: the bare-metal host and the peer. */
+export interface NativeConfig extends RemoteConfig {
+    readonly platform: "native";
+}
+
+export const parseNativeConfig: PlatformConfigParser<NativeConfig> = (ctx) => ({ platform: "native", ...parseRemoteBlocks(ctx, true) });
+
+export function nativeTopology(config: NativeConfig): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
+    const host = config.host;
     return {
         endpoints: [{ name: "host", role: "guest", access: sshAccess(host) }, peerEndpoint(config)],
         wires: remoteWires(
@@ -22,7 +31,7 @@ export function nativeTopology(config: LabConfig): { endpoints: PlanEndpoint[]; 
 
 export interface NativeLabArgs {
     /** The validated lab configuration (platform native). */
-    readonly config: LabConfig;
+    readonly config: NativeConfig;
     /** The lab's secrets. */
     readonly secrets: LabSecrets;
 }
@@ -45,7 +54,7 @@ export class NativeLab extends pulumi.ComponentResource implements PlatformLab {
         const topology = nativeTopology(config);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
-        const host = config.host!;
+        const host = config.host;
         const server = sshMachine(
             `${name}-host`,
             `host ${host.address}`,

@@ -3,7 +3,6 @@
 // this folder and one line in ./index.ts.
 import type * as pulumi from "@pulumi/pulumi";
 import type { HostFacts, LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import type { LabConfig, LabSecrets } from "../config";
 
 export interface PlatformLab {
     /** Every guest and peer, with how the runner reaches it. */
@@ -19,11 +18,3 @@ export interface PlatformLab {
     /** What the lab's machines are, read when they were prepared (e.g. the hypervisor host). */
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
 }
-
-/** A platform's host component: a ComponentResource that is also a PlatformLab. */
-export type PlatformFactory = (
-    name: string,
-    config: LabConfig,
-    secrets: () => LabSecrets,
-    opts: pulumi.ComponentResourceOptions,
-) => PlatformLab;

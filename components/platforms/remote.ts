@@ -10,11 +10,124 @@ import type { WireEnd } from "../../benchmarks/matrix";
 import { wireEnds } from "../../benchmarks/matrix";
 import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
 import { wireAddresses } from "../addressing";
-import type { LabConfig } from "../config";
-import type { HostSpec } from "../config-blocks";
+import { IPV4 } from "../../benchmarks/patterns";
+import type { Cidr } from "../addressing";
+import { contains, ipv4Number } from "../addressing";
+import type { SharedConfig } from "../config";
+import type { ConfigContext, GuestShape, HostSpec } from "../config-blocks";
+import { parseGuest, parseHost, repeated } from "../config-blocks";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../shell";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
+
+/** The configuration of a lab whose machines are reached over SSH: a host and the peer. */
+export interface RemoteConfig extends SharedConfig {
+    /** The hypervisor or bare-metal host with its dedicated NICs. */
+    readonly host: HostSpec;
+    /** The peer machine with the matching NICs. */
+    readonly peerHost: HostSpec;
+}
+
+/** The configuration of a lab of guests under a hypervisor. */
+export interface HypervisorConfig extends RemoteConfig {
+    /** The matched guest shape. */
+    readonly guest: GuestShape;
+    /** The management network the guests' static addresses are in. */
+    readonly managementSubnet: Cidr;
+}
+
+const NO_HOST: HostSpec = { address: "", user: "", port: 22, managementNic: "", nics: [] };
+
+/**
+ * The host and peer blocks, with the rules every remote platform shares: a NIC per guest on each,
+ * the peer a machine of its own, a native peer, and the SSH key set as a secret. `hostNeedsSsh` is
+ * false for an ESXi host, which vSphere manages.
+ */
+export function parseRemoteBlocks(ctx: ConfigContext, hostNeedsSsh: boolean): Pick<RemoteConfig, "host" | "peerHost"> {
+    const { shared, report } = ctx;
+    if (shared.peer !== "native") {
+        report(
+            "peer",
+            shared.peer,
+            `is not supported on platform ${shared.platform}`,
+            "use peer: native (one peer machine with a NIC cabled to each dedicated NIC of the host)",
+        );
+    }
+    const h = ctx.need("host", "address, user, managementNic and nics");
+    const p = ctx.need("peerHost", "address, user, managementNic and nics");
+    const host = h ? parseHost("host", h, hostNeedsSsh, report) : NO_HOST;
+    const peerHost = p ? parseHost("peerHost", p, true, report) : NO_HOST;
+    for (const [key, spec] of [
+        ["host", host],
+        ["peerHost", peerHost],
+    ] as const) {
+        if (spec.nics.length > 0 && Number.isInteger(shared.guests) && spec.nics.length < shared.guests) {
+            report(
+                "guests",
+                String(shared.guests),
+                `is more than the ${spec.nics.length} dedicated NIC(s) in hvnetlab:${key}.nics`,
+                "lower hvnetlab:guests or list more NICs: every guest needs a NIC of its own",
+            );
+        }
+    }
+    if (host.address !== "" && host.address === peerHost.address) {
+        report(
+            "peerHost.address",
+            peerHost.address,
+            "is the host itself",
+            "the peer must be a separate machine cabled to the host's dedicated NICs",
+        );
+    }
+    if (!shared.secretsSet.sshPrivateKey) {
+        report(
+            "sshPrivateKey",
+            undefined,
+            "is not set",
+            "set it as a secret: pulumi config set --secret hvnetlab:sshPrivateKey < ~/.ssh/id_ed25519",
+        );
+    }
+    return { host, peerHost };
+}
+
+/** The guest block and the guests' management addresses, for every hypervisor platform. */
+export function parseHypervisorBlocks(ctx: ConfigContext): Pick<HypervisorConfig, "guest" | "managementSubnet"> {
+    const { shared, report } = ctx;
+    const g = ctx.need("guest", "vcpus, memoryMiB, diskGiB, image or template, user and sshPublicKey");
+    const guest = g ? parseGuest(g, report) : { vcpus: 0, memoryMiB: 0, diskGiB: 0, user: "", sshPublicKey: "" };
+    const managementText = ctx.get("managementSubnet") ?? "";
+    const management = shared.managementSubnet;
+    if (!management && managementText === "") {
+        report(
+            "managementSubnet",
+            managementText,
+            "is not set",
+            "set the management network's CIDR: the guests' management addresses are given in it",
+        );
+    }
+    const addresses = shared.guestManagementAddresses;
+    const raw = ctx.get("guestManagementAddresses");
+    if (Number.isInteger(shared.guests) && addresses.length < shared.guests) {
+        report(
+            "guestManagementAddresses",
+            raw,
+            `lists ${addresses.length} address(es) for ${shared.guests} guest(s)`,
+            "list one free management address per guest",
+        );
+    }
+    const outside = addresses.filter((a) => !IPV4.test(a) || (management && !contains(management, { base: ipv4Number(a), prefix: 32 })));
+    if (outside.length > 0) {
+        report(
+            "guestManagementAddresses",
+            raw,
+            `has address(es) outside the management network: ${outside.join(", ")}`,
+            `use addresses inside hvnetlab:managementSubnet ${managementText}`,
+        );
+    }
+    const twice = repeated(addresses);
+    if (twice.length > 0)
+        report("guestManagementAddresses", raw, `lists ${twice.join(", ")} more than once`, "give every guest its own address");
+    return { guest, managementSubnet: management ?? { base: 0, prefix: 0 } };
+}
 
 /** How the runner and the remote commands reach a machine of a host block. */
 export function sshAccess(spec: HostSpec): SshAccess {
@@ -27,8 +140,8 @@ export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string
 }
 
 /** Wire i: guest `guest(i)` with NIC `guestNic(i)` cabled to the peer's NIC i; addresses from the subnet. */
-export function remoteWires(config: LabConfig, guest: (i: number) => string, guestNic: (i: number) => string): PlanWire[] {
-    const peer = config.peerHost!;
+export function remoteWires(config: RemoteConfig, guest: (i: number) => string, guestNic: (i: number) => string): PlanWire[] {
+    const peer = config.peerHost;
     return Array.from({ length: config.guests }, (_, i) => {
         const a = wireAddresses(config.subnet, i);
         return {
@@ -46,19 +159,19 @@ export function remoteWires(config: LabConfig, guest: (i: number) => string, gue
 }
 
 /** The peer endpoint every remote platform shares: one machine with a NIC per wire. */
-export function peerEndpoint(config: LabConfig): PlanEndpoint {
-    return { name: "peer", role: "peer", access: sshAccess(config.peerHost!) };
+export function peerEndpoint(config: RemoteConfig): PlanEndpoint {
+    return { name: "peer", role: "peer", access: sshAccess(config.peerHost) };
 }
 
 /**
  * Endpoints and wires of a lab of guests g1..gN (virtual machines reached at their static
  * management addresses) and the peer; `guestNic(i)` names guest i's benchmark NIC.
  */
-export function guestTopology(config: LabConfig, guestNic: (i: number) => string): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
+export function guestTopology(config: HypervisorConfig, guestNic: (i: number) => string): { endpoints: PlanEndpoint[]; wires: PlanWire[] } {
     const guests = Array.from({ length: config.guests }, (_, i): PlanEndpoint => ({
         name: `g${i + 1}`,
         role: "guest",
-        access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest!.user, port: 22 },
+        access: { kind: "ssh", host: config.guestManagementAddresses[i], user: config.guest.user, port: 22 },
     }));
     return { endpoints: [...guests, peerEndpoint(config)], wires: remoteWires(config, (i) => `g${i + 1}`, guestNic) };
 }
@@ -201,12 +314,12 @@ export function sshMachine(
 /** The peer side of every wire, on the peer machine. */
 export function peerMachine(
     name: string,
-    config: LabConfig,
+    config: RemoteConfig,
     wires: readonly PlanWire[],
     privateKey: pulumi.Output<string>,
     parent: pulumi.Resource,
 ): SshMachine {
-    const spec = config.peerHost!;
+    const spec = config.peerHost;
     return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connectionTo(sshAccess(spec), privateKey), parent);
 }
 

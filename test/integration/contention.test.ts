@@ -9,11 +9,10 @@ import { runPlan } from "../../benchmarks/runner";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import { NetnsTransport } from "../../benchmarks/transport";
 import type { Plan, PlanEndpoint } from "../../benchmarks/types";
-import { parseLabConfig } from "../../components/config";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { buildPlan } from "../../components/lab-plan";
 import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";
-import { leftovers, whyNoLocalLab } from "../lab-checks";
+import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";
 
 /** Starts guest gN's clients (N-1) x stepMs late: streams that overlap only in part. */
 class StaggeredTransport implements Transport {
@@ -45,7 +44,7 @@ describe("@integration the shared-uplink wiring", function () {
         warmupSeconds: "1",
         experiments: "[send]",
     };
-    const config = parseLabConfig((k) => values[k]);
+    const config = parseLocal(values);
     const topology = localTopology(config);
     const hv = hypervisorNamespace(config);
     const ns = (e: string) => `hvshare-${e}`;

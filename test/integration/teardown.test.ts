@@ -5,10 +5,9 @@
 import * as assert from "assert";
 import { execFileSync, spawn } from "child_process";
 import { serverEndpoints } from "../../benchmarks/matrix";
-import { parseLabConfig } from "../../components/config";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
-import { leftovers, whyNoLocalLab } from "../lab-checks";
+import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";
 
 interface Step {
     readonly name: string;
@@ -19,7 +18,7 @@ interface Step {
 /** The local lab's command resources in creation order, as LocalLab and NetperfDeployment make them. */
 function labSteps(prefix: string, subnet: string): Step[] {
     const values: Record<string, string> = { guests: "2", labPrefix: prefix, subnet };
-    const config = parseLabConfig((k) => values[k]);
+    const config = parseLocal(values);
     const topology = localTopology(config);
     const ns = (endpoint: string) => topology.endpoints.find((e) => e.name === endpoint)!.access.namespace;
     const plan = {

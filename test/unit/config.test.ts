@@ -77,8 +77,9 @@ describe("lab configuration", () => {
         rejects({ ...NATIVE, host: host({ nics: ["eth1;reboot", "eth2"] }) }, "host.nics", /invalid entries "eth1;reboot"/));
     it("accepts a complete native stack", () => {
         const c = parse(NATIVE);
-        assert.deepStrictEqual(c.host!.nics, ["eth1", "eth2"]);
-        assert.strictEqual(c.peerHost!.port, 22);
+        assert.ok(c.platform === "native");
+        assert.deepStrictEqual(c.host.nics, ["eth1", "eth2"]);
+        assert.strictEqual(c.peerHost.port, 22);
     });
     it("needs the SSH key as a secret on remote platforms", () =>
         rejects({ ...NATIVE, sshPrivateKey: undefined }, "sshPrivateKey", /pulumi config set --secret hvnetlab:sshPrivateKey/));
@@ -112,7 +113,9 @@ describe("lab configuration", () => {
             guestManagementAddresses: "[192.168.10.5, 192.168.10.6]",
             libvirt: '{"managementBridge":"br0"}',
         };
-        assert.strictEqual(parse({ ...kvm, guest: JSON.stringify(GUEST) }).guest!.memoryMiB, 2048);
+        const c = parse({ ...kvm, guest: JSON.stringify(GUEST) });
+        assert.ok(c.platform === "kvm");
+        assert.strictEqual(c.guest.memoryMiB, 2048);
         rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, vcpus: 0 }) }, "guest.vcpus", /from 1 to 128/);
         rejects(
             { ...kvm, guest: JSON.stringify({ ...GUEST, sshPublicKey: "ssh-ed25519 AAAA'; reboot" }) },
