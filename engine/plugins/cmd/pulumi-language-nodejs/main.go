@@ -46,6 +46,9 @@ const exitAfterActionableMessage = 32
 // runEntryPoint is the module, relative to a node_modules folder, that runs a Pulumi program.
 var runEntryPoint = filepath.Join("@pulumi", "pulumi", "cmd", "run", "index.js")
 
+// policyPackEntryPoint is the module that runs a policy pack (an analyzer plugin written in Node.js).
+var policyPackEntryPoint = filepath.Join("@pulumi", "pulumi", "cmd", "run-policy-pack", "index.js")
+
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
@@ -140,6 +143,78 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		err = <-done
 	}
 	return runResponse(err), nil
+}
+
+// RunPlugin runs a plugin written in Node.js: the engine runs policy packs this way (kind
+// "analyzer"), passing its own address in Args. The pack's output streams back to the engine,
+// which reads the analyzer's port from it; the exit code comes last.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetKind() != "analyzer" {
+		return fmt.Errorf("this language host runs policy packs (analyzer plugins) only, not %q plugins", req.GetKind())
+	}
+	programDir := req.GetInfo().GetProgramDirectory()
+	if programDir == "" {
+		programDir = req.GetProgram()
+	}
+	entry, err := findInNodeModules(programDir, policyPackEntryPoint)
+	if err != nil {
+		return err
+	}
+	nodeArgs, err := nodeArguments(req.GetInfo().GetOptions().AsMap())
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("node", append(nodeArgs, policyPackArguments(entry, req.GetArgs(), programDir)...)...)
+	// The pack runs in its own folder: @pulumi/policy reads the pack's version from ./package.json.
+	cmd.Dir = programDir
+	cmd.Env = req.GetEnv()
+	if len(cmd.Env) == 0 {
+		cmd.Env = os.Environ()
+	}
+	var sendMu sync.Mutex
+	send := func(r *pulumirpc.RunPluginResponse) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		_ = server.Send(r)
+	}
+	cmd.Stdout = streamWriter(func(b []byte) { send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}) })
+	cmd.Stderr = streamWriter(func(b []byte) { send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}) })
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start node: %v (is Node.js on PATH?)", err)
+	}
+	h.track(cmd, true)
+	defer h.track(cmd, false)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-server.Context().Done():
+		interrupt(cmd)
+		err = <-done
+	}
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		return err
+	}
+	send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
+	return nil
+}
+
+// policyPackArguments is the command line of @pulumi/pulumi's run-policy-pack entry point:
+// `RUN <engine-address> <program>`, the engine's address being what it passes in Args.
+func policyPackArguments(entry string, args []string, programDir string) []string {
+	return append(append([]string{entry}, args...), programDir)
+}
+
+// streamWriter hands every write to send, copied (the caller reuses its buffer).
+type streamWriter func([]byte)
+
+func (w streamWriter) Write(b []byte) (int, error) {
+	w(append([]byte(nil), b...))
+	return len(b), nil
 }
 
 // Cancel interrupts every running program; the engine calls it when the user interrupts an update.
@@ -299,10 +374,20 @@ type pluginPackage struct {
 // dependency is one resource plugin that the program's packages need.
 type dependency struct{ Name, Version, Server string }
 
-// requiredPackages lists the resource plugins declared by the packages in dir/node_modules
-// (including scoped packages), sorted by name.
+// requiredPackages lists the resource plugins declared by the packages in the node_modules that
+// Node resolves from dir (dir's own or its nearest parent's, including scoped packages), sorted
+// by name.
 func requiredPackages(dir string) ([]dependency, error) {
 	root := filepath.Join(dir, "node_modules")
+	for d := dir; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, "node_modules")); err == nil && st.IsDir() {
+			root = filepath.Join(d, "node_modules")
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
 	var manifests []string
 	entries, err := os.ReadDir(root)
 	if err != nil {

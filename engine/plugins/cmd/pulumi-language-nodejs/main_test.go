@@ -77,3 +77,39 @@ func TestFindInNodeModulesWalksUp(t *testing.T) {
 		t.Fatalf("%q %v", p, err)
 	}
 }
+
+func TestPolicyPackArguments(t *testing.T) {
+	got := policyPackArguments("/p/node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js", []string{"127.0.0.1:4000"}, "/p/policy")
+	want := []string{"/p/node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js", "127.0.0.1:4000", "/p/policy"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestStreamWriterCopies(t *testing.T) {
+	var got [][]byte
+	w := streamWriter(func(b []byte) { got = append(got, b) })
+	buf := []byte("port 1\n")
+	_, _ = w.Write(buf)
+	buf[0] = 'X'
+	if string(got[0]) != "port 1\n" {
+		t.Fatalf("the writer kept the caller's buffer: %q", got[0])
+	}
+}
+
+func TestRequiredPackagesFromAParentNodeModules(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "node_modules", "@pulumi", "command", "package.json"),
+		`{"name":"@pulumi/command","version":"1.2.1","pulumi":{"resource":true}}`)
+	program := filepath.Join(dir, "test", "fixtures", "program")
+	if err := os.MkdirAll(program, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	deps, err := requiredPackages(program)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deps) != 1 || deps[0].Name != "command" || deps[0].Version != "v1.2.1" {
+		t.Fatalf("got %+v, want the command plugin v1.2.1 from the parent's node_modules", deps)
+	}
+}
