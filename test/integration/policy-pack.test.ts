@@ -40,23 +40,32 @@ describe("@integration the policy pack under the real engine", function () {
         assert.match(r.stdout + r.stderr, /Policies:[\s\S]*hvnetlab@v/);
     });
 
-    it("stops a program that breaks the rules, naming each", async () => {
-        const workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-policy-"));
-        const project = workingProjectDir(workDir);
-        mkdirSync(project, { recursive: true });
-        writeFileSync(
-            path.join(project, "Pulumi.yaml"),
-            `name: policybreaker\nruntime: nodejs\nmain: ${path.join(ROOT, "test", "fixtures", "policy-breaker")}\n`,
-        );
-        writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config: {}\n");
-        env = engineEnv({ workDir });
-        await selectStack("dev", { workDir, env });
-        const r = await preview(workDir, "dev");
-        const out = r.stdout + r.stderr;
-        assert.notStrictEqual(r.code, 0, out);
-        assert.match(out, /one-benchmark-nic-per-guest[\s\S]*guest g1 has 2 benchmark NICs in the plan/);
-        assert.match(out, /guest g2 has 0 benchmark NICs in the plan/);
-        assert.match(out, /dedicated-pnics[\s\S]*NIC peer\/bench0 carries 2 wires/);
-        assert.match(out, /keys-are-secrets[\s\S]*plain-key has environment\.HVNETLAB_SSH_PRIVATE_KEY in plain text/);
-    });
+    for (const [breaks, expected] of [
+        [
+            "plan",
+            [
+                /one-benchmark-nic-per-guest[\s\S]*guest g1 has 2 benchmark NICs in the plan/,
+                /guest g2 has 0 benchmark NICs in the plan/,
+                /dedicated-pnics[\s\S]*NIC peer\/bench0 carries 2 wires/,
+            ],
+        ],
+        ["key", [/keys-are-secrets[\s\S]*plain-key has environment\.HVNETLAB_SSH_PRIVATE_KEY in plain text/]],
+    ] as const) {
+        it(`stops a program that breaks the rules (${breaks}), naming each`, async () => {
+            const workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-policy-"));
+            const project = workingProjectDir(workDir);
+            mkdirSync(project, { recursive: true });
+            writeFileSync(
+                path.join(project, "Pulumi.yaml"),
+                `name: policybreaker\nruntime: nodejs\nmain: ${path.join(ROOT, "test", "fixtures", "policy-breaker")}\n`,
+            );
+            writeFileSync(path.join(project, `Pulumi.${breaks}.yaml`), `config:\n  policybreaker:breaks: ${breaks}\n`);
+            env = engineEnv({ workDir });
+            await selectStack(breaks, { workDir, env });
+            const r = await preview(workDir, breaks);
+            const out = r.stdout + r.stderr;
+            assert.notStrictEqual(r.code, 0, out);
+            for (const e of expected) assert.match(out, e);
+        });
+    }
 });
