@@ -1,7 +1,7 @@
 // How the runner runs a program on an endpoint. One implementation per kind of access; the
 // runner only sees the Transport interface.
-import type { StdioNull, StdioOptions, StdioPipe } from "child_process";
-import { spawn } from "child_process";
+import type { ChildProcess, StdioNull, StdioOptions, StdioPipe } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import type { ClockReading, PlanEndpoint } from "./types";
 
@@ -87,9 +87,25 @@ export const LOCAL_WAIT_SCRIPT = [
  * process after another from the runner takes milliseconds each, which would become start skew.
  */
 export class NetnsTransport implements Transport {
+    private starter?: Starter | null;
+
     /** Armed netperf clients are released by a signal: no process starts at the start time. */
     canRelease(): boolean {
         return true;
+    }
+
+    /**
+     * The helper that releases real-time clients together and then demotes them, or null where
+     * clients cannot be launched real-time (not root, or no chrt or perl).
+     */
+    private realtime(): Starter | null {
+        if (this.starter === undefined) this.starter = Starter.start();
+        return this.starter;
+    }
+
+    async close(): Promise<void> {
+        this.starter?.close();
+        this.starter = undefined;
     }
 
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
@@ -98,10 +114,14 @@ export class NetnsTransport implements Transport {
         }
         if (options.release && options.startAtMs !== undefined) {
             const at = options.startAtMs;
-            // `ip netns exec` execs the program: the pid is netperf's.
-            return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], {
+            const starter = this.realtime();
+            // chrt and `ip netns exec` exec the program: the pid is netperf's. Real-time, a released
+            // client runs at once however busy the CPUs are; it is demoted right after its start.
+            const launch = ["ip", "netns", "exec", endpoint.access.namespace, ...argv];
+            const [program, ...args] = starter ? ["chrt", "-f", String(CLIENT_RT_PRIORITY), ...launch] : launch;
+            return runProcess(program, args, {
                 ...options,
-                onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal),
+                onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal, starter ?? undefined),
             });
         }
         if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
@@ -226,23 +246,82 @@ function startTime(epochMs: number): Promise<void> {
  * signalling at the start takes microseconds per client, where starting processes takes
  * milliseconds each: the streams start together however many there are.
  */
-export async function releaseWhenArmed(pid: number, startAtMs: number, signal?: AbortSignal): Promise<void> {
+export async function releaseWhenArmed(pid: number, startAtMs: number, signal?: AbortSignal, starter?: Starter): Promise<boolean> {
     const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     for (;;) {
-        if (signal?.aborted) return;
+        if (signal?.aborted) return false;
         let wchan: string;
         try {
             wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
         } catch {
-            return; // it has exited (it could not set the test up): its result says why
+            return false; // it has exited (it could not set the test up): its result says why
         }
         if (wchan.includes("nanosleep")) break;
         await pause(2);
     }
     await startTime(startAtMs);
+    if (starter) {
+        starter.release(pid);
+        return true;
+    }
     try {
         process.kill(pid, "SIGUSR1");
+        return true;
     } catch {
-        /* exited meanwhile */
+        return false; // exited meanwhile
+    }
+}
+
+/** Real-time priority of a launched client (SCHED_FIFO); the starter runs one above it. */
+export const CLIENT_RT_PRIORITY = 1;
+/** How long a released client keeps its real-time class: enough to start, well inside the warm-up. */
+export const REALTIME_MS = 100;
+
+/** sched_setscheduler's system call number, per architecture. */
+const SCHED_SETSCHEDULER: Partial<Record<string, number>> = { x64: 144, arm64: 119 };
+
+/**
+ * Releases real-time clients and puts them back to SCHED_OTHER REALTIME_MS later: a perl loop
+ * (perl is in every Debian) that reads a line of pids, sends each SIGUSR1, waits, and calls
+ * sched_setscheduler on each, without starting a process per client. It runs real-time above the
+ * clients: a client it wakes cannot preempt it before the last one is woken, and it wakes on time
+ * to demote them however busy they keep the CPUs.
+ */
+export class Starter {
+    private batch: number[] = [];
+
+    private constructor(private readonly child: ChildProcess) {}
+
+    /** Starts the starter, or returns null where clients cannot be launched real-time. */
+    static start(): Starter | null {
+        const sched = SCHED_SETSCHEDULER[process.arch];
+        if (process.getuid?.() !== 0 || sched === undefined) return null;
+        for (const tool of ["chrt", "perl"]) {
+            if (spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status !== 0) return null;
+        }
+        const script =
+            `$|=1; my $p = pack("i", 0); while (my $l = <STDIN>) { my @pids = split " ", $l; kill "USR1", @pids; ` +
+            `select(undef, undef, undef, ${REALTIME_MS / 1000}); syscall(${sched}, $_ + 0, 0, $p) for @pids; }`;
+        const child = spawn("chrt", ["-f", String(CLIENT_RT_PRIORITY + 1), "perl", "-e", script], { stdio: ["pipe", "ignore", "ignore"] });
+        child.on("error", () => undefined);
+        child.stdin!.on("error", () => undefined);
+        // It must not keep the runner alive: its stdin closing ends it.
+        child.unref();
+        (child.stdin as unknown as { unref?: () => void }).unref?.();
+        return new Starter(child);
+    }
+
+    /** Releases the client, then demotes it: the pids released in one turn of the event loop go as one line. */
+    release(pid: number): void {
+        if (this.batch.push(pid) === 1) {
+            setImmediate(() => {
+                this.child.stdin!.write(`${this.batch.join(" ")}\n`);
+                this.batch = [];
+            });
+        }
+    }
+
+    close(): void {
+        this.child.stdin!.end();
     }
 }

@@ -170,7 +170,9 @@ describe("@integration faults during a run of the local lab", function () {
         });
         assert.strictEqual(f.run.code, 0, f.run.stderr);
         const s2 = f.byId("send:2")!;
-        assert.strictEqual(s2.status, "ok", s2.error);
+        // A lost SYN delays that stream's setup by a second (TCP's first retransmission): then the
+        // run is partial for its skew, which is the lab telling the truth.
+        if (s2.status !== "ok") assert.match(s2.error ?? "", /^start skew [\d.]+ ms exceeds hvnetlab:maxSkewMs/);
         const g1 = s2.streams.find((s) => s.endpoint === "g1")!;
         const g2 = s2.streams.find((s) => s.endpoint === "g2")!;
         // At this lab's sub-millisecond round trip, TCP recovers from 1% loss at full rate; with 5 ms it cannot.
