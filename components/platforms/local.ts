@@ -125,14 +125,18 @@ export function tbfBurstKb(speedMbps: number): number {
     return Math.max(256, Math.ceil((speedMbps * 256) / 1000));
 }
 
+/** Shapes a NIC's egress to the speed with tbf (ns and nic already quoted). */
+function shapeCommand(ns: string, nic: string, speedMbps: number): string {
+    return `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${shellQuote(speedMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(speedMbps), SAFE.uint)}kb latency 50ms`;
+}
+
 export function wireScripts(wire: PlanWire, guestNs: string, peerNs: string): { create: string; delete: string } {
     const g = shellQuote(guestNs, SAFE.name);
     const p = shellQuote(peerNs, SAFE.name);
     const gn = shellQuote(wire.guestNic, SAFE.ifname);
     const pn = shellQuote(wire.peerNic, SAFE.ifname);
     const mtu = shellQuote(wire.mtu, SAFE.uint);
-    const shape = (ns: string, nic: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${shellQuote(wire.speedMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+    const shape = (ns: string, nic: string) => shapeCommand(ns, nic, wire.speedMbps);
     return {
         create: script(
             "set -e",
@@ -169,8 +173,7 @@ export function uplinkScripts(
     const up = shellQuote(UPLINK_NIC, SAFE.ifname);
     const br = shellQuote(BRIDGE, SAFE.ifname);
     const mtu = shellQuote(wires[0].mtu, SAFE.uint);
-    const shape = (ns: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${up} root tbf rate ${shellQuote(uplinkMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(uplinkMbps), SAFE.uint)}kb latency 50ms`;
+    const shape = (ns: string) => shapeCommand(ns, up, uplinkMbps);
     return {
         create: script(
             "set -e",
@@ -201,8 +204,7 @@ export function bridgedWireScripts(wire: PlanWire, guestNs: string, hvNs: string
     const gn = shellQuote(wire.guestNic, SAFE.ifname);
     const port = shellQuote(`w${wire.index + 1}`, SAFE.ifname);
     const mtu = shellQuote(wire.mtu, SAFE.uint);
-    const shape = (ns: string, nic: string) =>
-        `ip netns exec ${ns} tc qdisc add dev ${nic} root tbf rate ${shellQuote(wire.speedMbps, SAFE.uint)}mbit burst ${shellQuote(tbfBurstKb(wire.speedMbps), SAFE.uint)}kb latency 50ms`;
+    const shape = (ns: string, nic: string) => shapeCommand(ns, nic, wire.speedMbps);
     return {
         create: script(
             "set -e",
