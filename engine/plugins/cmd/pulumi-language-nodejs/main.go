@@ -128,19 +128,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("cannot start node: %v (is Node.js on PATH?)", err)}, nil
-	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
-
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		interrupt(cmd)
-		err = <-done
+	started, err := h.runNode(ctx, cmd)
+	if !started {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	return runResponse(err), nil
 }
@@ -177,20 +167,15 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		defer sendMu.Unlock()
 		_ = server.Send(r)
 	}
-	cmd.Stdout = streamWriter(func(b []byte) { send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}) })
-	cmd.Stderr = streamWriter(func(b []byte) { send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}) })
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("cannot start node: %v (is Node.js on PATH?)", err)
-	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-server.Context().Done():
-		interrupt(cmd)
-		err = <-done
+	cmd.Stdout = streamWriter(func(b []byte) {
+		send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	})
+	cmd.Stderr = streamWriter(func(b []byte) {
+		send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	})
+	started, err := h.runNode(server.Context(), cmd)
+	if !started {
+		return err
 	}
 	code := 0
 	var exit *exec.ExitError
@@ -215,6 +200,26 @@ type streamWriter func([]byte)
 func (w streamWriter) Write(b []byte) (int, error) {
 	w(append([]byte(nil), b...))
 	return len(b), nil
+}
+
+// runNode starts node, tracks it for Cancel, and waits for it; when ctx ends first it interrupts
+// it and waits for it to go. started is false when node could not be started (err says why);
+// otherwise err is how it exited.
+func (h *host) runNode(ctx context.Context, cmd *exec.Cmd) (started bool, err error) {
+	if err := cmd.Start(); err != nil {
+		return false, fmt.Errorf("cannot start node: %v (is Node.js on PATH?)", err)
+	}
+	h.track(cmd, true)
+	defer h.track(cmd, false)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		interrupt(cmd)
+		err = <-done
+	}
+	return true, err
 }
 
 // Cancel interrupts every running program; the engine calls it when the user interrupts an update.
