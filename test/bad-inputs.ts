@@ -6,9 +6,17 @@ import { PLAIN_SECRET } from "../components/config";
 
 export type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
 
-const host = (over: Record<string, unknown> = {}) =>
+/** A host block as the stack file holds it (JSON), with fields overridden. */
+export const host = (over: Record<string, unknown> = {}) =>
     JSON.stringify({ address: "h1.lab", user: "root", managementNic: "eno1", nics: ["eth1", "eth2"], ...over });
-const NATIVE: Values = { platform: "native", guests: "2", host: host(), peerHost: host({ address: "p1.lab" }), sshPrivateKey: "set" };
+/** A valid native stack's config, the base that many bad inputs break one key of. */
+export const NATIVE: Values = {
+    platform: "native",
+    guests: "2",
+    host: host(),
+    peerHost: host({ address: "p1.lab" }),
+    sshPrivateKey: "set",
+};
 const GUEST = {
     vcpus: 1,
     memoryMiB: 2048,

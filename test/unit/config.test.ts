@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as path from "path";
 import { wireAddresses } from "../../components/addressing";
-import type { ConfigKey, StructuredKey } from "../../components/config";
 import { ConfigError, DEFAULTS, parseLabConfig, STRUCTURED_KEYS } from "../../components/config";
 import { readProject } from "../../tools/stack-config";
+import type { Values } from "../bad-inputs";
+import { host, NATIVE } from "../bad-inputs";
 
-type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
 const parse = (values: Values) => parseLabConfig((k) => values[k]);
 
 function rejects(values: Values, key: string, fix: RegExp): void {
@@ -21,9 +21,6 @@ function rejects(values: Values, key: string, fix: RegExp): void {
     );
 }
 
-const host = (over: Record<string, unknown> = {}) =>
-    JSON.stringify({ address: "h1.lab", user: "root", managementNic: "eno1", nics: ["eth1", "eth2"], ...over });
-const NATIVE: Values = { platform: "native", guests: "2", host: host(), peerHost: host({ address: "p1.lab" }), sshPrivateKey: "set" };
 const GUEST = {
     vcpus: 1,
     memoryMiB: 2048,
