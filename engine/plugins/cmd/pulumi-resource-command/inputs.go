@@ -9,7 +9,10 @@ import (
 )
 
 // Resource types this provider serves.
-const localCommandType = "command:local:Command"
+const (
+	localCommandType  = "command:local:Command"
+	remoteCommandType = "command:remote:Command"
+)
 
 // outputKeys are the properties a Command adds to its inputs in its state.
 var outputKeys = []resource.PropertyKey{"stdout", "stderr", "assets", "archive"}
@@ -37,12 +40,14 @@ type commandInputs struct {
 	Environment            map[string]string
 	Logging                logging
 	AddPreviousOutputInEnv bool
-	unknown                bool
+	// Connection is where a remote Command runs (nil for a local one).
+	Connection *sshConnection
+	unknown    bool
 }
 
-// parseInputs reads and checks a local Command's inputs. Every problem is returned, each naming
-// the property and what it must be.
-func parseInputs(m resource.PropertyMap) (commandInputs, []*pulumirpc.CheckFailure) {
+// parseInputs reads and checks a local or remote Command's inputs. Every problem is returned,
+// each naming the property and what it must be.
+func parseInputs(typ string, m resource.PropertyMap) (commandInputs, []*pulumirpc.CheckFailure) {
 	in := commandInputs{Logging: logStdoutAndStderr, AddPreviousOutputInEnv: true}
 	var failures []*pulumirpc.CheckFailure
 	fail := func(key, format string, args ...any) {
@@ -120,6 +125,25 @@ func parseInputs(m resource.PropertyMap) (commandInputs, []*pulumirpc.CheckFailu
 			}
 		default:
 			fail("environment", "environment must be a map of strings, got %s", v.TypeString())
+		}
+	}
+	v, hasConnection := m["connection"]
+	switch {
+	case typ == remoteCommandType && (!hasConnection || v.IsNull()):
+		fail("connection", "connection is required: the SSH host, user and key of the machine to run on")
+	case typ == remoteCommandType && v.ContainsUnknowns():
+		in.unknown = true
+	case typ == remoteCommandType:
+		in.Connection = parseConnection(v, fail)
+	case hasConnection && !v.IsNull():
+		fail("connection", "connection belongs to command:remote:Command; a local Command runs on this machine")
+	}
+	localOnly := []string{"dir", "interpreter"}
+	if typ == remoteCommandType {
+		for _, key := range localOnly {
+			if v, ok := m[resource.PropertyKey(key)]; ok && !v.IsNull() {
+				fail(key, "%s is an input of command:local:Command only; a remote command runs in the user's login shell", key)
+			}
 		}
 	}
 	for _, key := range []string{"assetPaths", "archivePaths"} {

@@ -1,5 +1,5 @@
 // Command pulumi-resource-command is the resource provider behind @pulumi/command's
-// `command:local:Command`, as this project's program uses it.
+// local and remote Commands, as this project's program uses it.
 //
 // It implements the local Command of the @pulumi/command 1.2.1 SDK: `create` runs on creation,
 // `update` (or else `create`) when an input changes, `delete` on deletion, a change of `triggers`
@@ -7,7 +7,9 @@
 // not served by the Go module proxy these machines reach, so the project builds this one; it
 // reports version 1.2.1 so that the SDK's default provider request resolves to it.
 //
-// `command:remote:Command` and the copy resources are refused with an explicit error.
+// `command:remote:Command` runs the same steps over SSH (golang.org/x/crypto/ssh): the connection's
+// host, port, user, privateKey or password, retrying a machine that still refuses connections
+// (dialErrorLimit, perDialTimeout). The copy resources are refused with an explicit error.
 package main
 
 import (

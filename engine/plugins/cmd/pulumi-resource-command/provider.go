@@ -70,14 +70,15 @@ func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 }
 
 func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := supported(req.GetType(), req.GetUrn()); err != nil {
+	typ, err := supported(req.GetType(), req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
 	if err != nil {
 		return nil, err
 	}
-	_, failures := parseInputs(news)
+	_, failures := parseInputs(typ, news)
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
@@ -94,14 +95,15 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 }
 
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := supported(req.GetType(), req.GetUrn()); err != nil {
+	typ, err := supported(req.GetType(), req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
 	if err != nil {
 		return nil, err
 	}
-	in, failures := parseInputs(props)
+	in, failures := parseInputs(typ, props)
 	if len(failures) > 0 {
 		return nil, checkError(failures)
 	}
@@ -136,7 +138,7 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	in, failures := parseInputs(news)
+	in, failures := parseInputs(typeFromURN(req.GetUrn()), news)
 	if len(failures) > 0 {
 		return nil, checkError(failures)
 	}
@@ -172,7 +174,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if err != nil {
 		return nil, err
 	}
-	in, _ := parseInputs(inputsOf(state))
+	in, _ := parseInputs(typeFromURN(req.GetUrn()), inputsOf(state))
 	if in.Delete == nil {
 		return &emptypb.Empty{}, nil
 	}
@@ -206,6 +208,9 @@ func (p *provider) run(ctx context.Context, urn, line string, in commandInputs, 
 			Severity: pulumirpc.LogSeverity_INFO, Message: text, Urn: urn, Ephemeral: true,
 		})
 	}
+	if in.Connection != nil {
+		return runRemote(ctx, line, in, prev, log)
+	}
 	return runCommand(ctx, line, in, prev, log)
 }
 
@@ -236,16 +241,17 @@ func (p *provider) updateResponse(state resource.PropertyMap) (*pulumirpc.Update
 	return &pulumirpc.UpdateResponse{Properties: s}, nil
 }
 
-// supported refuses the resource types this provider does not implement, naming them.
-func supported(typ, urn string) error {
+// supported returns the resource's type, or refuses the types this provider does not implement,
+// naming them.
+func supported(typ, urn string) (string, error) {
 	if typ == "" {
 		typ = typeFromURN(urn)
 	}
-	if typ == localCommandType {
-		return nil
+	if typ == localCommandType || typ == remoteCommandType {
+		return typ, nil
 	}
-	return rpcerror.New(codes.Unimplemented, fmt.Sprintf(
-		"%s is not implemented by hvnetlab's command provider (it serves %s only)", typ, localCommandType))
+	return typ, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
+		"%s is not implemented by hvnetlab's command provider (it serves %s and %s only)", typ, localCommandType, remoteCommandType))
 }
 
 // typeFromURN is the type token of a URN (urn:pulumi:stack::project::[parent$]type::name).

@@ -57,7 +57,7 @@ func TestInputsOfDropsOutputs(t *testing.T) {
 }
 
 func TestParseInputsReportsEveryProblem(t *testing.T) {
-	_, failures := parseInputs(props(map[string]any{
+	_, failures := parseInputs(localCommandType, props(map[string]any{
 		"create": 3.0, "logging": "loud", "environment": map[string]any{"A": 1.0}, "assetPaths": []any{"*"},
 	}))
 	var got []string
@@ -70,7 +70,7 @@ func TestParseInputsReportsEveryProblem(t *testing.T) {
 }
 
 func TestRunCommandOutputsEnvironmentAndStdin(t *testing.T) {
-	in, _ := parseInputs(props(map[string]any{"environment": map[string]any{"GREETING": "hi"}, "stdin": "from stdin\n"}))
+	in, _ := parseInputs(localCommandType, props(map[string]any{"environment": map[string]any{"GREETING": "hi"}, "stdin": "from stdin\n"}))
 	var logged []string
 	res, err := runCommand(context.Background(), `echo "$GREETING $PULUMI_COMMAND_STDOUT"; cat; echo oops >&2`, in,
 		&previous{Stdout: "before"}, func(l string) { logged = append(logged, l) })
@@ -86,7 +86,7 @@ func TestRunCommandOutputsEnvironmentAndStdin(t *testing.T) {
 }
 
 func TestRunCommandFailureCarriesOutput(t *testing.T) {
-	in, _ := parseInputs(props(map[string]any{}))
+	in, _ := parseInputs(localCommandType, props(map[string]any{}))
 	_, err := runCommand(context.Background(), "echo why >&2; exit 3", in, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "exit status 3") || !strings.Contains(err.Error(), "why") {
 		t.Fatalf("error: %v", err)
@@ -94,7 +94,7 @@ func TestRunCommandFailureCarriesOutput(t *testing.T) {
 }
 
 func TestRunCommandDoesNotWaitForDaemons(t *testing.T) {
-	in, _ := parseInputs(props(map[string]any{}))
+	in, _ := parseInputs(localCommandType, props(map[string]any{}))
 	start := time.Now()
 	_, err := runCommand(context.Background(), "sleep 30 & echo started", in, nil, nil)
 	if err != nil {
@@ -106,7 +106,7 @@ func TestRunCommandDoesNotWaitForDaemons(t *testing.T) {
 }
 
 func TestRunCommandCancelStopsTheProcessGroup(t *testing.T) {
-	in, _ := parseInputs(props(map[string]any{}))
+	in, _ := parseInputs(localCommandType, props(map[string]any{}))
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
@@ -121,7 +121,10 @@ func TestTypeFromURN(t *testing.T) {
 	if got := typeFromURN(urn); got != localCommandType {
 		t.Fatalf("typeFromURN: %q", got)
 	}
-	if supported("command:remote:Command", "") == nil {
-		t.Fatal("remote commands must be refused")
+	if typ, err := supported("", "urn:pulumi:kvm::hvnetlab::command:remote:Command::x"); err != nil || typ != remoteCommandType {
+		t.Fatalf("remote commands are served: %q %v", typ, err)
+	}
+	if _, err := supported("command:remote:CopyToRemote", ""); err == nil {
+		t.Fatal("copy resources must be refused")
 	}
 }

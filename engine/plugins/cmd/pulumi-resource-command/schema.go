@@ -2,8 +2,8 @@ package main
 
 import "encoding/json"
 
-// schemaJSON is the package schema this provider reports: the local Command, with the inputs and
-// outputs it implements (the names and types of the @pulumi/command SDK's).
+// schemaJSON is the package schema this provider reports: the local and remote Commands, with the
+// inputs and outputs it implements (the names and types of the @pulumi/command SDK's).
 func schemaJSON() string {
 	str := map[string]any{"type": "string"}
 	inputs := map[string]any{
@@ -22,6 +22,17 @@ func schemaJSON() string {
 	for k, v := range inputs {
 		outputs[k] = v
 	}
+	remoteInputs := map[string]any{"connection": connectionSchema()}
+	remoteOutputs := map[string]any{}
+	for k, v := range inputs {
+		if k != "dir" && k != "interpreter" {
+			remoteInputs[k] = v
+		}
+	}
+	for k, v := range remoteInputs {
+		remoteOutputs[k] = v
+	}
+	remoteOutputs["stdout"], remoteOutputs["stderr"] = str, str
 	schema := map[string]any{
 		"name":    "command",
 		"version": version,
@@ -31,6 +42,13 @@ func schemaJSON() string {
 				"inputProperties": inputs,
 				"properties":      outputs,
 				"required":        []string{"stdout", "stderr"},
+			},
+			remoteCommandType: map[string]any{
+				"description":     "A command run over SSH on a remote machine: create, update and delete steps.",
+				"inputProperties": remoteInputs,
+				"requiredInputs":  []string{"connection"},
+				"properties":      remoteOutputs,
+				"required":        []string{"stdout", "stderr", "connection"},
 			},
 		},
 	}
