@@ -15,11 +15,11 @@ import { isSecureValue, listStacks, readProject } from "./stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-/** The binaries the engine is made of; all three must be found for the engine to be usable. */
-export const ENGINE_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command"] as const;
+/** The binaries the engine is made of; all must be found for the engine to be usable. */
+export const ENGINE_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-libvirt"] as const;
 
 /** Resource plugins are installed into PULUMI_HOME (as the CLI installs downloaded ones), not put on PATH. */
-const RESOURCE_PLUGINS: Record<string, string> = { "pulumi-resource-command": "1.2.1" };
+const RESOURCE_PLUGINS: Record<string, string> = { "pulumi-resource-command": "1.2.1", "pulumi-resource-libvirt": "0.5.4" };
 
 /** What is built, from which wrapper module under engine/, and how. */
 interface EngineBuild {
@@ -53,6 +53,13 @@ const BUILDS: readonly EngineBuild[] = [
         pkg: "./cmd/pulumi-resource-command",
         ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-command"]}`,
         why: "the command provider for @pulumi/command 1.2.1 (engine/plugins)",
+    },
+    {
+        binary: "pulumi-resource-libvirt",
+        module: "engine/plugins",
+        pkg: "./cmd/pulumi-resource-libvirt",
+        ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-libvirt"]}`,
+        why: "the libvirt provider for the kvm and xen stacks' @pulumi/libvirt 0.5.4 resources (engine/plugins, on go-libvirt)",
     },
     {
         binary: "actionlint",

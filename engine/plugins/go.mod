@@ -5,10 +5,12 @@ module hvnetlab/engine/plugins
 go 1.26.6
 
 require (
+	github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 	golang.org/x/crypto v0.58.0
 	google.golang.org/grpc v1.83.2
 	google.golang.org/protobuf v1.36.11
+	libvirt.org/go/libvirtxml v1.12008.0
 )
 
 require (

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 // unmarshal keeps unknowns (previews) and nulls; secrets arrive unwrapped because Configure
@@ -105,9 +106,9 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	}
 	in, failures := parseInputs(typ, props)
 	if len(failures) > 0 {
-		return nil, checkError(failures)
+		return nil, providerkit.CheckError(failures)
 	}
-	id, err := resource.NewUniqueHex(resourceName(req.GetName(), req.GetUrn()), 8, 0)
+	id, err := resource.NewUniqueHex(providerkit.ResourceName(req.GetName(), req.GetUrn()), 8, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +139,9 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	in, failures := parseInputs(typeFromURN(req.GetUrn()), news)
+	in, failures := parseInputs(providerkit.TypeFromURN(req.GetUrn()), news)
 	if len(failures) > 0 {
-		return nil, checkError(failures)
+		return nil, providerkit.CheckError(failures)
 	}
 	state := news.Copy()
 	prev := previousOf(olds)
@@ -174,7 +175,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if err != nil {
 		return nil, err
 	}
-	in, _ := parseInputs(typeFromURN(req.GetUrn()), inputsOf(state))
+	in, _ := parseInputs(providerkit.TypeFromURN(req.GetUrn()), inputsOf(state))
 	if in.Delete == nil {
 		return &emptypb.Empty{}, nil
 	}
@@ -245,34 +246,13 @@ func (p *provider) updateResponse(state resource.PropertyMap) (*pulumirpc.Update
 // naming them.
 func supported(typ, urn string) (string, error) {
 	if typ == "" {
-		typ = typeFromURN(urn)
+		typ = providerkit.TypeFromURN(urn)
 	}
 	if typ == localCommandType || typ == remoteCommandType {
 		return typ, nil
 	}
 	return typ, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
 		"%s is not implemented by hvnetlab's command provider (it serves %s and %s only)", typ, localCommandType, remoteCommandType))
-}
-
-// typeFromURN is the type token of a URN (urn:pulumi:stack::project::[parent$]type::name).
-func typeFromURN(urn string) string {
-	parts := strings.Split(urn, "::")
-	if len(parts) < 4 {
-		return ""
-	}
-	types := strings.Split(parts[2], "$")
-	return types[len(types)-1]
-}
-
-// resourceName is the resource's name, from the request or its URN.
-func resourceName(name, urn string) string {
-	if name != "" {
-		return name
-	}
-	if i := strings.LastIndex(urn, "::"); i >= 0 {
-		return urn[i+2:]
-	}
-	return "command"
 }
 
 func setOutputs(state resource.PropertyMap, res runResult) {
@@ -289,14 +269,6 @@ func previousOf(state resource.PropertyMap) previous {
 		prev.Stderr = v.StringValue()
 	}
 	return prev
-}
-
-func checkError(failures []*pulumirpc.CheckFailure) error {
-	reasons := make([]string, 0, len(failures))
-	for _, f := range failures {
-		reasons = append(reasons, f.GetReason())
-	}
-	return rpcerror.New(codes.InvalidArgument, strings.Join(reasons, "; "))
 }
 
 // initFailed reports a command that failed after the resource came to exist: the engine keeps it

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 func props(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
@@ -118,7 +120,7 @@ func TestRunCommandCancelStopsTheProcessGroup(t *testing.T) {
 
 func TestTypeFromURN(t *testing.T) {
 	urn := "urn:pulumi:local::hvnetlab::hvnetlab:lab:Lab$command:local:Command::hvnetlab-run"
-	if got := typeFromURN(urn); got != localCommandType {
+	if got := providerkit.TypeFromURN(urn); got != localCommandType {
 		t.Fatalf("typeFromURN: %q", got)
 	}
 	if typ, err := supported("", "urn:pulumi:kvm::hvnetlab::command:remote:Command::x"); err != nil || typ != remoteCommandType {

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+func props(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
+
+func TestDomainXMLHasEveryDevice(t *testing.T) {
+	d := parseDomain(newReader(props(map[string]any{
+		"name": "g1", "type": "qemu", "vcpu": 2.0, "memory": 1024.0,
+		"kernel": "/boot/vmlinuz", "initrd": "/boot/initrd.img",
+		"cmdlines": []any{map[string]any{"root": "/dev/vda", "console": "ttyS0"}, map[string]any{"_": "quiet"}},
+		"networkInterfaces": []any{
+			map[string]any{"bridge": "mgmt0", "mac": "02:00:00:00:00:01"},
+			map[string]any{"macvtap": "pnic0", "mac": "02:00:00:00:00:02"},
+		},
+		"consoles": []any{map[string]any{"type": "pty", "targetPort": "0", "targetType": "serial"}},
+		"cpu":      map[string]any{"mode": "host-passthrough"},
+	})))
+	x, err := domainXML(d, []attachedDisk{{Path: "/pool/g1.qcow2", Format: "qcow2"}}, "/pool/g1-init.iso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<domain type="qemu">`, `<memory unit="MiB">1024</memory>`, `<vcpu>2</vcpu>`,
+		`<kernel>/boot/vmlinuz</kernel>`, `<cmdline>console=ttyS0 root=/dev/vda quiet</cmdline>`,
+		`<source file="/pool/g1.qcow2"`, `<target dev="vda" bus="virtio"`, `<driver name="qemu" type="qcow2"`,
+		`device="cdrom"`, `<source file="/pool/g1-init.iso"`, `<readonly>`,
+		`<interface type="bridge">`, `<source bridge="mgmt0">`, `<mac address="02:00:00:00:00:01">`,
+		`<interface type="direct">`, `<source dev="pnic0" mode="bridge">`, `<model type="virtio">`,
+		`<console type="pty">`, `<target type="serial" port="0">`, `<cpu mode="host-passthrough">`,
+	} {
+		if !strings.Contains(x, want) {
+			t.Errorf("domain XML lacks %s:\n%s", want, x)
+		}
+	}
+	if _, err := exec.LookPath("virt-xml-validate"); err == nil {
+		f := filepath.Join(t.TempDir(), "d.xml")
+		_ = os.WriteFile(f, []byte(x), 0o600)
+		if out, err := exec.Command("virt-xml-validate", f, "domain").CombinedOutput(); err != nil {
+			t.Fatalf("libvirt's schema refuses the XML: %s", out)
+		}
+	}
+}
+
+func TestChecksNameEveryProblem(t *testing.T) {
+	r := newReader(props(map[string]any{
+		"type": "bhyve", "vcpu": 0.5,
+		"networkInterfaces": []any{map[string]any{"bridge": "a", "macvtap": "b"}, map[string]any{"networkName": "default", "bridge": "x"}},
+		"graphics":          map[string]any{"type": "spice"},
+	}))
+	parseDomain(r)
+	got := map[string]bool{}
+	for _, f := range *r.failures {
+		got[f.Property] = true
+	}
+	for _, want := range []string{"name", "type", "vcpu", "networkInterfaces[0].bridge", "networkInterfaces[1].networkName", "graphics"} {
+		if !got[want] {
+			t.Errorf("no failure for %s: %v", want, *r.failures)
+		}
+	}
+	pr := newReader(props(map[string]any{"name": "p", "type": "logical"}))
+	parsePool(pr)
+	if len(*pr.failures) != 2 {
+		t.Fatalf("a logical pool without a path: %v", *pr.failures)
+	}
+}
+
+func TestConnectURI(t *testing.T) {
+	u, err := connectURI("qemu+ssh://root@10.0.0.1:2222/system?keyfile=/k&sshauth=privkey")
+	if err != nil || u.Scheme != "qemu+libssh" || u.Port() != "2222" {
+		t.Fatalf("sshauth is dialed through go-libvirt's libssh transport: %v %v", u, err)
+	}
+	if u, _ := connectURI("qemu+ssh://root@h/system"); u.Scheme != "qemu+ssh" {
+		t.Fatalf("a plain ssh URI is kept: %v", u)
+	}
+	if _, err := connectURI("not a uri"); err == nil {
+		t.Fatal("a bad URI is refused")
+	}
+	if got := redactURI("qemu+ssh://u:secret@h/system"); strings.Contains(got, "secret") {
+		t.Fatalf("password shown: %s", got)
+	}
+}
+
+// TestAgainstLibvirtd creates and deletes every resource type on the local libvirtd (root, with
+// libvirtd running; skipped otherwise): a pool, an uploaded base image, a copy-on-write layer, a
+// cloud-init ISO and a defined domain, then checks that nothing is left.
+func TestAgainstLibvirtd(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := os.Stat("/var/run/libvirt/libvirt-sock"); err != nil {
+		t.Skip("libvirtd is not running")
+	}
+	if _, err := exec.LookPath("qemu-img"); err != nil {
+		t.Skip("needs qemu-img")
+	}
+	dir := t.TempDir()
+	image := filepath.Join(dir, "base.qcow2")
+	if out, err := exec.Command("qemu-img", "create", "-f", "qcow2", image, "64M").CombinedOutput(); err != nil {
+		t.Fatalf("%s", out)
+	}
+	hv := &hypervisor{uri: "qemu:///system"}
+	defer hv.close()
+	l, err := hv.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "hvnetlab-gotest"
+	poolDir := filepath.Join(dir, "pool")
+	_ = deleteDomain(l, name)
+	_ = deletePool(l, name)
+	if _, err := createPool(l, poolInputs{Name: name, Type: "dir", Path: poolDir}); err != nil {
+		t.Fatal(err)
+	}
+	defer deletePool(l, name)
+	if _, err := createPool(l, poolInputs{Name: name, Type: "dir", Path: poolDir}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("a second pool of that name is refused: %v", err)
+	}
+	base, err := createVolume(l, volumeInputs{Name: "base.qcow2", Pool: name, Source: image, Format: "qcow2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, facts, err := volumeByKey(l, base)
+	if err != nil || facts.Capacity != 64<<20 || facts.Format != "qcow2" {
+		t.Fatalf("the base volume has the image's virtual size: %+v %v", facts, err)
+	}
+	layer, err := createVolume(l, volumeInputs{Name: "g1.qcow2", Pool: name, BaseVolumeID: base, Format: "qcow2", Size: 128 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := exec.Command("qemu-img", "info", layer).CombinedOutput(); !strings.Contains(string(out), "backing file: "+facts.Path) || !strings.Contains(string(out), "128 MiB") {
+		t.Fatalf("the layer is backed by the base and has its own size: %s", out)
+	}
+	if _, err := createVolume(l, volumeInputs{Name: "x.qcow2", Pool: name, Source: filepath.Join(dir, "missing.qcow2"), Format: "qcow2"}); err == nil || !strings.Contains(err.Error(), "missing.qcow2") {
+		t.Fatalf("a missing image is named: %v", err)
+	}
+	ci, err := createCloudInit(l, cloudInitInputs{Name: "g1-init.iso", Pool: name, UserData: "#cloud-config\n", MetaData: "instance-id: g1\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := exec.Command("isoinfo", "-d", "-i", cloudInitKey(ci)).CombinedOutput(); len(out) > 0 && !strings.Contains(string(out), "cidata") {
+		t.Fatalf("the ISO's volume id is cidata: %s", out)
+	}
+	d := parseDomain(newReader(props(map[string]any{
+		"name": name, "type": "qemu", "memory": 128.0, "running": false,
+		"disks": []any{map[string]any{"volumeId": layer}}, "cloudinit": ci,
+		"networkInterfaces": []any{map[string]any{"bridge": "virbr-none"}},
+	})))
+	if _, err := createDomain(l, d); err != nil {
+		t.Fatal(err)
+	}
+	if xml, err := exec.Command("virsh", "-c", "qemu:///system", "dumpxml", name).Output(); err != nil || !strings.Contains(string(xml), layer) {
+		t.Fatalf("the domain is defined with its disk: %v", err)
+	}
+	for _, step := range []func() error{
+		func() error { return deleteDomain(l, name) },
+		func() error { return deleteVolume(l, cloudInitKey(ci)) },
+		func() error { return deleteVolume(l, layer) },
+		func() error { return deleteVolume(l, base) },
+		func() error { return deletePool(l, name) },
+		func() error { return deleteDomain(l, name) }, // twice: gone is fine
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.StoragePoolLookupByName(name); !notFound(err) {
+		t.Fatalf("the pool is gone: %v", err)
+	}
+	if _, err := os.Stat(poolDir); !os.IsNotExist(err) {
+		t.Fatalf("the pool's folder is removed: %v", err)
+	}
+}

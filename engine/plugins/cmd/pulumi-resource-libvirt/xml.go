@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"libvirt.org/go/libvirtxml"
+)
+
+// attachedDisk is a volume as the domain attaches it: its path on the host and its format.
+type attachedDisk struct{ Path, Format string }
+
+// domainXML is the libvirt domain definition for the inputs: disks as virtio vdX, the cloud-init
+// ISO as a read-only IDE CD-ROM, each NIC as a virtio interface on its bridge or macvtap
+// (direct) source, pty consoles, no graphics. Pure: the volumes are already resolved.
+func domainXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (string, error) {
+	dom := libvirtxml.Domain{
+		Type:   d.Type,
+		Name:   d.Name,
+		Memory: &libvirtxml.DomainMemory{Value: d.MemoryMiB, Unit: "MiB"},
+		VCPU:   &libvirtxml.DomainVCPU{Value: d.VCPU},
+		OS: &libvirtxml.DomainOS{
+			Type:    &libvirtxml.DomainOSType{Arch: d.Arch, Machine: d.Machine, Type: osType(d.Type)},
+			Kernel:  d.Kernel,
+			Initrd:  d.Initrd,
+			Cmdline: d.Cmdline,
+		},
+		Features:   &libvirtxml.DomainFeatureList{ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}},
+		OnPoweroff: "destroy",
+		OnReboot:   "restart",
+		OnCrash:    "destroy",
+		Devices:    &libvirtxml.DomainDeviceList{},
+	}
+	if d.CPUMode != "" {
+		dom.CPU = &libvirtxml.DomainCPU{Mode: d.CPUMode}
+	}
+	for i, disk := range disks {
+		dom.Devices.Disks = append(dom.Devices.Disks, libvirtxml.DomainDisk{
+			Device: "disk",
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: disk.Format},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: disk.Path}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: "vd" + string(rune('a'+i)), Bus: "virtio"},
+		})
+	}
+	if cloudInitISO != "" {
+		dom.Devices.Disks = append(dom.Devices.Disks, libvirtxml.DomainDisk{
+			Device:   "cdrom",
+			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
+			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: cloudInitISO}},
+			Target:   &libvirtxml.DomainDiskTarget{Dev: "hdd", Bus: "ide"},
+			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+		})
+	}
+	for _, n := range d.NICs {
+		iface := libvirtxml.DomainInterface{Model: &libvirtxml.DomainInterfaceModel{Type: "virtio"}}
+		if n.MAC != "" {
+			iface.MAC = &libvirtxml.DomainInterfaceMAC{Address: n.MAC}
+		}
+		switch {
+		case n.Bridge != "":
+			iface.Source = &libvirtxml.DomainInterfaceSource{Bridge: &libvirtxml.DomainInterfaceSourceBridge{Bridge: n.Bridge}}
+		case n.Macvtap != "":
+			iface.Source = &libvirtxml.DomainInterfaceSource{Direct: &libvirtxml.DomainInterfaceSourceDirect{Dev: n.Macvtap, Mode: "bridge"}}
+		case n.Vepa != "":
+			iface.Source = &libvirtxml.DomainInterfaceSource{Direct: &libvirtxml.DomainInterfaceSourceDirect{Dev: n.Vepa, Mode: "vepa"}}
+		case n.Passthrough != "":
+			iface.Source = &libvirtxml.DomainInterfaceSource{Direct: &libvirtxml.DomainInterfaceSourceDirect{Dev: n.Passthrough, Mode: "passthrough"}}
+		}
+		dom.Devices.Interfaces = append(dom.Devices.Interfaces, iface)
+	}
+	for _, c := range d.Consoles {
+		if c.Type != "pty" {
+			return "", fmt.Errorf("consoles: type %q is not supported by hvnetlab's libvirt provider (pty only)", c.Type)
+		}
+		port := uint(0)
+		if c.TargetPort != "" {
+			if _, err := fmt.Sscan(c.TargetPort, &port); err != nil {
+				return "", fmt.Errorf("consoles: targetPort must be a number, got %q", c.TargetPort)
+			}
+		}
+		target := c.TargetType
+		if target == "" {
+			target = "serial"
+		}
+		dom.Devices.Consoles = append(dom.Devices.Consoles, libvirtxml.DomainConsole{
+			Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}},
+			Target: &libvirtxml.DomainConsoleTarget{Type: target, Port: &port},
+		})
+	}
+	if d.QemuAgent {
+		dom.Devices.Channels = append(dom.Devices.Channels, libvirtxml.DomainChannel{
+			Source: &libvirtxml.DomainChardevSource{UNIX: &libvirtxml.DomainChardevSourceUNIX{}},
+			Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{Name: "org.qemu.guest_agent.0"}},
+		})
+	}
+	return dom.Marshal()
+}
+
+func osType(domainType string) string {
+	if domainType == "xen" {
+		return "xen"
+	}
+	return "hvm"
+}
+
+// applyXSLT transforms a domain XML with the domain's `xml.xslt`, with xsltproc (libxslt), as the
+// official provider does with its own XSLT processor.
+func applyXSLT(domain, xslt string) (string, error) {
+	if strings.TrimSpace(xslt) == "" {
+		return domain, nil
+	}
+	proc, err := exec.LookPath("xsltproc")
+	if err != nil {
+		return "", fmt.Errorf("xml.xslt needs xsltproc on the machine running Pulumi (Debian: apt-get install xsltproc)")
+	}
+	dir, err := os.MkdirTemp("", "hvnetlab-xslt-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	sheet := filepath.Join(dir, "domain.xslt")
+	if err := os.WriteFile(sheet, []byte(xslt), 0o600); err != nil {
+		return "", err
+	}
+	cmd := exec.Command(proc, sheet, "-")
+	cmd.Stdin = strings.NewReader(domain)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("xml.xslt failed on the domain XML: %v: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return out.String(), nil
+}
+
+// poolXML is a directory pool's definition.
+func poolXML(p poolInputs) (string, error) {
+	pool := libvirtxml.StoragePool{Type: "dir", Name: p.Name, Target: &libvirtxml.StoragePoolTarget{Path: p.Path}}
+	return pool.Marshal()
+}
+
+// volumeXML is a volume's definition: capacity in bytes, its format, and where it is a
+// copy-on-write layer, its backing file.
+func volumeXML(name, format string, capacity uint64, backingPath, backingFormat string) (string, error) {
+	vol := libvirtxml.StorageVolume{
+		Name:     name,
+		Capacity: &libvirtxml.StorageVolumeSize{Value: capacity, Unit: "bytes"},
+		Target:   &libvirtxml.StorageVolumeTarget{Format: &libvirtxml.StorageVolumeTargetFormat{Type: format}},
+	}
+	if backingPath != "" {
+		vol.BackingStore = &libvirtxml.StorageVolumeBackingStore{
+			Path:   backingPath,
+			Format: &libvirtxml.StorageVolumeTargetFormat{Type: backingFormat},
+		}
+	}
+	return vol.Marshal()
+}
