@@ -3,7 +3,18 @@
 // is pure and reports every problem with the key path, the value and the fix.
 import * as yaml from "js-yaml";
 import type { ConfigKey, SharedConfig, StructuredKey } from "./config";
-import { ABSOLUTE_PATH, HOST, IFNAME, IMAGE, INVENTORY, NAME, SSH_PUBLIC_KEY, USER, VSPHERE_USER } from "../benchmarks/patterns";
+import {
+    ABSOLUTE_PATH,
+    HOST,
+    IFNAME,
+    IMAGE,
+    INVENTORY,
+    KERNEL_CMDLINE,
+    NAME,
+    SSH_PUBLIC_KEY,
+    USER,
+    VSPHERE_USER,
+} from "../benchmarks/patterns";
 
 /** Collects problems as "hvnetlab:KEY = VALUE what; fix". */
 export type Report = (key: string, raw: unknown, what: string, fix: string) => void;
@@ -35,8 +46,13 @@ export interface GuestShape {
     readonly vcpus: number;
     readonly memoryMiB: number;
     readonly diskGiB: number;
-    /** Cloud image the kvm and xen guests boot (URL, or a path on the hypervisor host). */
+    /** Cloud image the kvm and xen guests boot (an http(s) URL, or a path on the machine running Pulumi, which uploads it). */
     readonly image?: string;
+    /** Direct kernel boot of the kvm and xen guests, for images without a boot loader: kernel and initrd paths on the hypervisor host. */
+    readonly kernel?: string;
+    readonly initrd?: string;
+    /** The kernel command line of a direct kernel boot. */
+    readonly cmdline?: string;
     /** vSphere template the esx guests are cloned from. */
     readonly template?: string;
     /** OS user the runner logs in as. */
@@ -75,6 +91,8 @@ export interface LibvirtSpec {
     readonly managementBridge: string;
     /** Private key file the libvirt provider's SSH client uses (empty: the SSH agent). */
     readonly keyfile: string;
+    /** libvirt domain type: kvm (hardware acceleration), or qemu (emulation, for hosts without KVM). */
+    readonly domainType: "kvm" | "qemu";
 }
 
 export const PATTERNS = {
@@ -86,6 +104,7 @@ export const PATTERNS = {
     image: IMAGE,
     path: ABSOLUTE_PATH,
     sshPublicKey: SSH_PUBLIC_KEY,
+    kernelCmdline: KERNEL_CMDLINE,
 } as const;
 
 /** The values a list holds more than once. */
@@ -158,7 +177,29 @@ function fields(block: string, obj: Record<string, unknown>, report: Report) {
 
 export function parseGuest(obj: Record<string, unknown>, report: Report): GuestShape {
     const f = fields("guest", obj, report);
-    f.unknown(["vcpus", "memoryMiB", "diskGiB", "image", "template", "user", "sshPublicKey"]);
+    f.unknown(["vcpus", "memoryMiB", "diskGiB", "image", "template", "user", "sshPublicKey", "kernel", "initrd", "cmdline"]);
+    const optional = (key: string, pattern: RegExp, fix: string) => (obj[key] === undefined ? undefined : f.str(key, pattern, fix));
+    const kernel = optional("kernel", PATTERNS.path, "use the absolute path of the guest kernel on the hypervisor host");
+    const initrd = optional("initrd", PATTERNS.path, "use the absolute path of the guest initrd on the hypervisor host");
+    const cmdline = optional(
+        "cmdline",
+        PATTERNS.kernelCmdline,
+        "use kernel arguments separated by single spaces, e.g. root=/dev/vda console=ttyS0",
+    );
+    if ((kernel === undefined) !== (initrd === undefined))
+        report(
+            "guest.kernel",
+            kernel ?? initrd,
+            "and guest.initrd go together",
+            "give both the kernel and the initrd for a direct kernel boot, or neither",
+        );
+    if (cmdline !== undefined && kernel === undefined)
+        report(
+            "guest.cmdline",
+            cmdline,
+            "is set without guest.kernel",
+            "a command line applies to a direct kernel boot: set guest.kernel and guest.initrd too",
+        );
     const image =
         obj.image === undefined
             ? undefined
@@ -170,6 +211,9 @@ export function parseGuest(obj: Record<string, unknown>, report: Report): GuestS
         diskGiB: f.int("diskGiB", 1, 65536),
         ...(image !== undefined ? { image } : {}),
         ...(template !== undefined ? { template } : {}),
+        ...(kernel !== undefined ? { kernel } : {}),
+        ...(initrd !== undefined ? { initrd } : {}),
+        ...(cmdline !== undefined ? { cmdline } : {}),
         user: f.str("user", PATTERNS.user, "use a Linux user name (lowercase letters, digits, _ and -)"),
         sshPublicKey: f.str("sshPublicKey", PATTERNS.sshPublicKey, "paste one OpenSSH public key line (ssh-ed25519 AAAA... comment)"),
     };
@@ -219,11 +263,13 @@ export function parseVsphere(obj: Record<string, unknown>, report: Report): Vsph
 
 export function parseLibvirt(obj: Record<string, unknown>, labPrefix: string, report: Report): LibvirtSpec {
     const f = fields("libvirt", obj, report);
-    f.unknown(["pool", "poolPath", "managementBridge", "keyfile"]);
+    f.unknown(["pool", "poolPath", "managementBridge", "keyfile", "domainType"]);
+    const domainType = f.str("domainType", /^(kvm|qemu)$/, "use kvm, or qemu on a host without KVM (emulated, slow)", "kvm");
     return {
         pool: f.str("pool", NAME, "use a storage pool name", labPrefix),
         poolPath: f.str("poolPath", PATTERNS.path, "use an absolute directory on the host", `/var/lib/libvirt/images/${labPrefix}`),
         managementBridge: f.str("managementBridge", PATTERNS.ifname, "name the host bridge on the management LAN (e.g. br0)"),
         keyfile: f.str("keyfile", PATTERNS.path, "use the absolute path of a private key file, or leave it out to use the SSH agent", ""),
+        domainType: domainType === "qemu" ? "qemu" : "kvm",
     };
 }

@@ -16,10 +16,15 @@ export function fingerprintInputs(config: LabConfig): Comparable {
                   diskGiB: config.guest.diskGiB,
                   image: config.guest.image,
                   template: config.guest.template,
+                  ...(config.guest.kernel ? { kernel: config.guest.kernel, initrd: config.guest.initrd, cmdline: config.guest.cmdline } : {}),
               }
             : undefined;
+    // Emulated guests (no KVM) are not comparable with accelerated ones; kvm keeps the fingerprint
+    // that the esx and xen stacks of the same guest block share.
+    const emulated = config.platform === "kvm" && config.libvirt.domainType === "qemu" ? { domainType: "qemu" } : {};
     return {
         ...(guest ? { guest } : {}),
+        ...emulated,
         nicSpeedMbps: config.nicSpeedMbps,
         ...(config.platform === "local" && config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,

@@ -136,11 +136,19 @@ export function netserverServiceScripts(
     const pidFile = `/run/${unitName}.pid`;
     const owner = `run ss -Hltnp "sport = :$port" | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p' | head -n 1`;
     const systemd = `[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1`;
+    // Debian's netperf package runs its own netserver on the default port at boot: the lab stops
+    // it while the lab stands (the marker says so) and starts it again on delete.
+    const distroMarker = `/var/lib/${unitName}.stopped-distro-netserver`;
+    const distro = `${systemd} && systemctl is-active --quiet netperf.service`;
     return {
         create: script(
             AS_ROOT,
             `port=${p}`,
             `o=$(${owner})`,
+            `if [ "$o" = netserver ] && ${distro}; then`,
+            `  run systemctl stop netperf.service && run systemctl disable netperf.service >/dev/null 2>&1; run touch ${distroMarker}`,
+            `  echo "stopped the distribution's netserver on port $port while the lab stands" >&2; sleep 0.5; o=$(${owner})`,
+            `fi`,
             `[ -z "$o" ] || ${exitWithError(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
             `if ${systemd}; then`,
             `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
@@ -161,6 +169,7 @@ export function netserverServiceScripts(
             AS_ROOT,
             `if [ -e ${unit} ]; then run systemctl disable --now ${unitName}.service >/dev/null 2>&1; run rm -f ${unit}; run systemctl daemon-reload; fi`,
             `if [ -e ${pidFile} ]; then pid=$(cat ${pidFile}); [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && run kill "$pid"; run rm -f ${pidFile}; fi`,
+            `if [ -e ${distroMarker} ]; then run systemctl enable netperf.service >/dev/null 2>&1; run systemctl start netperf.service; run rm -f ${distroMarker}; fi`,
             `true`,
         ),
     };

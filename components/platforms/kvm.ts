@@ -1,4 +1,5 @@
-// The `kvm` platform: KVM through libvirt over SSH (qemu+ssh://). Each guest's benchmark NIC is a
+// The `kvm` platform: KVM through libvirt over SSH (qemu+ssh://); libvirt.domainType qemu runs
+// the same lab emulated, on hosts without KVM. Each guest's benchmark NIC is a
 // macvtap (direct) interface on its dedicated pNIC, which the host brings up with the wire MTU
 // first. The rest (host preflight, pool, volumes, cloud-init, domains, peer) is LibvirtLab's.
 import type * as pulumi from "@pulumi/pulumi";
@@ -15,7 +16,7 @@ export class KvmLab extends LibvirtLab {
             args,
             {
                 scheme: "qemu+ssh",
-                domainType: "kvm",
+                domainType: args.config.libvirt.domainType,
                 pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
                 benchmarkNic: (i) => ({ macvtap: args.config.host.nics[i] }),
             },

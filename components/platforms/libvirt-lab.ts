@@ -28,10 +28,12 @@ export function libvirtConfigParser(platform: LibvirtConfig["platform"]): Platfo
     return (ctx) => {
         const remote = parseRemoteBlocks(ctx, true);
         const { guest, managementSubnet } = parseHypervisorBlocks(ctx);
-        const l = ctx.need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile)");
+        const l = ctx.need("libvirt", "managementBridge (and optionally pool, poolPath, keyfile, domainType)");
         const libvirt = l
             ? parseLibvirt(l, ctx.shared.labPrefix, ctx.report)
-            : { pool: "", poolPath: "", managementBridge: "", keyfile: "" };
+            : { pool: "", poolPath: "", managementBridge: "", keyfile: "", domainType: "kvm" as const };
+        if (platform === "xen" && l && l.domainType !== undefined)
+            ctx.report("libvirt.domainType", l.domainType, "applies to the kvm platform only", "leave it out: Xen guests are xen domains");
         if (ctx.get("guest") && !guest.image) {
             ctx.report(
                 "guest.image",
@@ -52,7 +54,10 @@ export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LibvirtConfig
     const h = config.host;
     const port = h.port === 22 ? "" : `:${h.port}`;
     const query = config.libvirt.keyfile ? `?keyfile=${config.libvirt.keyfile}&sshauth=privkey` : "?sshauth=agent";
-    return `${scheme}://${h.user}@${h.address}${port}/system${query}`;
+    // The same host-key policy as the runner's: its known-hosts file, and accept-new as libvirt's "auto".
+    const knownHosts = config.ssh.knownHostsFile ? `&known_hosts=${config.ssh.knownHostsFile}` : "";
+    const verify = config.ssh.hostKeyChecking === "accept-new" ? "&known_hosts_verify=auto" : "";
+    return `${scheme}://${h.user}@${h.address}${port}/system${query}${knownHosts}${verify}`;
 }
 
 export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwork {
@@ -75,7 +80,7 @@ export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwor
 export interface LibvirtFlavour {
     readonly scheme: "qemu+ssh" | "xen+ssh";
     /** libvirt domain type. */
-    readonly domainType: "kvm" | "xen";
+    readonly domainType: "kvm" | "qemu" | "xen";
     /** How the host makes pNIC i ready for guest i. */
     readonly pnic: PnicSetup;
     /** The benchmark NIC of guest i (its source: macvtap on the pNIC, or the pNIC's bridge). */
@@ -136,6 +141,17 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
     }
 }
 
+/** The Domain inputs of a direct kernel boot, where the guest block asks for one. */
+export function directKernelBoot(guest: LibvirtConfig["guest"]): Pick<libvirt.DomainArgs, "kernel" | "initrd" | "cmdlines"> {
+    if (!guest.kernel) return {};
+    const words = guest.cmdline ? guest.cmdline.split(" ") : [];
+    const cmdlines = words.map((w) => {
+        const eq = w.indexOf("=");
+        return eq > 0 ? { [w.slice(0, eq)]: w.slice(eq + 1) } : { _: w };
+    });
+    return { kernel: guest.kernel, initrd: guest.initrd, ...(cmdlines.length > 0 ? { cmdlines } : {}) };
+}
+
 /** Registers the pool, base volume and guests; returns the domains in guest order. */
 function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Resource): libvirt.Domain[] {
     const { config, flavour } = args;
@@ -185,6 +201,7 @@ function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Res
                     { bridge: l.managementBridge, mac: net.management.mac },
                     { ...flavour.benchmarkNic(w.index), mac: net.benchmark.mac },
                 ],
+                ...directKernelBoot(guest),
                 consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
                 ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
                 autostart: false,

@@ -69,7 +69,7 @@ export interface DomainNetworkInterface {
 
 export interface DomainArgs {
     readonly name: In<string>;
-    /** libvirt domain type: kvm (default) or xen. */
+    /** libvirt domain type: kvm (default), qemu (emulated) or xen. */
     readonly type?: In<string>;
     readonly vcpu?: In<number>;
     /** MiB. */
@@ -79,6 +79,10 @@ export interface DomainArgs {
     readonly networkInterfaces?: In<In<DomainNetworkInterface>[]>;
     readonly consoles?: In<In<{ readonly type: In<string>; readonly targetPort: In<string>; readonly targetType?: In<string> }>[]>;
     readonly cpu?: In<{ readonly mode?: In<string> }>;
+    /** Direct kernel boot: kernel and initrd paths on the host, and the command line as maps of key=value ("_" for a bare word). */
+    readonly kernel?: In<string>;
+    readonly initrd?: In<string>;
+    readonly cmdlines?: In<In<Record<string, In<string>>>[]>;
     readonly autostart?: In<boolean>;
     readonly running?: In<boolean>;
     readonly qemuAgent?: In<boolean>;

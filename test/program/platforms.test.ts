@@ -193,6 +193,31 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         assert.notStrictEqual(runs.native.outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint, "no guest block, another shape");
     });
 
+    it("runs the qemu stack as emulated kvm guests with a direct kernel boot, and says so in the fingerprint", async () => {
+        const qemu = await runStack("qemu");
+        const domains = of(qemu, "libvirt:index/domain:Domain").map((d) => d.inputs);
+        assert.strictEqual(domains.length, 2);
+        for (const d of domains) {
+            assert.strictEqual(d.type, "qemu");
+            assert.strictEqual(d.cpu, undefined, "no host-passthrough CPU under emulation");
+            assert.strictEqual(d.kernel, "/var/lib/libvirt/boot/hvq-vmlinuz");
+            assert.deepStrictEqual(d.cmdlines, [{ root: "/dev/vda" }, { _: "rw" }, { console: "ttyS0" }]);
+        }
+        const provider = qemu.mocks.registrations.find((r) => r.type === "pulumi:providers:libvirt")!;
+        assert.match(
+            String(provider.inputs.uri),
+            /^qemu\+ssh:\/\/root@10\.213\.0\.1\/system\?keyfile=.*&known_hosts=\/var\/lib\/hvnetlab\/qemu\/known_hosts&known_hosts_verify=auto$/,
+        );
+        const kvmDomain = of(runs.kvm, "libvirt:index/domain:Domain")[0].inputs;
+        assert.deepStrictEqual([kvmDomain.type, kvmDomain.cpu], ["kvm", { mode: "host-passthrough" }]);
+        const emulated = await runStack("kvm", { "hvnetlab:libvirt": JSON.stringify({ managementBridge: "br0", domainType: "qemu" }) });
+        assert.notStrictEqual(
+            emulated.outputs.lab.fingerprint,
+            runs.kvm.outputs.lab.fingerprint,
+            "emulated guests are not comparable with KVM's",
+        );
+    });
+
     it("changes the fingerprint when the guest shape changes", async () => {
         const guest = JSON.parse(runs.kvm.config["hvnetlab:guest"]);
         const bigger = await runStack("kvm", { "hvnetlab:guest": JSON.stringify({ ...guest, vcpus: 2 }) });
