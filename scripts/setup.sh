@@ -3,8 +3,11 @@
 # - netperf from Debian's non-free component, iproute2 and ethtool (the lab and its host facts),
 #   OpenSSH client and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test);
 #   nftables (the fault tests drop packets on a wire with it);
+# - libvirt and QEMU, debootstrap, genisoimage and e2fsprogs for the real kvm lab on this machine
+#   (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs), and libxml2-utils
+#   (virt-xml-validate holds the libvirt provider's domain XML to libvirt's schema);
 # - the project's node modules (npm ci);
-# - the Pulumi engine (CLI, Node.js language host, command provider) from the Go modules pinned
+# - the Pulumi engine (CLI, Node.js language host, command and libvirt providers) from the Go modules pinned
 #   under engine/, into a cache outside the repository keyed by those pins ($HVNETLAB_CACHE,
 #   default ~/.cache/hvnetlab): the first build takes minutes, later runs find it and do nothing.
 set -euo pipefail
@@ -19,7 +22,8 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb .*debian.* main' /etc/apt/sourc
     sed -i -E '/^deb .*debian/ s/ main/ main non-free/' /etc/apt/sources.list
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc nftables >/dev/null
+apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc nftables \
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs libxml2-utils >/dev/null
 echo "installed: $(netperf -V 2>&1 | head -1)"
 
 npm ci --no-audit --no-fund

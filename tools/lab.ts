@@ -13,7 +13,7 @@ import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectS
 import { describeKeptResults } from "./kept-results";
 import { readProject, stackValue } from "./stack-config";
 
-const WORK_DIR = path.join(ROOT, ".pulumi");
+export const WORK_DIR = path.join(ROOT, ".pulumi");
 const USAGE = "usage: npm run lab [-- ARGS] | npm run lab:destroy [-- ARGS] | npm run pulumi -- ARGS";
 
 /** The stack named by --stack/-s in ARGS (default local), and ARGS without it. */
@@ -32,7 +32,8 @@ export function splitStack(args: readonly string[]): { stack: string; rest: stri
     return { stack, rest };
 }
 
-async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** `pulumi up` of a stack, then its summary table and out/<stack>.outputs.json. */
+export async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { stack, rest } = splitStack(args);
     await selectStack(stack, { workDir: WORK_DIR, env });
     const started = Date.now();
@@ -65,7 +66,7 @@ async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return r.code ?? 1;
 }
 
-async function destroy(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export async function destroy(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { stack, rest } = splitStack(args);
     await selectStack(stack, { workDir: WORK_DIR, env });
     const r = await runPulumi(["destroy", "--stack", stack, "--yes", "--non-interactive", ...rest], { workDir: WORK_DIR, env, show: true });

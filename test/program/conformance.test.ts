@@ -6,6 +6,10 @@ import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
+import { spawnSync } from "child_process";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import { engineBinDir, engineEnv, locateEngine } from "../../tools/engine";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";
 
@@ -162,5 +166,81 @@ describe("conformance with the vSphere and libvirt provider schemas", function (
         assert.deepStrictEqual(objectProblems(s, vm, { resourcePoolId: "r", clone: { linkedClone: true } }, "vm"), [
             "vm.clone.templateUuid: required but not set",
         ]);
+    });
+});
+
+/** A property of a Pulumi package schema, as `pulumi package get-schema` prints it. */
+interface PackageProperty {
+    type?: string;
+    $ref?: string;
+    items?: PackageProperty;
+    additionalProperties?: PackageProperty;
+    properties?: Record<string, PackageProperty>;
+    required?: string[];
+}
+
+/** A package schema's type written the way the stored excerpts write it (array<T>, map<T>, ref:token). */
+function compactType(p: PackageProperty): string {
+    if (p.$ref) return `ref:${p.$ref.replace(/^#\/types\//, "")}`;
+    if (p.type === "array") return `array<${compactType(p.items ?? {})}>`;
+    if (p.type === "object" && p.additionalProperties) return `map<${compactType(p.additionalProperties)}>`;
+    return p.type ?? "object";
+}
+
+function compactProperties(props: Record<string, PackageProperty> = {}, required: string[] = []): Record<string, Property> {
+    return Object.fromEntries(Object.entries(props).map(([k, p]) => [k, { type: compactType(p), ...(required.includes(k) ? { required: true } : {}) }]));
+}
+
+/** The package schema a provider binary reports, in the stored excerpts' shape. */
+export function compactSchema(pkg: {
+    name: string;
+    version: string;
+    provider?: { inputProperties?: Record<string, PackageProperty>; requiredInputs?: string[] };
+    resources?: Record<string, { inputProperties?: Record<string, PackageProperty>; requiredInputs?: string[] }>;
+    types?: Record<string, PackageProperty>;
+}): Schema {
+    return {
+        version: pkg.version,
+        provider: { token: `pulumi:providers:${pkg.name}`, inputs: compactProperties(pkg.provider?.inputProperties, pkg.provider?.requiredInputs) },
+        resources: Object.fromEntries(
+            Object.entries(pkg.resources ?? {}).map(([t, r]) => [t, { inputs: compactProperties(r.inputProperties, r.requiredInputs) }]),
+        ),
+        functions: {},
+        types: Object.fromEntries(Object.entries(pkg.types ?? {}).map(([t, p]) => [t, { properties: compactProperties(p.properties, p.required) }])),
+    };
+}
+
+describe("conformance with the libvirt provider this project builds", function () {
+    this.timeout(120000);
+    let schema: Schema;
+    before(function () {
+        const bin = locateEngine();
+        if (!bin) {
+            console.log("      (skipped: the engine is not built; run `npm run engine -- build`)");
+            this.skip();
+        }
+        const binary = path.join(path.dirname(engineBinDir()), "plugins", "pulumi-resource-libvirt");
+        const env = engineEnv({ workDir: mkdtempSync(path.join(tmpdir(), "hvnetlab-schema-")) });
+        const r = spawnSync("pulumi", ["package", "get-schema", binary], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+        assert.strictEqual(r.status, 0, `pulumi package get-schema ${binary}: ${r.stderr}`);
+        schema = compactSchema(JSON.parse(r.stdout));
+    });
+
+    it("reports the version the bindings ask for", () => {
+        assert.strictEqual(schema.version, LIBVIRT_VERSION);
+    });
+
+    for (const stack of ["kvm", "xen", "qemu"]) {
+        it(`${stack}: every libvirt registration uses only what the provider implements`, async () => {
+            const run = await runStack(stack);
+            const { problems, checked } = conformance(schema, "libvirt", run);
+            assert.deepStrictEqual(problems, []);
+            assert.ok(checked > 0, `${stack} registered nothing of libvirt`);
+        });
+    }
+
+    it("would catch an input the provider does not implement", () => {
+        const domain = schema.resources["libvirt:index/domain:Domain"].inputs;
+        assert.deepStrictEqual(objectProblems(schema, domain, { name: "d", graphics: { type: "spice" } }, "d"), ["d.graphics: no such input"]);
     });
 });

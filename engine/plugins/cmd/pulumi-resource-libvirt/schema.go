@@ -68,6 +68,8 @@ func schemaJSON() string {
 	schema := map[string]any{
 		"name":    "libvirt",
 		"version": version,
+		// As in the official bridged schema: "index/domain" is module "index".
+		"meta": map[string]any{"moduleFormat": "(.*)(?:/[^/]*)"},
 		"config":  map[string]any{"variables": map[string]any{"uri": str}},
 		"provider": map[string]any{
 			"inputProperties": map[string]any{"uri": map[string]any{"type": "string", "defaultInfo": map[string]any{"environment": []string{"LIBVIRT_DEFAULT_URI"}}}},

@@ -1,0 +1,153 @@
+// The guest image of the qemu lab (npm run lab:qemu): a Debian 12 root filesystem made with
+// debootstrap (main and non-free, with the kernel, systemd, OpenSSH, cloud-init and netperf),
+// written into an ext4 image without a loop device (mkfs.ext4 -d) and converted to qcow2, plus
+// the kernel and initrd for a direct kernel boot. Built once per recipe and kept in the cache:
+//   ${HVNETLAB_CACHE:-~/.cache/hvnetlab}/guest-image/<hash of the recipe>/{disk.qcow2,vmlinuz,initrd.img}
+// A second recipe's image replaces the first. `ts-node tools/guest-image.ts` builds it by hand.
+import { execFileSync } from "child_process";
+import { createHash } from "crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
+import * as path from "path";
+import { cacheRoot } from "./engine";
+
+/** Everything that decides the image's content: change any of it and the image is rebuilt. */
+export const GUEST_IMAGE_RECIPE = {
+    suite: "bookworm",
+    mirror: "http://deb.debian.org/debian",
+    components: ["main", "non-free"],
+    // python3-cffi-backend: debootstrap does not resolve the virtual package python3-cryptography needs.
+    packages: [
+        "linux-image-amd64",
+        "systemd-sysv",
+        "udev",
+        "kmod",
+        "initramfs-tools",
+        "ifupdown",
+        "iproute2",
+        "netbase",
+        "ethtool",
+        "procps",
+        "perl",
+        "openssh-server",
+        "cloud-init",
+        "python3-cffi-backend",
+        "netperf",
+    ],
+    diskMiB: 2048,
+    // cloud-init looks only at the NoCloud ISO the lab attaches (probing clouds costs minutes under emulation).
+    cloudCfg: "datasource_list: [NoCloud, None]\n",
+    fstab: "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n",
+    cmdline: "root=/dev/vda rw console=ttyS0",
+} as const;
+
+export interface GuestImage {
+    readonly disk: string;
+    readonly kernel: string;
+    readonly initrd: string;
+    /** The kernel command line the image boots with. */
+    readonly cmdline: string;
+}
+
+export function guestImageDir(env: NodeJS.ProcessEnv = process.env): string {
+    const hash = createHash("sha256").update(JSON.stringify(GUEST_IMAGE_RECIPE)).digest("hex").slice(0, 16);
+    return path.join(cacheRoot(env), "guest-image", hash);
+}
+
+function imageOf(dir: string): GuestImage {
+    return {
+        disk: path.join(dir, "disk.qcow2"),
+        kernel: path.join(dir, "vmlinuz"),
+        initrd: path.join(dir, "initrd.img"),
+        cmdline: GUEST_IMAGE_RECIPE.cmdline,
+    };
+}
+
+function run(cmd: string, args: readonly string[], log: (line: string) => void): void {
+    log(`image: ${cmd} ${args.slice(0, 3).join(" ")}${args.length > 3 ? " ..." : ""}`);
+    try {
+        execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    } catch (e) {
+        const err = e as { stderr?: Buffer; message: string };
+        throw new Error(
+            `building the guest image: ${cmd} failed: ${(err.stderr?.toString() || err.message).trim().split("\n").slice(-15).join("\n")}`,
+        );
+    }
+}
+
+/** The cached image, built first if missing (as root: debootstrap needs it). */
+export function ensureGuestImage(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): GuestImage {
+    const dir = guestImageDir();
+    const image = imageOf(dir);
+    if (existsSync(image.disk) && existsSync(image.kernel) && existsSync(image.initrd)) {
+        log(`image: cached in ${dir}`);
+        return image;
+    }
+    for (const tool of ["debootstrap", "mkfs.ext4", "qemu-img"]) {
+        try {
+            execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { stdio: "ignore" });
+        } catch {
+            throw new Error(
+                `building the guest image needs ${tool}: run \`bash scripts/setup.sh\` (it installs debootstrap, e2fsprogs and qemu-utils)`,
+            );
+        }
+    }
+    const started = Date.now();
+    const staging = `${dir}.building-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    const rootfs = path.join(staging, "rootfs");
+    mkdirSync(rootfs, { recursive: true });
+    try {
+        const r = GUEST_IMAGE_RECIPE;
+        run(
+            "debootstrap",
+            [
+                "--variant=minbase",
+                `--components=${r.components.join(",")}`,
+                `--include=${r.packages.join(",")}`,
+                r.suite,
+                rootfs,
+                process.env.HVNETLAB_DEBIAN_MIRROR ?? r.mirror,
+            ],
+            log,
+        );
+        writeFileSync(path.join(rootfs, "etc/fstab"), r.fstab);
+        writeFileSync(path.join(rootfs, "etc/cloud/cloud.cfg.d/90-hvnetlab.cfg"), r.cloudCfg);
+        writeFileSync(path.join(rootfs, "etc/hostname"), "hvnetlab-guest\n");
+        // Every guest gets its own host keys from cloud-init on first boot, not the image's.
+        for (const f of readdirSync(path.join(rootfs, "etc/ssh")).filter((f) => f.startsWith("ssh_host_")))
+            rmSync(path.join(rootfs, "etc/ssh", f));
+        rmSync(path.join(rootfs, "var/cache/apt/archives"), { recursive: true, force: true });
+        mkdirSync(path.join(rootfs, "var/cache/apt/archives/partial"), { recursive: true });
+        const boot = readdirSync(path.join(rootfs, "boot"));
+        const kernel = boot.find((f) => f.startsWith("vmlinuz-"));
+        const initrd = boot.find((f) => f.startsWith("initrd.img-"));
+        if (!kernel || !initrd) throw new Error(`building the guest image: no kernel or initrd in ${rootfs}/boot (${boot.join(", ")})`);
+        renameSync(path.join(rootfs, "boot", kernel), path.join(staging, "vmlinuz"));
+        renameSync(path.join(rootfs, "boot", initrd), path.join(staging, "initrd.img"));
+        const raw = path.join(staging, "disk.raw");
+        run("truncate", ["-s", `${r.diskMiB}M`, raw], log);
+        run("mkfs.ext4", ["-q", "-L", "root", "-d", rootfs, raw], log);
+        run("qemu-img", ["convert", "-O", "qcow2", raw, path.join(staging, "disk.qcow2")], log);
+        rmSync(raw);
+        rmSync(rootfs, { recursive: true, force: true });
+        // Images of other recipes go; this one moves into place whole.
+        for (const old of readdirSync(path.dirname(dir)).filter((f) => f !== path.basename(staging)))
+            rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
+        renameSync(staging, dir);
+    } catch (e) {
+        rmSync(staging, { recursive: true, force: true });
+        throw e;
+    }
+    log(`image: built in ${Math.round((Date.now() - started) / 1000)} s into ${dir}`);
+    return image;
+}
+
+if (require.main === module) {
+    try {
+        const image = ensureGuestImage();
+        process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        process.exit(1);
+    }
+}
