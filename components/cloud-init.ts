@@ -15,6 +15,8 @@ export function userData(g: GuestNetwork): string {
     return `#cloud-config\n${yaml.dump(
         {
             hostname: g.hostname,
+            // sudo resolves the host name: without this, every sudo on a guest warns that it cannot.
+            manage_etc_hosts: true,
             users: [{ name: g.user, shell: "/bin/bash", sudo: "ALL=(ALL) NOPASSWD:ALL", ssh_authorized_keys: [g.sshPublicKey] }],
             ssh_pwauth: false,
             package_update: true,

@@ -16,7 +16,9 @@ export function fingerprintInputs(config: LabConfig): Comparable {
                   diskGiB: config.guest.diskGiB,
                   image: config.guest.image,
                   template: config.guest.template,
-                  ...(config.guest.kernel ? { kernel: config.guest.kernel, initrd: config.guest.initrd, cmdline: config.guest.cmdline } : {}),
+                  ...(config.guest.kernel
+                      ? { kernel: config.guest.kernel, initrd: config.guest.initrd, cmdline: config.guest.cmdline }
+                      : {}),
               }
             : undefined;
     // Emulated guests (no KVM) are not comparable with accelerated ones; kvm keeps the fingerprint

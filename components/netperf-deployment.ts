@@ -139,7 +139,7 @@ export function netserverServiceScripts(
     // Debian's netperf package runs its own netserver on the default port at boot: the lab stops
     // it while the lab stands (the marker says so) and starts it again on delete.
     const distroMarker = `/var/lib/${unitName}.stopped-distro-netserver`;
-    const distro = `${systemd} && systemctl is-active --quiet netperf.service`;
+    const distro = `${systemd} && run systemctl is-active --quiet netperf.service`;
     return {
         create: script(
             AS_ROOT,

@@ -12,7 +12,15 @@ import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";
 import type { PlatformLab } from "./platform";
 import type { HypervisorConfig } from "./remote";
-import { connectionTo, guestTopology, guestWireMtuScript, parseHypervisorBlocks, parseRemoteBlocks, peerMachine } from "./remote";
+import {
+    connectionTo,
+    GUEST_BOOT_DIALS,
+    guestTopology,
+    guestWireMtuScript,
+    parseHypervisorBlocks,
+    parseRemoteBlocks,
+    peerMachine,
+} from "./remote";
 
 /** The ESX lab's configuration: host, peer, the guests cloned from a template, and vSphere. */
 export interface EsxConfig extends HypervisorConfig {
@@ -182,7 +190,7 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
             return new command.remote.Command(
                 `${name}-mtu-${w.guest}`,
                 {
-                    connection: connectionTo(access, secrets.sshPrivateKey),
+                    connection: connectionTo(access, secrets.sshPrivateKey, GUEST_BOOT_DIALS),
                     create: guestWireMtuScript(`${w.guest} (${access.host})`, w.guestAddress, w.mtu),
                 },
                 { parent: this, dependsOn: [vms[i]] },

@@ -134,9 +134,26 @@ export function sshAccess(spec: HostSpec): SshAccess {
     return { kind: "ssh", host: spec.address, user: spec.user, port: spec.port };
 }
 
-/** The SSH connection to a machine; the private key stays a secret, so the whole connection does. */
-export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string>): pulumi.Output<Connection> {
-    return pulumi.secret(privateKey.apply((key) => ({ host: access.host, user: access.user, port: access.port, privateKey: key })));
+/**
+ * How many failed dials a guest's SSH connection retries (a few seconds apart, at most 5): a guest
+ * that its platform just started is still booting, and an emulated one takes minutes.
+ */
+export const GUEST_BOOT_DIALS = 100;
+
+/**
+ * The SSH connection to a machine; the private key stays a secret, so the whole connection does.
+ * `dialErrorLimit` raises the provider's retries for a machine that may still be booting.
+ */
+export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string>, dialErrorLimit?: number): pulumi.Output<Connection> {
+    return pulumi.secret(
+        privateKey.apply((key) => ({
+            host: access.host,
+            user: access.user,
+            port: access.port,
+            privateKey: key,
+            ...(dialErrorLimit !== undefined ? { dialErrorLimit } : {}),
+        })),
+    );
 }
 
 /** Wire i: guest `guest(i)` with NIC `guestNic(i)` cabled to the peer's NIC i; addresses from the subnet. */
