@@ -29,6 +29,7 @@ export const GUEST_IMAGE_RECIPE = {
         "procps",
         "perl",
         "openssh-server",
+        "sudo",
         "cloud-init",
         "python3-cffi-backend",
         "netperf",
@@ -150,4 +151,50 @@ if (require.main === module) {
         process.stderr.write(`${(e as Error).message}\n`);
         process.exit(1);
     }
+}
+
+/** A Debian root filesystem without netperf and with only the main component: what a fresh guest has. */
+export const BARE_ROOTFS_RECIPE = {
+    suite: "bookworm",
+    mirror: "http://deb.debian.org/debian",
+    variant: "minbase",
+    components: ["main"],
+} as const;
+
+/**
+ * The bare root filesystem as a cached tarball (built first if missing), on which the netperf
+ * install script is run for real: ${HVNETLAB_CACHE:-~/.cache/hvnetlab}/bare-rootfs/<hash>/rootfs.tar.
+ */
+export function ensureBareRootfs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
+    const hash = createHash("sha256").update(JSON.stringify(BARE_ROOTFS_RECIPE)).digest("hex").slice(0, 16);
+    const dir = path.join(cacheRoot(), "bare-rootfs", hash);
+    const tar = path.join(dir, "rootfs.tar");
+    if (existsSync(tar)) return tar;
+    const staging = `${dir}.building-${process.pid}`;
+    const rootfs = path.join(staging, "rootfs");
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(rootfs, { recursive: true });
+    try {
+        const r = BARE_ROOTFS_RECIPE;
+        run(
+            "debootstrap",
+            [
+                `--variant=${r.variant}`,
+                `--components=${r.components.join(",")}`,
+                r.suite,
+                rootfs,
+                process.env.HVNETLAB_DEBIAN_MIRROR ?? r.mirror,
+            ],
+            log,
+        );
+        run("tar", ["-C", rootfs, "-cf", path.join(staging, "rootfs.tar"), "."], log);
+        rmSync(rootfs, { recursive: true, force: true });
+        for (const old of existsSync(path.dirname(dir)) ? readdirSync(path.dirname(dir)).filter((f) => f !== path.basename(staging)) : [])
+            rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
+        renameSync(staging, dir);
+    } catch (e) {
+        rmSync(staging, { recursive: true, force: true });
+        throw e;
+    }
+    return tar;
 }
