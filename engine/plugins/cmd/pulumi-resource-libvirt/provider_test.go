@@ -179,3 +179,14 @@ func TestAgainstLibvirtd(t *testing.T) {
 		t.Fatalf("the pool's folder is removed: %v", err)
 	}
 }
+
+func TestUnreachableURINamesTheHypervisor(t *testing.T) {
+	hv := &hypervisor{uri: "qemu+ssh://root@127.0.0.1:1/system?keyfile=/nonexistent&sshauth=privkey&known_hosts_verify=ignore"}
+	_, err := hv.get()
+	if err == nil || !strings.Contains(err.Error(), "cannot reach libvirt at qemu+ssh://root@127.0.0.1:1/system") || !strings.Contains(err.Error(), "check that libvirtd runs there") {
+		t.Fatalf("an unreachable libvirt is named with what to check: %v", err)
+	}
+	if _, err := (&hypervisor{}).get(); err == nil || !strings.Contains(err.Error(), "no uri") {
+		t.Fatalf("a provider without a URI says so: %v", err)
+	}
+}
