@@ -66,7 +66,7 @@ func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 
 // inputsOf reads and checks a resource's inputs by its type.
 func inputsOf(typ string, m resource.PropertyMap) (any, []*pulumirpc.CheckFailure, bool, error) {
-	r := newReader(m)
+	r := providerkit.NewReader(m)
 	var in any
 	switch typ {
 	case poolType:
@@ -81,7 +81,7 @@ func inputsOf(typ string, m resource.PropertyMap) (any, []*pulumirpc.CheckFailur
 		return nil, nil, false, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
 			"%s is not implemented by hvnetlab's libvirt provider (it serves Pool, Volume, CloudInitDisk and Domain)", typ))
 	}
-	return in, *r.failures, *r.unknown, nil
+	return in, r.Failures(), r.Unknown(), nil
 }
 
 func typeOf(typ, urn string) string {
@@ -245,4 +245,3 @@ func (p *provider) Update(context.Context, *pulumirpc.UpdateRequest) (*pulumirpc
 func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, nil
 }
-

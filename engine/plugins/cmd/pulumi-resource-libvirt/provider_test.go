@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 func props(m map[string]any) resource.PropertyMap { return resource.NewPropertyMapFromMap(m) }
 
 func TestDomainXMLHasEveryDevice(t *testing.T) {
-	d := parseDomain(newReader(props(map[string]any{
+	d := parseDomain(providerkit.NewReader(props(map[string]any{
 		"name": "g1", "type": "qemu", "vcpu": 2.0, "memory": 1024.0,
 		"kernel": "/boot/vmlinuz", "initrd": "/boot/initrd.img",
 		"cmdlines": []any{map[string]any{"root": "/dev/vda", "console": "ttyS0"}, map[string]any{"_": "quiet"}},
@@ -51,25 +53,25 @@ func TestDomainXMLHasEveryDevice(t *testing.T) {
 }
 
 func TestChecksNameEveryProblem(t *testing.T) {
-	r := newReader(props(map[string]any{
+	r := providerkit.NewReader(props(map[string]any{
 		"type": "bhyve", "vcpu": 0.5,
 		"networkInterfaces": []any{map[string]any{"bridge": "a", "macvtap": "b"}, map[string]any{"networkName": "default", "bridge": "x"}},
 		"graphics":          map[string]any{"type": "spice"},
 	}))
 	parseDomain(r)
 	got := map[string]bool{}
-	for _, f := range *r.failures {
+	for _, f := range r.Failures() {
 		got[f.Property] = true
 	}
 	for _, want := range []string{"name", "type", "vcpu", "networkInterfaces[0].bridge", "networkInterfaces[1].networkName", "graphics"} {
 		if !got[want] {
-			t.Errorf("no failure for %s: %v", want, *r.failures)
+			t.Errorf("no failure for %s: %v", want, r.Failures())
 		}
 	}
-	pr := newReader(props(map[string]any{"name": "p", "type": "logical"}))
+	pr := providerkit.NewReader(props(map[string]any{"name": "p", "type": "logical"}))
 	parsePool(pr)
-	if len(*pr.failures) != 2 {
-		t.Fatalf("a logical pool without a path: %v", *pr.failures)
+	if len(pr.Failures()) != 2 {
+		t.Fatalf("a logical pool without a path: %v", pr.Failures())
 	}
 }
 
@@ -149,7 +151,7 @@ func TestAgainstLibvirtd(t *testing.T) {
 	if out, _ := exec.Command("isoinfo", "-d", "-i", cloudInitKey(ci)).CombinedOutput(); len(out) > 0 && !strings.Contains(string(out), "cidata") {
 		t.Fatalf("the ISO's volume id is cidata: %s", out)
 	}
-	d := parseDomain(newReader(props(map[string]any{
+	d := parseDomain(providerkit.NewReader(props(map[string]any{
 		"name": name, "type": "qemu", "memory": 128.0, "running": false,
 		"disks": []any{map[string]any{"volumeId": layer}}, "cloudinit": ci,
 		"networkInterfaces": []any{map[string]any{"bridge": "virbr-none"}},

@@ -44,11 +44,11 @@ func schemaJSON() string {
 		},
 	}
 	types := map[string]any{
-		"libvirt:index/PoolTarget:PoolTarget":         object(map[string]any{"path": str}),
-		"libvirt:index/DomainDisk:DomainDisk":         object(map[string]any{"volumeId": str}),
-		"libvirt:index/DomainCpu:DomainCpu":           object(map[string]any{"mode": str}),
-		"libvirt:index/DomainXml:DomainXml":           object(map[string]any{"xslt": str}),
-		"libvirt:index/DomainConsole:DomainConsole":   object(map[string]any{"type": str, "targetPort": str, "targetType": str}, "type", "targetPort"),
+		"libvirt:index/PoolTarget:PoolTarget":       object(map[string]any{"path": str}),
+		"libvirt:index/DomainDisk:DomainDisk":       object(map[string]any{"volumeId": str}),
+		"libvirt:index/DomainCpu:DomainCpu":         object(map[string]any{"mode": str}),
+		"libvirt:index/DomainXml:DomainXml":         object(map[string]any{"xslt": str}),
+		"libvirt:index/DomainConsole:DomainConsole": object(map[string]any{"type": str, "targetPort": str, "targetType": str}, "type", "targetPort"),
 		"libvirt:index/DomainNetworkInterface:DomainNetworkInterface": object(map[string]any{
 			"mac": str, "bridge": str, "macvtap": str, "vepa": str, "passthrough": str, "waitForLease": boolean,
 		}),
@@ -69,8 +69,8 @@ func schemaJSON() string {
 		"name":    "libvirt",
 		"version": version,
 		// As in the official bridged schema: "index/domain" is module "index".
-		"meta": map[string]any{"moduleFormat": "(.*)(?:/[^/]*)"},
-		"config":  map[string]any{"variables": map[string]any{"uri": str}},
+		"meta":   map[string]any{"moduleFormat": "(.*)(?:/[^/]*)"},
+		"config": map[string]any{"variables": map[string]any{"uri": str}},
 		"provider": map[string]any{
 			"inputProperties": map[string]any{"uri": map[string]any{"type": "string", "defaultInfo": map[string]any{"environment": []string{"LIBVIRT_DEFAULT_URI"}}}},
 		},

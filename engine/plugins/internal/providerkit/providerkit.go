@@ -3,7 +3,10 @@
 package providerkit
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil/rpcerror"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -39,3 +42,148 @@ func CheckError(failures []*pulumirpc.CheckFailure) error {
 	}
 	return rpcerror.New(codes.InvalidArgument, strings.Join(reasons, "; "))
 }
+
+// Reader reads typed inputs from a property map and collects every problem, each naming the
+// property. Unknown values (a preview) leave their field unset and set unknown.
+type Reader struct {
+	M        resource.PropertyMap
+	prefix   string
+	failures *[]*pulumirpc.CheckFailure
+	unknown  *bool
+}
+
+// NewReader reads m.
+func NewReader(m resource.PropertyMap) Reader {
+	return Reader{M: m, failures: &[]*pulumirpc.CheckFailure{}, unknown: new(bool)}
+}
+
+func (r Reader) Fail(key, format string, args ...any) {
+	*r.failures = append(*r.failures, &pulumirpc.CheckFailure{Property: r.prefix + key, Reason: r.prefix + key + " " + fmt.Sprintf(format, args...)})
+}
+
+// value is the property's value, unwrapped from a secret; ok is false when it is absent, null or
+// unknown.
+func (r Reader) Value(key string) (resource.PropertyValue, bool) {
+	v, ok := r.M[resource.PropertyKey(key)]
+	if ok && v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !ok || v.IsNull() {
+		return v, false
+	}
+	if v.ContainsUnknowns() {
+		*r.unknown = true
+		return v, false
+	}
+	return v, true
+}
+
+func (r Reader) Str(key string) string {
+	v, ok := r.Value(key)
+	if !ok {
+		return ""
+	}
+	if !v.IsString() {
+		r.Fail(key, "must be a string, got %s", v.TypeString())
+		return ""
+	}
+	return v.StringValue()
+}
+
+func (r Reader) Required(key, what string) string {
+	s := r.Str(key)
+	if _, ok := r.Value(key); !ok && !*r.unknown {
+		r.Fail(key, "is required: %s", what)
+	}
+	return s
+}
+
+func (r Reader) Number(key string, least float64) float64 {
+	v, ok := r.Value(key)
+	if !ok {
+		return 0
+	}
+	// Non-string inputs may arrive JSON-encoded, as the official SDKs send them.
+	if v.IsString() {
+		var f float64
+		if _, err := fmt.Sscan(v.StringValue(), &f); err == nil {
+			v = resource.NewProperty(f)
+		}
+	}
+	if !v.IsNumber() || v.NumberValue() < least || v.NumberValue() != float64(int64(v.NumberValue())) {
+		r.Fail(key, "must be a whole number of at least %v, got %v", least, v)
+		return 0
+	}
+	return v.NumberValue()
+}
+
+func (r Reader) Boolean(key string, dflt bool) bool {
+	v, ok := r.Value(key)
+	if !ok {
+		return dflt
+	}
+	if v.IsString() && (v.StringValue() == "true" || v.StringValue() == "false") {
+		return v.StringValue() == "true"
+	}
+	if !v.IsBool() {
+		r.Fail(key, "must be a boolean, got %s", v.TypeString())
+		return dflt
+	}
+	return v.BoolValue()
+}
+
+// object reads a nested object; ok is false when it is absent or unknown.
+func (r Reader) Object(key string) (Reader, bool) {
+	v, ok := r.Value(key)
+	if !ok {
+		return Reader{}, false
+	}
+	if !v.IsObject() {
+		r.Fail(key, "must be an object, got %s", v.TypeString())
+		return Reader{}, false
+	}
+	return Reader{M: v.ObjectValue(), prefix: r.prefix + key + ".", failures: r.failures, unknown: r.unknown}, true
+}
+
+// list reads a list of objects.
+func (r Reader) List(key string) []Reader {
+	v, ok := r.Value(key)
+	if !ok {
+		return nil
+	}
+	if !v.IsArray() {
+		r.Fail(key, "must be a list, got %s", v.TypeString())
+		return nil
+	}
+	var out []Reader
+	for i, e := range v.ArrayValue() {
+		if e.IsSecret() {
+			e = e.SecretValue().Element
+		}
+		if e.ContainsUnknowns() {
+			*r.unknown = true
+			continue
+		}
+		if !e.IsObject() {
+			r.Fail(fmt.Sprintf("%s[%d]", key, i), "must be an object, got %s", e.TypeString())
+			continue
+		}
+		out = append(out, Reader{M: e.ObjectValue(), prefix: fmt.Sprintf("%s%s[%d].", r.prefix, key, i), failures: r.failures, unknown: r.unknown})
+	}
+	return out
+}
+
+// refuse fails on inputs of the official schema that this provider does not implement.
+func (r Reader) Refuse(keys ...string) {
+	for _, k := range keys {
+		if _, ok := r.Value(k); ok {
+			r.Fail(k, "is not supported by this provider")
+		}
+	}
+}
+
+// Failures are the problems found so far.
+func (r Reader) Failures() []*pulumirpc.CheckFailure { return *r.failures }
+
+// Unknown says whether a value read was unknown (a preview).
+func (r Reader) Unknown() bool { return *r.unknown }
