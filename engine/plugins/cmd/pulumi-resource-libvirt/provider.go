@@ -120,28 +120,7 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	var changed []string
-	for _, k := range olds.Diff(news).ChangedKeys() {
-		changed = append(changed, string(k))
-	}
-	for k, v := range news {
-		if v.ContainsUnknowns() && !contains(changed, string(k)) {
-			changed = append(changed, string(k))
-		}
-	}
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: changed, DeleteBeforeReplace: true}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
+	return providerkit.ReplaceOnAnyChange(olds, news), nil
 }
 
 func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {

@@ -187,3 +187,48 @@ func (r Reader) Failures() []*pulumirpc.CheckFailure { return *r.failures }
 
 // Unknown says whether a value read was unknown (a preview).
 func (r Reader) Unknown() bool { return *r.unknown }
+
+// Strings reads a list of strings.
+func (r Reader) Strings(key string) []string {
+	v, ok := r.Value(key)
+	if !ok {
+		return nil
+	}
+	if !v.IsArray() {
+		r.Fail(key, "must be a list of strings, got %s", v.TypeString())
+		return nil
+	}
+	var out []string
+	for i, e := range v.ArrayValue() {
+		if e.ContainsUnknowns() {
+			*r.unknown = true
+			continue
+		}
+		if !e.IsString() {
+			r.Fail(fmt.Sprintf("%s[%d]", key, i), "must be a string, got %s", e.TypeString())
+			continue
+		}
+		out = append(out, e.StringValue())
+	}
+	return out
+}
+
+// ReplaceOnAnyChange is the diff of a resource whose inputs are all fixed at creation: any
+// changed (or unknown) input replaces it, the old one deleted first (the names would collide).
+func ReplaceOnAnyChange(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
+	var changed []string
+	seen := map[string]bool{}
+	for _, k := range olds.Diff(news).ChangedKeys() {
+		changed = append(changed, string(k))
+		seen[string(k)] = true
+	}
+	for k, v := range news {
+		if v.ContainsUnknowns() && !seen[string(k)] {
+			changed = append(changed, string(k))
+		}
+	}
+	if len(changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: changed, DeleteBeforeReplace: true}
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil/rpcerror"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
+)
+
+var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+
+type provider struct {
+	pulumirpc.UnimplementedResourceProviderServer
+	vc vcenter
+}
+
+func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON()}, nil
+}
+
+func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+}
+
+func (p *provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+}
+
+// Configure takes the connection from the provider's inputs, else from the VSPHERE_* variables
+// (as the upstream provider does).
+func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	// Secrets (the password) arrive wrapped; unmarshalling without KeepSecrets unwraps them.
+	args, err := plugin.UnmarshalProperties(req.GetArgs(), plugin.MarshalOptions{SkipNulls: true})
+	if err != nil {
+		return nil, err
+	}
+	get := func(key, env string) string {
+		if v, ok := args[resource.PropertyKey(key)]; ok {
+			if v.IsSecret() {
+				v = v.SecretValue().Element
+			}
+			if v.IsString() && v.StringValue() != "" {
+				return v.StringValue()
+			}
+			if v.IsBool() {
+				return fmt.Sprint(v.BoolValue())
+			}
+		}
+		if v := req.GetVariables()["vsphere:config:"+key]; v != "" {
+			return v
+		}
+		return os.Getenv(env)
+	}
+	p.vc.close()
+	p.vc.server = get("vsphereServer", "VSPHERE_SERVER")
+	p.vc.user = get("user", "VSPHERE_USER")
+	p.vc.password = get("password", "VSPHERE_PASSWORD")
+	insecure := get("allowUnverifiedSsl", "VSPHERE_ALLOW_UNVERIFIED_SSL")
+	p.vc.insecure = insecure == "true" || insecure == "1"
+	return &pulumirpc.ConfigureResponse{SupportsPreview: true}, nil
+}
+
+func typeOf(typ, urn string) string {
+	if typ != "" {
+		return typ
+	}
+	return providerkit.TypeFromURN(urn)
+}
+
+func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, error) {
+	r := providerkit.NewReader(m)
+	switch typ {
+	case vswitchType:
+		return parseVSwitch(r), r, nil
+	case portGroupType:
+		return parsePortGroup(r), r, nil
+	case vmType:
+		return parseVM(r), r, nil
+	}
+	return nil, r, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
+		"%s is not implemented by hvnetlab's vSphere provider (it serves HostVirtualSwitch, HostPortGroup and VirtualMachine)", typ))
+}
+
+func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	_, r, err := inputsOf(typeOf(req.GetType(), req.GetUrn()), news)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: r.Failures()}, nil
+}
+
+// Diff: any change replaces the resource, deleting the old one first (the names would collide).
+func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return providerkit.ReplaceOnAnyChange(olds, news), nil
+}
+
+func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	in, r, err := inputsOf(typeOf(req.GetType(), req.GetUrn()), props)
+	if err != nil {
+		return nil, err
+	}
+	if f := r.Failures(); len(f) > 0 {
+		return nil, providerkit.CheckError(f)
+	}
+	state := props.Copy()
+	if req.GetPreview() || r.Unknown() {
+		if _, ok := in.(vmInputs); ok {
+			for _, k := range []resource.PropertyKey{"moid", "defaultIpAddress", "uuid"} {
+				state[k] = resource.MakeComputed(resource.NewProperty(""))
+			}
+		}
+		s, err := plugin.MarshalProperties(state, unmarshal)
+		return &pulumirpc.CreateResponse{Properties: s}, err
+	}
+	c, err := p.vc.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	switch v := in.(type) {
+	case vswitchInputs:
+		id, err = createVirtualSwitch(ctx, c, v)
+	case portGroupInputs:
+		id, err = createPortGroup(ctx, c, v)
+	case vmInputs:
+		var out vmOutputs
+		out, err = createVM(ctx, c, v)
+		id = out.UUID
+		state["moid"], state["uuid"], state["defaultIpAddress"] = resource.NewProperty(out.Moid), resource.NewProperty(out.UUID), resource.NewProperty(out.DefaultIPAddress)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := plugin.MarshalProperties(state, unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
+}
+
+func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+}
+
+func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	state, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.vc.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Host-level ids are tf-<Type>:<hostId>:<name>.
+	parts := strings.SplitN(req.GetId(), ":", 3)
+	switch typeOf("", req.GetUrn()) {
+	case vswitchType:
+		if len(parts) == 3 {
+			err = deleteVirtualSwitch(ctx, c, parts[1], parts[2])
+		}
+	case portGroupType:
+		if len(parts) == 3 {
+			err = deletePortGroup(ctx, c, parts[1], parts[2])
+		}
+	case vmType:
+		if v, ok := state["moid"]; ok && v.IsString() && v.StringValue() != "" {
+			err = deleteVM(ctx, c, v.StringValue())
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// Invoke serves the lookups: each takes a name and, but for getDatacenter, a datacenterId.
+func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+	args, err := plugin.UnmarshalProperties(req.GetArgs(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	r := providerkit.NewReader(args)
+	name := r.Required("name", "the object's name")
+	dc := r.Str("datacenterId")
+	if f := r.Failures(); len(f) > 0 {
+		return &pulumirpc.InvokeResponse{Failures: f}, nil
+	}
+	c, err := p.vc.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := invoke(ctx, c, req.GetTok(), name, dc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(out), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.InvokeResponse{Return: s}, nil
+}
+
+func (p *provider) Update(context.Context, *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	return nil, rpcerror.New(codes.Unimplemented, "hvnetlab's vSphere resources are replaced on any change, never updated")
+}
+
+func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
