@@ -16,14 +16,24 @@ import { isSecureValue, listStacks, readProject } from "./stack-config";
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The binaries the engine is made of; all must be found for the engine to be usable. */
-export const ENGINE_BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-libvirt"] as const;
+export const ENGINE_BINARIES = [
+    "pulumi",
+    "pulumi-language-nodejs",
+    "pulumi-resource-command",
+    "pulumi-resource-libvirt",
+    "pulumi-resource-vsphere",
+] as const;
 
 /** Resource plugins are installed into PULUMI_HOME (as the CLI installs downloaded ones), not put on PATH. */
-const RESOURCE_PLUGINS: Record<string, string> = { "pulumi-resource-command": "1.2.1", "pulumi-resource-libvirt": "0.5.4" };
+const RESOURCE_PLUGINS: Record<string, string> = {
+    "pulumi-resource-command": "1.2.1",
+    "pulumi-resource-libvirt": "0.5.4",
+    "pulumi-resource-vsphere": "4.17.0",
+};
 
 /** What is built, from which wrapper module under engine/, and how. */
 interface EngineBuild {
-    readonly binary: (typeof ENGINE_BINARIES)[number] | "actionlint";
+    readonly binary: (typeof ENGINE_BINARIES)[number] | "actionlint" | "vcsim" | "govc";
     readonly module: string;
     readonly pkg: string;
     readonly ldflags: string;
@@ -60,6 +70,27 @@ const BUILDS: readonly EngineBuild[] = [
         pkg: "./cmd/pulumi-resource-libvirt",
         ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-libvirt"]}`,
         why: "the libvirt provider for the kvm and xen stacks' @pulumi/libvirt 0.5.4 resources (engine/plugins, on go-libvirt)",
+    },
+    {
+        binary: "pulumi-resource-vsphere",
+        module: "engine/plugins",
+        pkg: "./cmd/pulumi-resource-vsphere",
+        ldflags: `-s -w -X main.version=${RESOURCE_PLUGINS["pulumi-resource-vsphere"]}`,
+        why: "the vSphere provider for the esx stack's @pulumi/vsphere 4.17.0 resources (engine/plugins, on govmomi)",
+    },
+    {
+        binary: "vcsim",
+        module: "engine/tools",
+        pkg: "github.com/vmware/govmomi/vcsim",
+        ldflags: "-s -w",
+        why: "vcsim (govmomi v0.46.3), the vCenter simulator of npm run lab:vcsim (engine/tools)",
+    },
+    {
+        binary: "govc",
+        module: "engine/tools",
+        pkg: "github.com/vmware/govmomi/govc",
+        ldflags: "-s -w",
+        why: "govc (govmomi v0.46.3), with which npm run lab:vcsim reads the simulator's inventory back (engine/tools)",
     },
     {
         binary: "actionlint",
