@@ -22,6 +22,8 @@ export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./@+-]*$/;
 export const RESULTS_FILE = /^(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./@+-]+\.json$/;
 /** An https URL without shell characters (URLs also appear in double-quoted messages). */
 export const HTTPS_URL = /^https:\/\/[A-Za-z0-9._~:/?#@+=%-]+$/;
+/** A server: a host name or IPv4 address, with an optional port (a lab vCenter on another port). */
+export const HOST_PORT = new RegExp(`^(?:${HOST.source.slice(1, -1)})(?::\\d{1,5})?$`);
 /** A kernel command line: words of safe characters, separated by single spaces. */
 export const KERNEL_CMDLINE = /^[A-Za-z0-9_.,:/=@+-]+( [A-Za-z0-9_.,:/=@+-]+){0,63}$/;
 /** A guest image: an http(s) URL or an absolute path. */

@@ -6,6 +6,7 @@ import type { ConfigKey, SharedConfig, StructuredKey } from "./config";
 import {
     ABSOLUTE_PATH,
     HOST,
+    HOST_PORT,
     IFNAME,
     IMAGE,
     INVENTORY,
@@ -105,6 +106,7 @@ export const PATTERNS = {
     path: ABSOLUTE_PATH,
     sshPublicKey: SSH_PUBLIC_KEY,
     kernelCmdline: KERNEL_CMDLINE,
+    hostPort: HOST_PORT,
 } as const;
 
 /** The values a list holds more than once. */
@@ -238,7 +240,10 @@ export function parseHost(block: "host" | "peerHost", obj: Record<string, unknow
         );
     }
     return {
-        address: f.str("address", PATTERNS.host, "use the machine's management IPv4 address or DNS name"),
+        // An ESXi host is reached through vCenter, by its name in vCenter's inventory.
+        address: needsSsh
+            ? f.str("address", PATTERNS.host, "use the machine's management IPv4 address or DNS name")
+            : f.str("address", PATTERNS.inventory, "use the ESXi host's name in vCenter"),
         user: needsSsh
             ? f.str("user", PATTERNS.user, "use the SSH login user (root, or a user with passwordless sudo)")
             : String(obj.user ?? ""),
@@ -252,7 +257,7 @@ export function parseVsphere(obj: Record<string, unknown>, report: Report): Vsph
     const f = fields("vsphere", obj, report);
     f.unknown(["server", "user", "allowUnverifiedSsl", "datacenter", "datastore", "managementNetwork"]);
     return {
-        server: f.str("server", PATTERNS.host, "use the vCenter (or ESXi) address or DNS name"),
+        server: f.str("server", PATTERNS.hostPort, "use the vCenter (or ESXi) address or DNS name, with :port if not 443"),
         user: f.str("user", PATTERNS.vsphereUser, "use a vSphere user such as administrator@vsphere.local"),
         allowUnverifiedSsl: f.bool("allowUnverifiedSsl", false),
         datacenter: f.str("datacenter", PATTERNS.inventory, "use the datacenter's name (ha-datacenter on a standalone ESXi)"),
