@@ -188,7 +188,9 @@ function compactType(p: PackageProperty): string {
 }
 
 function compactProperties(props: Record<string, PackageProperty> = {}, required: string[] = []): Record<string, Property> {
-    return Object.fromEntries(Object.entries(props).map(([k, p]) => [k, { type: compactType(p), ...(required.includes(k) ? { required: true } : {}) }]));
+    return Object.fromEntries(
+        Object.entries(props).map(([k, p]) => [k, { type: compactType(p), ...(required.includes(k) ? { required: true } : {}) }]),
+    );
 }
 
 /** The package schema a provider binary reports, in the stored excerpts' shape. */
@@ -197,50 +199,80 @@ export function compactSchema(pkg: {
     version: string;
     provider?: { inputProperties?: Record<string, PackageProperty>; requiredInputs?: string[] };
     resources?: Record<string, { inputProperties?: Record<string, PackageProperty>; requiredInputs?: string[] }>;
+    functions?: Record<string, { inputs?: PackageProperty }>;
     types?: Record<string, PackageProperty>;
 }): Schema {
     return {
         version: pkg.version,
-        provider: { token: `pulumi:providers:${pkg.name}`, inputs: compactProperties(pkg.provider?.inputProperties, pkg.provider?.requiredInputs) },
+        provider: {
+            token: `pulumi:providers:${pkg.name}`,
+            inputs: compactProperties(pkg.provider?.inputProperties, pkg.provider?.requiredInputs),
+        },
         resources: Object.fromEntries(
             Object.entries(pkg.resources ?? {}).map(([t, r]) => [t, { inputs: compactProperties(r.inputProperties, r.requiredInputs) }]),
         ),
-        functions: {},
-        types: Object.fromEntries(Object.entries(pkg.types ?? {}).map(([t, p]) => [t, { properties: compactProperties(p.properties, p.required) }])),
+        functions: Object.fromEntries(
+            Object.entries(pkg.functions ?? {}).map(([t, f]) => [
+                t,
+                { inputs: compactProperties(f.inputs?.properties, f.inputs?.required) },
+            ]),
+        ),
+        types: Object.fromEntries(
+            Object.entries(pkg.types ?? {}).map(([t, p]) => [t, { properties: compactProperties(p.properties, p.required) }]),
+        ),
     };
 }
 
-describe("conformance with the libvirt provider this project builds", function () {
-    this.timeout(120000);
-    let schema: Schema;
-    before(function () {
-        const bin = locateEngine();
-        if (!bin) {
-            console.log("      (skipped: the engine is not built; run `npm run engine -- build`)");
-            this.skip();
-        }
-        const binary = path.join(path.dirname(engineBinDir()), "plugins", "pulumi-resource-libvirt");
-        const env = engineEnv({ workDir: mkdtempSync(path.join(tmpdir(), "hvnetlab-schema-")) });
-        const r = spawnSync("pulumi", ["package", "get-schema", binary], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-        assert.strictEqual(r.status, 0, `pulumi package get-schema ${binary}: ${r.stderr}`);
-        schema = compactSchema(JSON.parse(r.stdout));
-    });
+/** The schema a provider binary this project builds reports, through `pulumi package get-schema`. */
+function builtSchema(pkg: string): Schema {
+    const binary = path.join(path.dirname(engineBinDir()), "plugins", `pulumi-resource-${pkg}`);
+    const env = engineEnv({ workDir: mkdtempSync(path.join(tmpdir(), "hvnetlab-schema-")) });
+    const r = spawnSync("pulumi", ["package", "get-schema", binary], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    assert.strictEqual(r.status, 0, `pulumi package get-schema ${binary}: ${r.stderr}`);
+    return compactSchema(JSON.parse(r.stdout));
+}
 
-    it("reports the version the bindings ask for", () => {
-        assert.strictEqual(schema.version, LIBVIRT_VERSION);
-    });
-
-    for (const stack of ["kvm", "xen", "qemu"]) {
-        it(`${stack}: every libvirt registration uses only what the provider implements`, async () => {
-            const run = await runStack(stack);
-            const { problems, checked } = conformance(schema, "libvirt", run);
-            assert.deepStrictEqual(problems, []);
-            assert.ok(checked > 0, `${stack} registered nothing of libvirt`);
+for (const [pkg, version, stacks] of [
+    ["libvirt", LIBVIRT_VERSION, ["kvm", "xen", "qemu"]],
+    ["vsphere", VSPHERE_VERSION, ["esx", "vcsim"]],
+] as const) {
+    describe(`conformance with the ${pkg} provider this project builds`, function () {
+        this.timeout(120000);
+        let schema: Schema;
+        before(function () {
+            if (!locateEngine()) {
+                console.log("      (skipped: the engine is not built; run `npm run engine -- build`)");
+                this.skip();
+            }
+            schema = builtSchema(pkg);
         });
-    }
+
+        it("reports the version the bindings ask for", () => {
+            assert.strictEqual(schema.version, version);
+        });
+
+        for (const stack of stacks) {
+            it(`${stack}: every ${pkg} registration and invoke uses only what the provider implements`, async () => {
+                const run = await runStack(stack);
+                const { problems, checked } = conformance(schema, pkg, run);
+                assert.deepStrictEqual(problems, []);
+                assert.ok(checked > 0, `${stack} registered nothing of ${pkg}`);
+            });
+        }
+    });
+}
+
+describe("the built providers' schemas", function () {
+    this.timeout(120000);
+    before(function () {
+        if (!locateEngine()) this.skip();
+    });
 
     it("would catch an input the provider does not implement", () => {
+        const schema = builtSchema("libvirt");
         const domain = schema.resources["libvirt:index/domain:Domain"].inputs;
-        assert.deepStrictEqual(objectProblems(schema, domain, { name: "d", graphics: { type: "spice" } }, "d"), ["d.graphics: no such input"]);
+        assert.deepStrictEqual(objectProblems(schema, domain, { name: "d", graphics: { type: "spice" } }, "d"), [
+            "d.graphics: no such input",
+        ]);
     });
 });
