@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -219,27 +216,17 @@ func runRemote(ctx context.Context, line string, in commandInputs, prev *previou
 	if in.Stdin != "" {
 		session.Stdin = strings.NewReader(in.Stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	var combined lockedBuffer
-	stdoutPipe, stdoutW := io.Pipe()
-	stderrPipe, stderrW := io.Pipe()
-	session.Stdout, session.Stderr = stdoutW, stderrW
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go copyLines(&readers, stdoutPipe, &stdout, &combined, logIf(in.Logging.stdout(), log))
-	go copyLines(&readers, stderrPipe, &stderr, &combined, logIf(in.Logging.stderr(), log))
-
 	// sshd starts the command as the leader of a new session and process group; the marker lets
 	// a cancel find that group from a second session and stop all of it, not only the shell.
 	marker, err := resource.NewUniqueHex("hvnetlab-cmd-", 8, 0)
 	if err != nil {
 		return runResult{}, err
 	}
+	out := captureOutput(in, log)
+	session.Stdout, session.Stderr = out.stdoutW, out.stderrW
 	done := make(chan error, 1)
 	if err := session.Start(": " + marker + "; " + line); err != nil {
-		stdoutW.Close()
-		stderrW.Close()
-		readers.Wait()
+		out.finish()
 		return runResult{}, fmt.Errorf("ssh %s: cannot start the command: %w", c.endpoint(), err)
 	}
 	go func() { done <- session.Wait() }()
@@ -256,12 +243,9 @@ func runRemote(ctx context.Context, line string, in commandInputs, prev *previou
 		}
 		err = fmt.Errorf("cancelled: %w", errors.Join(ctx.Err(), err))
 	}
-	stdoutW.Close()
-	stderrW.Close()
-	readers.Wait()
-	res := runResult{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Stderr: strings.TrimSuffix(stderr.String(), "\n")}
+	res, combined := out.finish()
 	if err != nil {
-		return res, fmt.Errorf("%w: running on %s@%s:\n%s", err, c.User, c.endpoint(), tail(combined.String(), errorTailLines))
+		return res, fmt.Errorf("%w: running on %s@%s:\n%s", err, c.User, c.endpoint(), tail(combined, errorTailLines))
 	}
 	return res, nil
 }

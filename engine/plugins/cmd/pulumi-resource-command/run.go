@@ -54,20 +54,11 @@ func runCommand(ctx context.Context, line string, in commandInputs, prev *previo
 	// the command itself exits.
 	cmd.WaitDelay = outputDrain
 
-	var stdout, stderr bytes.Buffer
-	var combined lockedBuffer
-	stdoutPipe, stdoutW := io.Pipe()
-	stderrPipe, stderrW := io.Pipe()
-	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go copyLines(&readers, stdoutPipe, &stdout, &combined, logIf(in.Logging.stdout(), log))
-	go copyLines(&readers, stderrPipe, &stderr, &combined, logIf(in.Logging.stderr(), log))
+	out := captureOutput(in, log)
+	cmd.Stdout, cmd.Stderr = out.stdoutW, out.stderrW
 
 	if err := cmd.Start(); err != nil {
-		stdoutW.Close()
-		stderrW.Close()
-		readers.Wait()
+		out.finish()
 		return runResult{}, fmt.Errorf("cannot start %q: %w", argv[0], err)
 	}
 	done := make(chan error, 1)
@@ -87,15 +78,41 @@ func runCommand(ctx context.Context, line string, in commandInputs, prev *previo
 			err = fmt.Errorf("cancelled: %w", err)
 		}
 	}
-	stdoutW.Close()
-	stderrW.Close()
-	readers.Wait()
-
-	res := runResult{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Stderr: strings.TrimSuffix(stderr.String(), "\n")}
+	res, combined := out.finish()
 	if err != nil {
-		return res, fmt.Errorf("%w: running %q:\n%s", err, line, tail(combined.String(), errorTailLines))
+		return res, fmt.Errorf("%w: running %q:\n%s", err, line, tail(combined, errorTailLines))
 	}
 	return res, nil
+}
+
+// outputCapture collects a command's two streams whole, and both together for its error, and
+// passes each line to log as the inputs' `logging` says.
+type outputCapture struct {
+	stdoutW, stderrW *io.PipeWriter
+	stdout, stderr   bytes.Buffer
+	combined         lockedBuffer
+	readers          sync.WaitGroup
+}
+
+// captureOutput starts reading; the process writes to stdoutW and stderrW.
+func captureOutput(in commandInputs, log lineLogger) *outputCapture {
+	c := &outputCapture{}
+	stdoutPipe, stdoutW := io.Pipe()
+	stderrPipe, stderrW := io.Pipe()
+	c.stdoutW, c.stderrW = stdoutW, stderrW
+	c.readers.Add(2)
+	go copyLines(&c.readers, stdoutPipe, &c.stdout, &c.combined, logIf(in.Logging.stdout(), log))
+	go copyLines(&c.readers, stderrPipe, &c.stderr, &c.combined, logIf(in.Logging.stderr(), log))
+	return c
+}
+
+// finish closes the streams, waits for their last lines, and returns what each carried (one
+// trailing newline trimmed) and both together.
+func (c *outputCapture) finish() (runResult, string) {
+	c.stdoutW.Close()
+	c.stderrW.Close()
+	c.readers.Wait()
+	return runResult{Stdout: strings.TrimSuffix(c.stdout.String(), "\n"), Stderr: strings.TrimSuffix(c.stderr.String(), "\n")}, c.combined.String()
 }
 
 // commandEnvironment is the process environment plus the Command's `environment` (sorted, so a
