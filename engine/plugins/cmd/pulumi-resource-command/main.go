@@ -13,11 +13,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 
 	"hvnetlab/engine/plugins/internal/pluginserver"
 )
@@ -26,20 +22,11 @@ import (
 var version = "1.2.1"
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
-		fmt.Println(version)
-		return
-	}
-	var engineAddress string
-	if len(os.Args) > 1 {
-		engineAddress = os.Args[len(os.Args)-1]
-	}
-	p, err := newProvider(engineAddress)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
-		os.Exit(1)
-	}
-	pluginserver.Serve("pulumi-resource-command", engineAddress,
-		func(srv *grpc.Server) { pulumirpc.RegisterResourceProviderServer(srv, p) },
-		p.cancel)
+	pluginserver.ServeProvider("pulumi-resource-command", version, func(engineAddress string) (pulumirpc.ResourceProviderServer, func(), error) {
+		p, err := newProvider(engineAddress)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.cancel, nil
+	})
 }

@@ -18,12 +18,10 @@ import (
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
-// unmarshal keeps unknowns (previews) and nulls; secrets arrive unwrapped because Configure
-// does not accept them, and the engine marks as secret every output whose input was.
-var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+var unmarshal = providerkit.Unmarshal
 
 type provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	providerkit.Base
 	engine pulumirpc.EngineClient
 
 	// ctx ends when the engine cancels the operation (Ctrl-C): every running command is stopped.
@@ -33,7 +31,7 @@ type provider struct {
 
 func newProvider(engineAddress string) (*provider, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &provider{ctx: ctx, cancel: cancel}
+	p := &provider{Base: providerkit.Base{Name: "command", Version: version, Schema: schemaJSON}, ctx: ctx, cancel: cancel}
 	if engineAddress != "" {
 		conn, err := grpc.NewClient(engineAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
@@ -43,26 +41,6 @@ func newProvider(engineAddress string) (*provider, error) {
 		p.engine = pulumirpc.NewEngineClient(conn)
 	}
 	return p, nil
-}
-
-func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON()}, nil
-}
-
-func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-func (p *provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-}
-
-func (p *provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	return &pulumirpc.ConfigureResponse{SupportsPreview: true}, nil
 }
 
 func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
@@ -163,11 +141,6 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 		}
 	}
 	return p.updateResponse(state)
-}
-
-// Read (pulumi refresh) keeps the state as it is: a command's effects cannot be read back.
-func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {

@@ -10,11 +10,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 
 	"hvnetlab/engine/plugins/internal/pluginserver"
 )
@@ -23,16 +19,8 @@ import (
 var version = "0.5.4"
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
-		fmt.Println(version)
-		return
-	}
-	var engineAddress string
-	if len(os.Args) > 1 {
-		engineAddress = os.Args[len(os.Args)-1]
-	}
-	p := &provider{}
-	pluginserver.Serve("pulumi-resource-libvirt", engineAddress,
-		func(srv *grpc.Server) { pulumirpc.RegisterResourceProviderServer(srv, p) },
-		p.hv.close)
+	pluginserver.ServeProvider("pulumi-resource-libvirt", version, func(string) (pulumirpc.ResourceProviderServer, func(), error) {
+		p := newProvider()
+		return p, p.hv.close, nil
+	})
 }

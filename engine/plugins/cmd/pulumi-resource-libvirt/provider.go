@@ -15,23 +15,18 @@ import (
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
-var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+var unmarshal = providerkit.Unmarshal
 
+// provider serves the libvirt resources; Base checks their inputs, replaces them on any change
+// (every input is fixed at creation, as in the official provider, where they are ForceNew) and
+// refuses updates.
 type provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	providerkit.Base
 	hv hypervisor
 }
 
-func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON()}, nil
-}
-
-func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+func newProvider() *provider {
+	return &provider{Base: providerkit.Base{Name: "libvirt", Version: version, Schema: schemaJSON, Inputs: inputsOf}}
 }
 
 // DiffConfig: another URI is another hypervisor, so the resources on it are replaced.
@@ -65,78 +60,36 @@ func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 }
 
 // inputsOf reads and checks a resource's inputs by its type.
-func inputsOf(typ string, m resource.PropertyMap) (any, []*pulumirpc.CheckFailure, bool, error) {
+func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, error) {
 	r := providerkit.NewReader(m)
-	var in any
 	switch typ {
 	case poolType:
-		in = parsePool(r)
+		return parsePool(r), r, nil
 	case volumeType:
-		in = parseVolume(r)
+		return parseVolume(r), r, nil
 	case cloudInitDiskType:
-		in = parseCloudInit(r)
+		return parseCloudInit(r), r, nil
 	case domainType:
-		in = parseDomain(r)
-	default:
-		return nil, nil, false, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
-			"%s is not implemented by hvnetlab's libvirt provider (it serves Pool, Volume, CloudInitDisk and Domain)", typ))
+		return parseDomain(r), r, nil
 	}
-	return in, r.Failures(), r.Unknown(), nil
-}
-
-func typeOf(typ, urn string) string {
-	if typ != "" {
-		return typ
-	}
-	return providerkit.TypeFromURN(urn)
-}
-
-func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	_, failures, _, err := inputsOf(typeOf(req.GetType(), req.GetUrn()), news)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
-}
-
-// Diff: every input of these resources is fixed at creation, as in the official provider (they
-// are ForceNew there), so any change replaces the resource, deleting the old one first (the
-// names would collide).
-func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	if len(olds) == 0 {
-		if olds, err = plugin.UnmarshalProperties(req.GetOlds(), unmarshal); err != nil {
-			return nil, err
-		}
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	return providerkit.ReplaceOnAnyChange(olds, news), nil
+	return nil, r, rpcerror.New(codes.Unimplemented, fmt.Sprintf(
+		"%s is not implemented by hvnetlab's libvirt provider (it serves Pool, Volume, CloudInitDisk and Domain)", typ))
 }
 
 func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	typ := typeOf(req.GetType(), req.GetUrn())
+	typ := providerkit.TypeOf(req.GetType(), req.GetUrn())
 	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
 	if err != nil {
 		return nil, err
 	}
-	in, failures, unknown, err := inputsOf(typ, props)
+	in, r, err := inputsOf(typ, props)
 	if err != nil {
 		return nil, err
 	}
-	if len(failures) > 0 {
-		return nil, providerkit.CheckError(failures)
+	if f := r.Failures(); len(f) > 0 {
+		return nil, providerkit.CheckError(f)
 	}
-	if req.GetPreview() || unknown {
+	if req.GetPreview() || r.Unknown() {
 		s, err := plugin.MarshalProperties(props, unmarshal)
 		return &pulumirpc.CreateResponse{Properties: s}, err
 	}
@@ -175,7 +128,7 @@ func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
-	ok, err := exists(l, typeOf("", req.GetUrn()), req.GetId(), nameOf(state))
+	ok, err := exists(l, providerkit.TypeOf("", req.GetUrn()), req.GetId(), nameOf(state))
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +154,7 @@ func (p *provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 	if err != nil {
 		return nil, err
 	}
-	switch typeOf("", req.GetUrn()) {
+	switch providerkit.TypeOf("", req.GetUrn()) {
 	case poolType:
 		err = deletePool(l, nameOf(state))
 	case volumeType:
@@ -214,13 +167,5 @@ func (p *provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 	if err != nil {
 		return nil, err
 	}
-	return &emptypb.Empty{}, nil
-}
-
-func (p *provider) Update(context.Context, *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	return nil, rpcerror.New(codes.Unimplemented, "hvnetlab's libvirt resources are replaced on any change, never updated")
-}
-
-func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, nil
 }

@@ -1,6 +1,10 @@
 package main
 
-import "hvnetlab/engine/plugins/internal/providerkit"
+import (
+	"slices"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
+)
 
 // Resource types this provider serves, with the tokens of the @pulumi/vsphere 4.17.0 SDK.
 const (
@@ -36,7 +40,7 @@ func parseVSwitch(r providerkit.Reader) vswitchInputs {
 		r.Fail("networkAdapters", "is required: the pNICs (vmnicN) the vSwitch bridges")
 	}
 	for _, a := range s.ActiveNics {
-		if !contains(s.NetworkAdapters, a) {
+		if !slices.Contains(s.NetworkAdapters, a) {
 			r.Fail("activeNics", "%s is not one of networkAdapters", a)
 		}
 	}
@@ -139,13 +143,4 @@ func parseVM(r providerkit.Reader) vmInputs {
 		vm.Clone.Customize = custom
 	}
 	return vm
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

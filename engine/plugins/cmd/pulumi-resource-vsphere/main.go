@@ -11,11 +11,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 
 	"hvnetlab/engine/plugins/internal/pluginserver"
 )
@@ -24,16 +20,8 @@ import (
 var version = "4.17.0"
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
-		fmt.Println(version)
-		return
-	}
-	var engineAddress string
-	if len(os.Args) > 1 {
-		engineAddress = os.Args[len(os.Args)-1]
-	}
-	p := &provider{}
-	pluginserver.Serve("pulumi-resource-vsphere", engineAddress,
-		func(srv *grpc.Server) { pulumirpc.RegisterResourceProviderServer(srv, p) },
-		p.vc.close)
+	pluginserver.ServeProvider("pulumi-resource-vsphere", version, func(string) (pulumirpc.ResourceProviderServer, func(), error) {
+		p := newProvider()
+		return p, p.vc.close, nil
+	})
 }

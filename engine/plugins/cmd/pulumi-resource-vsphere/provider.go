@@ -16,27 +16,17 @@ import (
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
-var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+var unmarshal = providerkit.Unmarshal
 
+// provider serves the vSphere resources and lookups; Base checks their inputs, replaces them on
+// any change (the old one deleted first: the names would collide) and refuses updates.
 type provider struct {
-	pulumirpc.UnimplementedResourceProviderServer
+	providerkit.Base
 	vc vcenter
 }
 
-func (p *provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (p *provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: schemaJSON()}, nil
-}
-
-func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
-}
-
-func (p *provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+func newProvider() *provider {
+	return &provider{Base: providerkit.Base{Name: "vSphere", Version: version, Schema: schemaJSON, Inputs: inputsOf}}
 }
 
 // Configure takes the connection from the provider's inputs, else from the VSPHERE_* variables
@@ -73,13 +63,6 @@ func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	return &pulumirpc.ConfigureResponse{SupportsPreview: true}, nil
 }
 
-func typeOf(typ, urn string) string {
-	if typ != "" {
-		return typ
-	}
-	return providerkit.TypeFromURN(urn)
-}
-
 func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, error) {
 	r := providerkit.NewReader(m)
 	switch typ {
@@ -94,37 +77,12 @@ func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, erro
 		"%s is not implemented by hvnetlab's vSphere provider (it serves HostVirtualSwitch, HostPortGroup and VirtualMachine)", typ))
 }
 
-func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	_, r, err := inputsOf(typeOf(req.GetType(), req.GetUrn()), news)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: r.Failures()}, nil
-}
-
-// Diff: any change replaces the resource, deleting the old one first (the names would collide).
-func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	return providerkit.ReplaceOnAnyChange(olds, news), nil
-}
-
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
 	if err != nil {
 		return nil, err
 	}
-	in, r, err := inputsOf(typeOf(req.GetType(), req.GetUrn()), props)
+	in, r, err := inputsOf(providerkit.TypeOf(req.GetType(), req.GetUrn()), props)
 	if err != nil {
 		return nil, err
 	}
@@ -167,10 +125,6 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
 }
 
-func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
-}
-
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	state, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
 	if err != nil {
@@ -182,7 +136,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	}
 	// Host-level ids are tf-<Type>:<hostId>:<name>.
 	parts := strings.SplitN(req.GetId(), ":", 3)
-	switch typeOf("", req.GetUrn()) {
+	switch providerkit.TypeOf("", req.GetUrn()) {
 	case vswitchType:
 		if len(parts) == 3 {
 			err = deleteVirtualSwitch(ctx, c, parts[1], parts[2])
@@ -227,12 +181,4 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 		return nil, err
 	}
 	return &pulumirpc.InvokeResponse{Return: s}, nil
-}
-
-func (p *provider) Update(context.Context, *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	return nil, rpcerror.New(codes.Unimplemented, "hvnetlab's vSphere resources are replaced on any change, never updated")
-}
-
-func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 )
 
@@ -52,4 +53,24 @@ func Serve(name, engineAddress string, register func(*grpc.Server), onEngineGone
 func fail(name, what string, err error) {
 	fmt.Fprintf(os.Stderr, "%s: %s: %v\n", name, what, err)
 	os.Exit(1)
+}
+
+// ServeProvider is the main of a resource provider plugin: `-version` prints its version;
+// otherwise newProvider makes the provider for the engine's address (the last argument), and it
+// is served until the engine goes away, when stop (which newProvider returned) ends its work.
+func ServeProvider(name, version string, newProvider func(engineAddress string) (pulumirpc.ResourceProviderServer, func(), error)) {
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(version)
+		return
+	}
+	var engineAddress string
+	if len(os.Args) > 1 {
+		engineAddress = os.Args[len(os.Args)-1]
+	}
+	p, stop, err := newProvider(engineAddress)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+	Serve(name, engineAddress, func(srv *grpc.Server) { pulumirpc.RegisterResourceProviderServer(srv, p) }, stop)
 }
