@@ -309,6 +309,26 @@ export function runPulumi(
     });
 }
 
+/**
+ * Sets one config value of a stack in the working project: a secret through stdin, so it is on no
+ * command line; `path` for a value inside a structured key (block.field).
+ */
+export function setStackConfig(
+    stack: string,
+    key: string,
+    value: string,
+    opts: { workDir: string; env: NodeJS.ProcessEnv; secret?: boolean; path?: boolean },
+): void {
+    const flags = [...(opts.secret ? ["--secret"] : []), ...(opts.path ? ["--path"] : [])];
+    const args = ["--cwd", workingProjectDir(opts.workDir), "config", "set", "--stack", stack, ...flags, key];
+    const r = spawnSync("pulumi", opts.secret ? args : [...args, "--", value], {
+        env: opts.env,
+        encoding: "utf8",
+        ...(opts.secret ? { input: value } : {}),
+    });
+    if (r.status !== 0) throw new EngineError(`pulumi config set ${key} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+}
+
 /** Selects the stack, creating it on first use. */
 export async function selectStack(stack: string, opts: { workDir: string; env: NodeJS.ProcessEnv }): Promise<void> {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new EngineError(`invalid stack name '${stack}'`);

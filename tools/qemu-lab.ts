@@ -17,7 +17,7 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { ResultsDocument } from "../benchmarks/types";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, selectStack } from "./engine";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, selectStack, setStackConfig } from "./engine";
 import { ensureGuestImage } from "./guest-image";
 import { destroy, up, WORK_DIR } from "./lab";
 
@@ -230,16 +230,15 @@ async function main(): Promise<number> {
     const problems: string[] = [];
     try {
         await selectStack(STACK, { workDir: WORK_DIR, env });
-        const cwd = path.join(WORK_DIR, "project");
         const pub = readFileSync(path.join(STATE, "id_ed25519.pub"), "utf8")
             .trim()
             .replace(/ [^ ]*$/, " bench@hvnetlab");
-        const set = (argv: string[], input?: string) => {
-            const r = spawnSync("pulumi", ["--cwd", cwd, "config", "set", "--stack", STACK, ...argv], { env, input, encoding: "utf8" });
-            if (r.status !== 0) throw new EngineError(`pulumi config set ${argv[0]} failed: ${(r.stderr || r.stdout).trim()}`);
-        };
-        set(["--path", "hvnetlab:guest.sshPublicKey", pub]);
-        set(["--secret", "hvnetlab:sshPrivateKey"], readFileSync(path.join(STATE, "id_ed25519"), "utf8"));
+        setStackConfig(STACK, "hvnetlab:guest.sshPublicKey", pub, { workDir: WORK_DIR, env, path: true });
+        setStackConfig(STACK, "hvnetlab:sshPrivateKey", readFileSync(path.join(STATE, "id_ed25519"), "utf8"), {
+            workDir: WORK_DIR,
+            env,
+            secret: true,
+        });
         code = await up(["--stack", STACK], env);
         if (code === 0) problems.push(...checkResults());
     } finally {

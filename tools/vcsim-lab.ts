@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { createConnection } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
-import { EngineError, engineEnv, prepareWorkingProject, runPulumi, selectStack } from "./engine";
+import { EngineError, engineEnv, prepareWorkingProject, runPulumi, selectStack, setStackConfig } from "./engine";
 import { WORK_DIR } from "./lab";
 
 const STACK = "vcsim";
@@ -113,15 +113,7 @@ async function main(): Promise<number> {
         if (!(await listening(LISTEN, 30000)))
             throw new EngineError(`vcsim did not listen on ${LISTEN} (is the engine built? npm run engine -- build)`);
         await selectStack(STACK, { workDir: WORK_DIR, env });
-        const cwd = path.join(WORK_DIR, "project");
-        const setSecret = (key: string, value: string) => {
-            const r = spawnSync("pulumi", ["--cwd", cwd, "config", "set", "--secret", "--stack", STACK, key], {
-                env,
-                input: value,
-                encoding: "utf8",
-            });
-            if (r.status !== 0) throw new EngineError(`pulumi config set ${key} failed: ${(r.stderr || r.stdout).trim()}`);
-        };
+        const setSecret = (key: string, value: string) => setStackConfig(STACK, key, value, { workDir: WORK_DIR, env, secret: true });
         spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(keyDir, "key")]);
         setSecret("hvnetlab:sshPrivateKey", readFileSync(path.join(keyDir, "key"), "utf8"));
 
