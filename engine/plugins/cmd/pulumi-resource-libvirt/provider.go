@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -46,14 +45,11 @@ func (p *provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 }
 
 func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	uri := os.Getenv("LIBVIRT_DEFAULT_URI")
-	if args := req.GetArgs(); args != nil {
-		if v, ok := args.GetFields()["uri"]; ok && v.GetStringValue() != "" {
-			uri = v.GetStringValue()
-		}
-	} else if v, ok := req.GetVariables()["libvirt:config:uri"]; ok && v != "" {
-		uri = v
+	get, err := providerkit.ConfigReader(req, "libvirt")
+	if err != nil {
+		return nil, err
 	}
+	uri := get("uri", "LIBVIRT_DEFAULT_URI")
 	p.hv.close()
 	p.hv.uri = uri
 	return &pulumirpc.ConfigureResponse{SupportsPreview: true}, nil

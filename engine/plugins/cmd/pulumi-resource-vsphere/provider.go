@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -32,27 +31,9 @@ func newProvider() *provider {
 // Configure takes the connection from the provider's inputs, else from the VSPHERE_* variables
 // (as the upstream provider does).
 func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	// Secrets (the password) arrive wrapped; unmarshalling without KeepSecrets unwraps them.
-	args, err := plugin.UnmarshalProperties(req.GetArgs(), plugin.MarshalOptions{SkipNulls: true})
+	get, err := providerkit.ConfigReader(req, "vsphere")
 	if err != nil {
 		return nil, err
-	}
-	get := func(key, env string) string {
-		if v, ok := args[resource.PropertyKey(key)]; ok {
-			if v.IsSecret() {
-				v = v.SecretValue().Element
-			}
-			if v.IsString() && v.StringValue() != "" {
-				return v.StringValue()
-			}
-			if v.IsBool() {
-				return fmt.Sprint(v.BoolValue())
-			}
-		}
-		if v := req.GetVariables()["vsphere:config:"+key]; v != "" {
-			return v
-		}
-		return os.Getenv(env)
 	}
 	p.vc.close()
 	p.vc.server = get("vsphereServer", "VSPHERE_SERVER")

@@ -3,6 +3,7 @@ package providerkit
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -103,4 +104,32 @@ func TypeOf(typ, urn string) string {
 		return typ
 	}
 	return TypeFromURN(urn)
+}
+
+// ConfigReader reads a provider's configuration at Configure: each key from the provider's
+// inputs (secrets unwrapped), else the stack config `<pkg>:config:<key>`, else the environment
+// variable named; "" when none is set.
+func ConfigReader(req *pulumirpc.ConfigureRequest, pkg string) (func(key, env string) string, error) {
+	// Secrets (a password) arrive wrapped; unmarshalling without KeepSecrets unwraps them.
+	args, err := plugin.UnmarshalProperties(req.GetArgs(), plugin.MarshalOptions{SkipNulls: true})
+	if err != nil {
+		return nil, err
+	}
+	return func(key, env string) string {
+		if v, ok := args[resource.PropertyKey(key)]; ok {
+			if v.IsSecret() {
+				v = v.SecretValue().Element
+			}
+			if v.IsString() && v.StringValue() != "" {
+				return v.StringValue()
+			}
+			if v.IsBool() {
+				return fmt.Sprint(v.BoolValue())
+			}
+		}
+		if v := req.GetVariables()[pkg+":config:"+key]; v != "" {
+			return v
+		}
+		return os.Getenv(env)
+	}, nil
 }
