@@ -6,6 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 // Resource types this provider serves.
@@ -134,7 +136,11 @@ func parseInputs(typ string, m resource.PropertyMap) (commandInputs, []*pulumirp
 	case typ == remoteCommandType && v.ContainsUnknowns():
 		in.unknown = true
 	case typ == remoteCommandType:
-		in.Connection = parseConnection(v, fail)
+		r := providerkit.NewReader(m)
+		if conn, ok := r.Object("connection"); ok {
+			in.Connection = parseConnection(conn)
+		}
+		failures = append(failures, r.Failures()...)
 	case hasConnection && !v.IsNull():
 		fail("connection", "connection belongs to command:remote:Command; a local Command runs on this machine")
 	}

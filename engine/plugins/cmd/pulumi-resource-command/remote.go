@@ -11,6 +11,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"golang.org/x/crypto/ssh"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 // Defaults of the @pulumi/command SDK's remote ConnectionArgs.
@@ -42,65 +44,34 @@ type sshConnection struct {
 	PerDialTimeout int
 }
 
-// parseConnection reads a remote Command's `connection`, reporting each problem through fail.
-// It returns nil when the connection is unknown (a preview) or unusable.
-func parseConnection(v resource.PropertyValue, fail func(key, format string, args ...any)) *sshConnection {
-	if v.IsSecret() {
-		v = v.SecretValue().Element
-	}
-	if !v.IsObject() {
-		fail("connection", "connection must be an object with at least a host, got %s", v.TypeString())
-		return nil
-	}
-	m := v.ObjectValue()
-	c := &sshConnection{Port: defaultSSHPort, User: defaultSSHUser, DialErrorLimit: defaultDialErrorLimit, PerDialTimeout: defaultPerDialTimeout}
-	get := func(key string) (resource.PropertyValue, bool) {
-		e, ok := m[resource.PropertyKey(key)]
-		if ok && e.IsSecret() {
-			e = e.SecretValue().Element
+// parseConnection reads a remote Command's `connection`; r reports each problem.
+func parseConnection(r providerkit.Reader) *sshConnection {
+	orDefault := func(key string, least float64, dflt int) int {
+		if _, ok := r.Value(key); !ok {
+			return dflt
 		}
-		return e, ok && !e.IsNull()
+		return int(r.Number(key, least))
 	}
-	str := func(key string, into *string) {
-		if e, ok := get(key); ok {
-			if !e.IsString() {
-				fail("connection."+key, "connection.%s must be a string, got %s", key, e.TypeString())
-				return
-			}
-			*into = e.StringValue()
-		}
+	c := &sshConnection{
+		Host:               r.Required("host", "the address of the machine to run the command on"),
+		User:               r.Str("user"),
+		PrivateKey:         r.Str("privateKey"),
+		PrivateKeyPassword: r.Str("privateKeyPassword"),
+		Password:           r.Str("password"),
+		Port:               orDefault("port", 1, defaultSSHPort),
+		DialErrorLimit:     orDefault("dialErrorLimit", -1, defaultDialErrorLimit),
+		PerDialTimeout:     orDefault("perDialTimeout", 1, defaultPerDialTimeout),
 	}
-	num := func(key string, into *int, least int) {
-		if e, ok := get(key); ok {
-			if !e.IsNumber() || e.NumberValue() != float64(int(e.NumberValue())) || int(e.NumberValue()) < least {
-				fail("connection."+key, "connection.%s must be a whole number of at least %d, got %v", key, least, e)
-				return
-			}
-			*into = int(e.NumberValue())
-		}
-	}
-	str("host", &c.Host)
-	str("user", &c.User)
-	str("privateKey", &c.PrivateKey)
-	str("privateKeyPassword", &c.PrivateKeyPassword)
-	str("password", &c.Password)
-	num("port", &c.Port, 1)
-	num("dialErrorLimit", &c.DialErrorLimit, -1)
-	num("perDialTimeout", &c.PerDialTimeout, 1)
-	if c.Host == "" {
-		fail("connection.host", "connection.host is required: the address of the machine to run the command on")
+	if c.User == "" {
+		c.User = defaultSSHUser
 	}
 	if c.Port > 65535 {
-		fail("connection.port", "connection.port must be at most 65535, got %d", c.Port)
+		r.Fail("port", "must be at most 65535, got %d", c.Port)
 	}
-	if c.PrivateKey == "" && c.Password == "" {
-		fail("connection", "connection needs a privateKey or a password for %s@%s", c.User, c.Host)
+	if c.PrivateKey == "" && c.Password == "" && !r.Unknown() {
+		r.Fail("", "needs a privateKey or a password for %s@%s", c.User, c.Host)
 	}
-	for _, key := range []string{"agentSocketPath", "proxy"} {
-		if _, ok := get(key); ok {
-			fail("connection."+key, "connection.%s is not supported by this provider (hvnetlab's command provider)", key)
-		}
-	}
+	r.Refuse("agentSocketPath", "proxy")
 	return c
 }
 

@@ -57,8 +57,14 @@ func NewReader(m resource.PropertyMap) Reader {
 	return Reader{M: m, failures: &[]*pulumirpc.CheckFailure{}, unknown: new(bool)}
 }
 
+// Fail records a problem of key ("" for the object read itself).
 func (r Reader) Fail(key, format string, args ...any) {
-	*r.failures = append(*r.failures, &pulumirpc.CheckFailure{Property: r.prefix + key, Reason: r.prefix + key + " " + fmt.Sprintf(format, args...)})
+	name := r.prefix + key
+	if key == "" {
+		// The object read itself.
+		name = strings.TrimSuffix(r.prefix, ".")
+	}
+	*r.failures = append(*r.failures, &pulumirpc.CheckFailure{Property: name, Reason: name + " " + fmt.Sprintf(format, args...)})
 }
 
 // value is the property's value, unwrapped from a secret; ok is false when it is absent, null or
