@@ -223,13 +223,19 @@ export function compactSchema(pkg: {
     };
 }
 
-/** The schema a provider binary this project builds reports, through `pulumi package get-schema`. */
+const builtSchemas = new Map<string, Schema>();
+
+/** The schema a provider binary this project builds reports, through `pulumi package get-schema` (asked once). */
 function builtSchema(pkg: string): Schema {
+    const known = builtSchemas.get(pkg);
+    if (known) return known;
     const binary = path.join(path.dirname(engineBinDir()), "plugins", `pulumi-resource-${pkg}`);
     const env = engineEnv({ workDir: mkdtempSync(path.join(tmpdir(), "hvnetlab-schema-")) });
     const r = spawnSync("pulumi", ["package", "get-schema", binary], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     assert.strictEqual(r.status, 0, `pulumi package get-schema ${binary}: ${r.stderr}`);
-    return compactSchema(JSON.parse(r.stdout));
+    const schema = compactSchema(JSON.parse(r.stdout));
+    builtSchemas.set(pkg, schema);
+    return schema;
 }
 
 for (const [pkg, version, stacks] of [
