@@ -49,9 +49,36 @@ export interface GuestImage {
     readonly cmdline: string;
 }
 
+/** Where a recipe's build is kept: <cache>/<kind>/<hash of the recipe>. */
+function recipeDir(kind: string, recipe: object, env: NodeJS.ProcessEnv = process.env): string {
+    const hash = createHash("sha256").update(JSON.stringify(recipe)).digest("hex").slice(0, 16);
+    return path.join(cacheRoot(env), kind, hash);
+}
+
 export function guestImageDir(env: NodeJS.ProcessEnv = process.env): string {
-    const hash = createHash("sha256").update(JSON.stringify(GUEST_IMAGE_RECIPE)).digest("hex").slice(0, 16);
-    return path.join(cacheRoot(env), "guest-image", hash);
+    return recipeDir("guest-image", GUEST_IMAGE_RECIPE, env);
+}
+
+/**
+ * Builds into a staging folder beside dir (build gets it, with an empty rootfs/ inside), then
+ * removes the builds of other recipes and moves this one into place whole; on failure nothing
+ * is left.
+ */
+function buildInto(dir: string, build: (staging: string, rootfs: string) => void): void {
+    const staging = `${dir}.building-${process.pid}`;
+    const rootfs = path.join(staging, "rootfs");
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(rootfs, { recursive: true });
+    try {
+        build(staging, rootfs);
+        rmSync(rootfs, { recursive: true, force: true });
+        for (const old of readdirSync(path.dirname(dir)).filter((f) => f !== path.basename(staging)))
+            rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
+        renameSync(staging, dir);
+    } catch (e) {
+        rmSync(staging, { recursive: true, force: true });
+        throw e;
+    }
 }
 
 function imageOf(dir: string): GuestImage {
@@ -93,11 +120,7 @@ export function ensureGuestImage(log: (line: string) => void = (l) => process.st
         }
     }
     const started = Date.now();
-    const staging = `${dir}.building-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    const rootfs = path.join(staging, "rootfs");
-    mkdirSync(rootfs, { recursive: true });
-    try {
+    buildInto(dir, (staging, rootfs) => {
         const r = GUEST_IMAGE_RECIPE;
         run(
             "debootstrap",
@@ -130,27 +153,9 @@ export function ensureGuestImage(log: (line: string) => void = (l) => process.st
         run("mkfs.ext4", ["-q", "-L", "root", "-d", rootfs, raw], log);
         run("qemu-img", ["convert", "-O", "qcow2", raw, path.join(staging, "disk.qcow2")], log);
         rmSync(raw);
-        rmSync(rootfs, { recursive: true, force: true });
-        // Images of other recipes go; this one moves into place whole.
-        for (const old of readdirSync(path.dirname(dir)).filter((f) => f !== path.basename(staging)))
-            rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
-        renameSync(staging, dir);
-    } catch (e) {
-        rmSync(staging, { recursive: true, force: true });
-        throw e;
-    }
+    });
     log(`image: built in ${Math.round((Date.now() - started) / 1000)} s into ${dir}`);
     return image;
-}
-
-if (require.main === module) {
-    try {
-        const image = ensureGuestImage();
-        process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
-    } catch (e) {
-        process.stderr.write(`${(e as Error).message}\n`);
-        process.exit(1);
-    }
 }
 
 /** A Debian root filesystem without netperf and with only the main component: what a fresh guest has. */
@@ -166,15 +171,10 @@ export const BARE_ROOTFS_RECIPE = {
  * install script is run for real: ${HVNETLAB_CACHE:-~/.cache/hvnetlab}/bare-rootfs/<hash>/rootfs.tar.
  */
 export function ensureBareRootfs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
-    const hash = createHash("sha256").update(JSON.stringify(BARE_ROOTFS_RECIPE)).digest("hex").slice(0, 16);
-    const dir = path.join(cacheRoot(), "bare-rootfs", hash);
+    const dir = recipeDir("bare-rootfs", BARE_ROOTFS_RECIPE);
     const tar = path.join(dir, "rootfs.tar");
     if (existsSync(tar)) return tar;
-    const staging = `${dir}.building-${process.pid}`;
-    const rootfs = path.join(staging, "rootfs");
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(rootfs, { recursive: true });
-    try {
+    buildInto(dir, (staging, rootfs) => {
         const r = BARE_ROOTFS_RECIPE;
         run(
             "debootstrap",
@@ -188,13 +188,16 @@ export function ensureBareRootfs(log: (line: string) => void = (l) => process.st
             log,
         );
         run("tar", ["-C", rootfs, "-cf", path.join(staging, "rootfs.tar"), "."], log);
-        rmSync(rootfs, { recursive: true, force: true });
-        for (const old of existsSync(path.dirname(dir)) ? readdirSync(path.dirname(dir)).filter((f) => f !== path.basename(staging)) : [])
-            rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
-        renameSync(staging, dir);
-    } catch (e) {
-        rmSync(staging, { recursive: true, force: true });
-        throw e;
-    }
+    });
     return tar;
+}
+
+if (require.main === module) {
+    try {
+        const image = ensureGuestImage();
+        process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        process.exit(1);
+    }
 }
