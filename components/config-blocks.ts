@@ -202,11 +202,8 @@ export function parseGuest(obj: Record<string, unknown>, report: Report): GuestS
             "is set without guest.kernel",
             "a command line applies to a direct kernel boot: set guest.kernel and guest.initrd too",
         );
-    const image =
-        obj.image === undefined
-            ? undefined
-            : f.str("image", PATTERNS.image, "use an http(s) URL or an absolute path of a qcow2 cloud image");
-    const template = obj.template === undefined ? undefined : f.str("template", PATTERNS.inventory, "use the vSphere template's name");
+    const image = optional("image", PATTERNS.image, "use an http(s) URL or an absolute path of a qcow2 cloud image");
+    const template = optional("template", PATTERNS.inventory, "use the vSphere template's name");
     return {
         vcpus: f.int("vcpus", 1, 128),
         memoryMiB: f.int("memoryMiB", 256, 4 * 1024 * 1024),
