@@ -144,7 +144,8 @@ function builtPath(bin: string, binary: string): string {
     return binary in RESOURCE_PLUGINS ? path.join(path.dirname(bin), "plugins", binary) : path.join(bin, binary);
 }
 
-function onPath(binary: string, env: NodeJS.ProcessEnv): string | undefined {
+/** Where a binary is on env's PATH, or undefined. */
+export function onPath(binary: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
     for (const dir of (env.PATH ?? "").split(path.delimiter)) {
         if (!dir) continue;
         const p = path.join(dir, binary);

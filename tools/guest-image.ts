@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
-import { cacheRoot } from "./engine";
+import { cacheRoot, onPath } from "./engine";
 
 /** Everything that decides the image's content: change any of it and the image is rebuilt. */
 export const GUEST_IMAGE_RECIPE = {
@@ -111,13 +111,10 @@ export function ensureGuestImage(log: (line: string) => void = (l) => process.st
         return image;
     }
     for (const tool of ["debootstrap", "mkfs.ext4", "qemu-img"]) {
-        try {
-            execFileSync("sh", ["-c", 'command -v "$1"', "sh", tool], { stdio: "ignore" });
-        } catch {
+        if (!onPath(tool))
             throw new Error(
                 `building the guest image needs ${tool}: run \`bash scripts/setup.sh\` (it installs debootstrap, e2fsprogs and qemu-utils)`,
             );
-        }
     }
     const started = Date.now();
     buildInto(dir, (staging, rootfs) => {

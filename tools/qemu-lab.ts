@@ -17,7 +17,7 @@ import { spawnSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { ResultsDocument } from "../benchmarks/types";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, selectStack, setStackConfig } from "./engine";
+import { EngineError, engineEnv, onPath, prepareWorkingProject, ROOT, selectStack, setStackConfig } from "./engine";
 import { ensureGuestImage } from "./guest-image";
 import { destroy, up, WORK_DIR } from "./lab";
 
@@ -82,7 +82,7 @@ function keyPair(file: string, comment: string): string {
 /** Everything a real KVM host and its peer already have; see the top of this file. */
 function setUp(guests: number): Setup {
     for (const tool of ["libvirtd", "qemu-system-x86_64", "sshd", "ssh-keygen", "ip", "genisoimage"]) {
-        if (spawnSync("sh", ["-c", 'command -v "$1" || test -x "/usr/sbin/$1"', "sh", tool]).status !== 0)
+        if (!onPath(tool, { PATH: `${process.env.PATH ?? ""}:/usr/sbin` }))
             throw new Error(`lab:qemu needs ${tool}: run \`bash scripts/setup.sh\` first`);
     }
     const image = ensureGuestImage(log);

@@ -8,9 +8,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { netperfInstallScript } from "../../components/netperf-deployment";
+import { onPath } from "../../tools/engine";
 import { ensureBareRootfs } from "../../tools/guest-image";
-
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 describe("netperf install on a Debian root filesystem without it (real apt, in a chroot)", function () {
     this.timeout(900000);
@@ -18,7 +17,7 @@ describe("netperf install on a Debian root filesystem without it (real apt, in a
     const mounts: string[] = [];
 
     before(function () {
-        if (process.getuid?.() !== 0 || !has("debootstrap") || !has("chroot")) {
+        if (process.getuid?.() !== 0 || !onPath("debootstrap") || !onPath("chroot")) {
             console.log("      (skipped: needs root, debootstrap and chroot)");
             this.skip();
         }
