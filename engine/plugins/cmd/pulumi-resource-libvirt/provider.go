@@ -73,21 +73,12 @@ func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, erro
 }
 
 func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	typ := providerkit.TypeOf(req.GetType(), req.GetUrn())
-	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
+	in, props, known, err := p.Planned(req)
 	if err != nil {
 		return nil, err
 	}
-	in, r, err := inputsOf(typ, props)
-	if err != nil {
-		return nil, err
-	}
-	if f := r.Failures(); len(f) > 0 {
-		return nil, providerkit.CheckError(f)
-	}
-	if req.GetPreview() || r.Unknown() {
-		s, err := plugin.MarshalProperties(props, unmarshal)
-		return &pulumirpc.CreateResponse{Properties: s}, err
+	if !known {
+		return providerkit.Created("", props)
 	}
 	l, err := p.hv.get()
 	if err != nil {
@@ -107,11 +98,7 @@ func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	s, err := plugin.MarshalProperties(props, unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
+	return providerkit.Created(id, props)
 }
 
 // Read (refresh) drops a resource that is gone from the host, and keeps the state otherwise.

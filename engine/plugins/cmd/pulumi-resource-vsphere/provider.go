@@ -59,26 +59,18 @@ func inputsOf(typ string, m resource.PropertyMap) (any, providerkit.Reader, erro
 }
 
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	props, err := plugin.UnmarshalProperties(req.GetProperties(), unmarshal)
+	in, props, known, err := p.Planned(req)
 	if err != nil {
 		return nil, err
-	}
-	in, r, err := inputsOf(providerkit.TypeOf(req.GetType(), req.GetUrn()), props)
-	if err != nil {
-		return nil, err
-	}
-	if f := r.Failures(); len(f) > 0 {
-		return nil, providerkit.CheckError(f)
 	}
 	state := props.Copy()
-	if req.GetPreview() || r.Unknown() {
+	if !known {
 		if _, ok := in.(vmInputs); ok {
 			for _, k := range []resource.PropertyKey{"moid", "defaultIpAddress", "uuid"} {
 				state[k] = resource.MakeComputed(resource.NewProperty(""))
 			}
 		}
-		s, err := plugin.MarshalProperties(state, unmarshal)
-		return &pulumirpc.CreateResponse{Properties: s}, err
+		return providerkit.Created("", state)
 	}
 	c, err := p.vc.get(ctx)
 	if err != nil {
@@ -99,11 +91,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	s, err := plugin.MarshalProperties(state, unmarshal)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
+	return providerkit.Created(id, state)
 }
 
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {

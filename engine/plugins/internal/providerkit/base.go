@@ -133,3 +133,30 @@ func ConfigReader(req *pulumirpc.ConfigureRequest, pkg string) (func(key, env st
 		return os.Getenv(env)
 	}, nil
 }
+
+// Planned reads and checks a Create's inputs: a problem is an error. known is false in a preview
+// or while an input is unknown, when nothing may be created yet. props are the inputs, to copy
+// into the state.
+func (b *Base) Planned(req *pulumirpc.CreateRequest) (in any, props resource.PropertyMap, known bool, err error) {
+	props, err = plugin.UnmarshalProperties(req.GetProperties(), Unmarshal)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	in, r, err := b.Inputs(TypeOf(req.GetType(), req.GetUrn()), props)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if f := r.Failures(); len(f) > 0 {
+		return nil, nil, false, CheckError(f)
+	}
+	return in, props, !req.GetPreview() && !r.Unknown(), nil
+}
+
+// Created is the answer to a Create: the id (empty in a preview) and the state.
+func Created(id string, state resource.PropertyMap) (*pulumirpc.CreateResponse, error) {
+	s, err := plugin.MarshalProperties(state, Unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: s}, nil
+}
