@@ -75,13 +75,18 @@ export function checkState(exported: string, password: string, guests: number, m
         problems.push(
             `expected ${guests} vSwitches, port groups and VMs; the state has ${vswitches.length}, ${portGroups.length}, ${vms.length}`,
         );
-    vswitches.forEach((s, i) => {
+    // The state lists resources in the order they were created, which varies: guest i's vSwitch
+    // is the one named <prefix>-vs<i>.
+    for (const s of vswitches) {
         const inp = s.inputs ?? {};
+        const pnic = nics[Number(/(\d+)$/.exec(String(inp.name))?.[1]) - 1];
         const uplinks = JSON.stringify(inp.networkAdapters);
-        if (uplinks !== JSON.stringify([nics[i]]) || JSON.stringify(inp.activeNics) !== JSON.stringify([nics[i]]))
-            problems.push(`vSwitch ${String(inp.name)} has uplinks ${uplinks}, not only its guest's pNIC ${nics[i]}`);
+        if (!pnic || uplinks !== JSON.stringify([pnic]) || JSON.stringify(inp.activeNics) !== JSON.stringify([pnic]))
+            problems.push(
+                `vSwitch ${String(inp.name)} has uplinks ${uplinks}, not only its guest's pNIC ${pnic ?? "(no guest of that number)"}`,
+            );
         if (inp.mtu !== mtu) problems.push(`vSwitch ${String(inp.name)} has MTU ${String(inp.mtu)}, not ${mtu}`);
-    });
+    }
     for (const vm of vms) {
         const nicsOf = (vm.inputs?.networkInterfaces as { adapterType?: string }[] | undefined) ?? [];
         if (nicsOf.length !== 2 || nicsOf.some((n) => n.adapterType !== "vmxnet3"))

@@ -32,6 +32,18 @@ describe("lab:vcsim's check of the state", () => {
         assert.deepStrictEqual(checkState(exported(good()), "pw-123", 2, 9000, ["vmnic1", "vmnic2"]), []);
     });
 
+    it("matches each vSwitch to its guest by name, whatever the state's order, and finds swapped uplinks", () => {
+        const r = good();
+        [r[1], r[2]] = [r[2], r[1]];
+        assert.deepStrictEqual(checkState(exported(r), "pw-123", 2, 9000, ["vmnic1", "vmnic2"]), []);
+        r[1] = vswitch(2, ["vmnic1"]);
+        r[2] = vswitch(1, ["vmnic2"]);
+        assert.strictEqual(
+            checkState(exported(r), "pw-123", 2, 9000, ["vmnic1", "vmnic2"]).filter((p) => /not only its guest's pNIC/.test(p)).length,
+            2,
+        );
+    });
+
     it("finds a plain password, a shared uplink, a wrong MTU and a missing VM", () => {
         const r = good();
         r[0] = { urn: "p", type: "pulumi:providers:vsphere", inputs: { password: "pw-123" as never } };
