@@ -1,98 +1,72 @@
 package main
 
-import "encoding/json"
+import (
+	kit "hvnetlab/engine/plugins/internal/providerkit"
+)
 
 // schemaJSON is the package schema this provider reports: the resources, functions, inputs and
 // nested types it implements, with the tokens, names and types of the official vsphere 4.17.0
 // schema (a subset of it).
 func schemaJSON() string {
-	str := map[string]any{"type": "string"}
-	secret := map[string]any{"type": "string", "secret": true}
-	integer := map[string]any{"type": "integer"}
-	boolean := map[string]any{"type": "boolean"}
-	strings := map[string]any{"type": "array", "items": str}
-	ref := func(t string) map[string]any { return map[string]any{"$ref": "#/types/vsphere:index/" + t + ":" + t} }
-	arrayOf := func(item map[string]any) map[string]any { return map[string]any{"type": "array", "items": item} }
-	object := func(props map[string]any, required ...string) map[string]any {
-		o := map[string]any{"type": "object", "properties": props}
-		if len(required) > 0 {
-			o["required"] = required
-		}
-		return o
-	}
-	resource := func(description string, inputs map[string]any, outputs map[string]any, required ...string) map[string]any {
-		props := map[string]any{}
-		for k, v := range inputs {
-			props[k] = v
-		}
-		for k, v := range outputs {
-			props[k] = v
-		}
-		return map[string]any{"description": description, "inputProperties": inputs, "properties": props, "requiredInputs": required}
-	}
-	function := func(outputs map[string]any) map[string]any {
-		return map[string]any{
-			"inputs":  object(map[string]any{"name": str, "datacenterId": str}, "name"),
+	str, secret, integer, boolean := kit.String, kit.SecretString, kit.Integer, kit.Boolean
+	strings := kit.ArrayOf(str)
+	arrayOf, object, resource := kit.ArrayOf, kit.Object, kit.Resource
+	ref := func(t string) kit.Spec { return kit.Ref("vsphere", t) }
+	function := func(outputs kit.Spec) kit.Spec {
+		return kit.Spec{
+			"inputs":  object(kit.Spec{"name": str, "datacenterId": str}, "name"),
 			"outputs": object(outputs),
 		}
 	}
-	schema := map[string]any{
-		"name":    "vsphere",
-		"version": version,
-		"meta":    map[string]any{"moduleFormat": "(.*)(?:/[^/]*)"},
-		"config": map[string]any{"variables": map[string]any{
+	return kit.PackageSchema("vsphere", version, kit.Spec{
+		"config": kit.Spec{"variables": kit.Spec{
 			"vsphereServer": str, "user": str, "password": secret, "allowUnverifiedSsl": boolean,
 		}},
-		"provider": map[string]any{"inputProperties": map[string]any{
+		"provider": kit.Spec{"inputProperties": kit.Spec{
 			"vsphereServer": str, "user": str, "password": secret, "allowUnverifiedSsl": boolean,
 		}},
-		"resources": map[string]any{
-			vswitchType: resource("A standard vSwitch on one host.", map[string]any{
+		"resources": kit.Spec{
+			vswitchType: resource("A standard vSwitch on one host.", kit.Spec{
 				"name": str, "hostSystemId": str, "networkAdapters": strings, "activeNics": strings, "standbyNics": strings,
 				"mtu": integer, "numberOfPorts": integer,
 			}, nil, "name", "hostSystemId", "networkAdapters", "activeNics"),
-			portGroupType: resource("A port group on a standard vSwitch.", map[string]any{
+			portGroupType: resource("A port group on a standard vSwitch.", kit.Spec{
 				"name": str, "hostSystemId": str, "virtualSwitchName": str, "vlanId": integer,
 			}, nil, "name", "hostSystemId", "virtualSwitchName"),
-			vmType: resource("A virtual machine cloned from a template.", map[string]any{
+			vmType: resource("A virtual machine cloned from a template.", kit.Spec{
 				"name": str, "resourcePoolId": str, "hostSystemId": str, "datastoreId": str, "numCpus": integer, "memory": integer,
 				"guestId": str, "scsiType": str, "firmware": str, "waitForGuestNetTimeout": integer,
 				"disks": arrayOf(ref("VirtualMachineDisk")), "networkInterfaces": arrayOf(ref("VirtualMachineNetworkInterface")),
 				"clone": ref("VirtualMachineClone"),
-			}, map[string]any{"moid": str, "uuid": str, "defaultIpAddress": str}, "resourcePoolId"),
+			}, kit.Spec{"moid": str, "uuid": str, "defaultIpAddress": str}, "resourcePoolId"),
 		},
-		"functions": map[string]any{
-			getDatacenterToken:     function(map[string]any{"id": str, "name": str}),
-			getHostToken:           function(map[string]any{"id": str, "name": str, "resourcePoolId": str}),
-			getDatastoreToken:      function(map[string]any{"id": str, "name": str}),
-			getNetworkToken:        function(map[string]any{"id": str, "name": str, "type": str}),
-			getVirtualMachineToken: function(map[string]any{"id": str, "name": str, "guestId": str, "scsiType": str, "firmware": str, "disks": arrayOf(object(map[string]any{"label": str, "size": integer, "thinProvisioned": boolean, "eagerlyScrub": boolean}))}),
+		"functions": kit.Spec{
+			getDatacenterToken:     function(kit.Spec{"id": str, "name": str}),
+			getHostToken:           function(kit.Spec{"id": str, "name": str, "resourcePoolId": str}),
+			getDatastoreToken:      function(kit.Spec{"id": str, "name": str}),
+			getNetworkToken:        function(kit.Spec{"id": str, "name": str, "type": str}),
+			getVirtualMachineToken: function(kit.Spec{"id": str, "name": str, "guestId": str, "scsiType": str, "firmware": str, "disks": arrayOf(object(kit.Spec{"label": str, "size": integer, "thinProvisioned": boolean, "eagerlyScrub": boolean}))}),
 		},
-		"types": map[string]any{
-			"vsphere:index/VirtualMachineDisk:VirtualMachineDisk": object(map[string]any{
+		"types": kit.Spec{
+			"vsphere:index/VirtualMachineDisk:VirtualMachineDisk": object(kit.Spec{
 				"label": str, "size": integer, "thinProvisioned": boolean, "eagerlyScrub": boolean,
 			}, "label"),
-			"vsphere:index/VirtualMachineNetworkInterface:VirtualMachineNetworkInterface": object(map[string]any{
+			"vsphere:index/VirtualMachineNetworkInterface:VirtualMachineNetworkInterface": object(kit.Spec{
 				"networkId": str, "adapterType": str,
 			}, "networkId"),
-			"vsphere:index/VirtualMachineClone:VirtualMachineClone": object(map[string]any{
+			"vsphere:index/VirtualMachineClone:VirtualMachineClone": object(kit.Spec{
 				"templateUuid": str, "linkedClone": boolean, "customize": ref("VirtualMachineCloneCustomize"),
 			}, "templateUuid"),
-			"vsphere:index/VirtualMachineCloneCustomize:VirtualMachineCloneCustomize": object(map[string]any{
+			"vsphere:index/VirtualMachineCloneCustomize:VirtualMachineCloneCustomize": object(kit.Spec{
 				"linuxOptions": ref("VirtualMachineCloneCustomizeLinuxOptions"), "ipv4Gateway": str,
 				"networkInterfaces": arrayOf(ref("VirtualMachineCloneCustomizeNetworkInterface")),
 			}),
-			"vsphere:index/VirtualMachineCloneCustomizeLinuxOptions:VirtualMachineCloneCustomizeLinuxOptions": object(map[string]any{
+			"vsphere:index/VirtualMachineCloneCustomizeLinuxOptions:VirtualMachineCloneCustomizeLinuxOptions": object(kit.Spec{
 				"hostName": str, "domain": str, "scriptText": str,
 			}, "hostName", "domain"),
-			"vsphere:index/VirtualMachineCloneCustomizeNetworkInterface:VirtualMachineCloneCustomizeNetworkInterface": object(map[string]any{
+			"vsphere:index/VirtualMachineCloneCustomizeNetworkInterface:VirtualMachineCloneCustomizeNetworkInterface": object(kit.Spec{
 				"ipv4Address": str, "ipv4Netmask": integer,
 			}),
 		},
-	}
-	b, err := json.Marshal(schema)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
+	})
 }
