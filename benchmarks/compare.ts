@@ -2,8 +2,8 @@
 // are comparable (same fingerprint, or exactly which part differs), and the regression gate of
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
-import { canonical } from "./canonical";
-import type { Comparable, HostFacts, ResultsDocument, RunResult } from "./types";
+import { differences } from "./comparability";
+import type { HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
 export class CompareInputError extends Error {
@@ -50,31 +50,50 @@ export function parseSource(text: string, origin: string, label?: string): Sourc
     };
 }
 
+/** The name a source's origin gives it: a file's name less .outputs.json, .results.json or .json; a stack's name. */
+export function originName(origin: string): string {
+    if (origin.startsWith("stack ")) return origin.slice("stack ".length);
+    const base = origin.split(/[\\/]/).pop() ?? origin;
+    return base.replace(/\.(outputs|results)\.json$|\.json$/, "") || base;
+}
+
+/**
+ * Sources that share a label (two outputs of one stack, before and after a change) are labelled
+ * by their origin instead (originName), and each such relabelling is returned as a note for the
+ * output to state. Labels given with --label (`explicit[i]`) are kept. Throws CompareInputError
+ * where the labels still collide, naming the sources: only then must the user give --label.
+ */
+export function labelCollisions(sources: readonly Source[], explicit: readonly boolean[]): { sources: Source[]; notes: string[] } {
+    const count = new Map<string, number>();
+    for (const s of sources) count.set(s.label, (count.get(s.label) ?? 0) + 1);
+    const notes: string[] = [];
+    const relabelled = sources.map((s, i) => {
+        if (explicit[i] || (count.get(s.label) ?? 0) < 2) return s;
+        const label = originName(s.origin);
+        notes.push(`note: ${s.origin} is labelled '${label}' (more than one source is '${s.label}')`);
+        return { ...s, label };
+    });
+    const seen = new Map<string, string>();
+    for (const s of relabelled) {
+        const other = seen.get(s.label);
+        if (other !== undefined)
+            throw new CompareInputError(`two sources are labelled '${s.label}' (${other}, ${s.origin}): give each its own with --label`);
+        seen.set(s.label, s.origin);
+    }
+    return { sources: relabelled, notes };
+}
+
 /** The most guests a source's runs scale to. */
 export function maxGuests(s: Source): number {
     return Math.max(...s.results.runs.map((r) => r.guests));
 }
 
-const PARTS: [string, (c: Comparable) => unknown][] = [
-    ["guest shape", (c) => c.guest],
-    ["wire speed (Mb/s)", (c) => c.nicSpeedMbps],
-    ["shared uplink (Mb/s)", (c) => c.uplinkMbps ?? "none"],
-    ["MTU", (c) => c.mtu],
-    ["netperf version", (c) => c.netperfVersion],
-    ["matrix: experiments", (c) => c.matrix.experiments],
-    ["matrix: peer", (c) => c.matrix.peer],
-    ["matrix: tests", (c) => c.matrix.tests],
-    ["matrix: message sizes", (c) => c.matrix.messageSizes],
-    ["matrix: guest counts", (c) => c.matrix.guestCounts ?? `1..${c.matrix.guests}`],
-    ["matrix: guests", (c) => c.matrix.guests],
-    ["method: duration (s)", (c) => c.method.durationSeconds],
-    ["method: interval (s)", (c) => c.method.intervalSeconds],
-    ["method: warm-up (s)", (c) => c.method.warmupSeconds],
-];
-
-const show = (v: unknown) => (v === undefined ? "none" : typeof v === "string" ? v : canonical(v));
-
-/** What differs between two sources' fingerprints, part by part; empty when they match. */
+/**
+ * What keeps two sources from being compared under the comparability rules
+ * (benchmarks/comparability.ts), part by part; empty when they are comparable. Equal fingerprints
+ * are always comparable; native (no guests) compares with a hypervisor whose wires, MTU, netperf,
+ * matrix and method match, although their fingerprints differ.
+ */
 export function fingerprintDifferences(a: Source, b: Source): string[] {
     if (a.results.fingerprint === b.results.fingerprint) return [];
     const ca = a.results.comparable;
@@ -84,19 +103,12 @@ export function fingerprintDifferences(a: Source, b: Source): string[] {
             `fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (a document without a comparable block cannot say which part differs)`,
         ];
     }
-    const diffs = PARTS.filter(([, get]) => canonical(get(ca)) !== canonical(get(cb))).map(
-        ([part, get]) => `${part}: ${a.label} ${show(get(ca))}, ${b.label} ${show(get(cb))}`,
-    );
-    return diffs.length > 0
-        ? diffs
-        : [
-              `fingerprint: ${a.label} ${a.results.fingerprint}, ${b.label} ${b.results.fingerprint} (the comparable blocks match: one was made by another version)`,
-          ];
+    return differences(ca, cb, a.label, b.label);
 }
 
 /**
- * Checks that the sources can be compared: the same guest counts always (rows must line up),
- * the same fingerprint unless allowMismatch. Returns the mismatches that were allowed, for every
+ * Checks that the sources can be compared: the same guest counts always (rows must line up), and
+ * every pair comparable under the rules of comparability.ts unless allowMismatch. Returns the mismatches that were allowed, for every
  * output to state; throws CompareInputError otherwise.
  */
 export function checkComparable(sources: readonly Source[], allowMismatch: boolean): string[] {
@@ -110,12 +122,14 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
             `the sources scale to different guest counts (${counts.join(", ")}): run them with the same hvnetlab:guests`,
         );
     }
-    const mismatches = sources
-        .slice(1)
-        .flatMap((s) => fingerprintDifferences(sources[0], s).map((d) => `${sources[0].label} vs ${s.label}: ${d}`));
+    // Every pair: native first compares with each hypervisor, but the hypervisors' guest shapes
+    // must still match each other.
+    const mismatches = sources.flatMap((a, i) =>
+        sources.slice(i + 1).flatMap((b) => fingerprintDifferences(a, b).map((d) => `${a.label} vs ${b.label}: ${d}`)),
+    );
     if (mismatches.length > 0 && !allowMismatch) {
         throw new CompareInputError(
-            `the sources are not comparable (fingerprints differ):\n  ${mismatches.join("\n  ")}\nmatch the stacks' config, or pass --allow-mismatch to compare anyway`,
+            `the sources are not comparable:\n  ${mismatches.join("\n  ")}\nmatch the stacks' config, or pass --allow-mismatch to compare anyway`,
         );
     }
     return mismatches;
@@ -123,7 +137,7 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
 
 /** How every output states a fingerprint difference that --allow-mismatch let through. */
 export function mismatchNote(mismatch: string): string {
-    return `note: compared despite a fingerprint mismatch (--allow-mismatch): ${mismatch}`;
+    return `note: compared although not comparable (--allow-mismatch): ${mismatch}`;
 }
 
 /** The group a run belongs to in the tables: one table per experiment x test x message size. */

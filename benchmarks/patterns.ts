@@ -44,3 +44,5 @@ export const VSPHERE_USER = /^[A-Za-z0-9_.@-]{1,128}$/;
 export const INVENTORY = /^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,79}$/;
 /** One OpenSSH public key line. */
 export const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9_.@+-]{0,100})?$/;
+/** A short description of what a lab emulates (hvnetlab:emulation): words, digits and plain punctuation. */
+export const EMULATION = /^[A-Za-z0-9][A-Za-z0-9 _.,:()+/-]{0,119}$/;

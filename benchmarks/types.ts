@@ -75,6 +75,12 @@ export interface PlanMatrix {
 export interface Comparable {
     /** The guests' shape (hypervisor stacks); absent for local and native. */
     readonly guest?: { vcpus: number; memoryMiB: number; diskGiB: number; image?: string; template?: string };
+    /**
+     * Set when the lab is an emulation, not real hardware: what stands in for it (QEMU TCG guests,
+     * Xen under QEMU, namespaces standing in for a host or guests). Emulated labs compare only
+     * with each other (benchmarks/comparability.ts).
+     */
+    readonly emulation?: string;
     readonly nicSpeedMbps: number;
     /** With the local lab's shared-uplink wiring: the uplink's speed. */
     readonly uplinkMbps?: number;

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import type { Experiment, NetperfTest, PeerKind } from "../benchmarks/types";
 import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../benchmarks/types";
-import { HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../benchmarks/patterns";
+import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../benchmarks/patterns";
 import { maxSkewOf } from "../benchmarks/plan-check";
 import type { FailOn } from "../benchmarks/verdict";
 import { FAIL_ON } from "../benchmarks/verdict";
@@ -81,6 +81,12 @@ export interface SharedConfig {
     readonly resultsFile: string;
     /** Where netperf is built from on machines whose distribution does not package the version. */
     readonly netperfSource: { readonly url: string; readonly sha256: string };
+    /**
+     * What the lab emulates, when it is not real hardware (empty: real hardware). The labs on this
+     * machine set it; the kvm stack with libvirt.domainType qemu and the local lab are emulated by
+     * definition (components/fingerprint.ts). Emulated labs compare only with each other.
+     */
+    readonly emulation: string;
     /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets). */
     readonly secretsSet: Readonly<Record<SecretKey, boolean>>;
 }
@@ -120,6 +126,7 @@ export const DEFAULTS = {
     resultsFile: "",
     netperfSourceUrl: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz",
     netperfSourceSha256: "",
+    emulation: "",
     sshPrivateKey: "",
     vspherePassword: "",
 } as const;
@@ -342,6 +349,14 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
     if (netperfSource.sha256 !== "" && !SHA256.test(netperfSource.sha256))
         fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
+    const emulation = text("emulation");
+    if (emulation !== "" && !EMULATION.test(emulation))
+        fail(
+            "emulation",
+            emulation,
+            "is not a short description",
+            "say what stands in for the hardware in up to 120 letters, digits, spaces and _ . , : ( ) + / -, e.g. 'QEMU TCG guests', or leave it empty on real hardware",
+        );
     const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
     for (const k of SECRET_KEYS) {
         if (get(k) === PLAIN_SECRET) {
@@ -386,6 +401,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         failOn,
         resultsFile,
         netperfSource,
+        emulation,
         secretsSet,
     };
 

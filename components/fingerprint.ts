@@ -21,12 +21,10 @@ export function fingerprintInputs(config: LabConfig): Comparable {
                       : {}),
               }
             : undefined;
-    // Emulated guests (no KVM) are not comparable with accelerated ones; kvm keeps the fingerprint
-    // that the esx and xen stacks of the same guest block share.
-    const emulated = config.platform === "kvm" && config.libvirt.domainType === "qemu" ? { domainType: "qemu" } : {};
+    const emulation = emulationOf(config);
     return {
         ...(guest ? { guest } : {}),
-        ...emulated,
+        ...(emulation ? { emulation } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
         ...(config.platform === "local" && config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,
@@ -45,6 +43,19 @@ export function fingerprintInputs(config: LabConfig): Comparable {
             warmupSeconds: config.warmupSeconds,
         },
     };
+}
+
+/**
+ * What the lab emulates, or "" on real hardware: hvnetlab:emulation where set; else the local lab
+ * (namespaces and shaped veth wires on one machine) and kvm guests under QEMU's TCG
+ * (libvirt.domainType qemu) are emulated by definition. Emulated labs compare only with each other
+ * (benchmarks/comparability.ts); kvm, esx and xen on hardware share one fingerprint for one guest block.
+ */
+export function emulationOf(config: LabConfig): string {
+    if (config.emulation !== "") return config.emulation;
+    if (config.platform === "local") return "network namespaces on one machine, veth wires shaped by tc";
+    if (config.platform === "kvm" && config.libvirt.domainType === "qemu") return "QEMU TCG guests (libvirt domainType qemu)";
+    return "";
 }
 
 export function fingerprint(config: LabConfig): string {
