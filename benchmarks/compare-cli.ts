@@ -18,6 +18,7 @@ import {
     formatText,
     formatVerdict,
     gate,
+    labelCollisions,
     mismatchNote,
     parseSource,
     parseTolerance,
@@ -117,19 +118,29 @@ function stackOutputs(stack: string): string {
     return r.stdout;
 }
 
-/** Reads every source the arguments name. */
-export function loadSources(args: readonly SourceArg[], readStack: (stack: string) => string = stackOutputs): Source[] {
-    return args.map((a) =>
+/**
+ * Reads every source the arguments name. Sources that would share a label (two outputs of one
+ * stack) are labelled by their file or stack name, and `notes` says so.
+ */
+export function loadSources(
+    args: readonly SourceArg[],
+    readStack: (stack: string) => string = stackOutputs,
+): { sources: Source[]; notes: string[] } {
+    const read = args.map((a) =>
         a.kind === "stack"
             ? parseSource(readStack(a.value), `stack ${a.value}`, a.label)
             : parseSource(readText(a.value), a.value, a.label),
+    );
+    return labelCollisions(
+        read,
+        args.map((a) => a.label !== undefined),
     );
 }
 
 /** report --out DIR: the report folder. Returns the exit code. */
 export async function runReport(args: CompareArgs, write: (text: string) => void, readStack?: (stack: string) => string): Promise<number> {
     if (args.out === undefined) throw new CompareInputError(`report needs --out DIR\n${COMPARE_USAGE}`);
-    const sources = loadSources(args.sources, readStack);
+    const { sources, notes } = loadSources(args.sources, readStack);
     const mismatches = checkComparable(sources, args.allowMismatch);
     const reference = args.reference !== undefined ? readReference(args.reference) : undefined;
     const files = await writeReport(args.out, sources, {
@@ -137,14 +148,14 @@ export async function runReport(args: CompareArgs, write: (text: string) => void
         baseline: pickBaseline(sources, args.baselineSource),
         ...(reference ? { reference } : {}),
     });
-    for (const m of mismatches) write(`${mismatchNote(m)}\n`);
+    for (const n of [...notes, ...mismatches.map(mismatchNote)]) write(`${n}\n`);
     write(`report written: ${files.join(", ")}\n`);
     return 0;
 }
 
 /** compare: the tables, or with --baseline the regression gate. Returns the exit code. */
 export function runCompare(args: CompareArgs, write: (text: string) => void, readStack?: (stack: string) => string): number {
-    const sources = loadSources(args.sources, readStack);
+    const { sources, notes: labelNotes } = loadSources(args.sources, readStack);
     if (args.baseline !== undefined) {
         if (sources.length !== 1) throw new CompareInputError("the gate (--baseline) judges one source at a time");
         const baseline = parseSource(readText(args.baseline), args.baseline, "baseline");
@@ -155,8 +166,8 @@ export function runCompare(args: CompareArgs, write: (text: string) => void, rea
     }
     const mismatches = checkComparable(sources, args.allowMismatch);
     const tables = comparisonTables(sources, pickBaseline(sources, args.baselineSource));
-    const notes = mismatches.map(mismatchNote);
-    if (args.json) write(`${JSON.stringify({ mismatches, tables }, null, 2)}\n`);
+    const notes = [...labelNotes, ...mismatches.map(mismatchNote)];
+    if (args.json) write(`${JSON.stringify({ notes: labelNotes, mismatches, tables }, null, 2)}\n`);
     else write(`${[...notes, ...tables.map(formatText)].join("\n\n")}\n`);
     return 0;
 }
