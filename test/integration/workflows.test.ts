@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "os";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { ConfigError, parseLabConfig } from "../../components/config";
 import { engineBinDir } from "../../tools/engine";
+import { loadStackConfig } from "../../tools/stack-config";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -14,6 +16,7 @@ const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 interface Step {
     uses?: string;
     run?: string;
+    env?: Record<string, string>;
     if?: string;
     with?: Record<string, unknown>;
     name?: string;
@@ -83,5 +86,66 @@ describe("workflows", () => {
             readdirSync(path.join(ROOT, "baselines")).some((f) => f.endsWith(".json")),
             "a committed baseline",
         );
+    });
+
+    it("hands every stack the secrets its config needs, as Pulumi secrets through stdin", function () {
+        this.timeout(30000);
+        const job = workflows().find((w) => w.file === "hypervisors.yml")!.jobs.measure as Job & {
+            strategy: { matrix: { stack: string[] } };
+        };
+        const steps = job.steps;
+        const setStep = steps.findIndex((s) => s.run?.includes("config set --secret"));
+        const up = steps.findIndex((s) => s.with?.command === "up");
+        assert.ok(setStep >= 0 && setStep < up, "a step sets the secrets before pulumi up");
+        const script = steps[setStep].run!;
+        const value = { HVNETLAB_SSH_PRIVATE_KEY: "-----BEGIN KEY-----\nsecret-key\n-----END KEY-----", VSPHERE_PASSWORD: "pa$$ word" };
+        for (const stack of job.strategy.matrix.stack) {
+            // Which secret keys the stack's config refuses to go without.
+            const base = loadStackConfig(ROOT, stack);
+            const needed = (values: Record<string, string>): string[] => {
+                try {
+                    parseLabConfig((k) => values[`hvnetlab:${k}`]);
+                    return [];
+                } catch (e) {
+                    if (!(e instanceof ConfigError)) throw e;
+                    return e.problems.flatMap((p) => /hvnetlab:(sshPrivateKey|vspherePassword)\b/.exec(p)?.[1] ?? []);
+                }
+            };
+            // The step, run with a pulumi that records what it is asked to set.
+            const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-wf-secrets-"));
+            const log = path.join(dir, "calls");
+            writeFileSync(
+                path.join(dir, "pulumi"),
+                `#!/bin/bash\nprintf 'ARGS %s\\n' "$*" >> ${JSON.stringify(log)}\nif [ "$1 $2" = "config set" ]; then printf 'STDIN ' >> ${JSON.stringify(log)}; base64 -w0 >> ${JSON.stringify(log)}; echo >> ${JSON.stringify(log)}; fi\n`,
+                { mode: 0o755 },
+            );
+            const r = spawnSync("bash", ["-e", "-c", script], {
+                env: { PATH: `${dir}:${process.env.PATH}`, STACK: stack, PULUMI_BACKEND_URL: "file:///tmp/x", ...value },
+                encoding: "utf8",
+            });
+            assert.strictEqual(r.status, 0, `${stack}: ${r.stdout}${r.stderr}`);
+            const calls = existsSync(log) ? readFileSync(log, "utf8") : "";
+            const set: Record<string, string> = {};
+            for (const m of calls.matchAll(/ARGS config set --secret --stack (\S+) hvnetlab:(\w+)\nSTDIN (\S*)\n/g)) {
+                assert.strictEqual(m[1], stack);
+                set[`hvnetlab:${m[2]}`] = Buffer.from(m[3], "base64").toString();
+            }
+            assert.ok(!/ARGS config set (?!--secret)/.test(calls), `${stack}: every config set is --secret`);
+            assert.ok(!calls.includes("secret-key") && !calls.includes("pa$$"), `${stack}: no secret on a command line`);
+            const before = needed(base);
+            assert.deepStrictEqual(needed({ ...base, ...set }), [], `${stack}: still missing after the step (needed ${before.join(", ")})`);
+            for (const [k, v] of Object.entries(set))
+                assert.strictEqual(v, k.endsWith("sshPrivateKey") ? value.HVNETLAB_SSH_PRIVATE_KEY : value.VSPHERE_PASSWORD);
+            if (stack !== "local") assert.ok(before.includes("sshPrivateKey"), `${stack} needs the SSH key: the check above is real`);
+            // Without the repository secret, the step stops with a line naming it.
+            if (before.length > 0) {
+                const missing = spawnSync("bash", ["-e", "-c", script], {
+                    env: { PATH: `${dir}:${process.env.PATH}`, STACK: stack, PULUMI_BACKEND_URL: "file:///tmp/x" },
+                    encoding: "utf8",
+                });
+                assert.notStrictEqual(missing.status, 0, stack);
+                assert.match(missing.stdout, /::error::the \w+ stack needs the (HVNETLAB_SSH_PRIVATE_KEY|VSPHERE_PASSWORD) secret/);
+            }
+        }
     });
 });
