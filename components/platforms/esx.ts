@@ -165,6 +165,12 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
                         { networkId: management.id, adapterType: "vmxnet3" },
                         { networkId: network.id, adapterType: "vmxnet3" },
                     ],
+                    // The official provider waits 5 minutes by default for VMware Tools to report a
+                    // routable address, which needs a default gateway: with no managementGateway
+                    // every create would time out. The lab waits for what it needs instead: the
+                    // guest's SSH at its customized address (the next step dials it with retries).
+                    waitForGuestNetTimeout: 0,
+                    waitForGuestNetRoutable: false,
                     clone: {
                         templateUuid: template.id,
                         customize: {

@@ -102,7 +102,10 @@ export interface VirtualMachineArgs {
     readonly disks?: In<In<VirtualMachineDisk>[]>;
     readonly networkInterfaces?: In<In<VirtualMachineNetworkInterface>[]>;
     readonly clone?: In<VirtualMachineClone>;
+    /** Minutes to wait for the guest to report an IP address through VMware Tools; below 1 disables the waiter (official default 5). */
     readonly waitForGuestNetTimeout?: In<number>;
+    /** Whether that waiter also waits for a default gateway and a routable address (official default true). */
+    readonly waitForGuestNetRoutable?: In<boolean>;
 }
 
 export class VirtualMachine extends pulumi.CustomResource {

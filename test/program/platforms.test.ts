@@ -108,6 +108,10 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             assert.strictEqual(vm.inputs.resourcePoolId, "resgroup-8");
             const addrs = vm.inputs.clone.customize.networkInterfaces;
             assert.deepStrictEqual(addrs[1], { ipv4Address: `10.77.0.${4 * i + 2}`, ipv4Netmask: 30 });
+            // Left unset, the official provider waits 5 minutes for a routable address, which the
+            // stack's empty managementGateway never gives: every create would time out.
+            assert.strictEqual(vm.inputs.waitForGuestNetTimeout, 0, "the guest-net waiter is off: SSH with retries waits instead");
+            assert.strictEqual(vm.inputs.waitForGuestNetRoutable, false);
         });
         assert.strictEqual(new Set(vswitches.map((v) => v.inputs.networkAdapters[0])).size, 4, "no pNIC shared");
         const lookups = run.mocks.calls.filter((c) => c.token === "vsphere:index/getNetwork:getNetwork").map((c) => c.inputs.name);
