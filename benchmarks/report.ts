@@ -1,11 +1,14 @@
 // The report folder of a comparison: report.md (tables, fingerprint, host facts, method),
-// results.csv (one row per stream per run) and the charts as SVG.
+// report.html (the same as one self-contained page), results.csv (one row per stream per run)
+// and the charts as SVG.
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { Reference, VlSpec } from "./charts";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
+import { RULES_TEXT, roleOf } from "./comparability";
 import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey } from "./compare";
+import { reportHtml } from "./report-html";
 
 /** Reads a reference overlay (see benchmarks/reference/), checking its shape. */
 export function readReference(file: string): Reference {
@@ -130,9 +133,11 @@ export function reportMarkdown(
     );
     const fps = [...new Set(sources.map((s) => s.results.fingerprint))];
     out.push(
-        fps.length === 1
-            ? `Fingerprint: \`${fps[0]}\` (all sources match).`
-            : `**Fingerprints differ; compared anyway (--allow-mismatch):**`,
+        opts.mismatches.length > 0
+            ? `**Not comparable; compared anyway (--allow-mismatch):**`
+            : fps.length === 1
+              ? `Fingerprint: \`${fps[0]}\` (all sources match).`
+              : `Fingerprints: ${sources.map((s) => `${s.label} \`${s.results.fingerprint}\``).join(", ")}; comparable under the rules below (a baseline has no guest shape).`,
         "",
     );
     for (const m of opts.mismatches) out.push(`- ${m}`);
@@ -141,9 +146,17 @@ export function reportMarkdown(
     if (c) {
         out.push("## What was compared", "");
         out.push(`- wires: ${c.nicSpeedMbps} Mb/s, MTU ${c.mtu}; netperf ${c.netperfVersion}`);
-        if (c.guest)
+        for (const s of sources) {
+            const sc = s.results.comparable;
+            if (!sc) continue;
+            const role = roleOf(sc) === "baseline" ? "baseline (no guests)" : "virtualized";
+            out.push(`- ${s.label}: ${role}, ${sc.emulation ? `emulated: ${sc.emulation}` : "real hardware"}`);
+        }
+        // The hypervisors' shared guest shape (a baseline first in the list has none).
+        const g = sources.find((s) => s.results.comparable?.guest)?.results.comparable?.guest;
+        if (g)
             out.push(
-                `- guest shape: ${c.guest.vcpus} vCPU, ${c.guest.memoryMiB} MiB, ${c.guest.diskGiB} GiB${c.guest.image ? `, image ${c.guest.image}` : ""}${c.guest.template ? `, template ${c.guest.template}` : ""}`,
+                `- guest shape of the hypervisors: ${g.vcpus} vCPU, ${g.memoryMiB} MiB, ${g.diskGiB} GiB${g.image ? `, image ${g.image}` : ""}${g.template ? `, template ${g.template}` : ""}`,
             );
         out.push(
             `- matrix: ${c.matrix.experiments.join(", ")} against a ${c.matrix.peer} peer; ${c.matrix.tests.join(", ")}; messages ${c.matrix.messageSizes.join(", ")} B; 1..${c.matrix.guests} guests`,
@@ -175,6 +188,8 @@ export function reportMarkdown(
         "Every client of a run starts at one absolute time; netperf runs in demo mode and each stream is integrated over the window in which all streams ran, less the warm-up. " +
             "Throughput is reported against the line rate and the goodput limit of the wires (the basis is in each run's `limits`). Every stream with its interim samples is in `results.csv` (sample counts) and in the sources' results documents.",
     );
+    out.push("", "Comparability rules (benchmarks/comparability.ts):", "");
+    for (const rule of RULES_TEXT) out.push(`- ${rule}`);
     const notes = [...new Set(sources.flatMap((s) => s.results.notes ?? []))];
     for (const n of notes) out.push("", `Note: ${n}`);
     return `${out.join("\n")}\n`;
@@ -194,14 +209,20 @@ export async function writeReport(
     }
     const charts = reportCharts(sources, opts.reference);
     const written: string[] = [];
+    const svgs = new Map<string, string>();
     for (const c of charts) {
         const file = path.join(dir, "charts", c.file);
-        writeFileSync(file, await renderSvg(c.spec));
+        const svg = await renderSvg(c.spec);
+        writeFileSync(file, svg);
+        svgs.set(`charts/${c.file}`, svg);
         written.push(file);
     }
     const md = path.join(dir, "report.md");
-    writeFileSync(md, reportMarkdown(sources, { ...opts, charts: charts.map((c) => c.file) }));
+    const markdown = reportMarkdown(sources, { ...opts, charts: charts.map((c) => c.file) });
+    writeFileSync(md, markdown);
+    const html = path.join(dir, "report.html");
+    writeFileSync(html, reportHtml(markdown, svgs, `hvnetlab: ${sources.map((s) => s.label).join(", ")}`));
     const csv = path.join(dir, "results.csv");
     writeFileSync(csv, resultsCsv(sources));
-    return [md, csv, ...written];
+    return [md, html, csv, ...written];
 }

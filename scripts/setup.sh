@@ -6,6 +6,7 @@
 # - libvirt and QEMU, debootstrap, genisoimage and e2fsprogs for the real kvm lab on this machine
 #   (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs), and libxml2-utils
 #   (virt-xml-validate holds the libvirt provider's domain XML to libvirt's schema);
+# - chromium: a test opens the comparison's report.html in a real headless browser;
 # - the project's node modules (npm ci);
 # - the Pulumi engine (CLI, Node.js language host, command and libvirt providers) from the Go modules pinned
 #   under engine/, into a cache outside the repository keyed by those pins ($HVNETLAB_CACHE,
@@ -23,7 +24,8 @@ if [ -f /etc/apt/sources.list ] && grep -q '^deb .*debian.* main' /etc/apt/sourc
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends netperf iproute2 procps ethtool openssh-client openssh-server xsltproc nftables \
-    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs libxml2-utils >/dev/null
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils debootstrap genisoimage e2fsprogs libxml2-utils \
+    chromium >/dev/null
 echo "installed: $(netperf -V 2>&1 | head -1)"
 
 npm ci --no-audit --no-fund

@@ -3,10 +3,11 @@
 // (a real regression, exit 1). Needs root and netperf; skipped with a message otherwise.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { mkdtempSync, readFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { whyNoLocalLab } from "../lab-checks";
+import { onPath } from "../../tools/engine";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -96,5 +97,53 @@ describe("@integration compare, on real local runs", function () {
             JSON.stringify(verdict.cells),
         );
         assert.ok(verdict.mismatches.length > 0, "the allowed mismatch is stated in the verdict");
+    });
+
+    it("labels two runs of one stack by their file names, and says so, without --label", () => {
+        const r = cli("compare", first, second);
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(
+            r.stdout,
+            new RegExp(`^note: ${first.replace(/[.\\/]/g, "\\$&")} is labelled 'a' \\(more than one source is 'local'\\)$`, "m"),
+        );
+        assert.match(r.stdout, /^guests\s+a\s+b\s+b % of a$/m);
+    });
+
+    it("writes report.html, one self-contained page that a real browser renders without an error", function () {
+        this.timeout(120000);
+        const browser = onPath("chromium");
+        if (!browser) {
+            if (process.env.CI) assert.fail("no chromium on PATH: scripts/setup.sh installs it");
+            console.log("    (skipped: no chromium; apt-get install chromium)");
+            return this.skip();
+        }
+        const out = path.join(dir, "report-html");
+        const r = cli("report", "--out", out, "--label", "run-a", first, "--label", "run-b", second);
+        assert.strictEqual(r.status, 0, r.stderr);
+        const html = readFileSync(path.join(out, "report.html"), "utf8");
+        const charts = readdirSync(path.join(out, "charts")).filter((f) => f.endsWith(".svg"));
+        assert.ok(charts.length >= 3, `charts: ${charts.join(", ")}`);
+        assert.ok(!/<script|<img|<link|src="http|href="http/i.test(html), "no script and nothing loaded from outside");
+        const shot = path.join(out, "report.png");
+        const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"];
+        const page = `file://${path.join(out, "report.html")}`;
+        const dom = spawnSync(browser, [...flags, "--dump-dom", page], { encoding: "utf8", timeout: 60000 });
+        assert.strictEqual(dom.status, 0, dom.stderr);
+        // Every chart is drawn in the page, every table is there, the comparison's labels are read.
+        assert.strictEqual((dom.stdout.match(/<svg[\s>]/g) ?? []).length, charts.length, "one inline SVG per chart");
+        assert.ok((dom.stdout.match(/<table>/g) ?? []).length >= 1, "the tables");
+        assert.match(dom.stdout, /<th[^>]*>run-b % of run-a<\/th>/);
+        const snap = spawnSync(browser, [...flags, "--window-size=1280,2400", `--screenshot=${shot}`, page], {
+            encoding: "utf8",
+            timeout: 60000,
+        });
+        assert.strictEqual(snap.status, 0, snap.stderr);
+        assert.ok(existsSync(shot) && readFileSync(shot).subarray(1, 4).toString() === "PNG", "a PNG screenshot");
+        // The page logs nothing: no console message, no resource it failed to load.
+        for (const log of [dom.stderr, snap.stderr]) {
+            const pageErrors = log.split("\n").filter((l) => /CONSOLE|Uncaught|Not allowed to load|ERR_FILE_NOT_FOUND/.test(l));
+            assert.deepStrictEqual(pageErrors, [], "the page logged errors");
+        }
+        console.log(`    screenshot: ${shot}`);
     });
 });
