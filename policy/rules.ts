@@ -6,6 +6,7 @@ export const TYPES = {
     command: "command:local:Command",
     remoteCommand: "command:remote:Command",
     domain: "libvirt:index/domain:Domain",
+    volume: "libvirt:index/volume:Volume",
     virtualMachine: "vsphere:index/virtualMachine:VirtualMachine",
     vSwitch: "vsphere:index/hostVirtualSwitch:HostVirtualSwitch",
     vsphereProvider: "pulumi:providers:vsphere",
@@ -76,21 +77,46 @@ export function guestNicFindings(r: SeenResource): string[] {
     return nics === 2 ? [] : [`guest ${r.name} has ${nics} NICs: a guest has its management NIC and exactly one benchmark NIC`];
 }
 
-/** The dedicated pNICs a resource puts a guest on: a domain's macvtap devices, a vSwitch's uplinks. */
+/**
+ * The dedicated pNICs a resource puts a guest on: a domain's macvtap devices and, on Xen, the
+ * bridge its benchmark NIC joins (a domain's NICs after the first, the management NIC); a
+ * vSwitch's uplinks.
+ */
 function pnicsOf(r: SeenResource): string[] {
     if (r.type === TYPES.domain) {
-        return (r.props.networkInterfaces ?? [])
-            .map((n: { macvtap?: string }) => n.macvtap)
-            .filter((m: unknown): m is string => typeof m === "string" && m !== "");
+        const nics: { macvtap?: string; bridge?: string }[] = r.props.networkInterfaces ?? [];
+        const named = (v: unknown): v is string => typeof v === "string" && v !== "";
+        return [
+            ...nics.map((n) => n.macvtap).filter(named),
+            ...nics
+                .slice(1)
+                .map((n) => n.bridge)
+                .filter(named)
+                .map((b) => `bridge ${b}`),
+        ];
     }
     if (r.type === TYPES.vSwitch) return (r.props.networkAdapters ?? []).filter((a: unknown): a is string => typeof a === "string");
     return [];
 }
 
-/** Rule 2 across the stack: a vSwitch has one uplink, and no pNIC is used twice. */
+/**
+ * The pNICs a host command enslaves to bridges (`ip link set dev NIC master BRIDGE` in its create
+ * script, as components/platforms/remote.ts's pnicBridgeScripts writes it), as [pNIC, bridge].
+ */
+export function enslavedBy(r: SeenResource): [string, string][] {
+    if (r.type !== TYPES.remoteCommand || typeof r.props.create !== "string") return [];
+    const word = "'?([A-Za-z0-9_.-]+)'?";
+    return [...r.props.create.matchAll(new RegExp(`ip link set dev ${word} master ${word}`, "g"))].map((m) => [m[1], m[2]]);
+}
+
+/**
+ * Rule 2 across the stack: a vSwitch has one uplink, a bridge enslaves one pNIC, and no pNIC (or
+ * Xen bridge) serves two guests.
+ */
 export function sharedPnicFindings(resources: readonly SeenResource[]): Finding[] {
     const findings: Finding[] = [];
     const users = new Map<string, string[]>();
+    const uplinks = new Map<string, string[]>();
     for (const r of resources) {
         const pnics = pnicsOf(r);
         if (r.type === TYPES.vSwitch && pnics.length !== 1) {
@@ -100,15 +126,27 @@ export function sharedPnicFindings(resources: readonly SeenResource[]): Finding[
             });
         }
         for (const p of pnics) users.set(p, [...(users.get(p) ?? []), r.name]);
+        for (const [nic, bridge] of enslavedBy(r)) uplinks.set(bridge, [...(uplinks.get(bridge) ?? []), nic]);
+    }
+    for (const [bridge, nics] of uplinks) {
+        if (new Set(nics).size > 1)
+            findings.push({
+                message: `bridge ${bridge} enslaves ${[...new Set(nics)].join(" and ")}: a guest's bridge has exactly its one dedicated pNIC`,
+            });
     }
     for (const [pnic, names] of users) {
         if (names.length > 1)
-            findings.push({ message: `pNIC ${pnic} is used by ${names.join(" and ")}: every guest needs a pNIC of its own` });
+            findings.push({
+                message: `${pnic.startsWith("bridge ") ? "" : "pNIC "}${pnic} is used by ${names.join(" and ")}: every guest needs a pNIC of its own`,
+            });
     }
     return findings;
 }
 
-/** What makes two guests matched: vCPUs and memory (and, for VMs, the disk sizes). */
+/**
+ * What makes two guests matched: vCPUs and memory, and the disk sizes (a VM's own; a domain's disk
+ * is a copy-on-write volume over the base image, compared in guestDiskFindings).
+ */
 function shapeOf(r: SeenResource): string | undefined {
     if (r.type === TYPES.domain) return JSON.stringify({ vcpu: r.props.vcpu, memory: r.props.memory });
     if (r.type === TYPES.virtualMachine) {
@@ -125,9 +163,23 @@ export function guestShapeFindings(resources: readonly SeenResource[]): Finding[
         const s = shapeOf(r);
         if (s !== undefined) shapes.set(s, [...(shapes.get(s) ?? []), r.name]);
     }
-    if (shapes.size <= 1) return [];
-    const described = [...shapes].map(([s, names]) => `${names.join(", ")}: ${s}`).join("; ");
-    return [{ message: `the guests are not matched (${described}): give every guest the same shape` }];
+    const findings: Finding[] = [];
+    if (shapes.size > 1) {
+        const described = [...shapes].map(([s, names]) => `${names.join(", ")}: ${s}`).join("; ");
+        findings.push({ message: `the guests are not matched (${described}): give every guest the same shape` });
+    }
+    // libvirt guests' disks: every volume over a base image (a guest's disk) has one size.
+    const disks = new Map<string, string[]>();
+    for (const r of resources) {
+        if (r.type !== TYPES.volume || r.props.baseVolumeId === undefined) continue;
+        const size = String(r.props.size ?? "the base image's");
+        disks.set(size, [...(disks.get(size) ?? []), r.name]);
+    }
+    if (disks.size > 1) {
+        const described = [...disks].map(([size, names]) => `${names.join(", ")}: ${size} bytes`).join("; ");
+        findings.push({ message: `the guests' disks are not matched (${described}): give every guest the same disk size` });
+    }
+    return findings;
 }
 
 /** The inputs, per resource type, that carry a password or a private key. */

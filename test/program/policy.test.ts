@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import type { SeenResource } from "../../policy/rules";
 import {
+    enslavedBy,
     guestNicFindings,
     guestShapeFindings,
     planGuestNicFindings,
@@ -101,6 +102,59 @@ describe("the policy pack's rules, on recorded resources", function () {
             `NIC peer/enp5s0f0 carries ${plan.wires!.length} wires: every wire needs a NIC of its own`,
         ]);
         assert.deepStrictEqual(planSharedNicFindings({ ...onePeerNic, uplinkMbps: 1000 }), [], "a shared uplink is shared on purpose");
+    });
+
+    it("dedicated pNICs on xen: a bridge that carries two guests' vifs, and one that enslaves two pNICs", async () => {
+        const xen = await recorded("xen");
+        assert.deepStrictEqual(sharedPnicFindings(xen.resources), [], "as the program registers it");
+        const domains = xen.resources.filter((r) => r.type === TYPES.domain);
+        assert.ok(domains.length >= 2);
+        const bridges = domains.map((d) => d.props.networkInterfaces[1].bridge);
+        assert.strictEqual(new Set(bridges).size, domains.length, "each guest on its own bridge as registered");
+        // Every guest's benchmark NIC on the first guest's bridge (the management bridge stays shared).
+        const oneBridge = xen.resources.map((r) =>
+            r.type === TYPES.domain
+                ? {
+                      ...r,
+                      props: {
+                          ...r.props,
+                          networkInterfaces: [r.props.networkInterfaces[0], { ...r.props.networkInterfaces[1], bridge: bridges[0] }],
+                      },
+                  }
+                : r,
+        );
+        assert.deepStrictEqual(
+            sharedPnicFindings(oneBridge).map((f) => f.message),
+            [`bridge ${bridges[0]} is used by ${domains.map((d) => d.name).join(" and ")}: every guest needs a pNIC of its own`],
+        );
+        // The second guest's pNIC enslaved to the first guest's bridge too.
+        const enslaving = xen.resources.filter((r) => enslavedBy(r).length > 0);
+        assert.strictEqual(enslaving.length, domains.length, "one bridge command per guest");
+        const [, firstBridge] = enslavedBy(enslaving[0])[0];
+        const [secondNic, secondBridge] = enslavedBy(enslaving[1])[0];
+        const rewired = xen.resources.map((r) =>
+            r === enslaving[1] ? { ...r, props: { ...r.props, create: r.props.create.replaceAll(secondBridge, firstBridge) } } : r,
+        );
+        assert.ok(
+            sharedPnicFindings(rewired).some((f) =>
+                f.message.startsWith(`bridge ${firstBridge} enslaves ${enslavedBy(enslaving[0])[0][0]} and ${secondNic}:`),
+            ),
+            JSON.stringify(sharedPnicFindings(rewired)),
+        );
+    });
+
+    it("matched guests: a libvirt guest's disk of another size (a 1-byte disk)", async () => {
+        for (const stack of ["kvm", "xen"]) {
+            const { resources } = await recorded(stack);
+            assert.deepStrictEqual(guestShapeFindings(resources), [], stack);
+            const disk = resources.find((r) => r.type === TYPES.volume && r.props.baseVolumeId !== undefined)!;
+            const tiny = resources.map((r) => (r === disk ? { ...r, props: { ...r.props, size: 1 } } : r));
+            assert.match(
+                guestShapeFindings(tiny)[0]?.message ?? "",
+                new RegExp(`^the guests' disks are not matched \\(.*${disk.name}: 1 bytes.*\\): give every guest the same disk size$`),
+                stack,
+            );
+        }
     });
 
     it("matched guests: a VM with more memory than the others", async () => {
