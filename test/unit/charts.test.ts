@@ -93,10 +93,16 @@ describe("charts", function () {
         assert.ok(labelled(svg, "g1") && labelled(svg, "g2"));
     });
 
-    it("writes the report folder: report.md, results.csv and every chart", async () => {
+    it("writes the report folder: report.md, report.html, results.csv and every chart", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-report-"));
         const files = await writeReport(dir, [kvm, esx], { mismatches: [], reference });
-        assert.strictEqual(files.length, 2 + 3);
+        assert.strictEqual(files.length, 3 + 3);
+        assert.deepStrictEqual(
+            files.slice(0, 3).map((f) => path.basename(f)),
+            ["report.md", "report.html", "results.csv"],
+        );
+        const html = readFileSync(path.join(dir, "report.html"), "utf8");
+        assert.strictEqual((html.match(/<figure><svg/g) ?? []).length, 3, "every chart inlined in report.html");
         assert.deepStrictEqual(
             readdirSync(path.join(dir, "charts")).sort(),
             [
