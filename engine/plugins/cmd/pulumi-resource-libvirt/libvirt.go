@@ -406,11 +406,8 @@ func createDomain(l *golibvirt.Libvirt, d domainInputs) (string, error) {
 		}
 		iso = f.Path
 	}
-	x, err := domainXML(d, disks, iso)
+	x, err := definitionXML(d, disks, iso)
 	if err != nil {
-		return "", err
-	}
-	if x, err = applyXSLT(x, d.XSLT); err != nil {
 		return "", err
 	}
 	dom, err := l.DomainDefineXML(x)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,5 +191,43 @@ func TestUnreachableURINamesTheHypervisor(t *testing.T) {
 	}
 	if _, err := (&hypervisor{}).get(); err == nil || !strings.Contains(err.Error(), "no uri") {
 		t.Fatalf("a provider without a URI says so: %v", err)
+	}
+}
+
+// A xen domain is written HVM, as the official provider writes every domain; PV is the XSLT's choice.
+func TestXenDomainIsHVMAsTheOfficialProvider(t *testing.T) {
+	x, err := domainXMLOf(strings.NewReader(`{"name":"g1","type":"xen","disks":[{"volumeId":"/pool/g1.qcow2"}],"cloudinit":"/pool/g1-init.iso;1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<domain type="xen">`, `<type arch="x86_64">hvm</type>`, `<source file="/pool/g1.qcow2">`, `<source file="/pool/g1-init.iso">`} {
+		if !strings.Contains(x, want) {
+			t.Errorf("domain-xml lacks %s:\n%s", want, x)
+		}
+	}
+}
+
+// domain-xml applies the domain's xml.xslt, and refuses inputs the provider refuses.
+func TestDomainXMLCommandAppliesTheXSLTAndRefusesBadInputs(t *testing.T) {
+	if _, err := exec.LookPath("xsltproc"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("xsltproc is missing (Debian: xsltproc)")
+		}
+		t.Skip("xsltproc is missing (Debian: xsltproc)")
+	}
+	sheet := `<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template match="@*|node()"><xsl:copy><xsl:apply-templates select="@*|node()"/></xsl:copy></xsl:template><xsl:template match="/domain/os/type/text()">xen</xsl:template></xsl:stylesheet>`
+	in, _ := json.Marshal(map[string]any{"name": "g1", "type": "xen", "xml": map[string]any{"xslt": sheet}})
+	x, err := domainXMLOf(strings.NewReader(string(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(x, `>xen</type>`) {
+		t.Errorf("the XSLT was not applied:\n%s", x)
+	}
+	if _, err := domainXMLOf(strings.NewReader(`{"type":"bhyve"}`)); err == nil || !strings.Contains(err.Error(), "type") {
+		t.Errorf("a refused input must fail, naming it: %v", err)
+	}
+	if _, err := domainXMLOf(strings.NewReader(`not json`)); err == nil {
+		t.Error("non-JSON input must fail")
 	}
 }

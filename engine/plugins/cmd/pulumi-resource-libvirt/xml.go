@@ -100,11 +100,20 @@ func domainXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (strin
 	return dom.Marshal()
 }
 
-func osType(domainType string) string {
-	if domainType == "xen" {
-		return "xen"
-	}
+// osType is the domain's <os><type>: hvm for every domain type, Xen's included, as the official
+// provider (terraform-provider-libvirt) writes it. A Xen PV guest is asked for in the domain's
+// xml.xslt (the xen platform's xen-domain.xslt does, for hvnetlab:xen.guestMode pv).
+func osType(string) string {
 	return "hvm"
+}
+
+// definitionXML is the XML the provider defines for a domain: domainXML, then its xml.xslt.
+func definitionXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (string, error) {
+	x, err := domainXML(d, disks, cloudInitISO)
+	if err != nil {
+		return "", err
+	}
+	return applyXSLT(x, d.XSLT)
 }
 
 // applyXSLT transforms a domain XML with the domain's `xml.xslt`, with xsltproc (libxslt), as the
