@@ -37,6 +37,8 @@ const bothVirtualized = (a: Comparable, b: Comparable) => roleOf(a) === "virtual
 export const PARTS: readonly Part[] = [
     { name: "testbed", get: (c) => (c.emulation ? "emulated" : "hardware") },
     { name: "guest shape", get: (c) => c.guest, applies: bothVirtualized },
+    // HVM against PV is another experiment on Xen; a xen lab in either mode still compares with the others.
+    { name: "Xen guest mode", get: (c) => c.xenGuestMode, applies: (a, b) => a.xenGuestMode !== undefined && b.xenGuestMode !== undefined },
     { name: "wire speed (Mb/s)", get: (c) => c.nicSpeedMbps },
     { name: "shared uplink (Mb/s)", get: (c) => c.uplinkMbps ?? "none" },
     { name: "MTU", get: (c) => c.mtu },
@@ -76,7 +78,17 @@ export function differences(a: Comparable, b: Comparable, labelA: string, labelB
 
 /** What is left of a comparable block once the named parts are taken out. */
 function withoutKnown(c: Comparable): Record<string, unknown> {
-    const known = new Set(["emulation", "nicSpeedMbps", "uplinkMbps", "mtu", "netperfVersion", "matrix", "method", "guest"]);
+    const known = new Set([
+        "emulation",
+        "xenGuestMode",
+        "nicSpeedMbps",
+        "uplinkMbps",
+        "mtu",
+        "netperfVersion",
+        "matrix",
+        "method",
+        "guest",
+    ]);
     return Object.fromEntries(Object.entries(c).filter(([k]) => !known.has(k)));
 }
 

@@ -327,6 +327,6 @@ export function describeFacts(s: Source): string[] {
     return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => {
         const f: HostFacts = r.facts;
         const nics = f.nics.map((n) => `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}`).join(", ");
-        return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${nics ? `; ${nics}` : ""}`;
+        return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${f.guestType ? ` (${f.guestType} guest)` : ""}${nics ? `; ${nics}` : ""}`;
     });
 }

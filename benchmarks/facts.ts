@@ -21,6 +21,8 @@ export const FACTS_SCRIPT = [
     `if [ -z "$hv" ] && command -v qemu-system-x86_64 >/dev/null 2>&1; then hv="$(qemu-system-x86_64 --version | head -n 1)"; fi`,
     `if [ -z "$hv" ] && [ -r /sys/class/dmi/id/product_name ]; then hv="$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null) $(cat /sys/class/dmi/id/product_name)"; fi`,
     `echo "hypervisor=$hv"`,
+    // A Xen guest's kernel says how Xen runs it: PV, HVM or PVH (Linux's /sys/hypervisor/guest_type).
+    `echo "guestType=$(cat /sys/hypervisor/guest_type 2>/dev/null)"`,
     `for spec in "$@"; do`,
     `  case "$spec" in`,
     `    addr:*) a=\${spec#addr:}; nic=$(${nicHoldingAddress('"$a"')}) ;;`,
@@ -69,6 +71,7 @@ export function parseFacts(stdout: string): HostFacts {
         cpuModel: values.get("cpu") || "unknown",
         virtualization: values.get("virt") || "unknown",
         hypervisor: values.get("hypervisor") || "",
+        ...(values.get("guestType") ? { guestType: values.get("guestType") } : {}),
         nics,
     };
 }

@@ -81,6 +81,8 @@ export interface Comparable {
      * with each other (benchmarks/comparability.ts).
      */
     readonly emulation?: string;
+    /** xen labs: how Xen runs the guests (hvnetlab:xen.guestMode), hvm or pv. */
+    readonly xenGuestMode?: string;
     readonly nicSpeedMbps: number;
     /** With the local lab's shared-uplink wiring: the uplink's speed. */
     readonly uplinkMbps?: number;
@@ -241,6 +243,8 @@ export interface HostFacts {
     readonly virtualization: string;
     /** Hypervisor name and version where the machine can read it (Xen's /sys/hypervisor, DMI). */
     readonly hypervisor: string;
+    /** On a Xen guest: how Xen runs it, as its kernel reports it (/sys/hypervisor/guest_type: PV, HVM or PVH). */
+    readonly guestType?: string;
     readonly nics: NicFacts[];
 }
 

@@ -34,6 +34,8 @@ export interface ConfigContext {
     readonly number: (key: ConfigKey, min: number, max: number, integer: boolean, unit?: string) => number;
     /** A structured block, or a report that the platform needs it (with what it must hold). */
     readonly need: (key: StructuredKey, what: string) => Record<string, unknown> | undefined;
+    /** A structured block the platform may do without: undefined when it is not set. */
+    readonly block: (key: StructuredKey) => Record<string, unknown> | undefined;
     readonly report: Report;
 }
 
@@ -261,6 +263,20 @@ export function parseVsphere(obj: Record<string, unknown>, report: Report): Vsph
         datastore: f.str("datastore", PATTERNS.inventory, "use the name of the datastore the guests' disks go on"),
         managementNetwork: f.str("managementNetwork", PATTERNS.inventory, "use the port group of the management network, e.g. VM Network"),
     };
+}
+
+/** The xen block (hvnetlab:xen) as parsed; see parseXen. */
+export interface XenSpec {
+    /** How Xen runs the guests: hvm (hardware virtualization with PV drivers) or pv (paravirtualized). */
+    readonly guestMode: "hvm" | "pv";
+}
+
+/** The xen block: guestMode hvm (default, as XCP-ng and XenServer run guests) or pv. */
+export function parseXen(obj: Record<string, unknown>, report: Report): XenSpec {
+    const f = fields("xen", obj, report);
+    f.unknown(["guestMode"]);
+    const mode = f.str("guestMode", /^(hvm|pv)$/, "use hvm (hardware virtualization, as XCP-ng and XenServer run guests) or pv", "hvm");
+    return { guestMode: mode === "pv" ? "pv" : "hvm" };
 }
 
 export function parseLibvirt(obj: Record<string, unknown>, labPrefix: string, report: Report): LibvirtSpec {

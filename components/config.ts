@@ -136,7 +136,7 @@ export type ConfigKey = keyof typeof DEFAULTS;
  * Structured blocks, set in the stack file as YAML mappings. Pulumi.yaml cannot declare a key of
  * object type (pulumi/pulumi#11321), so these are documented in the README and read here only.
  */
-export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt"] as const;
+export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt", "xen"] as const;
 export type StructuredKey = (typeof STRUCTURED_KEYS)[number];
 /** Keys whose values are secrets: parseLabConfig only learns whether they are set. */
 export const SECRET_KEYS = ["sshPrivateKey", "vspherePassword"] as const;
@@ -427,6 +427,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
             }
             return blocks[key];
         },
+        block: (key) => blocks[key],
         report,
     };
     const own = PLATFORMS.includes(platform) ? PLATFORM_REGISTRY[platform].parseConfig(context) : { platform };

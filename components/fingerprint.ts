@@ -25,6 +25,8 @@ export function fingerprintInputs(config: LabConfig): Comparable {
     return {
         ...(guest ? { guest } : {}),
         ...(emulation ? { emulation } : {}),
+        // How Xen runs the guests changes what is measured (HVM with PV drivers, or PV).
+        ...(config.platform === "xen" ? { xenGuestMode: config.xenGuestMode ?? "hvm" } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
         ...(config.platform === "local" && config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,

@@ -140,7 +140,7 @@ export function engineBinDir(root = ROOT, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Where a built binary lives: the CLI and language host in bin/, resource plugins beside it in plugins/. */
-function builtPath(bin: string, binary: string): string {
+export function builtPath(bin: string, binary: string): string {
     return binary in RESOURCE_PLUGINS ? path.join(path.dirname(bin), "plugins", binary) : path.join(bin, binary);
 }
 

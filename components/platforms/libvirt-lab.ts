@@ -8,8 +8,8 @@ import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import type { GuestNetwork } from "../cloud-init";
 import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
 import type { LabSecrets } from "../config";
-import type { GuestShape, LibvirtSpec, PlatformConfigParser } from "../config-blocks";
-import { parseLibvirt } from "../config-blocks";
+import type { ConfigContext, GuestShape, LibvirtSpec, PlatformConfigParser, XenSpec } from "../config-blocks";
+import { parseLibvirt, parseXen } from "../config-blocks";
 import * as libvirt from "../providers/libvirt";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";
@@ -21,6 +21,8 @@ export interface LibvirtConfig extends HypervisorConfig {
     readonly platform: "kvm" | "xen";
     readonly guest: GuestShape & { readonly image: string };
     readonly libvirt: LibvirtSpec;
+    /** xen only: how Xen runs the guests (hvnetlab:xen.guestMode, default hvm). */
+    readonly xenGuestMode?: XenSpec["guestMode"];
 }
 
 /** The parser of the kvm or xen platform's part of the configuration. */
@@ -34,6 +36,9 @@ export function libvirtConfigParser(platform: LibvirtConfig["platform"]): Platfo
             : { pool: "", poolPath: "", managementBridge: "", keyfile: "", domainType: "kvm" as const };
         if (platform === "xen" && l && l.domainType !== undefined)
             ctx.report("libvirt.domainType", l.domainType, "applies to the kvm platform only", "leave it out: Xen guests are xen domains");
+        const xenGuestMode = platform === "xen" ? xenGuestModeOf(ctx, guest) : undefined;
+        if (platform !== "xen" && ctx.block("xen") !== undefined)
+            ctx.report("xen", undefined, "applies to the xen platform only", "leave the hvnetlab:xen block out");
         if (ctx.get("guest") && !guest.image) {
             ctx.report(
                 "guest.image",
@@ -42,8 +47,33 @@ export function libvirtConfigParser(platform: LibvirtConfig["platform"]): Platfo
                 "give the qcow2 cloud image's URL or its path on the host",
             );
         }
-        return { platform, ...remote, guest: { ...guest, image: guest.image ?? "" }, managementSubnet, libvirt };
+        return {
+            platform,
+            ...remote,
+            guest: { ...guest, image: guest.image ?? "" },
+            managementSubnet,
+            libvirt,
+            ...(xenGuestMode ? { xenGuestMode } : {}),
+        };
     };
+}
+
+/**
+ * The guest mode of a xen lab (hvnetlab:xen, parseXen). A PV guest boots the kernel and initrd
+ * given in the guest block; without them libxl would boot it through pygrub, which this project
+ * does not support, so that is refused by name.
+ */
+function xenGuestModeOf(ctx: ConfigContext, guest: { kernel?: string }): XenSpec["guestMode"] {
+    const block = ctx.block("xen");
+    const mode = block ? parseXen(block, ctx.report).guestMode : "hvm";
+    if (mode === "pv" && !guest.kernel)
+        ctx.report(
+            "xen.guestMode",
+            mode,
+            "needs guest.kernel and guest.initrd: a PV guest without them boots through pygrub, which hvnetlab does not support",
+            "give the guest's kernel and initrd paths on the Xen host in the guest block, or use hvm",
+        );
+    return mode;
 }
 
 /** The guest's benchmark NIC name inside the guest (cloud-init renames it). */

@@ -1,14 +1,27 @@
+// xen-domain.xslt on a domain shaped like the official @pulumi/libvirt provider's (a qemu agent
+// channel, a virtio RNG, spice graphics: what the project's own provider does not write, so the
+// rules for them are held here). test/program/xen-domain.test.ts holds the XML the project's
+// provider really writes, in both guest modes, to libvirt's schema.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
-import { XEN_XSLT_PATH } from "../../components/platforms/xen";
+import { xenDomainXslt } from "../../components/platforms/xen";
 
 const DOMAIN = path.join(__dirname, "..", "fixtures", "libvirt-domain.xml");
 
-describe("xen-domain.xslt on domain XML shaped like the libvirt provider's", () => {
+/** The fixture through the stylesheet of one guest mode. */
+function transform(mode: "hvm" | "pv"): string {
+    const sheet = path.join(mkdtempSync(path.join(tmpdir(), "hvnetlab-xslt-")), "xen.xslt");
+    writeFileSync(sheet, xenDomainXslt(mode));
+    return execFileSync("xsltproc", [sheet, DOMAIN], { encoding: "utf8" });
+}
+
+describe("xen-domain.xslt on domain XML shaped like the official libvirt provider's", () => {
     let out = "";
     before(() => {
-        out = execFileSync("xsltproc", [XEN_XSLT_PATH, DOMAIN], { encoding: "utf8" });
+        out = transform("hvm");
     });
 
     it("removes the qemu guest-agent channel and the virtio RNG, which libxl rejects", () => {
@@ -36,5 +49,24 @@ describe("xen-domain.xslt on domain XML shaped like the libvirt provider's", () 
         assert.match(out, /<name>hvnetlab-g1<\/name>/);
         assert.match(out, /<console type="pty">\s*<target type="serial" port="0"\/?>/);
         assert.match(out, /<memory unit="MiB">2048<\/memory>/);
+    });
+
+    it("hvm (the default) sets an HVM guest on xenfv, keeping ACPI and the serial console", () => {
+        assert.match(out, /<type[^>]* machine="xenfv"[^>]*>hvm<\/type>/);
+        assert.match(out, /<acpi\/?>/);
+    });
+
+    it("pv sets a PV guest on xenpv: no ACPI/APIC, Xen's console, the CD-ROM on Xen's bus", () => {
+        const pv = transform("pv");
+        assert.match(pv, /<type[^>]* machine="xenpv"[^>]*>xen<\/type>/);
+        assert.doesNotMatch(pv, /<features|<acpi|<apic/);
+        assert.match(pv, /<console type="pty">\s*<target type="xen" port="0"\/>/);
+        assert.match(pv, /<target dev="xvdd" bus="xen"\/>/);
+        assert.doesNotMatch(pv, /bus="ide"/);
+    });
+
+    it("refuses a mode that is neither, and a stylesheet without the mode's line", () => {
+        assert.throws(() => xenDomainXslt("pvh" as never), /hvm or pv, got 'pvh'/);
+        assert.throws(() => xenDomainXslt("pv", "<xsl:stylesheet/>"), /lacks the line/);
     });
 });
