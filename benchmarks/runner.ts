@@ -1,6 +1,6 @@
 // The benchmark runner: checks every netserver answers, then runs every cell of the plan's matrix
 // with a synchronized start, and returns one results document.
-import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
+import { commonWindow, meanOverWindow, startSkewMs, streamSpan, sum } from "./aggregate";
 import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
 import type { Cell, StreamPlan } from "./matrix";
@@ -8,6 +8,7 @@ import { expandMatrix, streamsOf, wireEnds } from "./matrix";
 import type { InterimSample, NetperfResult } from "./netperf-client";
 import { interimSamples, isMegabits, netperfArgs, parseNetperfOutput, reachabilityArgs } from "./netperf-client";
 import { maxSkewOf, validatePlan } from "./plan-check";
+import { agreementProblem, streamProblems, UDP_LOSS_WARN_PCT, udpDelivery, windowProblem } from "./stream-checks";
 import type { Transport } from "./transport";
 import { spread } from "./stats";
 import type {
@@ -288,7 +289,7 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                 const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
                 if (parsed.samples.length === 0)
                     return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
-                return { stream: s, parsed };
+                return { stream: s, parsed, plannedStart: startAtMs / 1000 };
             } catch (err) {
                 return { stream: s, error: (err as Error).message };
             }
@@ -324,6 +325,7 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
     const tps = measured.every((r) => r.aggregate.transactionsPerSec !== undefined)
         ? { transactionsPerSec: mean((r) => r.aggregate.transactionsPerSec!) }
         : {};
+    const loss = measured.every((r) => r.aggregate.lossPct !== undefined) ? { lossPct: mean((r) => r.aggregate.lossPct!) } : {};
     const { error: _nearestError, ...representative } = nearest;
     return {
         ...representative,
@@ -333,6 +335,7 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
             lineRatePct: mean((r) => r.aggregate.lineRatePct),
             goodputPct: mean((r) => r.aggregate.goodputPct),
             ...tps,
+            ...loss,
         },
         stats: {
             n: s.n,
@@ -358,6 +361,8 @@ export interface StreamOutcome {
     readonly error?: string;
     /** The interim samples of a stream that failed part-way. */
     readonly partial?: readonly InterimSample[];
+    /** The run's common start on the runner's clock (epoch seconds): a later first interval is a late start. */
+    readonly plannedStart?: number;
 }
 
 /**
@@ -410,7 +415,18 @@ function runIdentity(plan: Pick<Plan, "limitBasis" | "uplinkMbps">, cell: Cell):
     };
 }
 
-/** Turns the netperf outcomes of one cell into a run result (pure: tested on captured output). */
+/**
+ * Turns the netperf outcomes of one cell into a run result (pure: tested on captured output).
+ *
+ * Every stream that measured is checked (benchmarks/stream-checks.ts): traffic carried (for UDP,
+ * delivered), ELAPSED_TIME against the duration, interim results covering the time netperf ran
+ * without a stall, a start on time (when the outcome carries the planned start), and its window
+ * mean against netperf's own whole-test figure. A stream that fails a check counts as failed
+ * (0 Mb/s, its reasons in `error`, its samples and netperf's figure kept); the run is then
+ * partial, or failed when no stream is left. A common window much shorter than the run makes it
+ * partial too. UDP streams carry what was sent and received, and the loss; a loss of
+ * UDP_LOSS_WARN_PCT or more is a warning.
+ */
 export function aggregateCell(
     plan: Pick<Plan, "limitBasis" | "uplinkMbps" | "warmupSeconds" | "intervalSeconds" | "durationSeconds" | "maxSkewMs">,
     cell: Cell,
@@ -418,10 +434,14 @@ export function aggregateCell(
 ): RunResult {
     const ok = outcomes.filter((o) => o.parsed !== undefined);
     const base = runIdentity(plan, cell);
+    const udp = cell.test === "UDP_STREAM";
     const failedStream = (o: StreamOutcome): StreamResult => ({
         ...streamIdentity(o.stream),
         throughputMbps: 0,
-        samples: samplesOf(o.parsed?.samples ?? o.partial),
+        // A UDP sender's interim results say nothing of what arrived: kept apart, never as samples.
+        ...(udp
+            ? { samples: [], sentSamples: samplesOf(o.parsed?.samples ?? o.partial) }
+            : { samples: samplesOf(o.parsed?.samples ?? o.partial) }),
         error: o.error ?? "no result",
     });
     if (ok.length === 0) {
@@ -452,47 +472,93 @@ export function aggregateCell(
         };
     }
     const rr = cell.test === "TCP_RR";
+    const checks = { ...plan, maxSkewMs: maxSkewOf(plan) };
+    const wire = cell.wires[0];
+    const wireGoodput = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes).goodputMbps;
+    const warnings: string[] = [];
     const streams: StreamResult[] = outcomes.map((o) => {
         if (!o.parsed) return failedStream(o);
         const p = o.parsed;
         const mean = meanOverWindow(p.samples, window);
         const megabits = isMegabits(p.units);
-        // UDP interim samples count what the sender sent; scale by what the receiver got.
-        const delivered = cell.test === "UDP_STREAM" && p.localSendThroughput ? Math.min(1, p.throughput / p.localSendThroughput) : 1;
-        const throughputMbps = rr ? (mean * cell.messageBytes * 8) / 1e6 : megabits ? mean * delivered : 0;
+        const endpoint = o.stream.wire.guest;
+        const problems = streamProblems(cell.test, p, checks, wireGoodput, o.plannedStart);
+        if (!problems.some((x) => /^carried no traffic|^delivered /.test(x))) {
+            const disagreement = agreementProblem(cell.test, p, mean, checks);
+            if (disagreement) problems.push(disagreement);
+        }
+        // UDP interim samples count what the sender sent; scale them by the fraction delivered.
+        const delivery = udp ? udpDelivery(p) : undefined;
+        const factor = delivery?.deliveredFraction ?? 1;
+        if (delivery && delivery.lossPct >= UDP_LOSS_WARN_PCT && problems.length === 0) {
+            warnings.push(
+                `${endpoint}'s UDP stream lost ${delivery.lossPct}%: ${delivery.receivedMbps} of ${delivery.sentMbps} Mb/s sent arrived`,
+            );
+        }
+        const throughputMbps = rr ? (mean * cell.messageBytes * 8) / 1e6 : megabits ? mean * factor : 0;
         return {
             ...streamIdentity(o.stream),
-            throughputMbps: round(throughputMbps, 2),
-            ...(rr ? { transactionsPerSec: round(mean, 2) } : {}),
+            throughputMbps: problems.length > 0 ? 0 : round(throughputMbps, 2),
+            ...(rr && problems.length === 0 ? { transactionsPerSec: round(mean, 2) } : {}),
             netperfReported: p.throughput,
-            samples: samplesOf(p.samples),
+            samples: udp ? p.samples.map((s) => [s.at, round(s.value * factor, 2)] as Sample) : samplesOf(p.samples),
+            ...(delivery
+                ? {
+                      sentSamples: samplesOf(p.samples),
+                      udp: { sentMbps: delivery.sentMbps, receivedMbps: delivery.receivedMbps, lossPct: delivery.lossPct },
+                  }
+                : {}),
             ...(p.localCpuPct !== undefined ? { localCpuPct: p.localCpuPct } : {}),
             ...(p.remoteCpuPct !== undefined ? { remoteCpuPct: p.remoteCpuPct } : {}),
+            ...(problems.length > 0 ? { error: problems.join("; ") } : {}),
         };
     });
     const throughputMbps = round(sum(streams.map((s) => s.throughputMbps)), 2);
-    const warnings = laggards(streams.filter((s) => !s.error));
+    const usable = streams.filter((s) => !s.error);
+    warnings.push(...laggards(usable));
     const skewMs = round(startSkewMs(series), 1);
+    const failed = streams.filter((s) => s.error);
+    const spans = ok.map((o) => ({ endpoint: o.stream.wire.guest, ...streamSpan(o.parsed!.samples) }));
+    const short = window.trimmed === false ? undefined : windowProblem(window, spans, checks);
     const reasons = [
-        ...(ok.length < outcomes.length ? [`${outcomes.length - ok.length} of ${outcomes.length} streams failed`] : []),
+        ...(failed.length > 0
+            ? [
+                  `${failed.length} of ${outcomes.length} streams failed`,
+                  ...failed.filter((s) => ok.some((o) => o.stream.wire.guest === s.endpoint)).map((s) => `${s.endpoint}: ${s.error}`),
+              ]
+            : []),
         ...judge(skewMs, window, maxSkewOf(plan), plan.warmupSeconds),
+        ...(short ? [short] : []),
     ];
-    const status = reasons.length === 0 ? "ok" : "partial";
+    const status = usable.length === 0 ? "failed" : reasons.length === 0 ? "ok" : "partial";
+    const udpTotals = udp ? udpRunLoss(streams) : undefined;
     return {
         ...base,
         status,
         skewMs,
         window: { start: round(window.start, 3), end: round(window.end, 3), seconds: round(window.seconds, 3) },
-        aggregate: {
-            throughputMbps,
-            lineRatePct: round((100 * throughputMbps) / base.limits.lineRateMbps, 2),
-            goodputPct: round((100 * throughputMbps) / base.limits.goodputMbps, 2),
-            ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
-        },
+        aggregate:
+            usable.length === 0
+                ? NO_AGGREGATE
+                : {
+                      throughputMbps,
+                      lineRatePct: round((100 * throughputMbps) / base.limits.lineRateMbps, 2),
+                      goodputPct: round((100 * throughputMbps) / base.limits.goodputMbps, 2),
+                      ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
+                      ...(udpTotals !== undefined ? { lossPct: udpTotals } : {}),
+                  },
         streams,
         ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),
     };
+}
+
+/** A UDP run's loss: 100 x (1 - received / sent) over its streams that reported both; undefined when none did. */
+export function udpRunLoss(streams: readonly Pick<StreamResult, "udp">[]): number | undefined {
+    const withUdp = streams.flatMap((s) => (s.udp ? [s.udp] : []));
+    const sent = sum(withUdp.map((u) => u.sentMbps));
+    if (withUdp.length === 0 || sent <= 0) return undefined;
+    return round(100 * (1 - sum(withUdp.map((u) => u.receivedMbps)) / sent), 2);
 }
 
 /** A stream is a laggard when it carried less than half the mean of the run's other streams. */
