@@ -121,7 +121,8 @@ function unitOf(test: NetperfTest): string {
 /**
  * What is wrong with one stream's output on its own, each problem one phrase (the caller names
  * the stream): no traffic (none arrived, for UDP), ELAPSED_TIME far from the duration, interim
- * results that stop before netperf's end, a late first interval, a stall. Empty when it is sound.
+ * results that stop before netperf's end, a late first interval, timestamps that go back (a clock
+ * stepped mid-run), a stall. Empty when it is sound.
  *
  * `goodputMbps` is the stream's wire's goodput limit (benchmarks/limits.ts); `plannedStart` the
  * run's common start on the runner's clock (epoch seconds), when known.
@@ -144,12 +145,18 @@ export function streamProblems(test: NetperfTest, p: NetperfResult, plan: CheckP
     const short = p.elapsedSeconds - covered;
     if (short > COVERAGE_TOLERANCE_INTERVALS * plan.intervalSeconds) {
         problems.push(
-            `stopped reporting ${fmt(short)} s before the end: its last interim result ends ${fmt(covered)} s into the ${fmt(p.elapsedSeconds)} s netperf ran (ELAPSED_TIME); a stream that stalls to the end leaves no interim result for the stall`,
+            `stopped reporting ${fmt(short)} s before the end: its last interim result ends ${fmt(covered)} s into the ${fmt(p.elapsedSeconds)} s netperf ran (ELAPSED_TIME), and a stream that stalls to the end leaves no interim result for the stall`,
         );
     }
     if (plannedStart !== undefined && start - plannedStart > lateStartToleranceSeconds(plan)) {
         problems.push(
             `started ${fmt(start - plannedStart)} s after the common start (more than ${fmt(lateStartToleranceSeconds(plan))} s): the client did not start when told to`,
+        );
+    }
+    const back = p.samples.findIndex((x, i) => i > 0 && x.at <= p.samples[i - 1].at);
+    if (back > 0) {
+        problems.push(
+            `its interim results go back in time (${fmt(p.samples[back - 1].at - start)} s, then ${fmt(p.samples[back].at - start)} s into the run): the client's clock was stepped while it measured, so the samples cannot be placed`,
         );
     }
     const stall = longestGap(p.samples);
@@ -187,7 +194,7 @@ export function noTrafficProblem(
     if (p.throughput >= floor) return undefined;
     if (test === "UDP_STREAM") {
         const d = udpDelivery(p);
-        return `delivered ${fmt(d.receivedMbps)} of ${fmt(d.sentMbps)} Mb/s sent (netperf's THROUGHPUT is what the netserver received; the interim results are the sender's rate)`;
+        return `delivered ${fmt(d.receivedMbps)} of ${fmt(d.sentMbps)} Mb/s sent (netperf's THROUGHPUT is what the netserver received, the interim results the sender's rate)`;
     }
     return `carried no traffic: netperf's THROUGHPUT is ${fmt(p.throughput)} Mb/s over ${fmt(p.elapsedSeconds)} s (below ${fmt(floor)} Mb/s, ${100 * NO_TRAFFIC_FRACTION}% of the wire's goodput limit)`;
 }
@@ -205,7 +212,7 @@ export function agreementProblem(test: NetperfTest, p: NetperfResult, windowMean
     if (Math.abs(off) <= tolerance) return undefined;
     const unit = unitOf(test);
     const what = test === "UDP_STREAM" ? "netperf's own send rate (LOCAL_SEND_THROUGHPUT)" : "netperf's own figure (THROUGHPUT)";
-    return `${what}, ${fmt(whole)} ${unit} over ${fmt(p.elapsedSeconds)} s, is ${fmt(Math.abs(100 * off), 1)}% ${off < 0 ? "below" : "above"} its window mean of ${fmt(windowMean)} ${unit}; the left-out warm-up, cool-down and start skew explain at most ${fmt(100 * tolerance, 1)}%`;
+    return `${what}, ${fmt(whole)} ${unit} over ${fmt(p.elapsedSeconds)} s, is ${fmt(Math.abs(100 * off), 1)}% ${off < 0 ? "below" : "above"} its window mean of ${fmt(windowMean)} ${unit}, more than the left-out warm-up, cool-down and start skew explain (${fmt(100 * tolerance, 1)}%)`;
 }
 
 /** A stream's span: from its first interval's start to its last interim result (epoch seconds). */
