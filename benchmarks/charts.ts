@@ -2,7 +2,7 @@
 // to SVG in Node with vega and vega-lite (no browser, no canvas).
 import type { Source } from "./compare";
 import { groupKey, maxGuests, metricOf } from "./compare";
-import type { RunResult } from "./types";
+import type { RunResult, Sample, StreamResult } from "./types";
 
 /** A Vega-Lite specification (kept loose: the library validates it when compiling). */
 export type VlSpec = Record<string, unknown>;
@@ -130,19 +130,39 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
     };
 }
 
-/** The interim samples of one run, a line per stream, with the aggregation window shaded. */
+/**
+ * The samples a chart may draw as a stream's traffic: its `samples` (see StreamResult in
+ * types.ts). A UDP_STREAM stream without `udp` comes from a document written before sent and
+ * received were recorded: its samples are the sender's rate, and are left out (an empty list).
+ */
+export function receivedSamples(run: Pick<RunResult, "test">, stream: StreamResult): Sample[] {
+    return run.test === "UDP_STREAM" && stream.udp === undefined ? [] : stream.samples;
+}
+
+/**
+ * The interim samples of one run, a line per stream, with the aggregation window shaded. For
+ * UDP_STREAM the lines are what arrived (the sender's interim rate scaled by the fraction
+ * delivered, as types.ts defines `samples`), and the axis says so.
+ */
 export function timeSeriesSpec(source: Source, run: RunResult): VlSpec {
-    const t0 = Math.min(...run.streams.flatMap((s) => s.samples.map(([t]) => t)), run.window.start);
-    const points = run.streams.flatMap((s) =>
-        s.samples.map(([t, v]) => ({ stream: s.endpoint, seconds: Number((t - t0).toFixed(3)), value: v })),
-    );
+    const series = run.streams.map((s) => ({ stream: s.endpoint, samples: receivedSamples(run, s) }));
+    const t0 = Math.min(...series.flatMap((s) => s.samples.map(([t]) => t)), run.window.start);
+    const points = series.flatMap((s) => s.samples.map(([t, v]) => ({ stream: s.stream, seconds: Number((t - t0).toFixed(3)), value: v })));
     const unit = metricOf(run).unit;
+    const udp = run.test === "UDP_STREAM";
+    const leftOut = series.filter((s) => s.samples.length === 0 && run.streams.find((x) => x.endpoint === s.stream)!.samples.length > 0);
     const x = { field: "seconds", type: "quantitative", title: "seconds since the first sample" };
     return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         title: {
             text: `${source.label} ${run.id}: interim samples`,
-            subtitle: `shaded: the aggregation window (${run.window.seconds.toFixed(2)} s in which every stream ran)`,
+            subtitle: [
+                `shaded: the aggregation window (${run.window.seconds.toFixed(2)} s in which every stream ran)`,
+                ...(udp ? ["UDP: what arrived, estimated as the sender's interim rate x the fraction delivered over the test"] : []),
+                ...(leftOut.length > 0
+                    ? [`left out: ${leftOut.map((s) => s.stream).join(", ")} (only the sender's rate was recorded)`]
+                    : []),
+            ],
         },
         width: WIDTH,
         height: HEIGHT,
@@ -157,7 +177,7 @@ export function timeSeriesSpec(source: Source, run: RunResult): VlSpec {
                 mark: { type: "line", point: { size: 12 } },
                 encoding: {
                     x,
-                    y: { field: "value", type: "quantitative", title: `interim throughput (${unit})` },
+                    y: { field: "value", type: "quantitative", title: `interim throughput${udp ? " received" : ""} (${unit})` },
                     color: { field: "stream", type: "nominal", title: "stream (guest)" },
                 },
             },

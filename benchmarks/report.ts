@@ -56,6 +56,10 @@ const CSV_COLUMNS = [
     "remote_cpu_pct",
     "samples",
     "error",
+    // UDP_STREAM only: netperf's whole-test send rate, what arrived, and the loss (%).
+    "udp_sent_mbps",
+    "udp_received_mbps",
+    "udp_loss_pct",
 ] as const;
 
 function csvField(v: unknown): string {
@@ -80,7 +84,7 @@ export function resultsCsv(sources: readonly Source[]): string {
                 r.guests,
                 r.status,
             ];
-            if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error]);
+            if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error, "", "", ""]);
             for (const st of r.streams) {
                 rows.push([
                     ...id,
@@ -94,6 +98,9 @@ export function resultsCsv(sources: readonly Source[]): string {
                     st.remoteCpuPct,
                     st.samples.length,
                     st.error,
+                    st.udp?.sentMbps,
+                    st.udp?.receivedMbps,
+                    st.udp?.lossPct,
                 ]);
             }
         }

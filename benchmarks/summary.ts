@@ -13,6 +13,8 @@ export interface SummaryRow {
     readonly lineRatePct: number;
     readonly goodputPct: number;
     readonly transactionsPerSec?: number;
+    /** UDP_STREAM runs: the share of what was sent that did not arrive, in percent. */
+    readonly lossPct?: number;
     readonly skewMs: number;
 }
 
@@ -29,6 +31,7 @@ export function summarize(results: Pick<ResultsDocument, "runs">): SummaryRow[] 
         lineRatePct: r.aggregate.lineRatePct,
         goodputPct: r.aggregate.goodputPct,
         ...(r.aggregate.transactionsPerSec !== undefined ? { transactionsPerSec: r.aggregate.transactionsPerSec } : {}),
+        ...(r.aggregate.lossPct !== undefined ? { lossPct: r.aggregate.lossPct } : {}),
         skewMs: r.skewMs,
     }));
 }
@@ -43,15 +46,18 @@ const COLUMNS: [string, (r: SummaryRow) => string][] = [
     ["% line", (r) => r.lineRatePct.toFixed(1)],
     ["% goodput", (r) => r.goodputPct.toFixed(1)],
     ["trans/s", (r) => (r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0))],
+    ["loss %", (r) => (r.lossPct === undefined ? "-" : r.lossPct.toFixed(2))],
     ["skew ms", (r) => r.skewMs.toFixed(1)],
     ["status", (r) => r.status],
 ];
+
+const TEXT_COLUMNS = new Set(["experiment", "peer", "test", "status"]);
 
 /** A fixed-width table; text columns left-aligned, numbers right-aligned. */
 export function formatTable(rows: readonly SummaryRow[]): string {
     const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
     const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const numeric = COLUMNS.map((_, i) => i >= 3 && i <= 9);
+    const numeric = COLUMNS.map(([h]) => !TEXT_COLUMNS.has(h));
     const line = (values: string[]) =>
         values
             .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))

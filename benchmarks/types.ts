@@ -145,16 +145,44 @@ export interface StreamResult {
     /** Where netperf ran, and the netserver it talked to. */
     readonly client: string;
     readonly server: string;
-    /** Mean over the run's aggregation window (Mb/s); 0 when the stream failed. */
+    /**
+     * Mean over the run's aggregation window (Mb/s; for UDP_STREAM what arrived); 0 when the
+     * stream failed, or failed a check (see `error` and benchmarks/stream-checks.ts).
+     */
     readonly throughputMbps: number;
     readonly transactionsPerSec?: number;
-    /** netperf's own figure for the whole test, for cross-checking. */
+    /** netperf's own figure for the whole test (THROUGHPUT; for UDP_STREAM what the netserver received), for cross-checking. */
     readonly netperfReported?: number;
-    /** Interim results (netperf demo mode): [end of interval, value] in Mb/s or transactions/s. */
+    /**
+     * The stream's timeline as its receiver got it: [end of interval (epoch s, runner's clock),
+     * Mb/s or transactions/s], one point per netperf demo-mode interim result.
+     *
+     * For TCP_STREAM, TCP_MAERTS and TCP_RR they are netperf's interim results as printed. For
+     * UDP_STREAM netperf's interim results are the sender's rate, and netperf reports no interim
+     * receive rate: `samples` are then the sender's interim rates scaled by the fraction delivered
+     * over the whole test (`udp.receivedMbps / udp.sentMbps`), an estimate of what arrived whose
+     * window mean is the stream's figure; the sender's own are in `sentSamples`. So a chart of
+     * `samples` never shows a rate that was sent as one that arrived. A UDP stream that failed
+     * before its final line has no `samples`, only `sentSamples`.
+     */
     readonly samples: Sample[];
+    /** UDP_STREAM only: the sender's interim results as netperf printed them, [end of interval, Mb/s sent]. */
+    readonly sentSamples?: Sample[];
+    /** UDP_STREAM only: what was sent and what arrived over the whole test, from netperf's final line. */
+    readonly udp?: UdpFigures;
     readonly localCpuPct?: number;
     readonly remoteCpuPct?: number;
     readonly error?: string;
+}
+
+/** A UDP stream's whole-test figures (netperf's final line). */
+export interface UdpFigures {
+    /** LOCAL_SEND_THROUGHPUT: what the sender sent, in Mb/s. */
+    readonly sentMbps: number;
+    /** THROUGHPUT (the netserver's REMOTE_RECV_THROUGHPUT): what arrived, in Mb/s. */
+    readonly receivedMbps: number;
+    /** Datagrams lost on the way or dropped by the receiver: 100 x (1 - received / sent), in percent. */
+    readonly lossPct: number;
 }
 
 export interface Limits {
@@ -186,6 +214,8 @@ export interface Measurement {
         lineRatePct: number;
         goodputPct: number;
         transactionsPerSec?: number;
+        /** UDP_STREAM runs: 100 x (1 - received / sent) over the streams, in percent. */
+        lossPct?: number;
     };
     readonly streams: StreamResult[];
     readonly error?: string;

@@ -7,7 +7,8 @@ import * as path from "path";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../benchmarks/charts";
 import type { Source } from "../../benchmarks/compare";
 import { groupKey, parseSource } from "../../benchmarks/compare";
-import { readReference, writeReport } from "../../benchmarks/report";
+import { readReference, resultsCsv, writeReport } from "../../benchmarks/report";
+import { formatTable, summarize } from "../../benchmarks/summary";
 import type { ResultsDocument, RunResult } from "../../benchmarks/types";
 
 function run(guests: number, perStream: number, status: RunResult["status"] = "ok"): RunResult {
@@ -115,5 +116,64 @@ describe("charts", function () {
         const md = readFileSync(path.join(dir, "report.md"), "utf8");
         assert.match(md, /\| 4 \| partial \| 3640\.0 Mb\/s 91\.0% \|/);
         assert.match(md, /!\[throughput-receive-tcp-stream-16384-b-peer-native\.svg\]\(charts\//);
+    });
+});
+
+describe("UDP streams in charts, results.csv and the table: what arrived, never the sender's rate", function () {
+    this.timeout(60000);
+    const times = [1000.5, 1001, 1001.5, 1002, 1002.5, 1003, 1003.5, 1004];
+    /** A 1-guest UDP run as the runner writes it: 961.5 Mb/s sent, `received` arrived. */
+    const udpRun = (received: number, recorded = true): RunResult => {
+        const base = run(1, received);
+        const fraction = received / 961.5;
+        return {
+            ...base,
+            id: "send-native-UDP_STREAM-1472B-1g",
+            test: "UDP_STREAM",
+            messageBytes: 1472,
+            aggregate: { ...base.aggregate, ...(recorded ? { lossPct: Math.round(10000 * (1 - fraction)) / 100 } : {}) },
+            streams: base.streams.map((s) => ({
+                ...s,
+                samples: times.map((t) => [t, recorded ? Math.round(961.5 * fraction * 100) / 100 : 961.5] as [number, number]),
+                ...(recorded
+                    ? {
+                          sentSamples: times.map((t) => [t, 961.5] as [number, number]),
+                          udp: { sentMbps: 961.5, receivedMbps: received, lossPct: Math.round(10000 * (1 - fraction)) / 100 },
+                      }
+                    : {}),
+            })),
+        };
+    };
+
+    it("the time series draws what arrived, and says it is UDP's estimate", async () => {
+        const src = source("kvm", [udpRun(480.75)]);
+        const spec = timeSeriesSpec(src, src.results.runs[0]);
+        const values = (spec.layer as { data: { values: { value?: number }[] } }[])[1].data.values.map((p) => p.value);
+        assert.deepStrictEqual([...new Set(values)], [480.75], "never the 961.5 Mb/s that was sent");
+        const svg = await renderSvg(spec);
+        assert.ok(labelled(svg, "Y-axis titled 'interim throughput received (Mb/s)'"));
+        assert.ok(labelled(svg, "the sender's interim rate x the fraction delivered"));
+    });
+
+    it("leaves out a UDP stream whose document recorded only the sender's rate, and says so", async () => {
+        const src = source("kvm", [udpRun(0, false)]);
+        const spec = timeSeriesSpec(src, src.results.runs[0]);
+        assert.strictEqual((spec.layer as { data: { values: unknown[] } }[])[1].data.values.length, 0);
+        assert.ok(labelled(await renderSvg(spec), "left out: g1 (only the sender's rate was recorded)"));
+    });
+
+    it("results.csv carries sent, received and the loss of each UDP stream", () => {
+        const csv = resultsCsv([source("kvm", [udpRun(0)])])
+            .trim()
+            .split("\n");
+        assert.match(csv[0], /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct$/);
+        assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100$/);
+    });
+
+    it("the table shows a UDP run's loss, and '-' for the others", () => {
+        const table = formatTable(summarize({ runs: [udpRun(480.75), run(1, 940)] })).split("\n");
+        assert.match(table[0], /trans\/s +loss % +skew ms +status$/);
+        assert.match(table[2], /^receive +native +UDP_STREAM +1472 +1 +480\.8 .* +- +50\.00 +1\.0 +ok$/);
+        assert.match(table[3], /^receive +native +TCP_STREAM .* +- +- +1\.0 +ok$/);
     });
 });

@@ -64,6 +64,15 @@ describe("statistics of repeats", () => {
         assert.strictEqual(none.error, "repeat 1: x; repeat 2: y");
     });
 
+    it("a UDP run's loss is the mean of its measured repeats' losses", () => {
+        const lossy = (mbps: number, lossPct: number): RunResult => {
+            const r = run(mbps);
+            return { ...r, test: "UDP_STREAM", aggregate: { ...r.aggregate, lossPct } };
+        };
+        const r = combineRepeats([lossy(900, 4), lossy(950, 1), run(0, "failed", "every stream failed: boom")]);
+        assert.strictEqual(r.aggregate.lossPct, 2.5);
+    });
+
     it("one repeat is the run itself, without stats", () => {
         const one = run(1900);
         assert.strictEqual(combineRepeats([one]), one);

@@ -1,0 +1,112 @@
+// The cells: each measured hvnetlab:repeats times, every stream of a repeat started for one common
+// time, its netperf output read onto the runner's clock and handed to the judging.
+import type { Cell } from "./matrix";
+import { streamsOf } from "./matrix";
+import type { NetperfResult } from "./netperf-client";
+import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
+import type { StreamOutcome } from "./judging";
+import { aggregateCell, combineRepeats } from "./judging";
+import type { Transport } from "./transport";
+import type { Plan, RunResult } from "./types";
+
+/** How the cells reach the endpoints, and what stops them. */
+export interface CellOptions {
+    readonly transport: Transport;
+    readonly signal?: AbortSignal;
+}
+
+/**
+ * How far ahead of the common start the clients are launched: the plan's lead, but at least
+ * 15 ms per stream (and 100 ms), since launching a process costs milliseconds on a busy machine
+ * and a client launched after the start time starts late.
+ */
+export function startLeadMs(plan: Pick<Plan, "startLeadMs">, streams: number): number {
+    return Math.max(plan.startLeadMs, 100 + 15 * streams);
+}
+
+/**
+ * How long a netperf client may take before the runner kills it: its start lead, its duration,
+ * and a grace of half the duration (at least 10 s) for connecting and the final handshake. A
+ * stream on a dead wire or netserver therefore fails on time instead of hanging the run.
+ */
+export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeconds">): number {
+    return plan.startLeadMs + 1000 * (plan.durationSeconds + Math.max(10, plan.durationSeconds / 2));
+}
+
+/** Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. */
+export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
+    const repeats: RunResult[] = [];
+    for (let i = 0; i < (plan.repeats ?? 1) && !(options.signal?.aborted && i > 0); i++) {
+        repeats.push(await measureOnce(plan, cell, offsets, options));
+    }
+    return combineRepeats(repeats);
+}
+
+async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
+    const streams = streamsOf(cell, plan.endpoints);
+    const startAtMs = Date.now() + startLeadMs(plan, streams.length);
+    const lead = startLeadMs(plan, streams.length);
+    // Armed clients wait at most this long for their release; then they start on their own.
+    const armedSeconds = Math.ceil(lead / 1000) + 2;
+    const outcomes = await Promise.all(
+        streams.map(async (s): Promise<StreamOutcome> => {
+            const release = options.transport.canRelease?.(s.client) ?? false;
+            const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
+            const argv = [
+                "netperf",
+                ...netperfArgs({
+                    host: s.serverAddress,
+                    port: plan.netserverPort,
+                    test: cell.test,
+                    durationSeconds: plan.durationSeconds,
+                    intervalSeconds: plan.intervalSeconds,
+                    messageBytes: cell.messageBytes,
+                    cpu: plan.cpu,
+                    ...(release ? { armedSeconds } : {}),
+                }),
+            ];
+            try {
+                const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
+                const offset = offsets.get(s.client.name) ?? 0;
+                if (r.code !== 0 || r.timedOut) {
+                    // Keep what it measured before it stopped, with why it stopped.
+                    const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
+                    const why = r.timedOut
+                        ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
+                        : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
+                    return { stream: s, error: why, partial };
+                }
+                const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
+                if (parsed.samples.length === 0)
+                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
+                return { stream: s, parsed, plannedStart: startAtMs / 1000 };
+            } catch (err) {
+                return { stream: s, error: (err as Error).message };
+            }
+        }),
+    );
+    return aggregateCell(plan, cell, outcomes);
+}
+
+/** netperf stamps interim results with the client's clock; move them onto the runner's. */
+export function toRunnerClock<T extends Pick<NetperfResult, "samples">>(result: T, offsetMs: number): T {
+    if (offsetMs === 0) return result;
+    return { ...result, samples: result.samples.map((x) => ({ ...x, at: x.at - offsetMs / 1000 })) };
+}
+
+/**
+ * What netperf said when it failed: its stderr, else the line of its output that reports the
+ * failure (an armed netperf runs in debug mode and writes its setup steps before it).
+ */
+export function netperfFailure(stdout: string, stderr: string): string {
+    const lines = (text: string) =>
+        text
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean);
+    const err = lines(stderr);
+    if (err.length > 0) return err[0];
+    const out = lines(stdout).filter((l) => !/signal catcher/.test(l));
+    const said = out.filter((l) => /could not|are you sure|error|refused|unreachable|timed out|failed/i.test(l));
+    return said.find((l) => /are you sure/.test(l)) ?? said[said.length - 1] ?? out[out.length - 1] ?? "no output";
+}
