@@ -1,5 +1,6 @@
 // The benchmark runner: checks every netserver answers, then runs every cell of the plan's matrix
 // with a synchronized start, and returns one results document.
+import { clientStart } from "./armed-wait";
 import { commonWindow, meanOverWindow, startSkewMs, sum } from "./aggregate";
 import { factsArgs, parseFacts } from "./facts";
 import { goodputLimit, round } from "./limits";
@@ -255,11 +256,12 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + startLeadMs(plan, streams.length);
     const lead = startLeadMs(plan, streams.length);
-    // Armed clients wait at most this long for their release; then they start on their own.
-    const armedSeconds = Math.ceil(lead / 1000) + 2;
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
-            const release = options.transport.canRelease?.(s.client) ?? false;
+            // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
+            const start = clientStart(cell.test, lead, options.transport.canRelease?.(s.client) ?? false);
+            const release = start.release;
+            const armedSeconds = start.release ? start.armedSeconds : 0;
             const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
             const argv = [
                 "netperf",
