@@ -259,17 +259,20 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
             // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
-            const start = clientStart(cell.test, lead, options.transport.canRelease?.(s.client) ?? false);
+            const start = clientStart(cell.test, lead, plan.durationSeconds, options.transport.canRelease?.(s.client) ?? false);
             const release = start.release;
             const armedSeconds = start.release ? start.armedSeconds : 0;
-            const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
+            const timeoutMs = netperfDeadlineMs({
+                startLeadMs: release ? armedSeconds * 1000 : lead,
+                durationSeconds: start.netperfSeconds,
+            });
             const argv = [
                 "netperf",
                 ...netperfArgs({
                     host: s.serverAddress,
                     port: plan.netserverPort,
                     test: cell.test,
-                    durationSeconds: plan.durationSeconds,
+                    durationSeconds: start.netperfSeconds,
                     intervalSeconds: plan.intervalSeconds,
                     messageBytes: cell.messageBytes,
                     cpu: plan.cpu,

@@ -70,40 +70,52 @@ const plan = (tests: NetperfTest[], startLeadMs: number): Plan => ({
 });
 
 const waitOf = (argv: readonly string[]) => (argv.includes("-s") ? Number(argv[argv.indexOf("-s") + 1]) : undefined);
+const lengthOf = (argv: readonly string[]) => Number(argv[argv.indexOf("-l") + 1]);
 
 describe("armed netperf clients and the netserver's PAD_TIME", () => {
     it("keeps every armed wait at least a second inside netperf 2.7.0's 4 s PAD_TIME, with room for a late release", () => {
         assert.strictEqual(NETPERF_PAD_SECONDS, 4);
         for (let lead = 0; lead <= MAX_ARMED_LEAD_MS; lead += 10) {
-            const start = clientStart("TCP_STREAM", lead, true);
+            const start = clientStart("TCP_STREAM", lead, 10, true);
             assert.ok(start.release, `a ${lead} ms lead is armed`);
             assert.ok(start.armedSeconds <= NETPERF_PAD_SECONDS - 1, `${lead} ms: -s ${start.armedSeconds}`);
             assert.ok(start.armedSeconds * 1000 >= lead + RELEASE_MARGIN_MS, `${lead} ms: -s ${start.armedSeconds} leaves a margin`);
+            assert.strictEqual(start.netperfSeconds, 10, "a receiving netserver's pad covers the wait: -l is the duration");
         }
         // Formerly ceil(lead)+2: the default 500 ms lead armed clients for 3 s, 2500 ms for 5 s (past the pad).
-        assert.deepStrictEqual(clientStart("TCP_STREAM", 500, true), { release: true, armedSeconds: 2 });
-        assert.deepStrictEqual(clientStart("UDP_STREAM", 2500, true), { release: true, armedSeconds: MAX_ARMED_SECONDS });
+        assert.deepStrictEqual(clientStart("TCP_STREAM", 500, 10, true), { release: true, armedSeconds: 2, netperfSeconds: 10 });
+        assert.deepStrictEqual(clientStart("UDP_STREAM", 2500, 10, true), {
+            release: true,
+            armedSeconds: MAX_ARMED_SECONDS,
+            netperfSeconds: 10,
+        });
     });
 
     it("launches a client at the start instead of arming it when the lead is longer than the pad allows", () => {
-        assert.deepStrictEqual(clientStart("TCP_STREAM", MAX_ARMED_LEAD_MS + 1, true), { release: false });
-        assert.deepStrictEqual(clientStart("TCP_STREAM", 60000, true), { release: false });
+        assert.deepStrictEqual(clientStart("TCP_STREAM", MAX_ARMED_LEAD_MS + 1, 10, true), { release: false, netperfSeconds: 10 });
+        assert.deepStrictEqual(clientStart("TCP_MAERTS", 60000, 10, true), { release: false, netperfSeconds: 10 });
+        assert.deepStrictEqual(clientStart("TCP_MAERTS", 500, 10, false), { release: false, netperfSeconds: 10 });
     });
 
-    it("never arms a TCP_MAERTS client: its netserver sends and its timer has no pad", () => {
-        assert.deepStrictEqual(clientStart("TCP_MAERTS", 500, true), { release: false });
-        assert.deepStrictEqual(clientStart("TCP_MAERTS", 50, true), { release: false });
-        assert.deepStrictEqual(clientStart("TCP_STREAM", 500, false), { release: false });
+    it("asks a TCP_MAERTS netserver, which gets no pad, for the duration plus the lead in whole seconds", () => {
+        for (let lead = 0; lead <= MAX_ARMED_LEAD_MS; lead += 10) {
+            const start = clientStart("TCP_MAERTS", lead, 10, true);
+            assert.ok(start.release);
+            // The netserver sends for -l s from setup, about lead ms before the start: at least the duration after it, less than 1 s more.
+            const afterStart = start.netperfSeconds - lead / 1000;
+            assert.ok(afterStart >= 10 && afterStart < 11, `${lead} ms: -l ${start.netperfSeconds} sends ${afterStart} s after the start`);
+        }
+        assert.deepStrictEqual(clientStart("TCP_MAERTS", 500, 10, true), { release: true, armedSeconds: 2, netperfSeconds: 11 });
     });
 
-    it("runs TCP_MAERTS clients unarmed and others armed within the pad, through the runner", async () => {
+    it("gives each client its -s and -l through the runner", async () => {
         const t = new ReleasingTransport();
         await runPlan(plan(["TCP_STREAM", "TCP_MAERTS"], 500), { transport: t });
         assert.deepStrictEqual(
-            t.clients.map((c) => [c.test, c.release, waitOf(c.argv)]),
+            t.clients.map((c) => [c.test, c.release, waitOf(c.argv), lengthOf(c.argv)]),
             [
-                ["TCP_STREAM", true, 2],
-                ["TCP_MAERTS", false, undefined],
+                ["TCP_STREAM", true, 2, 3],
+                ["TCP_MAERTS", true, 2, 4],
             ],
         );
     });
