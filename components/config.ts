@@ -339,6 +339,17 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         text("maxSkewMs") === ""
             ? maxSkewOf({ durationSeconds })
             : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    // Streams that start maxSkewMs apart share at most the duration less that skew, and the
+    // aggregation needs the warm-up and two intervals of it: a larger bound could never be met.
+    const skewRoom = Math.floor((durationSeconds - warmupSeconds - 2 * intervalSeconds) * 1000);
+    if (text("maxSkewMs") !== "" && Number.isFinite(maxSkewMs) && skewRoom > 0 && maxSkewMs >= skewRoom) {
+        fail(
+            "maxSkewMs",
+            text("maxSkewMs"),
+            `leaves no common window: streams started ${maxSkewMs} ms apart overlap by less than the ${warmupSeconds} s warm-up and two ${intervalSeconds} s intervals of a ${durationSeconds} s run`,
+            `use less than ${skewRoom} ms, or run longer (hvnetlab:durationSeconds)`,
+        );
+    }
     const localTopology = text("localTopology");
     if (localTopology !== "wires" && platform !== "local") {
         fail(

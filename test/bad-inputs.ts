@@ -77,6 +77,7 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
         /from 1 to 65507 \(the largest UDP datagram/,
     ],
     ["0 repeats", { repeats: "0" }, "repeats", /from 1 to 100/],
+    ["a skew bound longer than the run leaves", { maxSkewMs: "8000" }, "maxSkewMs", /leaves no common window.*use less than 8000 ms/],
     ["a zero clock bound", { maxClockOffsetMs: "0" }, "maxClockOffsetMs", /from 0\.1 to 10000 ms/],
     [
         "a warm-up longer than the run",
