@@ -64,7 +64,9 @@ export function readYamlMapping(file: string, what: string): Record<string, unkn
     }
     if (value === undefined || value === null) return {};
     if (typeof value !== "object" || Array.isArray(value))
-        throw new InputFileError(`${file}: ${what} must be a YAML mapping of settings, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}`);
+        throw new InputFileError(
+            `${file}: ${what} must be a YAML mapping of settings, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}`,
+        );
     return value as Record<string, unknown>;
 }
 
