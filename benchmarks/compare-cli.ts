@@ -1,9 +1,7 @@
 // `hvnetlab compare` and `hvnetlab report --out`: read the sources named on the command line,
 // check that they are comparable, and print tables, a verdict, or write a report folder.
 //
-//   hvnetlab compare [--label L] SOURCE... [--allow-mismatch] [--baseline-source LABEL]
-//   hvnetlab compare --baseline FILE [--tolerance 5%] [--json] SOURCE
-//   hvnetlab report --out DIR [--reference FILE] [--label L] SOURCE...
+// The commands and their options are declared in cli-spec.ts (hvnetlab compare --help).
 // A SOURCE is an outputs JSON file (offline runner, `pulumi stack output --json`), a bare results
 // document, or `--stack NAME` (read through the project's engine). Exit 0 ok, 1 regression,
 // 2 unusable input.
@@ -110,7 +108,7 @@ export function loadSources(args: readonly SourceArg[], readStack: (stack: strin
 
 /** report --out DIR: the report folder. Returns the exit code. */
 export async function runReport(args: CompareArgs, write: (text: string) => void, readStack?: (stack: string) => string): Promise<number> {
-    if (args.out === undefined) throw new CompareInputError(`report needs --out DIR\n${COMPARE_USAGE}`);
+    if (args.out === undefined) throw new CompareInputError(`report needs --results FILE or --out DIR\n${helpText("report")}`);
     const sources = loadSources(args.sources, readStack);
     const mismatches = checkComparable(sources, args.allowMismatch);
     const reference = args.reference !== undefined ? readReference(args.reference) : undefined;
