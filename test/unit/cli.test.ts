@@ -2,7 +2,7 @@
 // help, unknown options refused by name, and every named file read by one validated reader.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { runCli } from "../../benchmarks/cli";
@@ -56,6 +56,7 @@ const OPTIONS: Record<string, string[]> = {
 
 describe("hvnetlab command line", function () {
     this.timeout(60000);
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
     it("declares every command and every option it took before", () => {
         assert.deepStrictEqual(
@@ -185,7 +186,8 @@ describe("hvnetlab command line", function () {
                 () => readYamlMapping(file("list.yaml", "- a\n"), "a stack file"),
                 /must be a YAML mapping of settings, not a list/,
             );
-            const root = mkdtempSync(path.join(tmpdir(), "hvnetlab-stack-"));
+            const root = path.join(dir, "project");
+            mkdirSync(root);
             writeFileSync(path.join(root, "Pulumi.yaml"), "name: hvnetlab\nconfig: {}\n");
             writeFileSync(path.join(root, "Pulumi.odd.yaml"), "config: just text\n");
             assert.throws(() => loadStackConfig(root, "odd"), /Pulumi\.odd\.yaml: config must be a mapping/);
