@@ -6,6 +6,7 @@ import type { NetperfResult } from "./netperf-client";
 import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
 import type { StreamOutcome } from "./judging";
 import { aggregateCell, combineRepeats } from "./judging";
+import { clientStart } from "./armed-wait";
 import type { Transport } from "./transport";
 import type { Plan, RunResult } from "./types";
 
@@ -46,19 +47,23 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + startLeadMs(plan, streams.length);
     const lead = startLeadMs(plan, streams.length);
-    // Armed clients wait at most this long for their release; then they start on their own.
-    const armedSeconds = Math.ceil(lead / 1000) + 2;
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
-            const release = options.transport.canRelease?.(s.client) ?? false;
-            const timeoutMs = netperfDeadlineMs({ ...plan, startLeadMs: release ? armedSeconds * 1000 : lead });
+            // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
+            const start = clientStart(cell.test, lead, plan.durationSeconds, options.transport.canRelease?.(s.client) ?? false);
+            const release = start.release;
+            const armedSeconds = start.release ? start.armedSeconds : 0;
+            const timeoutMs = netperfDeadlineMs({
+                startLeadMs: release ? armedSeconds * 1000 : lead,
+                durationSeconds: start.netperfSeconds,
+            });
             const argv = [
                 "netperf",
                 ...netperfArgs({
                     host: s.serverAddress,
                     port: plan.netserverPort,
                     test: cell.test,
-                    durationSeconds: plan.durationSeconds,
+                    durationSeconds: start.netperfSeconds,
                     intervalSeconds: plan.intervalSeconds,
                     messageBytes: cell.messageBytes,
                     cpu: plan.cpu,

@@ -1,51 +1,27 @@
-// The `hvnetlab` command line: run a plan against an existing lab, or print a results table.
-//
-//   hvnetlab measure --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
-//                                    runs the plan, prints the results document (JSON) on stdout,
-//                                    progress on stderr; keeps the results so far in the file
-//                                    after every run, and exits 1 as --fail-on says
-//   hvnetlab report --results FILE   prints the summary table of a results document
-//   hvnetlab compare ...             compares stacks, or gates one against a baseline (compare-cli.ts)
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+// The `hvnetlab` command line: run a plan against an existing lab, print a results table, or
+// compare stacks. Every command and option is declared once, in cli-spec.ts, from which the
+// arguments are parsed (node's util.parseArgs) and `hvnetlab --help` is written; every file a
+// user names is read by input-files.ts.
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { commandNamed, COMMANDS, helpText, HelpRequest, parseCommandArgs, UsageError } from "./cli-spec";
 import { CompareInputError } from "./compare";
-import { COMPARE_USAGE, parseCompareArgs, runCompare, runReport } from "./compare-cli";
-import { PlanError, validatePlan } from "./plan-check";
+import { parseCompareArgs, runCompare, runReport } from "./compare-cli";
+import { InputFileError, readPlanFile, readSourceFile } from "./input-files";
+import { PlanError } from "./plan-check";
 import { writeResultsFile } from "./results-file";
 import type { ProgressEvent } from "./runner";
 import { runPlan } from "./runner";
 import { formatTable, summarize } from "./summary";
 import { SshTransport } from "./ssh";
 import { AccessTransport, NetnsTransport } from "./transport";
-import type { Plan, ResultsDocument } from "./types";
+import type { Plan } from "./types";
 import { SSH_KEY_ENV } from "./types";
 import type { FailOn } from "./verdict";
 import { FAIL_ON, failureOf } from "./verdict";
 
-const USAGE = `usage:
-  hvnetlab measure --plan FILE|- [--results-file FILE] [--fail-on failed|partial|never]
-                                    run a plan (JSON; - reads stdin), print the results document;
-                                    the file holds the results so far after every run; exit 1 when
-                                    a run failed (partial: was not ok; never: only for an unusable lab)
-  hvnetlab report --results FILE    print the summary table of a results document
-${COMPARE_USAGE.replace(/^usage:\n/, "")}`;
-
-export class UsageError extends Error {
-    readonly name = "UsageError";
-}
-
-export function parseArgs(argv: readonly string[]): { command: string; options: Map<string, string> } {
-    const [command, ...rest] = argv;
-    if (!command || command === "--help" || command === "-h") throw new UsageError(USAGE);
-    const options = new Map<string, string>();
-    for (let i = 0; i < rest.length; i++) {
-        const key = rest[i];
-        if (!key.startsWith("--") || i + 1 >= rest.length) throw new UsageError(`unexpected argument '${key}'\n${USAGE}`);
-        options.set(key.slice(2), rest[++i]);
-    }
-    return { command, options };
-}
+export { UsageError } from "./cli-spec";
 
 export function describeProgress(e: ProgressEvent): string {
     switch (e.kind) {
@@ -73,10 +49,6 @@ export function describeProgress(e: ProgressEvent): string {
     }
 }
 
-function readInput(file: string): string {
-    return readFileSync(file === "-" ? 0 : file, "utf8");
-}
-
 /**
  * Namespaces run through `ip netns exec`, SSH endpoints through the system's ssh. The private key
  * comes from the environment and lives in a 0600 file of a private directory for the run only.
@@ -98,78 +70,102 @@ export function transportFor(plan: Pick<Plan, "ssh">, keyDir: string, env: NodeJ
     });
 }
 
-function required(options: Map<string, string>, key: string): string {
-    const v = options.get(key);
-    if (v === undefined) throw new UsageError(`--${key} is required\n${USAGE}`);
-    return v;
+/** Runs the plan in --plan against its lab; the exit code follows --fail-on. */
+async function measure(argv: readonly string[]): Promise<number> {
+    const { values, help } = parseCommandArgs(commandNamed("measure")!, argv);
+    if (help) throw new HelpRequest("measure");
+    const planPath = values.plan;
+    if (typeof planPath !== "string") throw new UsageError("measure: --plan is required; see hvnetlab measure --help");
+    const resultsFile = typeof values["results-file"] === "string" ? values["results-file"] : undefined;
+    const failOn = typeof values["fail-on"] === "string" ? values["fail-on"] : "failed";
+    if (!FAIL_ON.includes(failOn as FailOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, got '${failOn}'`);
+    const plan = readPlanFile(planPath);
+    const abort = new AbortController();
+    let stoppedBy: NodeJS.Signals | undefined;
+    const stop = (sig: NodeJS.Signals) => {
+        stoppedBy ??= sig;
+        process.stderr.write(`${sig}: stopping the benchmark; the runs measured so far are kept\n`);
+        abort.abort(`stopped by ${sig}`);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    // The key is written only now, and removed whatever happens next.
+    const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
+    let transport: AccessTransport | undefined;
+    try {
+        transport = transportFor(plan, keyDir);
+        const results = await runPlan(plan, {
+            transport,
+            signal: abort.signal,
+            onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
+            onResults: resultsFile ? (doc) => writeResultsFile(resultsFile, doc) : undefined,
+        });
+        process.stdout.write(`${JSON.stringify(results)}\n`);
+        const failure = failureOf(results, failOn as FailOn);
+        if (failure) {
+            process.stderr.write(`hvnetlab: ${failure}${resultsFile ? `\nthe results are kept in ${resultsFile}` : ""}\n`);
+        }
+        if (stoppedBy) return 128 + (stoppedBy === "SIGINT" ? 2 : 15);
+        return failure ? 1 : 0;
+    } finally {
+        await transport?.close();
+        rmSync(keyDir, { recursive: true, force: true });
+    }
 }
 
-async function main(argv: string[]): Promise<number> {
-    if (argv[0] === "compare") return runCompare(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
-    if (argv[0] === "report" && !argv.includes("--results"))
-        return runReport(parseCompareArgs(argv.slice(1)), (t) => process.stdout.write(t));
-    const { command, options } = parseArgs(argv);
-    // "bench" is the command's former name, still accepted.
-    if (command === "measure" || command === "bench") {
-        const planPath = required(options, "plan");
-        const resultsFile = options.get("results-file");
-        const failOn = options.get("fail-on") ?? "failed";
-        if (!FAIL_ON.includes(failOn as FailOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, got '${failOn}'`);
-        let plan: unknown;
-        try {
-            plan = JSON.parse(readInput(planPath));
-        } catch (err) {
-            throw new UsageError(`cannot read the plan from ${planPath}: ${(err as Error).message}`);
-        }
-        const abort = new AbortController();
-        let stoppedBy: NodeJS.Signals | undefined;
-        const stop = (sig: NodeJS.Signals) => {
-            stoppedBy ??= sig;
-            process.stderr.write(`${sig}: stopping the benchmark; the runs measured so far are kept\n`);
-            abort.abort(`stopped by ${sig}`);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-        validatePlan(plan);
-        // The key is written only now, and removed whatever happens next.
-        const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
-        let transport: AccessTransport | undefined;
-        try {
-            transport = transportFor(plan, keyDir);
-            const results = await runPlan(plan, {
-                transport,
-                signal: abort.signal,
-                onProgress: (e) => process.stderr.write(`${describeProgress(e)}\n`),
-                onResults: resultsFile ? (doc) => writeResultsFile(resultsFile, doc) : undefined,
-            });
-            process.stdout.write(`${JSON.stringify(results)}\n`);
-            const failure = failureOf(results, failOn as FailOn);
-            if (failure) {
-                process.stderr.write(`hvnetlab: ${failure}${resultsFile ? `\nthe results are kept in ${resultsFile}` : ""}\n`);
-            }
-            if (stoppedBy) return 128 + (stoppedBy === "SIGINT" ? 2 : 15);
-            return failure ? 1 : 0;
-        } finally {
-            await transport?.close();
-            rmSync(keyDir, { recursive: true, force: true });
-        }
-    }
-    if (command === "report") {
-        const doc = JSON.parse(readInput(required(options, "results"))) as ResultsDocument;
-        process.stdout.write(`${doc.platform} (fingerprint ${doc.fingerprint})\n${formatTable(summarize(doc))}\n`);
-        return 0;
-    }
-    throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+/**
+ * report --results FILE: the summary table of one results document or stack outputs, read as
+ * compare reads a source; report --out DIR ...: the report folder (compare-cli.ts).
+ */
+async function report(argv: readonly string[], write: (text: string) => void): Promise<number> {
+    const { values, help, operands } = parseCommandArgs(commandNamed("report")!, argv);
+    if (help) throw new HelpRequest("report");
+    if (typeof values.results !== "string") return runReport(parseCompareArgs(argv, "report"), write);
+    const others = Object.keys(values).filter((k) => k !== "results" && k !== "help" && values[k] !== undefined);
+    if (others.length > 0 || operands.length > 0)
+        throw new UsageError(
+            `report --results FILE takes nothing else, got ${[...others.map((o) => `--${o}`), ...operands].join(" ")}; see hvnetlab report --help`,
+        );
+    const doc = readSourceFile(values.results).results;
+    write(`${doc.platform} (fingerprint ${doc.fingerprint})\n${formatTable(summarize(doc))}\n`);
+    return 0;
 }
 
-/** Runs the command line and sets the process exit code: 0 ok, 1 failed, 2 usage error or unusable input. */
+async function main(argv: readonly string[]): Promise<number> {
+    const [name, ...rest] = argv;
+    if (name === "--help" || name === "-h" || name === "help")
+        throw new HelpRequest(rest[0] && commandNamed(rest[0]) ? rest[0] : undefined);
+    if (name === undefined) throw new UsageError(helpText().trimEnd());
+    const write = (t: string) => void process.stdout.write(t);
+    switch (commandNamed(name)?.name) {
+        case "measure":
+            return measure(rest);
+        case "report":
+            return report(rest, write);
+        case "compare":
+            return runCompare(parseCompareArgs(rest, "compare"), write);
+        default:
+            throw new UsageError(`unknown command '${name}'; the commands are ${COMMANDS.map((c) => c.name).join(", ")} (hvnetlab --help)`);
+    }
+}
+
+/**
+ * Runs the command line and sets the process exit code: 0 ok (and --help, printed on stdout),
+ * 1 failed, 2 usage error or unusable input (one line on stderr).
+ */
 export function runCli(argv: string[]): Promise<void> {
     return main(argv).then(
         (code) => {
             process.exitCode = code;
         },
         (err: Error) => {
-            const plain = err instanceof UsageError || err instanceof CompareInputError || err instanceof PlanError;
+            if (err instanceof HelpRequest) {
+                process.stdout.write(err.message);
+                process.exitCode = 0;
+                return;
+            }
+            const plain =
+                err instanceof UsageError || err instanceof CompareInputError || err instanceof PlanError || err instanceof InputFileError;
             process.stderr.write(`hvnetlab: ${plain ? err.message : `${err.name}: ${err.message}`}\n`);
             process.exitCode = plain ? 2 : 1;
         },

@@ -1,14 +1,11 @@
 // `hvnetlab compare` and `hvnetlab report --out`: read the sources named on the command line,
 // check that they are comparable, and print tables, a verdict, or write a report folder.
 //
-//   hvnetlab compare [--label L] SOURCE... [--allow-mismatch] [--baseline-source LABEL]
-//   hvnetlab compare --baseline FILE [--tolerance 5%] [--json] SOURCE
-//   hvnetlab report --out DIR [--reference FILE] [--label L] SOURCE...
+// The commands and their options are declared in cli-spec.ts (hvnetlab compare --help).
 // A SOURCE is an outputs JSON file (offline runner, `pulumi stack output --json`), a bare results
 // document, or `--stack NAME` (read through the project's engine). Exit 0 ok, 1 regression,
 // 2 unusable input.
 import { spawnSync } from "child_process";
-import { readFileSync } from "fs";
 import * as path from "path";
 import type { Source } from "./compare";
 import {
@@ -24,13 +21,12 @@ import {
     parseTolerance,
     pickBaseline,
 } from "./compare";
+import { commandNamed, helpText, HelpRequest, parseCommandArgs } from "./cli-spec";
+import { readSourceFile } from "./input-files";
 import { readReference, writeReport } from "./report";
 
-export const COMPARE_USAGE = `usage:
-  hvnetlab compare [--label L] SOURCE... [--allow-mismatch] [--baseline-source LABEL]
-  hvnetlab compare --baseline FILE [--tolerance 5%] [--json] [--allow-mismatch] SOURCE
-  hvnetlab report --out DIR [--reference FILE] [--label L] SOURCE... [--allow-mismatch]
-SOURCE: an outputs or results JSON file, or --stack NAME`;
+/** The usage of compare and report, from the one command-line spec (cli-spec.ts). */
+export const COMPARE_USAGE = helpText("compare");
 
 /** A source as named on the command line. */
 export interface SourceArg {
@@ -50,55 +46,41 @@ export interface CompareArgs {
     readonly reference?: string;
 }
 
-const VALUED = new Set(["--baseline", "--baseline-source", "--tolerance", "--out", "--reference"]);
-
-/** Parses the arguments of compare and report; `--label` names the source that follows it. */
-export function parseCompareArgs(argv: readonly string[]): CompareArgs {
+/**
+ * Parses the arguments of compare and report (node's util.parseArgs, through the command-line
+ * spec: an unknown option is refused by name); `--label` names the source that follows it.
+ */
+export function parseCompareArgs(argv: readonly string[], command: "compare" | "report" = "compare"): CompareArgs {
+    const parsed = parseCommandArgs(commandNamed(command)!, argv);
+    if (parsed.help) throw new HelpRequest(command);
     const sources: SourceArg[] = [];
-    const valued = new Map<string, string>();
     let label: string | undefined;
-    let allowMismatch = false;
-    let json = false;
-    const value = (i: number) => {
-        if (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
-            throw new CompareInputError(`${argv[i]} needs a value\n${COMPARE_USAGE}`);
-        return argv[i + 1];
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--allow-mismatch") allowMismatch = true;
-        else if (a === "--json") json = true;
-        else if (a === "--label") label = value(i++);
-        else if (a === "--stack") {
-            sources.push({ kind: "stack", value: value(i++), ...(label ? { label } : {}) });
-            label = undefined;
-        } else if (VALUED.has(a)) valued.set(a, value(i++));
-        else if (a.startsWith("--")) throw new CompareInputError(`unknown option '${a}'\n${COMPARE_USAGE}`);
-        else {
-            sources.push({ kind: "file", value: a, ...(label ? { label } : {}) });
+    for (const t of parsed.tokens) {
+        if (t.kind === "option" && t.name === "label") label = t.value;
+        else if ((t.kind === "option" && t.name === "stack") || t.kind === "operand") {
+            sources.push({ kind: t.kind === "operand" ? "file" : "stack", value: t.value!, ...(label ? { label } : {}) });
             label = undefined;
         }
     }
     if (label !== undefined) throw new CompareInputError(`--label ${label} is not followed by a source`);
-    if (sources.length === 0) throw new CompareInputError(`no sources given\n${COMPARE_USAGE}`);
+    if (sources.length === 0) throw new CompareInputError(`no sources given\n${helpText(command)}`);
+    const v = parsed.values;
+    const text = (key: string) => (typeof v[key] === "string" ? { [camel(key)]: v[key] } : {});
     return {
         sources,
-        allowMismatch,
-        json,
-        tolerance: valued.get("--tolerance") ?? "5%",
-        ...(valued.has("--baseline") ? { baseline: valued.get("--baseline") } : {}),
-        ...(valued.has("--baseline-source") ? { baselineSource: valued.get("--baseline-source") } : {}),
-        ...(valued.has("--out") ? { out: valued.get("--out") } : {}),
-        ...(valued.has("--reference") ? { reference: valued.get("--reference") } : {}),
+        allowMismatch: v["allow-mismatch"] === true,
+        json: v.json === true,
+        tolerance: typeof v.tolerance === "string" ? v.tolerance : "5%",
+        ...text("baseline"),
+        ...text("baseline-source"),
+        ...text("out"),
+        ...text("reference"),
     };
 }
 
-function readText(file: string): string {
-    try {
-        return readFileSync(file, "utf8");
-    } catch (e) {
-        throw new CompareInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+/** --baseline-source as baselineSource. */
+function camel(option: string): string {
+    return option.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** A stack's outputs, read with the project's engine (`npm run pulumi -- stack output --json`). */
@@ -127,9 +109,7 @@ export function loadSources(
     readStack: (stack: string) => string = stackOutputs,
 ): { sources: Source[]; notes: string[] } {
     const read = args.map((a) =>
-        a.kind === "stack"
-            ? parseSource(readStack(a.value), `stack ${a.value}`, a.label)
-            : parseSource(readText(a.value), a.value, a.label),
+        a.kind === "stack" ? parseSource(readStack(a.value), `stack ${a.value}`, a.label) : readSourceFile(a.value, a.label, "the source"),
     );
     return labelCollisions(
         read,
@@ -139,7 +119,7 @@ export function loadSources(
 
 /** report --out DIR: the report folder. Returns the exit code. */
 export async function runReport(args: CompareArgs, write: (text: string) => void, readStack?: (stack: string) => string): Promise<number> {
-    if (args.out === undefined) throw new CompareInputError(`report needs --out DIR\n${COMPARE_USAGE}`);
+    if (args.out === undefined) throw new CompareInputError(`report needs --results FILE or --out DIR\n${helpText("report")}`);
     const { sources, notes } = loadSources(args.sources, readStack);
     const mismatches = checkComparable(sources, args.allowMismatch);
     const reference = args.reference !== undefined ? readReference(args.reference) : undefined;
@@ -158,7 +138,7 @@ export function runCompare(args: CompareArgs, write: (text: string) => void, rea
     const { sources, notes: labelNotes } = loadSources(args.sources, readStack);
     if (args.baseline !== undefined) {
         if (sources.length !== 1) throw new CompareInputError("the gate (--baseline) judges one source at a time");
-        const baseline = parseSource(readText(args.baseline), args.baseline, "baseline");
+        const baseline = readSourceFile(args.baseline, "baseline", "the baseline");
         const mismatches = checkComparable([baseline, sources[0]], args.allowMismatch);
         const verdict = gate(baseline, sources[0], parseTolerance(args.tolerance), mismatches);
         write(args.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict)}\n`);

@@ -1,23 +1,19 @@
 // The report folder of a comparison: report.md (tables, fingerprint, host facts, method),
 // report.html (the same as one self-contained page), results.csv (one row per stream per run)
 // and the charts as SVG.
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { accessSync, constants, mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { Reference, VlSpec } from "./charts";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
 import { RULES_TEXT, roleOf } from "./comparability";
 import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey } from "./compare";
+import { readJsonFile } from "./input-files";
 import { reportHtml } from "./report-html";
 
 /** Reads a reference overlay (see benchmarks/reference/), checking its shape. */
 export function readReference(file: string): Reference {
-    let doc: Reference;
-    try {
-        doc = JSON.parse(readFileSync(file, "utf8")) as Reference;
-    } catch (e) {
-        throw new CompareInputError(`cannot read the reference ${file}: ${(e as Error).message}`);
-    }
+    const doc = readJsonFile(file, "the reference") as Reference;
     const ok =
         typeof doc?.title === "string" &&
         Array.isArray(doc.points) &&

@@ -24,6 +24,9 @@ export function benchmarkScript(resultsFile: string, failOn: FailOn, cliPath: st
     return `exec node ${shellQuote(cliPath, SAFE.path)} measure --plan - --results-file ${shellQuote(resultsFile, SAFE.path)} --fail-on ${shellQuote(failOn, /^(failed|partial|never)$/)}`;
 }
 
+/** Which of the benchmark command's streams the engine's progress display shows: stderr, the runner's progress. */
+export const BENCHMARK_LOGGING: command.types.enums.local.Logging = "stderr";
+
 export class ResultsParseError extends Error {
     readonly name = "ResultsParseError";
 }
@@ -78,6 +81,10 @@ export class Benchmark extends pulumi.ComponentResource {
             {
                 create: benchmarkScript(args.resultsFile, args.failOn),
                 stdin: planJson,
+                // The progress display shows the runner's progress (stderr) only: its stdout is the
+                // results document (about 24 KB of JSON), which belongs in the outputs and the table.
+                // `logging` leaves what is captured as outputs unchanged (@pulumi/command 1.2.1).
+                logging: BENCHMARK_LOGGING,
                 triggers: [planJson, args.runId],
                 ...(this.environment ? { environment: this.environment } : {}),
             },

@@ -179,6 +179,13 @@ function fields(block: string, obj: Record<string, unknown>, report: Report) {
     return { str, int, bool, list, unknown };
 }
 
+/**
+ * The most vCPUs a guest may have: Xen's HVM_MAX_VCPUS (128, xen/include/public/hvm/hvm_info_table.h,
+ * the lowest of the hypervisors' caps; QEMU's q35 machine takes 288, a vSphere 8 VM 768). One
+ * limit for every hypervisor, since the guest shape is matched across stacks.
+ */
+export const GUEST_MAX_VCPUS = 128;
+
 export function parseGuest(obj: Record<string, unknown>, report: Report): GuestShape {
     const f = fields("guest", obj, report);
     f.unknown(["vcpus", "memoryMiB", "diskGiB", "image", "template", "user", "sshPublicKey", "kernel", "initrd", "cmdline"]);
@@ -207,7 +214,7 @@ export function parseGuest(obj: Record<string, unknown>, report: Report): GuestS
     const image = optional("image", PATTERNS.image, "use an http(s) URL or an absolute path of a qcow2 cloud image");
     const template = optional("template", PATTERNS.inventory, "use the vSphere template's name");
     return {
-        vcpus: f.int("vcpus", 1, 128),
+        vcpus: f.int("vcpus", 1, GUEST_MAX_VCPUS),
         memoryMiB: f.int("memoryMiB", 256, 4 * 1024 * 1024),
         diskGiB: f.int("diskGiB", 1, 65536),
         ...(image !== undefined ? { image } : {}),

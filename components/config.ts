@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import type { Experiment, NetperfTest, PeerKind } from "../benchmarks/types";
 import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../benchmarks/types";
 import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../benchmarks/patterns";
+import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../benchmarks/armed-wait";
 import { maxSkewOf } from "../benchmarks/plan-check";
 import type { FailOn } from "../benchmarks/verdict";
 import { FAIL_ON } from "../benchmarks/verdict";
@@ -151,6 +152,27 @@ export class ConfigError extends Error {
     }
 }
 
+/**
+ * hvnetlab:startLeadMs, 50 ms up to MAX_ARMED_LEAD_MS (2500 ms). The upper bound is netperf's: a
+ * netserver's timer starts at test setup, before the client's armed wait, and runs only PAD_TIME
+ * (4 s, netperf 2.7.0 src/netlib.h) past the test length, so a longer lead would end the streams
+ * early (benchmarks/armed-wait.ts).
+ */
+function boundedStartLead(raw: string, fail: (key: ConfigKey, raw: string, what: string, fix: string) => void): number {
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < 50) {
+        fail("startLeadMs", raw, "is out of range", `use a whole number from 50 to ${MAX_ARMED_LEAD_MS} ms`);
+    } else if (v > MAX_ARMED_LEAD_MS) {
+        fail(
+            "startLeadMs",
+            raw,
+            `is longer than the ${MAX_ARMED_LEAD_MS} ms a client can be held armed: a netserver's timer runs only netperf's PAD_TIME (${NETPERF_PAD_SECONDS} s) past the test, so the streams would lose their end`,
+            `use a whole number from 50 to ${MAX_ARMED_LEAD_MS} ms`,
+        );
+    }
+    return v;
+}
+
 /** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
 export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
     const problems: string[] = [];
@@ -209,7 +231,7 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
     const durationSeconds = number("durationSeconds", 2, 3600, true, " seconds");
     const intervalSeconds = number("intervalSeconds", 0.1, 10, false, " seconds");
     const warmupSeconds = number("warmupSeconds", 0, 600, false, " seconds");
-    const startLeadMs = number("startLeadMs", 50, 60000, true, " ms");
+    const startLeadMs = boundedStartLead(text("startLeadMs"), fail);
     const netserverPort = number("netserverPort", 1024, 65535, true);
     if (Number.isFinite(durationSeconds) && durationSeconds <= warmupSeconds + 2 * intervalSeconds) {
         fail(
@@ -324,6 +346,17 @@ export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string |
         text("maxSkewMs") === ""
             ? maxSkewOf({ durationSeconds })
             : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    // Streams that start maxSkewMs apart share at most the duration less that skew, and the
+    // aggregation needs the warm-up and two intervals of it: a larger bound could never be met.
+    const skewRoom = Math.floor((durationSeconds - warmupSeconds - 2 * intervalSeconds) * 1000);
+    if (text("maxSkewMs") !== "" && Number.isFinite(maxSkewMs) && skewRoom > 0 && maxSkewMs >= skewRoom) {
+        fail(
+            "maxSkewMs",
+            text("maxSkewMs"),
+            `leaves no common window: streams started ${maxSkewMs} ms apart overlap by less than the ${warmupSeconds} s warm-up and two ${intervalSeconds} s intervals of a ${durationSeconds} s run`,
+            `use less than ${skewRoom} ms, or run longer (hvnetlab:durationSeconds)`,
+        );
+    }
     const localTopology = text("localTopology");
     if (localTopology !== "wires" && platform !== "local") {
         fail(

@@ -34,6 +34,23 @@ const KVM: Values = {
     guestManagementAddresses: '["192.168.10.21", "192.168.10.22"]',
 };
 
+/** A valid esx stack's config: ESXi's pNIC names, a template, and vSphere's connection. */
+export const ESX: Values = {
+    ...KVM,
+    platform: "esx",
+    host: host({ address: "esxi1.lab", managementNic: "vmnic0", nics: ["vmnic1", "vmnic2"] }),
+    guest: JSON.stringify({ ...GUEST, image: undefined, template: "debian12" }),
+    libvirt: undefined,
+    vsphere: JSON.stringify({
+        server: "vc.lab",
+        user: "administrator@vsphere.local",
+        datacenter: "dc1",
+        datastore: "ds1",
+        managementNetwork: "VM Network",
+    }),
+    vspherePassword: "set",
+};
+
 /** [what, values, key named, the fix the message must give]. */
 export const CONFIGS: [string, Values, string, RegExp][] = [
     // wrong types
@@ -49,7 +66,8 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
     ["a 1 s run", { durationSeconds: "1" }, "durationSeconds", /from 2 to 3600 seconds/],
     ["a 10 ms interval", { intervalSeconds: "0.01" }, "intervalSeconds", /from 0\.1 to 10 seconds/],
     ["a privileged netserver port", { netserverPort: "80" }, "netserverPort", /from 1024 to 65535/],
-    ["a 10 ms start lead", { startLeadMs: "10" }, "startLeadMs", /from 50 to 60000 ms/],
+    ["a 10 ms start lead", { startLeadMs: "10" }, "startLeadMs", /from 50 to 2500 ms/],
+    ["a start lead past netperf's PAD_TIME", { startLeadMs: "5000" }, "startLeadMs", /PAD_TIME \(4 s\).*from 50 to 2500 ms/],
     ["a message of 0 bytes", { messageSizes: "[0]" }, "messageSizes", /whole byte counts from 1 to 1048576/],
     ["a TCP message over 1 MiB", { messageSizes: "[2000000]" }, "messageSizes", /from 1 to 1048576/],
     [
@@ -59,6 +77,7 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
         /from 1 to 65507 \(the largest UDP datagram/,
     ],
     ["0 repeats", { repeats: "0" }, "repeats", /from 1 to 100/],
+    ["a skew bound longer than the run leaves", { maxSkewMs: "8000" }, "maxSkewMs", /leaves no common window.*use less than 8000 ms/],
     ["a zero clock bound", { maxClockOffsetMs: "0" }, "maxClockOffsetMs", /from 0\.1 to 10000 ms/],
     [
         "a warm-up longer than the run",
@@ -67,6 +86,27 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
         /set it above 4 s or lower hvnetlab:warmupSeconds/,
     ],
     ["a guest count above guests", { guests: "4", guestCounts: "[1, 5]" }, "guestCounts", /list whole numbers such as \[1, 2, 4\]/],
+    // platform limits, refused before anything is created
+    ["an esx MTU of 9216", { ...ESX, mtu: "9216" }, "mtu", /above the 9000-byte MTU limit of a vSphere standard switch.*from 576 to 9000/],
+    ["an esx MTU of 9001", { ...ESX, mtu: "9001" }, "mtu", /9000-byte MTU limit/],
+    [
+        "an esx guest memory that is not whole 4 MB",
+        { ...ESX, guest: JSON.stringify({ ...GUEST, image: undefined, template: "t", memoryMiB: 2050 }) },
+        "guest.memoryMiB",
+        /not a multiple of 4 MB.*use 2048 or 2052/,
+    ],
+    [
+        "an esx disk above 62 TB",
+        { ...ESX, guest: JSON.stringify({ ...GUEST, image: undefined, template: "t", diskGiB: 65536 }) },
+        "guest.diskGiB",
+        /62 TB, 63488 GiB.*at most 63488/,
+    ],
+    [
+        "Linux NIC names on an ESXi host",
+        { ...ESX, host: host({ address: "esxi1.lab", managementNic: "vmnic0" }) },
+        "host.nics",
+        /eth1, eth2.*vmnic1, vmnic2/,
+    ],
     // unknown enums
     ["an unknown platform", { platform: "hyperv" }, "platform", /use one of local, native, esx, kvm, xen/],
     ["an unknown experiment", { experiments: "[send, upload]" }, "experiments", /names unknown value\(s\) upload; use only send, receive/],

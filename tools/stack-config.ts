@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { InputFileError, readYamlMapping } from "../benchmarks/input-files";
 
 export class StackConfigError extends Error {
     readonly name = "StackConfigError";
@@ -40,13 +41,21 @@ export function parseOverrides(pairs: readonly string[], project: string): Recor
     return out;
 }
 
+/** The `config:` mapping of a stack file, read by the validated reader (InputFileError when it is not one). */
+function stackFileConfig(stackFile: string): Record<string, unknown> {
+    const config = readYamlMapping(stackFile, "a stack file").config ?? {};
+    if (config === null || typeof config !== "object" || Array.isArray(config))
+        throw new InputFileError(`${stackFile}: config must be a mapping of key: value settings`);
+    return config as Record<string, unknown>;
+}
+
 export function loadStackConfig(root: string, stack: string, overrides: Record<string, string> = {}): Record<string, string> {
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackConfigError(`invalid stack name '${stack}'`);
     const project = readProject(root);
     const stackFile = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
     if (!existsSync(stackFile))
         throw new StackConfigError(`no stack config ${path.relative(root, stackFile)}: the stacks are ${listStacks(root).join(", ")}`);
-    const stackConfig = ((yaml.load(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const stackConfig = stackFileConfig(stackFile);
     const result: Record<string, string> = {};
     for (const [key, decl] of Object.entries(project.config ?? {})) {
         if (decl.default !== undefined) result[key] = asConfigString(decl.default);
@@ -72,7 +81,7 @@ export function stackValue(root: string, stack: string, key: string): string | u
     const project = readProject(root);
     const stackFile = path.join(root, project.stackConfigDir ?? ".", `Pulumi.${stack}.yaml`);
     if (!existsSync(stackFile)) return undefined;
-    const value = ((yaml.load(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config?.[key];
+    const value = stackFileConfig(stackFile)[key];
     return value === undefined || isSecureValue(value) ? undefined : asConfigString(value);
 }
 

@@ -29,9 +29,70 @@ export interface EsxConfig extends HypervisorConfig {
     readonly vsphere: VsphereSpec;
 }
 
+/**
+ * The largest MTU of a vSphere standard switch, bytes: vSphere's jumbo-frame limit, and the range
+ * the official vsphere provider checks before it calls vCenter (terraform-provider-vsphere
+ * host_virtual_switch_structure.go, HostVirtualSwitchSpec `mtu`: IntBetween(1, 9000)).
+ */
+export const VSPHERE_MAX_MTU = 9000;
+
+/** A vSphere VM's memory size is a whole number of 4 MB (vSphere Virtual Machine Administration, virtual memory configuration). */
+export const VSPHERE_MEMORY_STEP_MIB = 4;
+
+/** The largest virtual disk vSphere creates: 62 TB (vSphere Configuration Maximums, "Virtual Disk size"), in GiB. */
+export const VSPHERE_MAX_DISK_GIB = 62 * 1024;
+
+/** ESXi names its physical NICs vmnicN (vusbN for USB NICs); a vSwitch uplink is named so (HostVirtualSwitch networkAdapters). */
+export const ESXI_PNIC = /^(vmnic|vusb)\d+$/;
+
+/**
+ * The limits of vSphere that would otherwise be found by vCenter in the middle of `pulumi up`,
+ * after other resources were created: each is reported with its key and the limit.
+ */
+export function checkVsphereLimits(
+    config: {
+        readonly mtu: number;
+        readonly guest: { readonly memoryMiB: number; readonly diskGiB: number };
+        readonly nics: readonly string[];
+    },
+    report: (key: string, raw: unknown, what: string, fix: string) => void,
+): void {
+    if (config.mtu > VSPHERE_MAX_MTU)
+        report(
+            "mtu",
+            String(config.mtu),
+            `is above the ${VSPHERE_MAX_MTU}-byte MTU limit of a vSphere standard switch (platform esx)`,
+            `use an MTU from 576 to ${VSPHERE_MAX_MTU} bytes`,
+        );
+    const memory = config.guest.memoryMiB;
+    if (Number.isInteger(memory) && memory % VSPHERE_MEMORY_STEP_MIB !== 0)
+        report(
+            "guest.memoryMiB",
+            memory,
+            `is not a multiple of ${VSPHERE_MEMORY_STEP_MIB} MB, which vSphere requires of a VM's memory`,
+            `use ${memory - (memory % VSPHERE_MEMORY_STEP_MIB)} or ${memory - (memory % VSPHERE_MEMORY_STEP_MIB) + VSPHERE_MEMORY_STEP_MIB}`,
+        );
+    if (config.guest.diskGiB > VSPHERE_MAX_DISK_GIB)
+        report(
+            "guest.diskGiB",
+            config.guest.diskGiB,
+            `is above vSphere's largest virtual disk (62 TB, ${VSPHERE_MAX_DISK_GIB} GiB)`,
+            `use at most ${VSPHERE_MAX_DISK_GIB}`,
+        );
+    const notEsxi = config.nics.filter((n) => !ESXI_PNIC.test(n));
+    if (notEsxi.length > 0)
+        report(
+            "host.nics",
+            config.nics,
+            `names ${notEsxi.join(", ")}, which is not how ESXi names a physical NIC`,
+            "list the host's physical NICs as ESXi names them (vmnic1, vmnic2, ...; esxcli network nic list)",
+        );
+}
+
 export const parseEsxConfig: PlatformConfigParser<EsxConfig> = (ctx) => {
     const remote = parseRemoteBlocks(ctx, false);
     const { guest, managementSubnet } = parseHypervisorBlocks(ctx);
+    checkVsphereLimits({ mtu: ctx.shared.mtu, guest, nics: remote.host.nics }, ctx.report);
     const v = ctx.need("vsphere", "server, user, datacenter, datastore and managementNetwork");
     const vsphere = v
         ? parseVsphere(v, ctx.report)
