@@ -114,9 +114,10 @@ export function objectProblems(
     return problems;
 }
 
-function conformance(schema: Schema, pkg: string, run: StackRun): { problems: string[]; checked: number } {
+function conformance(schema: Schema, pkg: string, run: StackRun): { problems: string[]; checked: number; versions: number } {
     const problems: string[] = [];
     let checked = 0;
+    let versions = 0;
     for (const r of run.mocks.registrations) {
         if (r.type === `pulumi:providers:${pkg}`) {
             checked++;
@@ -136,10 +137,11 @@ function conformance(schema: Schema, pkg: string, run: StackRun): { problems: st
         else problems.push(...objectProblems(schema, fn.inputs ?? {}, c.inputs, c.token));
     }
     for (const v of run.mocks.versions.filter((x) => x.token.startsWith(`${pkg}:`) || x.token === `pulumi:providers:${pkg}`)) {
+        versions++;
         if (v.version !== schema.version)
             problems.push(`${v.token} asks for plugin version ${v.version || "(none)"}, not ${schema.version}`);
     }
-    return { problems, checked };
+    return { problems, checked, versions };
 }
 
 describe("conformance with the vSphere and libvirt provider schemas", function () {
@@ -175,10 +177,12 @@ describe("conformance with the vSphere and libvirt provider schemas", function (
                     assert.ok(asked.has(t), `no version seen for ${t}`);
             }
             for (const pkg of ["vsphere", "libvirt"]) {
-                const { problems, checked } = conformance(schemas[pkg], pkg, run);
+                const { problems, checked, versions } = conformance(schemas[pkg], pkg, run);
                 assert.deepStrictEqual(problems, [], `${stack} against ${pkg}.json`);
-                if ((uses as readonly string[]).includes(pkg)) assert.ok(checked > 0, `${stack} registered nothing of ${pkg}`);
-                else assert.strictEqual(checked, 0, `${stack} registered ${checked} ${pkg} resources or invokes`);
+                if ((uses as readonly string[]).includes(pkg)) {
+                    assert.ok(checked > 0, `${stack} registered nothing of ${pkg}`);
+                    assert.ok(versions > 0, `${stack} asked for no ${pkg} plugin version: none was checked`);
+                } else assert.strictEqual(checked, 0, `${stack} registered ${checked} ${pkg} resources or invokes`);
             }
         });
     }
