@@ -259,3 +259,19 @@ func TestUnreachableURINamesTheHypervisor(t *testing.T) {
 		t.Fatalf("a provider without a URI says so: %v", err)
 	}
 }
+
+// TestDomainOSType: a kvm or qemu domain is written as HVM, as the official provider writes every
+// domain; a xen domain as PV (<type>xen</type>), where the official provider writes hvm for Xen
+// too (a difference the README states).
+func TestDomainOSType(t *testing.T) {
+	for typ, want := range map[string]string{"kvm": ">hvm</type>", "qemu": ">hvm</type>", "xen": ">xen</type>"} {
+		d := parseDomain(providerkit.NewReader(props(map[string]any{"name": "g1", "type": typ, "memory": 512.0})))
+		x, err := domainXML(d, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(x, want) {
+			t.Errorf("a %s domain's os type is %s:\n%s", typ, want, x)
+		}
+	}
+}

@@ -10,12 +10,15 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
@@ -362,5 +365,30 @@ func TestSchemaListsWhatIsRead(t *testing.T) {
 		if got := names(schema.Types["vsphere:index/"+typ+":"+typ].Properties); !slices.Equal(got, sorted(keys)) {
 			t.Errorf("%s: the schema has %v, the check reads %v", typ, got, sorted(keys))
 		}
+	}
+}
+
+// TestProviderConfigAndLookupsRefuseWhatTheyDoNotRead: a provider input or a lookup argument the
+// provider does not read is refused by name; the ones it reads pass.
+func TestProviderConfigAndLookupsRefuseWhatTheyDoNotRead(t *testing.T) {
+	p := newProvider()
+	marshal := func(m map[string]any) *structpb.Struct {
+		s, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(m), unmarshal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	res, err := p.CheckConfig(context.Background(), &pulumirpc.CheckRequest{News: marshal(map[string]any{
+		"vsphereServer": "vc", "user": "u", "password": "p", "allowUnverifiedSsl": "true", "version": "4.17.0", "apiTimeout": "5",
+	})})
+	if err != nil || len(res.Failures) != 1 || res.Failures[0].Property != "apiTimeout" {
+		t.Fatalf("apiTimeout, which this provider does not read, is refused by name, and only it: %v %v", res.GetFailures(), err)
+	}
+	inv, err := p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: getNetworkToken, Args: marshal(map[string]any{
+		"name": "VM Network", "datacenterId": "dc", "distributedVirtualSwitchUuid": "x",
+	})})
+	if err != nil || len(inv.Failures) != 1 || inv.Failures[0].Property != "distributedVirtualSwitchUuid" {
+		t.Fatalf("a lookup argument this provider does not read is refused by name: %v %v", inv.GetFailures(), err)
 	}
 }
