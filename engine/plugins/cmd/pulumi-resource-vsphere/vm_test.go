@@ -306,6 +306,11 @@ func TestVMInputsAreReadOrRefused(t *testing.T) {
 	if in.Disks[0].Thin != true || in.Disks[0].Eager != true {
 		t.Errorf("the disk's provisioning is read: %+v", in.Disks[0])
 	}
+	noClone := providerkit.NewReader(resource.NewPropertyMapFromMap(map[string]any{"name": "vm", "resourcePoolId": "p"}))
+	parseVM(noClone)
+	if f := noClone.Failures(); len(f) != 1 || f[0].Property != "clone" {
+		t.Errorf("a VM is only made by cloning a template: %v", f)
+	}
 	d := parseVM(providerkit.NewReader(resource.NewPropertyMapFromMap(map[string]any{
 		"name": "vm", "resourcePoolId": "p", "clone": map[string]any{"templateUuid": "u"},
 		"disks": []any{map[string]any{"label": "d", "size": 8.0}},
@@ -390,5 +395,30 @@ func TestProviderConfigAndLookupsRefuseWhatTheyDoNotRead(t *testing.T) {
 	})})
 	if err != nil || len(inv.Failures) != 1 || inv.Failures[0].Property != "distributedVirtualSwitchUuid" {
 		t.Fatalf("a lookup argument this provider does not read is refused by name: %v %v", inv.GetFailures(), err)
+	}
+}
+
+// TestAnyChangeReplacesAndReadKeepsTheState states two differences from the official provider:
+// a changed input (numCpus, which the official provider changes in place) replaces the VM, the
+// old one deleted first; a refresh (Read) keeps the state as it is, without asking vCenter.
+func TestAnyChangeReplacesAndReadKeepsTheState(t *testing.T) {
+	p := newProvider()
+	marshal := func(m map[string]any) *structpb.Struct {
+		s, err := plugin.MarshalProperties(resource.NewPropertyMapFromMap(m), unmarshal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	olds := map[string]any{"name": "vm", "resourcePoolId": "p", "numCpus": 1.0, "clone": map[string]any{"templateUuid": "u"}}
+	news := map[string]any{"name": "vm", "resourcePoolId": "p", "numCpus": 2.0, "clone": map[string]any{"templateUuid": "u"}}
+	d, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: "urn:pulumi:s::p::" + vmType + "::vm", OldInputs: marshal(olds), News: marshal(news)})
+	if err != nil || !slices.Equal(d.Replaces, []string{"numCpus"}) || !d.DeleteBeforeReplace {
+		t.Fatalf("numCpus replaces the VM, deleting it first: %v %v", d, err)
+	}
+	state := marshal(map[string]any{"name": "vm", "moid": "vm-1"})
+	r, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "uuid", Urn: "urn:pulumi:s::p::" + vmType + "::vm", Properties: state})
+	if err != nil || r.Id != "uuid" || r.Properties != state {
+		t.Fatalf("Read keeps the state: %v %v", r, err)
 	}
 }
