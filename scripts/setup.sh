@@ -4,8 +4,10 @@
 #   OpenSSH client and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test);
 #   nftables (the fault tests drop packets on a wire with it);
 # - libvirt and QEMU, debootstrap, genisoimage and e2fsprogs for the real kvm lab on this machine
-#   (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs), and libxml2-utils
-#   (virt-xml-validate holds the libvirt provider's domain XML to libvirt's schema);
+#   (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs; genisoimage also
+#   ships isoinfo, with which the libvirt provider's Go test reads its ISO back), and libxml2-utils
+#   (virt-xml-validate holds the libvirt provider's domain XML to libvirt's schema). The provider
+#   tests fail under CI=true where one of these tools is missing;
 # - chromium: a test opens the comparison's report.html in a real headless browser;
 # - the project's node modules (npm ci);
 # - the Pulumi engine (CLI, Node.js language host, command and libvirt providers) from the Go modules pinned

@@ -88,8 +88,10 @@ function running(name: string): string[] {
             .split("\n")
             .filter((l) => l && !l.includes("<defunct>"))
             .map((p) => `${name} ${p}`);
-    } catch {
-        return []; // pgrep exits 1 when there is none
+    } catch (e) {
+        // pgrep exits 1 when there is none; anything else (no pgrep, a bad pattern) would hide leftovers.
+        if ((e as { status?: number }).status === 1) return [];
+        throw e;
     }
 }
 

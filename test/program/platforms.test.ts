@@ -55,15 +55,13 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         const run = await runStack("esx", { "hvnetlab:mtu": "9000" }, { creationMs: (r) => (/-mtu-g\d$/.test(r.name) ? 200 : 0) });
         const mtus = of(run, "command:remote:Command").filter((r) => /-mtu-g\d$/.test(r.name));
         assert.strictEqual(mtus.length, 4);
+        // The esx stack's file sets the guests' management addresses; each MTU command dials its own.
+        const addresses = JSON.parse(run.config["hvnetlab:guestManagementAddresses"] ?? "[]") as string[];
+        assert.deepStrictEqual(addresses, ["192.168.10.101", "192.168.10.102", "192.168.10.103", "192.168.10.104"]);
         mtus.forEach((m, i) => {
             assert.match(m.inputs.create, new RegExp(`a='10\\.77\\.0\\.${4 * i + 2}'`));
             assert.match(m.inputs.create, /mtu '9000'/);
-            assert.strictEqual(
-                m.inputs.connection.host,
-                run.config["hvnetlab:guestManagementAddresses"]
-                    ? JSON.parse(run.config["hvnetlab:guestManagementAddresses"])[i]
-                    : m.inputs.connection.host,
-            );
+            assert.strictEqual(m.inputs.connection.host, addresses[i], `${m.name} dials ${m.inputs.connection.host}`);
         });
         const at = (event: string) => run.mocks.events.indexOf(event);
         for (const g of ["g1", "g2", "g3", "g4"]) {

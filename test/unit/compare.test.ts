@@ -149,6 +149,7 @@ describe("compare: the regression gate", () => {
     it("passes within the tolerance", () => {
         const v = gate(base, src(doc("kvm", [920, 900])), 5);
         assert.strictEqual(v.verdict, "pass");
+        assert.strictEqual(v.cells.length, 2, "one cell per run (1 and 2 guests)");
         assert.ok(v.cells.every((c) => !c.regression));
     });
     it("names every cell that fell more than the tolerance", () => {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,12 +45,73 @@ func TestDomainXMLHasEveryDevice(t *testing.T) {
 			t.Errorf("domain XML lacks %s:\n%s", want, x)
 		}
 	}
-	if _, err := exec.LookPath("virt-xml-validate"); err == nil {
-		f := filepath.Join(t.TempDir(), "d.xml")
-		_ = os.WriteFile(f, []byte(x), 0o600)
-		if out, err := exec.Command("virt-xml-validate", f, "domain").CombinedOutput(); err != nil {
-			t.Fatalf("libvirt's schema refuses the XML: %s", out)
+	needTool(t, "virt-xml-validate", "holds the domain XML to libvirt's own schema (Debian: libvirt-clients and libxml2-utils)")
+	f := filepath.Join(t.TempDir(), "d.xml")
+	_ = os.WriteFile(f, []byte(x), 0o600)
+	if out, err := exec.Command("virt-xml-validate", f, "domain").CombinedOutput(); err != nil {
+		t.Fatalf("libvirt's schema refuses the XML: %s", out)
+	}
+}
+
+// needTool stops the test where a tool it needs is missing: a failure under CI=true (setup
+// installs every one of them, so a missing one is a setup fault), else a skip that says which
+// tool, what it checks and where it comes from. Call it after the checks that do not need it.
+func needTool(t *testing.T, name, what string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed; it %s. scripts/setup.sh installs it", name, what)
+	}
+	t.Skipf("skipped: %s is not installed; it %s (scripts/setup.sh installs it)", name, what)
+}
+
+// isoVolumeID is the volume identifier of an ISO 9660 image: the primary volume descriptor is
+// sector 16 (2048-byte sectors) and its identifier bytes 40-71 (ECMA-119, 8.4), space-padded.
+func isoVolumeID(iso []byte) (string, error) {
+	const pvd = 16 * 2048
+	if len(iso) < pvd+72 || iso[pvd] != 1 || string(iso[pvd+1:pvd+6]) != "CD001" {
+		return "", errors.New("no ISO 9660 primary volume descriptor at sector 16")
+	}
+	return strings.TrimRight(string(iso[pvd+40:pvd+72]), " "), nil
+}
+
+// TestCloudInitISO builds a CloudInitDisk's ISO as the provider does (with genisoimage) and reads
+// it back: the volume id cloud-init's NoCloud source looks for (cidata), and the three files with
+// their contents, through isoinfo (Debian's genisoimage package ships both).
+func TestCloudInitISO(t *testing.T) {
+	needTool(t, "genisoimage", "builds the cloud-init ISO (Debian: genisoimage)")
+	c := cloudInitInputs{Name: "g1-init.iso", UserData: "#cloud-config\nhostname: g1\n", MetaData: "instance-id: g1\n", NetworkConfig: "version: 2\n"}
+	iso, err := cloudInitISO(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := isoVolumeID(iso); err != nil || id != "cidata" {
+		t.Fatalf("the ISO's volume id is cidata, got %q (%v)", id, err)
+	}
+	if _, err := isoVolumeID(iso[:2048]); err == nil {
+		t.Fatal("a truncated image has no volume descriptor")
+	}
+	needTool(t, "isoinfo", "lists and reads the ISO's files (Debian: genisoimage)")
+	f := filepath.Join(t.TempDir(), "ci.iso")
+	if err := os.WriteFile(f, iso, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"user-data": c.UserData, "meta-data": c.MetaData, "network-config": c.NetworkConfig} {
+		out, err := exec.Command("isoinfo", "-R", "-i", f, "-x", "/"+name).Output()
+		if err != nil || string(out) != want {
+			t.Errorf("%s on the ISO: %q (%v), want %q", name, out, err, want)
 		}
+	}
+	c.NetworkConfig = ""
+	iso, err = cloudInitISO(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(f, iso, 0o600)
+	if out, err := exec.Command("isoinfo", "-R", "-f", "-i", f).Output(); err != nil || strings.Contains(string(out), "network-config") || !strings.Contains(string(out), "/user-data") {
+		t.Errorf("without networkConfig the ISO holds user-data and meta-data only: %s (%v)", out, err)
 	}
 }
 
@@ -93,18 +155,19 @@ func TestConnectURI(t *testing.T) {
 }
 
 // TestAgainstLibvirtd creates and deletes every resource type on the local libvirtd (root, with
-// libvirtd running; skipped otherwise): a pool, an uploaded base image, a copy-on-write layer, a
-// cloud-init ISO and a defined domain, then checks that nothing is left.
+// libvirtd running; skipped otherwise, saying why): a pool, an uploaded base image, a
+// copy-on-write layer, a cloud-init ISO and a defined domain, then checks that nothing is left.
 func TestAgainstLibvirtd(t *testing.T) {
+	// Skipped even under CI: `npm test` runs without libvirtd, which only `npm run lab:qemu`
+	// starts (and that lab drives this provider against it through the engine).
 	if os.Geteuid() != 0 {
-		t.Skip("needs root")
+		t.Skip("skipped: needs root, to reach libvirtd's system socket")
 	}
 	if _, err := os.Stat("/var/run/libvirt/libvirt-sock"); err != nil {
-		t.Skip("libvirtd is not running")
+		t.Skip("skipped: libvirtd is not running. `npm test` does not start it: `npm run lab:qemu` does, and drives this provider against it; " +
+			"to run this test, start it as root (`libvirtd -d`) and run `go test ./cmd/pulumi-resource-libvirt -run TestAgainstLibvirtd`")
 	}
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		t.Skip("needs qemu-img")
-	}
+	needTool(t, "qemu-img", "makes the base image and reads the copy-on-write layer back (Debian: qemu-utils)")
 	dir := t.TempDir()
 	image := filepath.Join(dir, "base.qcow2")
 	if out, err := exec.Command("qemu-img", "create", "-f", "qcow2", image, "64M").CombinedOutput(); err != nil {
@@ -149,8 +212,12 @@ func TestAgainstLibvirtd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := exec.Command("isoinfo", "-d", "-i", cloudInitKey(ci)).CombinedOutput(); len(out) > 0 && !strings.Contains(string(out), "cidata") {
-		t.Fatalf("the ISO's volume id is cidata: %s", out)
+	uploaded, err := os.ReadFile(cloudInitKey(ci))
+	if err != nil {
+		t.Fatalf("the uploaded ISO volume: %v", err)
+	}
+	if id, err := isoVolumeID(uploaded); err != nil || id != "cidata" {
+		t.Fatalf("the uploaded ISO's volume id is cidata, got %q (%v)", id, err)
 	}
 	d := parseDomain(providerkit.NewReader(props(map[string]any{
 		"name": name, "type": "qemu", "memory": 128.0, "running": false,
@@ -229,5 +296,20 @@ func TestDomainXMLCommandAppliesTheXSLTAndRefusesBadInputs(t *testing.T) {
 	}
 	if _, err := domainXMLOf(strings.NewReader(`not json`)); err == nil {
 		t.Error("non-JSON input must fail")
+	}
+}
+
+// TestDomainOSType: every domain, Xen's included, is written as HVM, as the official provider
+// writes every domain; a Xen PV guest is the xen platform's XSLT's choice (hvnetlab:xen.guestMode).
+func TestDomainOSType(t *testing.T) {
+	for typ, want := range map[string]string{"kvm": ">hvm</type>", "qemu": ">hvm</type>", "xen": ">hvm</type>"} {
+		d := parseDomain(providerkit.NewReader(props(map[string]any{"name": "g1", "type": typ, "memory": 512.0})))
+		x, err := domainXML(d, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(x, want) {
+			t.Errorf("a %s domain's os type is %s:\n%s", typ, want, x)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math"
 	"slices"
+	"strings"
 
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
@@ -45,6 +47,7 @@ func parseVSwitch(r providerkit.Reader) vswitchInputs {
 		}
 	}
 	r.Refuse("allowForgedTransmits", "allowMacChanges", "allowPromiscuous", "beaconInterval", "linkDiscoveryOperation", "linkDiscoveryProtocol", "teamingPolicy", "shapingEnabled")
+	r.Only(vswitchKeys...)
 	return s
 }
 
@@ -62,14 +65,48 @@ func parsePortGroup(r providerkit.Reader) portGroupInputs {
 		VlanID:            int(r.Number("vlanId", 0)),
 	}
 	r.Refuse("allowForgedTransmits", "allowMacChanges", "allowPromiscuous", "activeNics", "standbyNics", "teamingPolicy", "shapingEnabled")
+	r.Only(portGroupKeys...)
 	return p
 }
 
+// The inputs each resource (and nested object) reads: any other input is refused (Reader.Only),
+// never ignored. The schema this provider reports lists the same names.
+var (
+	vswitchKeys      = []string{"name", "hostSystemId", "networkAdapters", "activeNics", "standbyNics", "mtu", "numberOfPorts"}
+	portGroupKeys    = []string{"name", "hostSystemId", "virtualSwitchName", "vlanId"}
+	vmKeys           = []string{"name", "resourcePoolId", "hostSystemId", "datastoreId", "numCpus", "memory", "guestId", "scsiType", "firmware", "waitForGuestNetTimeout", "disks", "networkInterfaces", "clone"}
+	nicKeys          = []string{"networkId", "adapterType"}
+	diskKeys         = []string{"label", "size", "thinProvisioned", "eagerlyScrub"}
+	cloneKeys        = []string{"templateUuid", "linkedClone", "customize"}
+	customizeKeys    = []string{"linuxOptions", "ipv4Gateway", "networkInterfaces"}
+	linuxOptionsKeys = []string{"hostName", "domain", "scriptText"}
+	customizeNICKeys = []string{"ipv4Address", "ipv4Netmask"}
+)
+
+// Values and defaults of the official provider (terraform-provider-vsphere's virtual_machine
+// resource: scsi_type, firmware, disk.thin_provisioned, disk.eagerly_scrub,
+// wait_for_guest_net_timeout).
+var (
+	scsiTypes = []string{"lsilogic", "lsilogic-sas", "pvscsi"}
+	firmwares = []string{"bios", "efi"}
+)
+
+const (
+	defaultSCSIType               = "pvscsi"
+	defaultFirmware               = "bios"
+	defaultWaitForGuestNetMinutes = 5
+)
+
 type nicInputs struct{ NetworkID, AdapterType string }
 
+// diskInputs are one disk of the clone, matched by position to the template's disks (ordered by
+// SCSI bus and unit).
 type diskInputs struct {
 	Label   string
 	SizeGiB int
+	// Thin and Eager are the disk's provisioning: thin, else thick lazily (Eager false) or
+	// eagerly zeroed. They are set on the clone's disk locators (VirtualMachineRelocateSpecDiskLocator).
+	Thin, Eager bool
 }
 
 type customizeNIC struct {
@@ -84,42 +121,59 @@ type customizeInputs struct {
 
 type cloneInputs struct {
 	TemplateUUID string
-	Customize    *customizeInputs
+	// Linked makes a linked clone: child disks of the template's current (and only) snapshot.
+	Linked    bool
+	Customize *customizeInputs
 }
 
 // vmInputs are a VirtualMachine's inputs, as far as a clone from a template needs them.
 type vmInputs struct {
 	Name, ResourcePoolID, HostSystemID, DatastoreID, GuestID string
 	NumCPUs, MemoryMiB                                       int
-	NICs                                                     []nicInputs
-	Disks                                                    []diskInputs
-	Clone                                                    cloneInputs
+	// SCSIType is the SCSI controllers' type (lsilogic, lsilogic-sas or pvscsi); Firmware is bios or efi.
+	SCSIType, Firmware string
+	// WaitForGuestNetMinutes is how long Create waits for the guest to report an IP address; below 1, not at all.
+	WaitForGuestNetMinutes int
+	NICs                   []nicInputs
+	Disks                  []diskInputs
+	Clone                  cloneInputs
 }
 
 func parseVM(r providerkit.Reader) vmInputs {
 	vm := vmInputs{
-		Name:           r.Required("name", "the VM's name"),
-		ResourcePoolID: r.Required("resourcePoolId", "the resource pool (getHost's resourcePoolId)"),
-		HostSystemID:   r.Str("hostSystemId"),
-		DatastoreID:    r.Str("datastoreId"),
-		GuestID:        r.Str("guestId"),
-		NumCPUs:        int(r.Number("numCpus", 1)),
-		MemoryMiB:      int(r.Number("memory", 1)),
+		Name:                   r.Required("name", "the VM's name"),
+		ResourcePoolID:         r.Required("resourcePoolId", "the resource pool (getHost's resourcePoolId)"),
+		HostSystemID:           r.Str("hostSystemId"),
+		DatastoreID:            r.Str("datastoreId"),
+		GuestID:                r.Str("guestId"),
+		NumCPUs:                int(r.Number("numCpus", 1)),
+		MemoryMiB:              int(r.Number("memory", 1)),
+		SCSIType:               oneOf(r, "scsiType", defaultSCSIType, scsiTypes),
+		Firmware:               oneOf(r, "firmware", defaultFirmware, firmwares),
+		WaitForGuestNetMinutes: defaultWaitForGuestNetMinutes,
 	}
-	_ = r.Str("scsiType")
-	_ = r.Str("firmware")
-	_ = r.Number("waitForGuestNetTimeout", -1)
+	if _, ok := r.Value("waitForGuestNetTimeout"); ok {
+		vm.WaitForGuestNetMinutes = int(r.Number("waitForGuestNetTimeout", math.MinInt32))
+	}
+	r.Only(vmKeys...)
 	for _, n := range r.List("networkInterfaces") {
 		nic := nicInputs{NetworkID: n.Required("networkId", "the network's id (getNetwork)"), AdapterType: n.Str("adapterType")}
 		if nic.AdapterType == "" {
 			nic.AdapterType = "vmxnet3"
 		}
+		n.Only(nicKeys...)
 		vm.NICs = append(vm.NICs, nic)
 	}
 	for _, d := range r.List("disks") {
-		_ = d.Boolean("thinProvisioned", true)
-		_ = d.Boolean("eagerlyScrub", false)
-		vm.Disks = append(vm.Disks, diskInputs{Label: d.Required("label", "the disk's label"), SizeGiB: int(d.Number("size", 1))})
+		disk := diskInputs{
+			Label: d.Required("label", "the disk's label"), SizeGiB: int(d.Number("size", 1)),
+			Thin: d.Boolean("thinProvisioned", true), Eager: d.Boolean("eagerlyScrub", false),
+		}
+		if disk.Thin && disk.Eager {
+			d.Fail("eagerlyScrub", "cannot be true on a thin-provisioned disk: set thinProvisioned to false for an eagerly zeroed thick disk")
+		}
+		d.Only(diskKeys...)
+		vm.Disks = append(vm.Disks, disk)
 	}
 	c, ok := r.Object("clone")
 	if !ok {
@@ -129,18 +183,35 @@ func parseVM(r providerkit.Reader) vmInputs {
 		return vm
 	}
 	vm.Clone.TemplateUUID = c.Required("templateUuid", "the template's UUID (getVirtualMachine's id)")
-	_ = c.Boolean("linkedClone", false)
+	vm.Clone.Linked = c.Boolean("linkedClone", false)
+	c.Only(cloneKeys...)
 	if cz, ok := c.Object("customize"); ok {
 		custom := &customizeInputs{IPv4Gateway: cz.Str("ipv4Gateway")}
+		cz.Only(customizeKeys...)
 		if lo, ok := cz.Object("linuxOptions"); ok {
 			custom.HostName = lo.Required("hostName", "the guest's host name")
 			custom.Domain = lo.Required("domain", "the guest's domain")
 			custom.ScriptText = lo.Str("scriptText")
+			lo.Only(linuxOptionsKeys...)
 		}
 		for _, n := range cz.List("networkInterfaces") {
 			custom.NICs = append(custom.NICs, customizeNIC{IPv4Address: n.Str("ipv4Address"), IPv4Netmask: int(n.Number("ipv4Netmask", 0))})
+			n.Only(customizeNICKeys...)
 		}
 		vm.Clone.Customize = custom
 	}
 	return vm
+}
+
+// oneOf reads an optional string input that must be one of allowed; dflt when it is absent.
+func oneOf(r providerkit.Reader, key, dflt string, allowed []string) string {
+	if val, ok := r.Value(key); !ok || !val.IsString() {
+		_ = r.Str(key) // names a value that is not a string
+		return dflt
+	}
+	v := r.Str(key)
+	if !slices.Contains(allowed, v) {
+		r.Fail(key, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	}
+	return v
 }

@@ -28,6 +28,22 @@ func newProvider() *provider {
 	return &provider{Base: providerkit.Base{Name: "vSphere", Version: version, Schema: schemaJSON, Inputs: inputsOf}}
 }
 
+// providerKeys are the provider inputs this provider reads; "version" and "pluginDownloadURL" are
+// the engine's own.
+var providerKeys = []string{"vsphereServer", "user", "password", "allowUnverifiedSsl", "version", "pluginDownloadURL"}
+
+// CheckConfig refuses, by name, every provider input this provider does not read (the official
+// provider's apiTimeout, persistSession, ...), where it would otherwise ignore it.
+func (p *provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	r := providerkit.NewReader(news)
+	r.Only(providerKeys...)
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: r.Failures()}, nil
+}
+
 // Configure takes the connection from the provider's inputs, else from the VSPHERE_* variables
 // (as the upstream provider does).
 func (p *provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
@@ -134,6 +150,7 @@ func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*p
 	r := providerkit.NewReader(args)
 	name := r.Required("name", "the object's name")
 	dc := r.Str("datacenterId")
+	r.Only("name", "datacenterId")
 	if f := r.Failures(); len(f) > 0 {
 		return &pulumirpc.InvokeResponse{Failures: f}, nil
 	}

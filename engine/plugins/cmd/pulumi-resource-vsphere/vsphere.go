@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
@@ -147,10 +149,236 @@ type vmOutputs struct {
 	UUID, Moid, DefaultIPAddress string
 }
 
-// createVM clones the template (by UUID) into the datacenter's VM folder on the resource pool,
-// host and datastore given: CPUs, memory and guest id set; the template's NICs replaced by the
-// planned ones (in order); the first disk grown to its planned size; the customization's host
-// name, domain, script and per-NIC static addresses applied; powered on.
+// templateState is what a clone needs to know of its template: its devices and snapshots.
+type templateState struct {
+	UUID     string
+	Devices  object.VirtualDeviceList
+	Snapshot *types.VirtualMachineSnapshotInfo
+}
+
+// templateDisks are the template's virtual disks in the order the official provider matches them
+// to the `disks` inputs: by SCSI bus number, then unit number.
+func templateDisks(devices object.VirtualDeviceList) []*types.VirtualDisk {
+	var disks []*types.VirtualDisk
+	for _, d := range devices.SelectByType((*types.VirtualDisk)(nil)) {
+		disks = append(disks, d.(*types.VirtualDisk))
+	}
+	at := func(d *types.VirtualDisk) (int32, int32) {
+		bus, unit := int32(0), int32(0)
+		if c, ok := devices.FindByKey(d.ControllerKey).(types.BaseVirtualController); ok {
+			bus = c.GetVirtualController().BusNumber
+		}
+		if d.UnitNumber != nil {
+			unit = *d.UnitNumber
+		}
+		return bus, unit
+	}
+	sort.SliceStable(disks, func(i, j int) bool {
+		bi, ui := at(disks[i])
+		bj, uj := at(disks[j])
+		return bi < bj || bi == bj && ui < uj
+	})
+	return disks
+}
+
+// diskGiB is a disk's capacity in whole GiB.
+func diskGiB(d *types.VirtualDisk) int {
+	if d.CapacityInBytes > 0 {
+		return int(d.CapacityInBytes >> 30)
+	}
+	return int(d.CapacityInKB >> 20)
+}
+
+// provisioning is a disk backing's thin and eagerly-scrub flags (unset reads as false).
+func provisioning(d *types.VirtualDisk) (thin, eager bool, backing *types.VirtualDiskFlatVer2BackingInfo) {
+	b, ok := d.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+	if !ok {
+		return false, false, nil
+	}
+	return b.ThinProvisioned != nil && *b.ThinProvisioned, b.EagerlyScrub != nil && *b.EagerlyScrub, b
+}
+
+// linkedCloneSnapshot is the snapshot a linked clone is made from: the template must have exactly
+// one root snapshot, without children, and it must be the current one (the official provider's
+// rule, so that the choice is never ambiguous).
+func linkedCloneSnapshot(t templateState) (*types.ManagedObjectReference, error) {
+	s := t.Snapshot
+	switch {
+	case s == nil || len(s.RootSnapshotList) == 0:
+		return nil, fmt.Errorf("clone.linkedClone: template %s has no snapshot; a linked clone is made from the template's one snapshot (take one, or set linkedClone false)", t.UUID)
+	case len(s.RootSnapshotList) != 1:
+		return nil, fmt.Errorf("clone.linkedClone: template %s must have exactly one root snapshot, it has %d", t.UUID, len(s.RootSnapshotList))
+	case len(s.RootSnapshotList[0].ChildSnapshotList) > 0:
+		return nil, fmt.Errorf("clone.linkedClone: the root snapshot of template %s must have no children", t.UUID)
+	case s.CurrentSnapshot == nil || s.CurrentSnapshot.Value != s.RootSnapshotList[0].Snapshot.Value:
+		return nil, fmt.Errorf("clone.linkedClone: the current snapshot of template %s must be its root snapshot", t.UUID)
+	}
+	return s.CurrentSnapshot, nil
+}
+
+// cloneSpec is the spec of the clone itself, as the official provider builds it
+// (ExpandVirtualMachineCloneSpec, DiskCloneValidateOperation): the pool, host and datastore; for a
+// linked clone, the template's snapshot and child disk backings; and one disk locator per template
+// disk carrying the planned provisioning (thin, or thick lazily or eagerly zeroed) on the VM's
+// datastore (else the disk's own). The clone stays powered off: the shape, customization and
+// power-on follow. Errors name the input: a template with more disks than `disks`, a disk smaller
+// than the template's, and for a linked clone a disk whose size or provisioning differs from the
+// template's or a template without its one snapshot.
+func cloneSpec(in vmInputs, t templateState, pool types.ManagedObjectReference, datastoreName string) (types.VirtualMachineCloneSpec, error) {
+	spec := types.VirtualMachineCloneSpec{Location: types.VirtualMachineRelocateSpec{Pool: &pool}, PowerOn: false}
+	if in.HostSystemID != "" {
+		host := ref("HostSystem", in.HostSystemID)
+		spec.Location.Host = &host
+	}
+	var ds *types.ManagedObjectReference
+	if in.DatastoreID != "" {
+		r := ref("Datastore", in.DatastoreID)
+		ds = &r
+		spec.Location.Datastore = ds
+	}
+	if in.Clone.Linked {
+		snap, err := linkedCloneSnapshot(t)
+		if err != nil {
+			return spec, err
+		}
+		spec.Snapshot = snap
+		spec.Location.DiskMoveType = string(types.VirtualMachineRelocateDiskMoveOptionsCreateNewChildDiskBacking)
+	}
+	disks := templateDisks(t.Devices)
+	if len(disks) > len(in.Disks) {
+		return spec, fmt.Errorf("disks: template %s has %d disks, and the clone lists %d: list at least one per template disk, in order", t.UUID, len(disks), len(in.Disks))
+	}
+	for i, d := range disks {
+		want := in.Disks[i]
+		thin, eager, backing := provisioning(d)
+		size := diskGiB(d)
+		switch {
+		case in.Clone.Linked && want.SizeGiB != size:
+			return spec, fmt.Errorf("disks[%d].size: a linked clone keeps the template's disk size, %d GiB (got %d)", i, size, want.SizeGiB)
+		case in.Clone.Linked && (want.Thin != thin || want.Eager != eager):
+			return spec, fmt.Errorf("disks[%d]: a linked clone keeps the template's provisioning, thinProvisioned %t and eagerlyScrub %t", i, thin, eager)
+		case want.SizeGiB < size:
+			return spec, fmt.Errorf("disks[%d].size: %d GiB is smaller than the template's disk (%d GiB): disks cannot shrink", i, want.SizeGiB, size)
+		}
+		if backing == nil {
+			return spec, fmt.Errorf("disks[%d]: the template's disk %d is not a flat (VMDK) disk; its provisioning cannot be set", i, d.Key)
+		}
+		target := ds
+		if target == nil {
+			target = backing.Datastore
+		}
+		if target == nil {
+			return spec, fmt.Errorf("disks[%d]: no datastoreId, and the template's disk names no datastore", i)
+		}
+		thinP, eagerP := want.Thin, want.Eager
+		locator := types.VirtualMachineRelocateSpecDiskLocator{
+			DiskId:    d.Key,
+			Datastore: *target,
+			DiskBackingInfo: &types.VirtualDiskFlatVer2BackingInfo{
+				VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{FileName: datastorePath(datastoreName), Datastore: target},
+				DiskMode:                     backing.DiskMode,
+				ThinProvisioned:              &thinP,
+				EagerlyScrub:                 &eagerP,
+			},
+		}
+		spec.Location.Disk = append(spec.Location.Disk, locator)
+	}
+	return spec, nil
+}
+
+// datastorePath is the datastore's root in vSphere's "[name]" path form (empty when unknown).
+func datastorePath(name string) string {
+	if name == "" {
+		return ""
+	}
+	return fmt.Sprintf("[%s]", name)
+}
+
+// reconfigureSpec is the reconfigure of a fresh clone, as the official provider's post-clone step
+// (resourceVSphereVirtualMachinePostDeployChanges): CPUs, memory, guest id and firmware; every SCSI
+// controller of another type than scsiType swapped for one of that type on the same bus, its
+// devices moved onto it (a clone without a SCSI controller gets one on bus 0); each template
+// disk grown to its planned size; the template's NICs replaced by the planned cards, in order.
+func reconfigureSpec(in vmInputs, devices object.VirtualDeviceList, cards []types.BaseVirtualDevice) (types.VirtualMachineConfigSpec, error) {
+	spec := types.VirtualMachineConfigSpec{NumCPUs: int32(in.NumCPUs), MemoryMB: int64(in.MemoryMiB), GuestId: in.GuestID, Firmware: in.Firmware}
+	edits := map[int32]types.BaseVirtualDevice{}
+	var order []int32
+	edit := func(d types.BaseVirtualDevice) {
+		k := d.GetVirtualDevice().Key
+		if _, ok := edits[k]; !ok {
+			order = append(order, k)
+		}
+		edits[k] = d
+	}
+	add := func(d types.BaseVirtualDevice) {
+		spec.DeviceChange = append(spec.DeviceChange, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationAdd, Device: d})
+	}
+	remove := func(d types.BaseVirtualDevice) {
+		spec.DeviceChange = append(spec.DeviceChange, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: d})
+	}
+	controllers := devices.Select(func(d types.BaseVirtualDevice) bool {
+		_, ok := d.(types.BaseVirtualSCSIController)
+		return ok
+	})
+	newKey := int32(-300)
+	for _, c := range controllers {
+		if devices.Type(c) == in.SCSIType {
+			continue
+		}
+		old := c.(types.BaseVirtualSCSIController).GetVirtualSCSIController()
+		created, err := devices.CreateSCSIController(in.SCSIType)
+		if err != nil {
+			return spec, fmt.Errorf("scsiType %s: %w", in.SCSIType, err)
+		}
+		nc := created.(types.BaseVirtualSCSIController).GetVirtualSCSIController()
+		nc.BusNumber, nc.SharedBus, nc.Key = old.BusNumber, old.SharedBus, newKey
+		newKey--
+		remove(c)
+		add(created)
+		for _, d := range devices {
+			if d.GetVirtualDevice().ControllerKey == old.Key {
+				d.GetVirtualDevice().ControllerKey = nc.Key
+				edit(d)
+			}
+		}
+	}
+	if len(controllers) == 0 {
+		created, err := devices.CreateSCSIController(in.SCSIType)
+		if err != nil {
+			return spec, fmt.Errorf("scsiType %s: %w", in.SCSIType, err)
+		}
+		nc := created.(types.BaseVirtualSCSIController).GetVirtualSCSIController()
+		nc.BusNumber, nc.Key = 0, newKey
+		add(created)
+	}
+	for i, d := range templateDisks(devices) {
+		if i >= len(in.Disks) {
+			break
+		}
+		if want := int64(in.Disks[i].SizeGiB) << 30; want > d.CapacityInKB<<10 {
+			d.CapacityInBytes = want
+			d.CapacityInKB = want >> 10
+			edit(d)
+		}
+	}
+	for _, k := range order {
+		spec.DeviceChange = append(spec.DeviceChange, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: edits[k]})
+	}
+	for _, nic := range devices.SelectByType((*types.VirtualEthernetCard)(nil)) {
+		remove(nic)
+	}
+	for _, card := range cards {
+		add(card)
+	}
+	return spec, nil
+}
+
+// createVM clones the template (by UUID) as the official provider does: the clone (linked or
+// full, each disk's provisioning set) in the datacenter's VM folder on the resource pool, host and
+// datastore given; then one reconfigure (CPUs, memory, guest id, firmware, SCSI controller type,
+// disk sizes, the planned NICs in order); then the customization (host name, domain, script,
+// per-NIC static addresses); then power-on, and a wait of up to waitForGuestNetTimeout minutes for
+// the guest to report an IP address. A clone that fails after it exists is destroyed.
 func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, error) {
 	pool := object.NewResourcePool(c.Client, ref("ResourcePool", in.ResourcePoolID))
 	var poolMo mo.ResourcePool
@@ -166,14 +394,27 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 		return vmOutputs{}, fmt.Errorf("clone.templateUuid %s: no such template in the datacenter (%v)", in.Clone.TemplateUUID, err)
 	}
 	tmpl := object.NewVirtualMachine(c.Client, tmplRef.Reference())
-	devices, err := tmpl.Device(ctx)
+	var tmplMo mo.VirtualMachine
+	if err := tmpl.Properties(ctx, tmpl.Reference(), []string{"config.hardware.device", "snapshot"}, &tmplMo); err != nil {
+		return vmOutputs{}, fmt.Errorf("clone.templateUuid %s: %w", in.Clone.TemplateUUID, err)
+	}
+	state := templateState{UUID: in.Clone.TemplateUUID, Snapshot: tmplMo.Snapshot}
+	if tmplMo.Config != nil {
+		state.Devices = object.VirtualDeviceList(tmplMo.Config.Hardware.Device)
+	}
+	dsName := ""
+	if in.DatastoreID != "" {
+		var dsMo mo.Datastore
+		if err := object.NewDatastore(c.Client, ref("Datastore", in.DatastoreID)).Properties(ctx, ref("Datastore", in.DatastoreID), []string{"name"}, &dsMo); err != nil {
+			return vmOutputs{}, fmt.Errorf("datastoreId %s: %w", in.DatastoreID, err)
+		}
+		dsName = dsMo.Name
+	}
+	spec, err := cloneSpec(in, state, pool.Reference(), dsName)
 	if err != nil {
 		return vmOutputs{}, err
 	}
-	var changes []types.BaseVirtualDeviceConfigSpec
-	for _, nic := range devices.SelectByType((*types.VirtualEthernetCard)(nil)) {
-		changes = append(changes, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationRemove, Device: nic})
-	}
+	var cards []types.BaseVirtualDevice
 	for i, n := range in.NICs {
 		backing, err := object.NewReference(c.Client, networkRef(n.NetworkID)).(object.NetworkReference).EthernetCardBackingInfo(ctx)
 		if err != nil {
@@ -184,33 +425,7 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 			return vmOutputs{}, fmt.Errorf("networkInterfaces[%d].adapterType %s: %w", i, n.AdapterType, err)
 		}
 		card.GetVirtualDevice().Key = int32(-100 - i)
-		changes = append(changes, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationAdd, Device: card})
-	}
-	if disks := devices.SelectByType((*types.VirtualDisk)(nil)); len(disks) > 0 && len(in.Disks) > 0 {
-		disk := disks[0].(*types.VirtualDisk)
-		want := int64(in.Disks[0].SizeGiB) * 1024 * 1024
-		if want > disk.CapacityInKB {
-			disk.CapacityInKB = want
-			disk.CapacityInBytes = want * 1024
-			changes = append(changes, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: disk})
-		}
-	}
-	host := ref("HostSystem", in.HostSystemID)
-	ds := ref("Datastore", in.DatastoreID)
-	poolRef := pool.Reference()
-	spec := types.VirtualMachineCloneSpec{
-		Location: types.VirtualMachineRelocateSpec{Pool: &poolRef, DeviceChange: changes},
-		Config:   &types.VirtualMachineConfigSpec{NumCPUs: int32(in.NumCPUs), MemoryMB: int64(in.MemoryMiB), GuestId: in.GuestID},
-		PowerOn:  true,
-	}
-	if in.HostSystemID != "" {
-		spec.Location.Host = &host
-	}
-	if in.DatastoreID != "" {
-		spec.Location.Datastore = &ds
-	}
-	if cz := in.Clone.Customize; cz != nil {
-		spec.Customization = customization(*cz)
+		cards = append(cards, card)
 	}
 	folders, err := object.NewDatacenter(c.Client, dc.Reference()).Folders(ctx)
 	if err != nil {
@@ -225,9 +440,7 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 		return vmOutputs{}, fmt.Errorf("cloning %s: %w", in.Name, err)
 	}
 	vm := object.NewVirtualMachine(c.Client, info.Result.(types.ManagedObjectReference))
-	// Like the upstream provider: the shape is set by a reconfigure after the clone, and the VM
-	// powered on if the clone did not (vcsim, for one, keeps the template's shape on a clone).
-	if err := settle(ctx, vm, in); err != nil {
+	if err := settle(ctx, vm, in, cards); err != nil {
 		_ = deleteVM(ctx, c, vm.Reference().Value)
 		return vmOutputs{}, err
 	}
@@ -245,27 +458,76 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 	return out, nil
 }
 
-// settle gives a fresh clone its CPUs, memory and guest id, and powers it on.
-func settle(ctx context.Context, vm *object.VirtualMachine, in vmInputs) error {
-	task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{NumCPUs: int32(in.NumCPUs), MemoryMB: int64(in.MemoryMiB), GuestId: in.GuestID})
+// settle gives a fresh clone its shape and devices (reconfigureSpec), its customization, powers
+// it on and waits for its IP address.
+func settle(ctx context.Context, vm *object.VirtualMachine, in vmInputs, cards []types.BaseVirtualDevice) error {
+	devices, err := vm.Device(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the devices of %s: %w", in.Name, err)
+	}
+	spec, err := reconfigureSpec(in, devices, cards)
+	if err != nil {
+		return err
+	}
+	task, err := vm.Reconfigure(ctx, spec)
 	if err == nil {
 		err = task.Wait(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("reconfiguring %s: %w", in.Name, err)
 	}
+	if cz := in.Clone.Customize; cz != nil {
+		task, err := vm.Customize(ctx, *customization(*cz))
+		if err == nil {
+			err = task.Wait(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("customizing %s (clone.customize): %w", in.Name, err)
+		}
+	}
 	state, err := vm.PowerState(ctx)
-	if err != nil || state == types.VirtualMachinePowerStatePoweredOn {
+	if err != nil {
 		return err
 	}
-	task, err = vm.PowerOn(ctx)
-	if err == nil {
-		err = task.Wait(ctx)
+	if state != types.VirtualMachinePowerStatePoweredOn {
+		task, err = vm.PowerOn(ctx)
+		if err == nil {
+			err = task.Wait(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("powering on %s: %w", in.Name, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("powering on %s: %w", in.Name, err)
+	return waitForGuestNet(ctx, vm, in.Name, time.Duration(in.WaitForGuestNetMinutes)*guestNetMinute, guestNetMinute/30)
+}
+
+// guestNetMinute is the unit of waitForGuestNetTimeout: a minute (tests shorten it).
+var guestNetMinute = time.Minute
+
+// waitForGuestNet waits up to timeout (waitForGuestNetTimeout; none below a minute) for the guest
+// to report an IP address (guest.ipAddress, which VMware Tools fills in), polling every interval.
+func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string, timeout, interval time.Duration) error {
+	if timeout <= 0 {
+		return nil
 	}
-	return nil
+	deadline := time.Now().Add(timeout)
+	for {
+		var m mo.VirtualMachine
+		if err := vm.Properties(ctx, vm.Reference(), []string{"guest.ipAddress"}, &m); err != nil {
+			return fmt.Errorf("reading the guest address of %s: %w", name, err)
+		}
+		if m.Guest != nil && m.Guest.IpAddress != "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s reported no IP address within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(interval):
+		}
+	}
 }
 
 func customization(cz customizeInputs) *types.CustomizationSpec {

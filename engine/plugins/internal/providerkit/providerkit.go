@@ -4,6 +4,7 @@ package providerkit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -184,6 +185,21 @@ func (r Reader) Refuse(keys ...string) {
 	for _, k := range keys {
 		if _, ok := r.Value(k); ok {
 			r.Fail(k, "is not supported by this provider")
+		}
+	}
+}
+
+// Only fails on every input present that is not one of keys: an input of the official schema
+// that this provider does not read would otherwise be accepted and silently ignored. Keys the
+// engine adds itself (starting with "__") are left alone.
+func (r Reader) Only(keys ...string) {
+	for _, k := range r.M.StableKeys() {
+		name := string(k)
+		if strings.HasPrefix(name, "__") || slices.Contains(keys, name) {
+			continue
+		}
+		if _, ok := r.Value(name); ok {
+			r.Fail(name, "is not implemented by this provider, which would ignore it: remove it (it reads only %s)", strings.Join(keys, ", "))
 		}
 	}
 }
