@@ -74,7 +74,7 @@ func parsePortGroup(r providerkit.Reader) portGroupInputs {
 var (
 	vswitchKeys      = []string{"name", "hostSystemId", "networkAdapters", "activeNics", "standbyNics", "mtu", "numberOfPorts"}
 	portGroupKeys    = []string{"name", "hostSystemId", "virtualSwitchName", "vlanId"}
-	vmKeys           = []string{"name", "resourcePoolId", "hostSystemId", "datastoreId", "numCpus", "memory", "guestId", "scsiType", "firmware", "waitForGuestNetTimeout", "disks", "networkInterfaces", "clone"}
+	vmKeys           = []string{"name", "resourcePoolId", "hostSystemId", "datastoreId", "numCpus", "memory", "guestId", "scsiType", "firmware", "waitForGuestNetTimeout", "waitForGuestNetRoutable", "disks", "networkInterfaces", "clone"}
 	nicKeys          = []string{"networkId", "adapterType"}
 	diskKeys         = []string{"label", "size", "thinProvisioned", "eagerlyScrub"}
 	cloneKeys        = []string{"templateUuid", "linkedClone", "customize"}
@@ -134,23 +134,26 @@ type vmInputs struct {
 	SCSIType, Firmware string
 	// WaitForGuestNetMinutes is how long Create waits for the guest to report an IP address; below 1, not at all.
 	WaitForGuestNetMinutes int
-	NICs                   []nicInputs
-	Disks                  []diskInputs
-	Clone                  cloneInputs
+	// WaitForGuestNetRoutable: the waiter also wants a default gateway (official default true).
+	WaitForGuestNetRoutable bool
+	NICs                    []nicInputs
+	Disks                   []diskInputs
+	Clone                   cloneInputs
 }
 
 func parseVM(r providerkit.Reader) vmInputs {
 	vm := vmInputs{
-		Name:                   r.Required("name", "the VM's name"),
-		ResourcePoolID:         r.Required("resourcePoolId", "the resource pool (getHost's resourcePoolId)"),
-		HostSystemID:           r.Str("hostSystemId"),
-		DatastoreID:            r.Str("datastoreId"),
-		GuestID:                r.Str("guestId"),
-		NumCPUs:                int(r.Number("numCpus", 1)),
-		MemoryMiB:              int(r.Number("memory", 1)),
-		SCSIType:               oneOf(r, "scsiType", defaultSCSIType, scsiTypes),
-		Firmware:               oneOf(r, "firmware", defaultFirmware, firmwares),
-		WaitForGuestNetMinutes: defaultWaitForGuestNetMinutes,
+		Name:                    r.Required("name", "the VM's name"),
+		ResourcePoolID:          r.Required("resourcePoolId", "the resource pool (getHost's resourcePoolId)"),
+		HostSystemID:            r.Str("hostSystemId"),
+		DatastoreID:             r.Str("datastoreId"),
+		GuestID:                 r.Str("guestId"),
+		NumCPUs:                 int(r.Number("numCpus", 1)),
+		MemoryMiB:               int(r.Number("memory", 1)),
+		SCSIType:                oneOf(r, "scsiType", defaultSCSIType, scsiTypes),
+		Firmware:                oneOf(r, "firmware", defaultFirmware, firmwares),
+		WaitForGuestNetMinutes:  defaultWaitForGuestNetMinutes,
+		WaitForGuestNetRoutable: r.Boolean("waitForGuestNetRoutable", true),
 	}
 	if _, ok := r.Value("waitForGuestNetTimeout"); ok {
 		vm.WaitForGuestNetMinutes = int(r.Number("waitForGuestNetTimeout", math.MinInt32))

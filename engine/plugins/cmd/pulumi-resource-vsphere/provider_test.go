@@ -65,6 +65,8 @@ func TestLookupsCloneAndTeardownOnVcsim(t *testing.T) {
 		vm := parseVM(providerkit.NewReader(resource.NewPropertyMapFromMap(map[string]any{
 			"name": "hvnetlab-g1", "resourcePoolId": host["resourcePoolId"], "hostSystemId": hostID, "datastoreId": ds,
 			"numCpus": 2.0, "memory": 1024.0, "guestId": tmpl["guestId"],
+			// As the esx stack sets them: no waiter (the guests are reached over SSH with retries).
+			"waitForGuestNetTimeout": 0.0, "waitForGuestNetRoutable": false,
 			"networkInterfaces": []any{map[string]any{"networkId": mgmt, "adapterType": "vmxnet3"}, map[string]any{"networkId": bench, "adapterType": "vmxnet3"}},
 			"disks":             []any{map[string]any{"label": "disk0", "size": 16.0}},
 			"clone": map[string]any{"templateUuid": tmpl["id"], "customize": map[string]any{

@@ -36,7 +36,8 @@ func schemaJSON() string {
 			vmType: resource("A virtual machine cloned from a template.", kit.Spec{
 				"name": str, "resourcePoolId": str, "hostSystemId": str, "datastoreId": str, "numCpus": integer, "memory": integer,
 				"guestId": str, "scsiType": str, "firmware": str, "waitForGuestNetTimeout": integer,
-				"disks": arrayOf(ref("VirtualMachineDisk")), "networkInterfaces": arrayOf(ref("VirtualMachineNetworkInterface")),
+				"waitForGuestNetRoutable": boolean,
+				"disks":                   arrayOf(ref("VirtualMachineDisk")), "networkInterfaces": arrayOf(ref("VirtualMachineNetworkInterface")),
 				"clone": ref("VirtualMachineClone"),
 			}, kit.Spec{"moid": str, "uuid": str, "defaultIpAddress": str}, "resourcePoolId"),
 		},

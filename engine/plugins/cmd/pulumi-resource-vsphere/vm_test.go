@@ -89,6 +89,8 @@ func (l vcsimLab) vmProps(name string, change func(m map[string]any)) vmInputs {
 	m := map[string]any{
 		"name": name, "resourcePoolId": l.pool, "hostSystemId": l.hostID, "datastoreId": l.ds,
 		"numCpus": 1.0, "memory": 512.0, "guestId": l.tmplGuest,
+		// The simulator's guests report an address but no routes: the waiter asks for the address only.
+		"waitForGuestNetRoutable": false,
 		"networkInterfaces": []any{map[string]any{"networkId": l.mgmt}},
 		"disks":             []any{map[string]any{"label": "disk0", "size": float64(l.tmplDiskGiB)}},
 		"clone": map[string]any{"templateUuid": l.tmplUUID, "customize": map[string]any{
@@ -420,5 +422,29 @@ func TestAnyChangeReplacesAndReadKeepsTheState(t *testing.T) {
 	r, err := p.Read(context.Background(), &pulumirpc.ReadRequest{Id: "uuid", Urn: "urn:pulumi:s::p::" + vmType + "::vm", Properties: state})
 	if err != nil || r.Id != "uuid" || r.Properties != state {
 		t.Fatalf("Read keeps the state: %v %v", r, err)
+	}
+}
+
+// TestRoutableWaiterWantsADefaultGateway: waitForGuestNetRoutable (default true, as the official
+// provider's) asks the guest's routes for a default gateway; false asks for an address only.
+func TestRoutableWaiterWantsADefaultGateway(t *testing.T) {
+	route := func(prefix int32, gw string) []types.GuestStackInfo {
+		return []types.GuestStackInfo{{IpRouteConfig: &types.NetIpRouteConfigInfo{IpRoute: []types.NetIpRouteConfigInfoIpRoute{
+			{Network: "0.0.0.0", PrefixLength: prefix, Gateway: types.NetIpRouteConfigInfoGateway{IpAddress: gw}},
+		}}}}
+	}
+	if !hasDefaultGateway(route(0, "192.168.10.1")) {
+		t.Error("a default route with a gateway is routable")
+	}
+	if hasDefaultGateway(route(24, "192.168.10.1")) || hasDefaultGateway(route(0, "")) || hasDefaultGateway(nil) {
+		t.Error("a subnet route, a route without gateway, or no routes are not routable")
+	}
+	in := parseVM(providerkit.NewReader(resource.NewPropertyMapFromMap(map[string]any{"name": "x", "resourcePoolId": "rp"})))
+	if !in.WaitForGuestNetRoutable {
+		t.Error("waitForGuestNetRoutable defaults to true, as the official provider's")
+	}
+	off := parseVM(providerkit.NewReader(resource.NewPropertyMapFromMap(map[string]any{"name": "x", "resourcePoolId": "rp", "waitForGuestNetRoutable": false})))
+	if off.WaitForGuestNetRoutable {
+		t.Error("waitForGuestNetRoutable false is read")
 	}
 }

@@ -498,28 +498,33 @@ func settle(ctx context.Context, vm *object.VirtualMachine, in vmInputs, cards [
 			return fmt.Errorf("powering on %s: %w", in.Name, err)
 		}
 	}
-	return waitForGuestNet(ctx, vm, in.Name, time.Duration(in.WaitForGuestNetMinutes)*guestNetMinute, guestNetMinute/30)
+	return waitForGuestNet(ctx, vm, in.Name, time.Duration(in.WaitForGuestNetMinutes)*guestNetMinute, guestNetMinute/30, in.WaitForGuestNetRoutable)
 }
 
 // guestNetMinute is the unit of waitForGuestNetTimeout: a minute (tests shorten it).
 var guestNetMinute = time.Minute
 
 // waitForGuestNet waits up to timeout (waitForGuestNetTimeout; none below a minute) for the guest
-// to report an IP address (guest.ipAddress, which VMware Tools fills in), polling every interval.
-func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string, timeout, interval time.Duration) error {
+// to report an IP address (guest.ipAddress, which VMware Tools fills in), polling every interval;
+// with routable (waitForGuestNetRoutable), also a default gateway in the guest's routes
+// (guest.ipStack), as the official provider's waiter does.
+func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string, timeout, interval time.Duration, routable bool) error {
 	if timeout <= 0 {
 		return nil
 	}
 	deadline := time.Now().Add(timeout)
 	for {
 		var m mo.VirtualMachine
-		if err := vm.Properties(ctx, vm.Reference(), []string{"guest.ipAddress"}, &m); err != nil {
+		if err := vm.Properties(ctx, vm.Reference(), []string{"guest.ipAddress", "guest.ipStack"}, &m); err != nil {
 			return fmt.Errorf("reading the guest address of %s: %w", name, err)
 		}
-		if m.Guest != nil && m.Guest.IpAddress != "" {
+		if m.Guest != nil && m.Guest.IpAddress != "" && (!routable || hasDefaultGateway(m.Guest.IpStack)) {
 			return nil
 		}
 		if time.Now().After(deadline) {
+			if routable {
+				return fmt.Errorf("%s reported no routable IP address (an address and a default gateway) within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address and a gateway, set waitForGuestNetRoutable to false, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
+			}
 			return fmt.Errorf("%s reported no IP address within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
 		}
 		select {
@@ -528,6 +533,21 @@ func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string
 		case <-time.After(interval):
 		}
 	}
+}
+
+// hasDefaultGateway: the guest's routes (VMware Tools' guest.ipStack) hold a default route with a gateway.
+func hasDefaultGateway(stacks []types.GuestStackInfo) bool {
+	for _, st := range stacks {
+		if st.IpRouteConfig == nil {
+			continue
+		}
+		for _, r := range st.IpRouteConfig.IpRoute {
+			if r.PrefixLength == 0 && r.Gateway.IpAddress != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func customization(cz customizeInputs) *types.CustomizationSpec {
