@@ -1,0 +1,141 @@
+// npm run lab:native [-- --guests N] [--keep | --down]: the native stack (stacks/Pulumi.native-ns.yaml)
+// through the real engine, against a bare-metal host that this machine stands in for:
+//   - the host: namespace hvn-host, sshd on its management address 10.217.0.1, and N dedicated NICs
+//     nic0..nicN-1, found down with MTU 9000 (a state unlike the lab's, so that a destroy that does
+//     not restore it shows);
+//   - the peer: namespace hvn-peer, sshd on 10.217.0.2, its NICs wire0..wireN-1, likewise;
+//   - the wires: veth pairs nicI-wireI, each end shaped to the wire speed by tc tbf with
+//     `overhead 24`, so that every frame costs Ethernet's 38 bytes beyond the IP packet (see
+//     ethernetShaping), and the plan's limit basis (ethernet) holds as on a real NIC;
+//   - management: both namespaces on the bridge hvn-mgmt (10.217.0.254) of this namespace, where
+//     the engine and the benchmark runner are.
+// The stand-in host runs no systemd of its own: netserver must start there as a plain process.
+import { existsSync } from "fs";
+import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../benchmarks/limits";
+import { tbfBurstKb } from "../../components/platforms/local";
+import type { Lab, LabHost, StackOutputs } from "./harness";
+import { main } from "./harness";
+
+const HOST_NS = "hvn-host";
+const PEER_NS = "hvn-peer";
+const BRIDGE = "hvn-mgmt";
+const HOST_ADDRESS = "10.217.0.1";
+const PEER_ADDRESS = "10.217.0.2";
+/** The stack's wire speed (hvnetlab:nicSpeedMbps) and the state the NICs are found in before the lab. */
+const SPEED_MBPS = 1000;
+const FOUND_MTU = 9000;
+
+/**
+ * tc arguments (after `tc qdisc add dev NIC root`) that shape a NIC's egress to `speedMbps` as an
+ * Ethernet wire carries it: tbf counts each packet's length with its 14-byte Ethernet header, and
+ * `overhead 24` adds the preamble (8), FCS (4) and inter-frame gap (12) to every packet, so every
+ * frame costs 38 bytes beyond the IP packet, as benchmarks/limits.ts's Ethernet basis says. tbf's
+ * own rate overhead is used, not a size table (`stab overhead 24`): tbf cuts GSO packets into
+ * segments itself and sets each segment's length afresh (sch_tbf.c, tbf_segment), dropping the
+ * size table's overhead; measured on a veth at 1 Gb/s, one TCP_STREAM reads 998 Mb/s with the size
+ * table and 942 with tbf's overhead (the Ethernet limit is 941.5).
+ */
+export function ethernetShaping(speedMbps: number): string[] {
+    return [
+        "tbf",
+        "rate",
+        `${speedMbps}mbit`,
+        "burst",
+        `${tbfBurstKb(speedMbps)}kb`,
+        "latency",
+        "50ms",
+        "overhead",
+        String(ETHERNET_OVERHEAD - TBF_OVERHEAD),
+    ];
+}
+
+/** A NIC's MTU, up/down state and IPv4 addresses, as `ip -o` shows them in a namespace. */
+function nicState(h: LabHost, ns: string, nic: string): { mtu: number; up: boolean; addresses: string[] } {
+    const link = h.run("ip", ["-n", ns, "-o", "link", "show", "dev", nic]);
+    const addrs = h.run("ip", ["-n", ns, "-o", "-4", "addr", "show", "dev", nic]);
+    return {
+        mtu: Number(/ mtu (\d+)/.exec(link)?.[1]),
+        up: /[<,]UP[,>]/.test(link),
+        addresses: [...addrs.matchAll(/ inet (\S+)/g)].map((m) => m[1]),
+    };
+}
+
+/** How a dedicated NIC differs from the state it was found in (down, MTU `mtu`, no address). */
+export function nicStateProblems(where: string, state: { mtu: number; up: boolean; addresses: string[] }, mtu: number): string[] {
+    const problems: string[] = [];
+    if (state.mtu !== mtu) problems.push(`${where} has MTU ${state.mtu}, it was found with ${mtu}`);
+    if (state.up) problems.push(`${where} is up, it was found down`);
+    if (state.addresses.length > 0) problems.push(`${where} still holds ${state.addresses.join(", ")}`);
+    return problems;
+}
+
+const nics = (h: LabHost) => Array.from({ length: Number(h.options.guests) }, (_, i) => ({ nic: `nic${i}`, wire: `wire${i}` }));
+
+const lab: Lab = {
+    name: "native",
+    stack: "native-ns",
+    linkPrefix: "hvn-",
+    root: true,
+    needs: ["sshd", "ssh-keygen", "ip", "tc", "netperf", "netserver"],
+    options: { guests: { help: "N (dedicated NICs and streams; 2 cores here)", pattern: /^([1-9]|1[0-6])$/, default: "2" } },
+
+    async setUp(h) {
+        const n = Number(h.options.guests);
+        h.log(`host ${HOST_NS} (${HOST_ADDRESS}) and peer ${PEER_NS} (${PEER_ADDRESS}) on ${BRIDGE}, ${n} wires`);
+        h.bridge(BRIDGE, "10.217.0.254/24");
+        h.netns(HOST_NS);
+        h.netns(PEER_NS);
+        h.attach(HOST_NS, BRIDGE, "hvn-hm", `${HOST_ADDRESS}/24`);
+        h.attach(PEER_NS, BRIDGE, "hvn-pm", `${PEER_ADDRESS}/24`);
+        for (const { nic, wire } of nics(h)) {
+            h.veth(nic, HOST_NS, wire, PEER_NS);
+            for (const [ns, end] of [
+                [HOST_NS, nic],
+                [PEER_NS, wire],
+            ]) {
+                h.link(ns, end, "mtu", String(FOUND_MTU));
+                h.run("tc", ["qdisc", "add", "dev", end, "root", ...ethernetShaping(SPEED_MBPS)], { ns });
+            }
+        }
+        await h.sshd("host", HOST_NS, HOST_ADDRESS);
+        await h.sshd("peer", PEER_NS, PEER_ADDRESS);
+        h.secret("hvnetlab:sshPrivateKey", h.clientKey().privateKey);
+        if (n !== 2) {
+            h.set("hvnetlab:guests", String(n));
+            nics(h).forEach(({ nic, wire }, i) => {
+                h.set(`hvnetlab:host.nics[${i}]`, nic, { path: true });
+                h.set(`hvnetlab:peerHost.nics[${i}]`, wire, { path: true });
+            });
+        }
+    },
+
+    check(outputs: StackOutputs) {
+        const problems: string[] = [];
+        const limit = goodputLimit(SPEED_MBPS, 1500, "ethernet", "TCP_STREAM", 16384).goodputMbps;
+        for (const r of outputs.results?.runs ?? []) {
+            if (r.limits.goodputMbps !== limit)
+                problems.push(`run ${r.id}'s goodput limit is ${r.limits.goodputMbps} Mb/s, not Ethernet's ${limit}`);
+        }
+        const started = JSON.stringify(outputs.lab?.netservers ?? {});
+        if (!/plain process/.test(started)) problems.push(`the netservers did not start as plain processes: ${started}`);
+        return problems;
+    },
+
+    leftovers(h) {
+        const problems: string[] = [];
+        for (const { nic, wire } of nics(h)) {
+            for (const [ns, end] of [
+                [HOST_NS, nic],
+                [PEER_NS, wire],
+            ]) {
+                if (existsSync(`/run/hvnetlab-nic-${end}.prev`)) problems.push(`/run/hvnetlab-nic-${end}.prev (the NIC's saved state)`);
+                if (existsSync(`/run/netns/${ns}`)) problems.push(...nicStateProblems(`${end} in ${ns}`, nicState(h, ns, end), FOUND_MTU));
+            }
+        }
+        return problems;
+    },
+};
+
+export default lab;
+
+if (require.main === module) main(lab);
