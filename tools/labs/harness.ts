@@ -25,6 +25,19 @@ export class LabError extends Error {
     readonly name = "LabError";
 }
 
+/** A lab's management network on this machine: its bridge here, the host at .1, the peer at .2 (a /24). */
+export interface ManagementNet {
+    readonly bridge: string;
+    readonly peerNs: string;
+    readonly host: string;
+    readonly peer: string;
+}
+
+/** The management network of a lab whose links and namespaces are named `<prefix>-...`, in `<net>.0/24`. */
+export function managementNet(prefix: string, net: string): ManagementNet {
+    return { bridge: `${prefix}-mgmt`, peerNs: `${prefix}-peer`, host: `${net}.1`, peer: `${net}.2` };
+}
+
 /** Where the labs keep their state (keys, sshd configs, the ledger): $HVNETLAB_LAB_STATE, else /var/lib/hvnetlab. */
 export function labStateRoot(env: NodeJS.ProcessEnv = process.env): string {
     return env.HVNETLAB_LAB_STATE ?? "/var/lib/hvnetlab";
@@ -326,6 +339,7 @@ export class LabHost {
     /** Records one thing made, at once on disk too: a later --down undoes it. */
     record(m: Made): void {
         this.made.push(m);
+        mkdirSync(this.dir, { recursive: true });
         const ledger: Ledger = { since: this.since, made: this.made };
         writeFileSync(this.ledger, `${JSON.stringify(ledger, null, 1)}\n`);
     }
@@ -367,6 +381,16 @@ export class LabHost {
         this.link(undefined, rootEnd, "master", bridge, "up");
         run("ip", ["-n", ns, "addr", "add", cidr, "dev", "mgmt0"]);
         this.link(ns, "mgmt0", "up");
+    }
+
+    /**
+     * A machine reached over SSH: namespace `ns`, cabled to the management bridge through
+     * `<prefix>-<rootEnd>`, with its sshd on `address`.
+     */
+    async machine(name: string, ns: string, net: ManagementNet, rootEnd: string, address: string): Promise<void> {
+        this.netns(ns);
+        this.attach(ns, net.bridge, rootEnd, `${address}/24`);
+        await this.sshd(name, ns, address);
     }
 
     /** An ed25519 key pair kept in the state folder (made once); returns the public key line. */

@@ -14,13 +14,10 @@ import { existsSync } from "fs";
 import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../benchmarks/limits";
 import { tbfBurstKb } from "../../components/platforms/local";
 import type { Lab, LabHost, StackOutputs } from "./harness";
-import { main } from "./harness";
+import { main, managementNet } from "./harness";
 
+const NET = managementNet("hvn", "10.217.0");
 const HOST_NS = "hvn-host";
-const PEER_NS = "hvn-peer";
-const BRIDGE = "hvn-mgmt";
-const HOST_ADDRESS = "10.217.0.1";
-const PEER_ADDRESS = "10.217.0.2";
 /** The stack's wire speed (hvnetlab:nicSpeedMbps) and the state the NICs are found in before the lab. */
 const SPEED_MBPS = 1000;
 const FOUND_MTU = 9000;
@@ -81,24 +78,20 @@ const lab: Lab = {
 
     async setUp(h) {
         const n = Number(h.options.guests);
-        h.log(`host ${HOST_NS} (${HOST_ADDRESS}) and peer ${PEER_NS} (${PEER_ADDRESS}) on ${BRIDGE}, ${n} wires`);
-        h.bridge(BRIDGE, "10.217.0.254/24");
-        h.netns(HOST_NS);
-        h.netns(PEER_NS);
-        h.attach(HOST_NS, BRIDGE, "hvn-hm", `${HOST_ADDRESS}/24`);
-        h.attach(PEER_NS, BRIDGE, "hvn-pm", `${PEER_ADDRESS}/24`);
+        h.log(`host ${HOST_NS} (${NET.host}) and peer ${NET.peerNs} (${NET.peer}) on ${NET.bridge}, ${n} wires`);
+        h.bridge(NET.bridge, "10.217.0.254/24");
+        await h.machine("host", HOST_NS, NET, "hvn-hm", NET.host);
+        await h.machine("peer", NET.peerNs, NET, "hvn-pm", NET.peer);
         for (const { nic, wire } of nics(h)) {
-            h.veth(nic, HOST_NS, wire, PEER_NS);
+            h.veth(nic, HOST_NS, wire, NET.peerNs);
             for (const [ns, end] of [
                 [HOST_NS, nic],
-                [PEER_NS, wire],
+                [NET.peerNs, wire],
             ]) {
                 h.link(ns, end, "mtu", String(FOUND_MTU));
                 h.run("tc", ["qdisc", "add", "dev", end, "root", ...ethernetShaping(SPEED_MBPS)], { ns });
             }
         }
-        await h.sshd("host", HOST_NS, HOST_ADDRESS);
-        await h.sshd("peer", PEER_NS, PEER_ADDRESS);
         h.secret("hvnetlab:sshPrivateKey", h.clientKey().privateKey);
         if (n !== 2) {
             h.set("hvnetlab:guests", String(n));
@@ -126,7 +119,7 @@ const lab: Lab = {
         for (const { nic, wire } of nics(h)) {
             for (const [ns, end] of [
                 [HOST_NS, nic],
-                [PEER_NS, wire],
+                [NET.peerNs, wire],
             ]) {
                 if (existsSync(`/run/hvnetlab-nic-${end}.prev`)) problems.push(`/run/hvnetlab-nic-${end}.prev (the NIC's saved state)`);
                 if (existsSync(`/run/netns/${ns}`)) problems.push(...nicStateProblems(`${end} in ${ns}`, nicState(h, ns, end), FOUND_MTU));

@@ -12,13 +12,10 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
-import { main, run } from "./harness";
+import { main, managementNet, run } from "./harness";
 
 const BOOT = "/var/lib/libvirt/boot";
-const BRIDGE = "hvq-mgmt";
-const PEER_NS = "hvq-peer";
-const HOST_ADDRESS = "10.213.0.1";
-const PEER_ADDRESS = "10.213.0.2";
+const NET = managementNet("hvq", "10.213.0");
 /** The qemu stack's hvnetlab:guests. */
 const GUESTS = 2;
 
@@ -54,17 +51,15 @@ const lab: Lab = {
             for (let i = 0; i < 50 && !existsSync("/var/run/libvirt/libvirt-sock"); i++) run("sleep", ["0.1"]);
         }
 
-        h.log(`management bridge ${BRIDGE} (${HOST_ADDRESS}), peer namespace ${PEER_NS} (${PEER_ADDRESS}), ${GUESTS} pNICs`);
-        h.bridge(BRIDGE, `${HOST_ADDRESS}/24`);
-        h.netns(PEER_NS);
-        h.attach(PEER_NS, BRIDGE, "hvq-pm", `${PEER_ADDRESS}/24`);
+        h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
+        h.bridge(NET.bridge, `${NET.host}/24`);
+        await h.sshd("host", undefined, NET.host);
+        await h.machine("peer", NET.peerNs, NET, "hvq-pm", NET.peer);
         for (let i = 0; i < GUESTS; i++) {
-            h.veth(`hvq-pnic${i}`, undefined, `wire${i}`, PEER_NS);
+            h.veth(`hvq-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
             h.link(undefined, `hvq-pnic${i}`, "up");
-            h.link(PEER_NS, `wire${i}`, "up");
+            h.link(NET.peerNs, `wire${i}`, "up");
         }
-        await h.sshd("host", undefined, HOST_ADDRESS);
-        await h.sshd("peer", PEER_NS, PEER_ADDRESS);
         // The host and peer are known (the harness's known_hosts); the guests' keys are new on
         // every boot (the stack's accept-new).
         const key = h.clientKey();
