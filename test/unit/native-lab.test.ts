@@ -4,14 +4,26 @@ import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../benchmarks/
 import { ethernetShaping, nicStateProblems } from "../../tools/labs/native";
 
 describe("lab:native: the stand-in's wires", () => {
-    it("tbf counts Ethernet's 38 bytes per frame: its 14-byte header plus overhead 24", () => {
-        const args = ethernetShaping(1000);
-        assert.deepStrictEqual(args.slice(0, 3), ["tbf", "rate", "1000mbit"]);
-        const overhead = Number(args[args.indexOf("overhead") + 1]);
-        assert.strictEqual(overhead, 24);
-        assert.strictEqual(TBF_OVERHEAD + overhead, ETHERNET_OVERHEAD);
-        // The limit the plan states for such a wire (ethernet basis) is the design's 941.5 Mb/s.
+    it("tbf's rate makes a full-size frame cost MTU + 38 bytes: the Ethernet goodput limit", () => {
+        const args = ethernetShaping(1000, 1500);
+        assert.deepStrictEqual(args, ["tbf", "rate", "984395kbit", "burst", "256kb", "latency", "50ms"]);
+        // tbf counts a frame as MTU + 14 bytes; TCP carries MTU - 52 of them.
+        const tbfGoodput = (kbit: number, mtu: number) => ((kbit / 1000) * (mtu - 52)) / (mtu + TBF_OVERHEAD);
+        for (const [speed, mtu] of [
+            [1000, 1500],
+            [1000, 9000],
+            [10000, 1500],
+            [10000, 9000],
+        ]) {
+            const kbit = Number(/^(\d+)kbit$/.exec(ethernetShaping(speed, mtu)[2])?.[1]);
+            const ethernet = goodputLimit(speed, mtu, "ethernet", "TCP_STREAM", 16384).goodputMbps;
+            assert.ok(
+                Math.abs(tbfGoodput(kbit, mtu) - ethernet) < 0.05,
+                `${speed} Mb/s, MTU ${mtu}: ${tbfGoodput(kbit, mtu)} vs ${ethernet}`,
+            );
+        }
         assert.strictEqual(goodputLimit(1000, 1500, "ethernet", "TCP_STREAM", 16384).goodputMbps, 941.5);
+        assert.strictEqual(ETHERNET_OVERHEAD - TBF_OVERHEAD, 24);
     });
 
     it("a NIC differs from how it was found: MTU, up, or an address left", () => {
