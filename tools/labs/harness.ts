@@ -316,9 +316,12 @@ export class LabHost {
     readonly config: { key: string; value: string; secret: boolean; path: boolean }[] = [];
     private readonly knownHosts: string[] = [];
 
+    /** The lab's own options: those of the run that set the lab up. */
+    readonly options: Readonly<Record<string, string>>;
+
     constructor(
         readonly lab: Lab,
-        readonly options: Readonly<Record<string, string>>,
+        options: Readonly<Record<string, string>>,
         /** The engine's environment (its binaries first on PATH). */
         readonly env: NodeJS.ProcessEnv,
         ledger?: Ledger,
@@ -326,6 +329,7 @@ export class LabHost {
         this.dir = path.join(labStateRoot(), lab.name);
         this.made = [...(ledger?.made ?? [])];
         this.since = ledger?.since ?? Date.now();
+        this.options = ledger?.options ?? options;
     }
 
     get ledger(): string {
@@ -340,7 +344,7 @@ export class LabHost {
     record(m: Made): void {
         this.made.push(m);
         mkdirSync(this.dir, { recursive: true });
-        const ledger: Ledger = { since: this.since, made: this.made };
+        const ledger: Ledger = { since: this.since, options: this.options, made: this.made };
         writeFileSync(this.ledger, `${JSON.stringify(ledger, null, 1)}\n`);
     }
 
@@ -527,6 +531,8 @@ function readOutputs(stack: string): StackOutputs | undefined {
 /** The ledger on disk: when the setup began, and what it made. */
 export interface Ledger {
     readonly since: number;
+    /** The options of the run that set the lab up (a later --down takes down what they made). */
+    readonly options: Readonly<Record<string, string>>;
     readonly made: readonly Made[];
 }
 
@@ -621,6 +627,11 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
 
 /** The entry point of a lab's file: runs it with this process's arguments and exits. */
 export function main(lab: Lab): void {
+    // Ctrl-C reaches pulumi too (same process group; the lab's daemons have their own): it
+    // cancels, and the lab then destroys and takes itself down as after a failure.
+    process.on("SIGINT", () =>
+        process.stderr.write(`\nlab:${lab.name}: interrupted; waiting for pulumi to stop, then taking the lab down\n`),
+    );
     runLab(lab, process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e: Error) => {
