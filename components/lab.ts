@@ -25,6 +25,8 @@ export interface LabInventory {
     readonly guest?: Omit<GuestShape, "sshPublicKey">;
     /** netperf version found on every endpoint. */
     readonly netperfVersions: Record<string, string>;
+    /** How each netserver started (a systemd unit, or a plain process and why), per endpoint. */
+    readonly netservers: Record<string, string>;
     /** What the lab's machines are (kernel, CPU, NIC drivers and speeds, hypervisor version). */
     readonly hostFacts: Record<string, HostFacts>;
     readonly endpoints: (PlanEndpoint & { nics: { name: string; address: string; wire: number; speedMbps: number; mtu: number }[] })[];
@@ -88,19 +90,22 @@ export class Lab extends pulumi.ComponentResource {
         );
         const plan = this.plan;
         const guest = "guest" in config ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
-        this.inventory = pulumi.all([netperf.versions, platform.hostFacts]).apply(([netperfVersions, hostFacts]) => ({
-            platform: config.platform,
-            labPrefix: config.labPrefix,
-            fingerprint: plan.fingerprint,
-            subnet: config.subnetText,
-            nicSpeedMbps: config.nicSpeedMbps,
-            mtu: config.mtu,
-            ...(guest ? { guest } : {}),
-            netperfVersions,
-            hostFacts,
-            endpoints: inventoryEndpoints(plan),
-            wires: plan.wires,
-        }));
+        this.inventory = pulumi
+            .all([netperf.versions, netperf.started, platform.hostFacts])
+            .apply(([netperfVersions, netservers, hostFacts]) => ({
+                platform: config.platform,
+                labPrefix: config.labPrefix,
+                fingerprint: plan.fingerprint,
+                subnet: config.subnetText,
+                nicSpeedMbps: config.nicSpeedMbps,
+                mtu: config.mtu,
+                ...(guest ? { guest } : {}),
+                netperfVersions,
+                netservers,
+                hostFacts,
+                endpoints: inventoryEndpoints(plan),
+                wires: plan.wires,
+            }));
         this.results = benchmark.results;
         this.summary = benchmark.summary;
         this.registerOutputs({ lab: this.inventory, plan: this.plan, results: this.results, summary: this.summary });

@@ -119,38 +119,69 @@ export function netperfInstallScript(
     );
 }
 
+/** Where the netserver scripts look for systemd; a test without systemd points them elsewhere. */
+export interface SystemdPaths {
+    /** A folder that exists while systemd runs as the init system (what sd_booted(3) checks). */
+    readonly runtimeDir: string;
+    /** Where a unit file of the system manager goes. */
+    readonly unitDir: string;
+    /** PID 1's network namespace: systemd starts every unit in it, whatever namespace asked. */
+    readonly initNetns: string;
+}
+
+export const SYSTEMD_PATHS: SystemdPaths = {
+    runtimeDir: "/run/systemd/system",
+    unitDir: "/etc/systemd/system",
+    initNetns: "/proc/1/ns/net",
+};
+
 /**
- * Runs netserver on a real machine as a service (a systemd unit where systemd runs, otherwise a
- * daemon whose pid is recorded), after checking the port is free, and waits until it listens.
+ * Runs netserver on a real machine, after checking the port is free, and waits until it listens.
+ * How it starts is decided on the machine and printed on the last line of stdout:
+ *   - `systemd unit <name>` where systemd runs and the shell is in PID 1's network namespace (a
+ *     server reached on its own address): the unit survives the SSH session and a reboot;
+ *   - `plain process <pid> (<why>)` where systemd does not run, or where the shell is in another
+ *     network namespace than PID 1 (sshd in a namespace, as lab:native's stand-in host): systemd
+ *     would start the unit in PID 1's namespace, where the wires and their addresses are not.
+ * Delete stops it the way it was started.
  */
 export function netserverServiceScripts(
     label: string,
     labPrefix: string,
     endpoint: string,
     port: number,
+    paths: SystemdPaths = SYSTEMD_PATHS,
 ): { create: string; delete: string } {
     const p = shellQuote(port, SAFE.uint);
     // The lab's prefix in the name: two labs on one machine never stop each other's netserver.
     const unitName = `${checked(labPrefix, SAFE.name)}-netserver-${checked(endpoint, SAFE.name)}-${checked(port, SAFE.uint)}`;
-    const unit = `/etc/systemd/system/${unitName}.service`;
+    const unit = shellQuote(`${paths.unitDir}/${unitName}.service`, SAFE.path);
     const pidFile = `/run/${unitName}.pid`;
     const owner = `run ss -Hltnp "sport = :$port" | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p' | head -n 1`;
-    const systemd = `[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1`;
+    const runtimeDir = shellQuote(paths.runtimeDir, SAFE.path);
+    const initNetns = shellQuote(paths.initNetns, SAFE.path);
     // Debian's netperf package runs its own netserver on the default port at boot: the lab stops
     // it while the lab stands (the marker says so) and starts it again on delete.
     const distroMarker = `/var/lib/${unitName}.stopped-distro-netserver`;
-    const distro = `${systemd} && run systemctl is-active --quiet netperf.service`;
+    const distro = `[ "$how" = systemd ] && run systemctl is-active --quiet netperf.service`;
     return {
         create: script(
             AS_ROOT,
             `port=${p}`,
+            `how=process; why="systemd does not run on ${label}"`,
+            `if [ -d ${runtimeDir} ] && command -v systemctl >/dev/null 2>&1; then`,
+            `  init=$(run readlink ${initNetns} 2>/dev/null)`,
+            `  if [ -z "$init" ]; then why="PID 1's network namespace cannot be read on ${label}, so a unit might not run where the wires are"`,
+            `  elif [ "$init" = "$(readlink /proc/self/ns/net)" ]; then how=systemd`,
+            `  else why="the SSH session on ${label} is in another network namespace than PID 1, where systemd starts units"; fi`,
+            `fi`,
             `o=$(${owner})`,
             `if [ "$o" = netserver ] && ${distro}; then`,
             `  run systemctl stop netperf.service && run systemctl disable netperf.service >/dev/null 2>&1; run touch ${distroMarker}`,
             `  echo "stopped the distribution's netserver on port $port while the lab stands" >&2; sleep 0.5; o=$(${owner})`,
             `fi`,
             `[ -z "$o" ] || ${exitWithError(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
-            `if ${systemd}; then`,
+            `if [ "$how" = systemd ]; then`,
             `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
             `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${exitWithError(`systemd cannot start netserver on ${label}`)}`,
             `else`,
@@ -159,11 +190,14 @@ export function netserverServiceScripts(
             `tries=0`,
             `until [ "$(${owner})" = netserver ]; do`,
             `  tries=$((tries + 1))`,
-            `  [ "$tries" -lt 50 ] || ${exitWithError(`netserver does not listen on port $port on ${label} after 5 s`)}`,
+            `  [ "$tries" -lt 50 ] || ${exitWithError(`netserver does not listen on port $port on ${label} after 5 s (started as: $how)`)}`,
             `  sleep 0.1`,
             `done`,
-            `${systemd} || run ss -Hltnp "sport = :$port" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1 | run tee ${pidFile} >/dev/null`,
-            `echo "netserver listening on port $port"`,
+            `if [ "$how" = systemd ]; then echo "systemd unit ${unitName}"; else`,
+            `  pid=$(run ss -Hltnp "sport = :$port" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n 1)`,
+            `  echo "$pid" | run tee ${pidFile} >/dev/null`,
+            `  echo "plain process $pid ($why)"`,
+            `fi`,
         ),
         delete: script(
             AS_ROOT,
@@ -209,11 +243,14 @@ export class NetperfDeployment extends pulumi.ComponentResource {
     readonly ready: pulumi.Resource[];
     /** The netperf version found on each endpoint. */
     readonly versions: pulumi.Output<Record<string, string>>;
+    /** How each netserver started: `systemd unit <name>` or `plain process <pid> (<why>)`, or in which namespace. */
+    readonly started: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: NetperfDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("hvnetlab:netperf:NetperfDeployment", name, {}, opts);
         const servers = new Set(args.servers);
         const versions: pulumi.Output<[string, string]>[] = [];
+        const started: pulumi.Output<[string, string]>[] = [];
         this.netservers = [];
         this.ready = [];
         for (const e of args.endpoints) {
@@ -227,6 +264,7 @@ export class NetperfDeployment extends pulumi.ComponentResource {
                 );
                 this.netservers.push(netserver);
                 versions.push(netserver.stdout.apply((v) => [e.name, v.trim()] as [string, string]));
+                started.push(pulumi.output([e.name, `plain process in namespace ${e.access.namespace}`] as [string, string]));
                 continue;
             }
             if (!args.connection)
@@ -245,20 +283,21 @@ export class NetperfDeployment extends pulumi.ComponentResource {
             this.ready.push(install);
             versions.push(install.stdout.apply((v) => [e.name, v.trim().split("\n").pop() ?? ""] as [string, string]));
             if (servers.has(e.name)) {
-                this.netservers.push(
-                    new command.remote.Command(
-                        `${name}-netserver-${e.name}`,
-                        {
-                            connection,
-                            ...netserverServiceScripts(label, args.labPrefix, e.name, args.port),
-                        },
-                        { parent: this, dependsOn: [install] },
-                    ),
+                const netserver = new command.remote.Command(
+                    `${name}-netserver-${e.name}`,
+                    {
+                        connection,
+                        ...netserverServiceScripts(label, args.labPrefix, e.name, args.port),
+                    },
+                    { parent: this, dependsOn: [install] },
                 );
+                this.netservers.push(netserver);
+                started.push(netserver.stdout.apply((out) => [e.name, out.trim().split("\n").pop() ?? ""] as [string, string]));
             }
         }
         this.ready.push(...this.netservers);
         this.versions = pulumi.all(versions).apply((pairs) => Object.fromEntries(pairs));
-        this.registerOutputs({ versions: this.versions });
+        this.started = pulumi.all(started).apply((pairs) => Object.fromEntries(pairs));
+        this.registerOutputs({ versions: this.versions, started: this.started });
     }
 }

@@ -1,7 +1,7 @@
 // lab:vcsim's check of the state: the password only encrypted, one uplink per vSwitch (its guest's
 // pNIC), the wire MTU, and a management and a benchmark vmxnet3 NIC per VM.
 import * as assert from "assert";
-import { checkState } from "../../tools/vcsim-lab";
+import { checkState } from "../../tools/labs/vcsim";
 
 const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" };
 const vswitch = (i: number, adapters: string[], mtu = 9000) => ({

@@ -1,0 +1,137 @@
+// npm run lab:native [-- --guests N] [--keep | --down]: the native stack (stacks/Pulumi.native-ns.yaml)
+// through the real engine, against a bare-metal host that this machine stands in for:
+//   - the host: namespace hvn-host, sshd on its management address 10.217.0.1, and N dedicated NICs
+//     nic0..nicN-1, found down with MTU 9000 (a state unlike the lab's, so that a destroy that does
+//     not restore it shows);
+//   - the peer: namespace hvn-peer, sshd on 10.217.0.2, its NICs wire0..wireN-1, likewise;
+//   - the wires: veth pairs nicI-wireI, each end shaped by tc tbf so that a full-size frame costs
+//     what it costs on Ethernet, 38 bytes beyond the IP packet (see ethernetShaping), and the
+//     plan's limit basis (ethernet: 941.5 Mb/s TCP goodput at 1 GbE) holds as on a real NIC;
+//   - management: both namespaces on the bridge hvn-mgmt (10.217.0.254) of this namespace, where
+//     the engine and the benchmark runner are.
+// The stand-in host runs no systemd of its own: netserver must start there as a plain process.
+import { existsSync } from "fs";
+import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../benchmarks/limits";
+import { tbfBurstKb } from "../../components/platforms/local";
+import type { Lab, LabHost, StackOutputs } from "./harness";
+import { main, managementNet } from "./harness";
+
+const NET = managementNet("hvn", "10.217.0");
+const HOST_NS = "hvn-host";
+/** The stack's wire speed and MTU (hvnetlab:nicSpeedMbps, hvnetlab:mtu), and the MTU the NICs are found with. */
+const SPEED_MBPS = 1000;
+const WIRE_MTU = 1500;
+const FOUND_MTU = 9000;
+
+/**
+ * tc arguments (after `tc qdisc add dev NIC root`) that shape a NIC's egress so that full-size
+ * frames cost what they cost on Ethernet at `speedMbps`: MTU + 38 bytes each (header 14, FCS 4,
+ * preamble 8, gap 12; benchmarks/limits.ts's Ethernet basis). tbf counts each frame with its
+ * 14-byte header only, so its rate is the wire's scaled by (MTU + 14) / (MTU + 38): at 1 Gb/s and
+ * MTU 1500, 984395 kbit/s, whose TCP goodput limit is Ethernet's 941.5 Mb/s. Frames shorter than
+ * the MTU (ACKs, a datagram's last fragment) get a little more than on Ethernet.
+ *
+ * Why not add the 24 bytes per frame instead: TCP hands the qdisc GSO packets of many segments
+ * (its sockets always use GSO; the veth segments after the qdisc). The kernel counts a GSO packet's
+ * length with every segment's headers (qdisc_pkt_len_init), but a size table (`stab overhead 24`)
+ * recomputes it from skb->len plus 24 once, and tbf's own `overhead 24` is added once per packet,
+ * not per segment. Measured here, one TCP_STREAM at 1 Gb/s: 998 Mb/s with the size table, 952-955
+ * with tbf's overhead, 923 when tbf is made to segment every GSO packet (peakrate 100gbit mtu 3000,
+ * costing CPU per frame on 2 cores), and 939 and 937 over 20 s with the scaled rate.
+ */
+export function ethernetShaping(speedMbps: number, mtu: number): string[] {
+    const kbit = Math.round((speedMbps * 1000 * (mtu + TBF_OVERHEAD)) / (mtu + ETHERNET_OVERHEAD));
+    return ["tbf", "rate", `${kbit}kbit`, "burst", `${tbfBurstKb(speedMbps)}kb`, "latency", "50ms"];
+}
+
+/** A NIC's MTU, up/down state and IPv4 addresses, as `ip -o` shows them in a namespace. */
+function nicState(h: LabHost, ns: string, nic: string): { mtu: number; up: boolean; addresses: string[] } {
+    const link = h.run("ip", ["-n", ns, "-o", "link", "show", "dev", nic]);
+    const addrs = h.run("ip", ["-n", ns, "-o", "-4", "addr", "show", "dev", nic]);
+    return {
+        mtu: Number(/ mtu (\d+)/.exec(link)?.[1]),
+        up: /[<,]UP[,>]/.test(link),
+        addresses: [...addrs.matchAll(/ inet (\S+)/g)].map((m) => m[1]),
+    };
+}
+
+/** How a dedicated NIC differs from the state it was found in (down, MTU `mtu`, no address). */
+export function nicStateProblems(where: string, state: { mtu: number; up: boolean; addresses: string[] }, mtu: number): string[] {
+    const problems: string[] = [];
+    if (state.mtu !== mtu) problems.push(`${where} has MTU ${state.mtu}, it was found with ${mtu}`);
+    if (state.up) problems.push(`${where} is up, it was found down`);
+    if (state.addresses.length > 0) problems.push(`${where} still holds ${state.addresses.join(", ")}`);
+    return problems;
+}
+
+const nics = (h: LabHost) => Array.from({ length: Number(h.options.guests) }, (_, i) => ({ nic: `nic${i}`, wire: `wire${i}` }));
+
+const lab: Lab = {
+    name: "native",
+    stack: "native-ns",
+    linkPrefix: "hvn-",
+    root: true,
+    needs: ["sshd", "ssh-keygen", "ip", "tc", "netperf", "netserver"],
+    options: { guests: { help: "N (dedicated NICs and streams; 2 cores here)", pattern: /^([1-9]|1[0-6])$/, default: "2" } },
+
+    async setUp(h) {
+        const n = Number(h.options.guests);
+        h.log(`host ${HOST_NS} (${NET.host}) and peer ${NET.peerNs} (${NET.peer}) on ${NET.bridge}, ${n} wires`);
+        h.bridge(NET.bridge, "10.217.0.254/24");
+        await h.machine("host", HOST_NS, NET, "hvn-hm", NET.host);
+        await h.machine("peer", NET.peerNs, NET, "hvn-pm", NET.peer);
+        for (const { nic, wire } of nics(h)) {
+            h.veth(nic, HOST_NS, wire, NET.peerNs);
+            for (const [ns, end] of [
+                [HOST_NS, nic],
+                [NET.peerNs, wire],
+            ]) {
+                h.link(ns, end, "mtu", String(FOUND_MTU));
+                h.run("tc", ["qdisc", "add", "dev", end, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)], { ns });
+            }
+        }
+        h.secret("hvnetlab:sshPrivateKey", h.clientKey().privateKey);
+        if (n !== 2) {
+            h.set("hvnetlab:guests", String(n));
+            nics(h).forEach(({ nic, wire }, i) => {
+                h.set(`hvnetlab:host.nics[${i}]`, nic, { path: true });
+                h.set(`hvnetlab:peerHost.nics[${i}]`, wire, { path: true });
+            });
+        }
+    },
+
+    check(outputs: StackOutputs) {
+        const problems: string[] = [];
+        // Each run's limit is its guests' wires at Ethernet's limit (1 GbE, MTU 1500: 941.5 Mb/s each).
+        const perWire = goodputLimit(SPEED_MBPS, WIRE_MTU, "ethernet", "TCP_STREAM", 16384).goodputMbps;
+        for (const r of outputs.results?.runs ?? []) {
+            const limit = Math.round(r.guests * perWire * 10) / 10;
+            if (r.limits.goodputMbps !== limit)
+                problems.push(`run ${r.id}'s goodput limit is ${r.limits.goodputMbps} Mb/s, not ${r.guests} x Ethernet's ${perWire}`);
+        }
+        // The stand-in host and peer run no systemd of their own: each netserver must be a plain process.
+        const started = Object.entries((outputs.lab?.netservers ?? {}) as Record<string, string>);
+        if (started.length === 0) problems.push("the lab output names no netserver");
+        for (const [endpoint, how] of started)
+            if (!how.startsWith("plain process")) problems.push(`the netserver on ${endpoint} started as ${how}, not a plain process`);
+        return problems;
+    },
+
+    leftovers(h) {
+        const problems: string[] = [];
+        for (const { nic, wire } of nics(h)) {
+            for (const [ns, end] of [
+                [HOST_NS, nic],
+                [NET.peerNs, wire],
+            ]) {
+                if (existsSync(`/run/hvnetlab-nic-${end}.prev`)) problems.push(`/run/hvnetlab-nic-${end}.prev (the NIC's saved state)`);
+                if (existsSync(`/run/netns/${ns}`)) problems.push(...nicStateProblems(`${end} in ${ns}`, nicState(h, ns, end), FOUND_MTU));
+            }
+        }
+        return problems;
+    },
+};
+
+export default lab;
+
+if (require.main === module) main(lab);

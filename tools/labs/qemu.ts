@@ -1,0 +1,97 @@
+// npm run lab:qemu [-- --keep | --down]: the kvm stack (stacks/Pulumi.qemu.yaml: platform kvm,
+// libvirt.domainType qemu) through the real engine, with what a real KVM host and peer already have:
+//   - libvirtd and virtlogd, started (and later stopped, by pid) if not running; libvirtd in a mount
+//     namespace where /dev/kvm is hidden: KVM does not work here, and a /dev/kvm that libvirt cannot
+//     use makes it re-probe QEMU on every domain definition (30 s each);
+//   - the hypervisor host reached over SSH: sshd on 10.213.0.1, the management bridge hvq-mgmt;
+//   - the peer: namespace hvq-peer with its own sshd on 10.213.0.2, cabled to the bridge;
+//   - a dedicated "pNIC" per guest: veth hvq-pnicN on the host, its other end wireN in the peer;
+//   - the guest image (tools/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
+// Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
+import * as path from "path";
+import { ensureGuestImage } from "../guest-image";
+import type { Lab, LabHost } from "./harness";
+import { main, managementNet, run } from "./harness";
+
+const BOOT = "/var/lib/libvirt/boot";
+const NET = managementNet("hvq", "10.213.0");
+/** The qemu stack's hvnetlab:guests. */
+const GUESTS = 2;
+
+const running = (comm: string) => run("pgrep", ["-x", comm], { allowFail: true }) !== "";
+
+const lab: Lab = {
+    name: "qemu",
+    stack: "qemu",
+    linkPrefix: "hvq-",
+    root: true,
+    needs: ["libvirtd", "virtlogd", "qemu-system-x86_64", "sshd", "ssh-keygen", "ip", "genisoimage"],
+
+    async setUp(h: LabHost) {
+        const image = ensureGuestImage((l) => h.log(l));
+        mkdirSync(BOOT, { recursive: true });
+        for (const [from, to] of [
+            [image.kernel, path.join(BOOT, "hvq-vmlinuz")],
+            [image.initrd, path.join(BOOT, "hvq-initrd.img")],
+        ]) {
+            copyFileSync(from, to);
+            h.file(to);
+        }
+        const disk = path.join(h.dir, "guest.qcow2");
+        rmSync(disk, { force: true });
+        symlinkSync(image.disk, disk);
+        h.file(disk);
+
+        if (!running("virtlogd")) h.start("virtlogd", ["virtlogd"], "virtlogd");
+        if (!running("libvirtd")) {
+            h.log("starting libvirtd with /dev/kvm hidden from it");
+            const mask = existsSync("/dev/kvm") ? "mount --bind /dev/null /dev/kvm && " : "";
+            h.start("libvirtd", ["unshare", "--mount", "--propagation", "private", "sh", "-c", `${mask}exec libvirtd`], "libvirtd");
+            for (let i = 0; i < 50 && !existsSync("/var/run/libvirt/libvirt-sock"); i++) run("sleep", ["0.1"]);
+        }
+
+        h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
+        h.bridge(NET.bridge, `${NET.host}/24`);
+        await h.sshd("host", undefined, NET.host);
+        await h.machine("peer", NET.peerNs, NET, "hvq-pm", NET.peer);
+        for (let i = 0; i < GUESTS; i++) {
+            h.veth(`hvq-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
+            h.link(undefined, `hvq-pnic${i}`, "up");
+            h.link(NET.peerNs, `wire${i}`, "up");
+        }
+        // The host and peer are known (the harness's known_hosts); the guests' keys are new on
+        // every boot (the stack's accept-new).
+        const key = h.clientKey();
+        h.set("hvnetlab:guest.sshPublicKey", key.publicKey.replace(/ [^ ]*$/, " bench@hvnetlab"), { path: true });
+        h.secret("hvnetlab:sshPrivateKey", key.privateKey);
+    },
+
+    check(outputs) {
+        const problems: string[] = [];
+        const endpoints = (outputs.results?.endpoints ?? {}) as Record<string, { facts?: unknown }>;
+        for (const [name, e] of Object.entries(endpoints)) {
+            if (!name.startsWith("g")) continue;
+            const facts = JSON.stringify(e.facts ?? {});
+            if (!/qemu/i.test(facts)) problems.push(`guest ${name}'s facts do not name QEMU: ${facts}`);
+        }
+        return problems;
+    },
+
+    leftovers() {
+        const left: string[] = [];
+        const virsh = (args: string[]) => (running("libvirtd") ? run("virsh", ["-c", "qemu:///system", ...args], { allowFail: true }) : "");
+        for (const d of virsh(["list", "--all", "--name"]).split("\n")) if (d.startsWith("hvq-")) left.push(`domain ${d}`);
+        for (const p of virsh(["pool-list", "--all", "--name"]).split("\n")) if (p.trim() === "hvq") left.push(`pool ${p}`);
+        if (existsSync("/var/lib/libvirt/images/hvq")) left.push("pool folder /var/lib/libvirt/images/hvq");
+        for (const l of run("ip", ["-o", "link", "show"], { allowFail: true }).split("\n")) {
+            const name = /^\d+: ([^:@]+)/.exec(l)?.[1];
+            if (name?.startsWith("macvtap")) left.push(`link ${name}`);
+        }
+        return left;
+    },
+};
+
+export default lab;
+
+if (require.main === module) main(lab);
