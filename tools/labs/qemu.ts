@@ -5,19 +5,22 @@
 //     use makes it re-probe QEMU on every domain definition (30 s each);
 //   - the hypervisor host reached over SSH: sshd on 10.213.0.1, the management bridge hvq-mgmt;
 //   - the peer: namespace hvq-peer with its own sshd on 10.213.0.2, cabled to the bridge;
-//   - a dedicated "pNIC" per guest: veth hvq-pnicN on the host, its other end wireN in the peer;
+//   - a dedicated "pNIC" per guest: veth hvq-pnicN on the host, its other end wireN in the peer,
+//     shaped to 1 GbE as the native lab's wires (ethernetShaping);
 //   - the guest image (tools/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
-import { main, managementNet, run } from "./harness";
+import { ethernetShaping, main, managementNet, run } from "./harness";
 
 const BOOT = "/var/lib/libvirt/boot";
 const NET = managementNet("hvq", "10.213.0");
-/** The qemu stack's hvnetlab:guests. */
+/** The qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
 const GUESTS = 2;
+const SPEED_MBPS = 1000;
+const WIRE_MTU = 1500;
 
 const running = (comm: string) => run("pgrep", ["-x", comm], { allowFail: true }) !== "";
 
@@ -59,6 +62,10 @@ const lab: Lab = {
             h.veth(`hvq-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
             h.link(undefined, `hvq-pnic${i}`, "up");
             h.link(NET.peerNs, `wire${i}`, "up");
+            // Each wire a 1 GbE link as the native lab's (the guest's macvtap sends through its
+            // pNIC's qdisc), so the labs of the study share their wires.
+            h.run("tc", ["qdisc", "add", "dev", `hvq-pnic${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)]);
+            h.run("tc", ["qdisc", "add", "dev", `wire${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)], { ns: NET.peerNs });
         }
         // The host and peer are known (the harness's known_hosts); the guests' keys are new on
         // every boot (the stack's accept-new).

@@ -136,7 +136,7 @@ const lab: Lab = {
 
         h.log("4. the resources in the simulator and in the state");
         const exported = await s.pulumi(["stack", "export", "--stack", s.stack]);
-        problems.push(...checkState(exported.stdout, password, GUESTS, 9000, ["vmnic1", "vmnic2"]));
+        problems.push(...checkState(exported.stdout, password, GUESTS, 1500, ["vmnic1", "vmnic2"]));
         const vswitches = govc(h, "host.vswitch.info", "-host", HOST);
         for (const vs of ["hvs-vs1", "hvs-vs2"])
             if (!new RegExp(`Name:\\s+${vs}\\n`).test(vswitches.out)) problems.push(`vSwitch ${vs} is not in the simulator`);
