@@ -124,10 +124,16 @@ export function reportCharts(sources: readonly Source[], reference?: Reference):
     return charts;
 }
 
+/** A stack the comparison meant to hold that was not measured (a lab that failed), and why. */
+export interface NotMeasured {
+    readonly label: string;
+    readonly reason: string;
+}
+
 /** The Markdown report. */
 export function reportMarkdown(
     sources: readonly Source[],
-    opts: { mismatches: string[]; baseline?: Source; charts: string[]; reference?: Reference },
+    opts: { mismatches: string[]; baseline?: Source; charts: string[]; reference?: Reference; notMeasured?: NotMeasured[] },
 ): string {
     const out: string[] = ["# hvnetlab comparison", ""];
     out.push(
@@ -169,6 +175,11 @@ export function reportMarkdown(
             "",
         );
     }
+    if (opts.notMeasured && opts.notMeasured.length > 0) {
+        out.push("## Not measured", "");
+        for (const n of opts.notMeasured) out.push(`- **${n.label}**: failed: ${n.reason}`);
+        out.push("");
+    }
     out.push("## Results", "");
     out.push(
         "Each cell: aggregate throughput and % of line rate; `partial` and `failed` runs are shown as such, never as a number." +
@@ -202,7 +213,7 @@ export function reportMarkdown(
 export async function writeReport(
     dir: string,
     sources: readonly Source[],
-    opts: { mismatches: string[]; baseline?: Source; reference?: Reference },
+    opts: { mismatches: string[]; baseline?: Source; reference?: Reference; notMeasured?: NotMeasured[] },
 ): Promise<string[]> {
     try {
         mkdirSync(path.join(dir, "charts"), { recursive: true });

@@ -1,0 +1,238 @@
+// npm run study -- [--stack NAME ...] [--keep] [--guests N] [--out DIR]
+//
+// The study behind hvnetlab, end to end: each named stack is brought up and measured (its
+// outputs kept in out/<stack>.outputs.json) and torn down unless --keep, one after another; then
+// one report of all of them is written to out/study/ (report.md, report.html, results.csv, the
+// charts), with native as the baseline (each platform as % of native and % of wire per guest
+// count) and the published study's points overlaid.
+//
+// A stack that one of the labs on this machine runs (tools/labs/: native-ns, vcsim, qemu) is run
+// through its lab, which stands up what the stack's machines already have and checks what the
+// stack leaves; any other stack runs through the engine as `npm run lab` does. With no --stack,
+// the study runs the labs that run here. A lab that fails is reported with its reason, the others
+// still run and are compared; the exit code says which failed (1), or that the input was unusable (2).
+import { spawn } from "child_process";
+import { existsSync, readFileSync } from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../benchmarks/compare";
+import { readSourceFile } from "../benchmarks/input-files";
+import type { Source } from "../benchmarks/compare";
+import { readReference, writeReport } from "../benchmarks/report";
+import { ROOT } from "./engine";
+import type { Lab } from "./labs/harness";
+import nativeLab from "./labs/native";
+import qemuLab from "./labs/qemu";
+import vcsimLab from "./labs/vcsim";
+import { listStacks } from "./stack-config";
+
+/** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
+export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab];
+
+export const REFERENCE = path.join(ROOT, "benchmarks", "reference", "scale-out-study.json");
+
+export class StudyError extends Error {
+    readonly name = "StudyError";
+}
+
+const USAGE = "usage: npm run study -- [--stack NAME ...] [--keep] [--guests N] [--out DIR]";
+
+export interface StudyArgs {
+    /** The stacks to run, in order. */
+    readonly stacks: string[];
+    readonly keep: boolean;
+    /** Guests per lab (where the lab takes --guests); undefined: each lab's default (2 on 2 cores). */
+    readonly guests?: string;
+    readonly out: string;
+}
+
+/** One stack of the study, and how it runs: through a lab on this machine, or through the engine. */
+export interface Step {
+    readonly stack: string;
+    readonly lab?: Lab;
+}
+
+/**
+ * The study's arguments. Throws StudyError (one line) for an unknown option, a stack that is not
+ * in stacks/ and that no lab runs, or a guest count that is not 1-16.
+ */
+export function parseStudyArgs(argv: readonly string[], known: readonly string[] = listStacks(ROOT)): StudyArgs {
+    let v;
+    try {
+        v = parseArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string", multiple: true },
+                keep: { type: "boolean" },
+                guests: { type: "string" },
+                out: { type: "string" },
+                help: { type: "boolean" },
+            },
+        }).values;
+    } catch (e) {
+        throw new StudyError(`${(e as Error).message}; ${USAGE}`);
+    }
+    if (v.help) throw new StudyError(USAGE);
+    const stacks = v.stack ?? LABS_HERE.map((l) => l.stack);
+    const runnable = new Set([...known, ...LABS_HERE.map((l) => l.stack)]);
+    const unknown = stacks.filter((s) => !runnable.has(s));
+    if (unknown.length > 0)
+        throw new StudyError(`no stack ${unknown.map((s) => `'${s}'`).join(", ")}: the stacks are ${[...runnable].sort().join(", ")}`);
+    if (new Set(stacks).size !== stacks.length) throw new StudyError(`a stack is named twice: ${stacks.join(", ")}`);
+    if (v.guests !== undefined && !/^([1-9]|1[0-6])$/.test(v.guests)) throw new StudyError(`--guests takes 1 to 16, got '${v.guests}'`);
+    return {
+        stacks,
+        keep: v.keep === true,
+        ...(v.guests !== undefined ? { guests: v.guests } : {}),
+        out: v.out ?? path.join(ROOT, "out", "study"),
+    };
+}
+
+/** How each stack runs: through the lab that runs it here, else through the engine. */
+export function planSteps(args: StudyArgs): Step[] {
+    return args.stacks.map((stack) => {
+        const lab = LABS_HERE.find((l) => l.stack === stack);
+        return lab ? { stack, lab } : { stack };
+    });
+}
+
+/** The command lines of one step: a lab's one, or the engine's up (and destroy unless --keep). */
+export function commandsOf(step: Step, args: StudyArgs): { what: string; argv: string[] }[] {
+    const tsNode = [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only"];
+    if (step.lab) {
+        const own = step.lab.options?.guests && args.guests !== undefined ? ["--guests", args.guests] : [];
+        return [
+            {
+                what: `lab:${step.lab.name}`,
+                argv: [...tsNode, path.join(ROOT, "tools", "labs", `${step.lab.name}.ts`), ...own, ...(args.keep ? ["--keep"] : [])],
+            },
+        ];
+    }
+    const lab = path.join(ROOT, "tools", "lab.ts");
+    const guests = args.guests !== undefined ? ["--config", `hvnetlab:guests=${args.guests}`] : [];
+    return [
+        { what: "pulumi up", argv: [...tsNode, lab, "up", "--stack", step.stack, ...guests] },
+        ...(args.keep ? [] : [{ what: "pulumi destroy", argv: [...tsNode, lab, "destroy", "--stack", step.stack] }]),
+    ];
+}
+
+/** What one stack of the study came to. */
+export interface StepOutcome {
+    readonly stack: string;
+    readonly ok: boolean;
+    /** Why it failed: the command and the last lines it printed. */
+    readonly reason?: string;
+    readonly seconds: number;
+    /** Its outputs file, when the stack was measured. */
+    readonly outputs?: string;
+}
+
+/** Runs one command, its output shown indented under the study's progress; resolves with its exit code and last lines. */
+function runShown(argv: string[], label: string): Promise<{ code: number; tail: string[] }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const tail: string[] = [];
+        const show = (chunk: Buffer) => {
+            for (const line of chunk.toString().split("\n")) {
+                if (line.trim() === "") continue;
+                process.stdout.write(`  ${label} | ${line}\n`);
+                tail.push(line);
+                if (tail.length > 6) tail.shift();
+            }
+        };
+        child.stdout.on("data", show);
+        child.stderr.on("data", show);
+        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), tail }));
+        child.on("error", (e) => resolve({ code: 1, tail: [e.message] }));
+    });
+}
+
+async function runStep(step: Step, args: StudyArgs, index: number, total: number): Promise<StepOutcome> {
+    const started = Date.now();
+    const how = step.lab ? `lab:${step.lab.name}` : "the engine";
+    process.stdout.write(`study: [${index}/${total}] ${step.stack} (${how}) ...\n`);
+    const outputs = path.join(ROOT, "out", `${step.stack}.outputs.json`);
+    const before = existsSync(outputs) ? readFileSync(outputs, "utf8") : undefined;
+    let failure: string | undefined;
+    for (const c of commandsOf(step, args)) {
+        const r = await runShown(c.argv, step.stack);
+        // destroy runs even when up failed; the first failure is the reason.
+        if (r.code !== 0 && failure === undefined) failure = `${c.what} exited ${r.code}: ${r.tail.slice(-3).join(" / ")}`;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const fresh = existsSync(outputs) && readFileSync(outputs, "utf8") !== before;
+    const outcome: StepOutcome = {
+        stack: step.stack,
+        ok: failure === undefined && fresh,
+        ...(failure !== undefined ? { reason: failure } : fresh ? {} : { reason: `it wrote no new ${path.relative(ROOT, outputs)}` }),
+        seconds,
+        ...(fresh ? { outputs } : {}),
+    };
+    process.stdout.write(
+        `study: [${index}/${total}] ${step.stack}: ${outcome.ok ? "measured" : `FAILED (${outcome.reason})`} in ${seconds.toFixed(0)} s\n`,
+    );
+    return outcome;
+}
+
+/**
+ * The report of the stacks that were measured: native as the baseline where it was, the study's
+ * points overlaid. Returns the files written and the tables as text. Throws CompareInputError when
+ * the stacks are not comparable (naming the part).
+ */
+export async function studyReport(outcomes: readonly StepOutcome[], out: string): Promise<{ files: string[]; tables: string }> {
+    const read: Source[] = outcomes.flatMap((o) => (o.ok && o.outputs ? [readSourceFile(o.outputs)] : []));
+    if (read.length === 0) throw new CompareInputError("no stack was measured: nothing to report");
+    // Labelled by platform (native, esx, kvm, xen); two stacks of one platform by their stack's name.
+    const unique = labelCollisions(
+        read,
+        read.map(() => false),
+    ).sources;
+    const mismatches = checkComparable(unique, false);
+    const baseline = pickBaseline(unique);
+    const notMeasured = outcomes.filter((o) => !o.ok).map((o) => ({ label: o.stack, reason: o.reason ?? "failed" }));
+    const files = await writeReport(out, unique, {
+        mismatches,
+        ...(baseline ? { baseline } : {}),
+        reference: readReference(REFERENCE),
+        notMeasured,
+    });
+    return { files, tables: comparisonTables(unique, baseline).map(formatText).join("\n\n") };
+}
+
+async function main(): Promise<number> {
+    const args = parseStudyArgs(process.argv.slice(2));
+    const steps = planSteps(args);
+    process.stdout.write(`study: ${steps.map((s) => s.stack).join(", ")}${args.keep ? " (kept standing)" : ""}; report to ${args.out}\n`);
+    const outcomes: StepOutcome[] = [];
+    for (const [i, step] of steps.entries()) outcomes.push(await runStep(step, args, i + 1, steps.length));
+    let reportFailed: string | undefined;
+    try {
+        const { files, tables } = await studyReport(outcomes, args.out);
+        process.stdout.write(
+            `\n${tables}\n\nstudy: report written: ${files
+                .slice(0, 3)
+                .map((f) => path.relative(process.cwd(), f))
+                .join(", ")} and ${files.length - 3} charts\n`,
+        );
+    } catch (e) {
+        reportFailed = (e as Error).message;
+        process.stderr.write(`study: no report: ${reportFailed}\n`);
+    }
+    const failed = outcomes.filter((o) => !o.ok);
+    process.stdout.write(
+        `study: ${outcomes.length - failed.length} of ${outcomes.length} stacks measured${failed.length > 0 ? `; failed: ${failed.map((f) => `${f.stack} (${f.reason})`).join("; ")}` : ""}\n`,
+    );
+    return failed.length > 0 || reportFailed !== undefined ? 1 : 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e: Error) => {
+            process.stderr.write(`study: ${e.message}\n`);
+            process.exit(e instanceof StudyError || e instanceof CompareInputError ? 2 : 1);
+        },
+    );
+}
