@@ -134,17 +134,26 @@ function runShown(argv: string[], label: string): Promise<{ code: number; tail: 
     return new Promise((resolve) => {
         const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
         const tail: string[] = [];
-        const show = (chunk: Buffer) => {
-            for (const line of chunk.toString().split("\n")) {
-                if (line.trim() === "") continue;
-                process.stdout.write(`  ${label} | ${line}\n`);
-                tail.push(line);
-                if (tail.length > 6) tail.shift();
-            }
+        // Whole lines only (the engine writes its progress dots a few at a time), each stream its own.
+        const partial = { out: "", err: "" };
+        const line = (text: string) => {
+            if (text.trim() === "") return;
+            process.stdout.write(`  ${label} | ${text}\n`);
+            tail.push(text);
+            if (tail.length > 6) tail.shift();
         };
-        child.stdout.on("data", show);
-        child.stderr.on("data", show);
-        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), tail }));
+        const show = (from: "out" | "err") => (chunk: Buffer) => {
+            const lines = (partial[from] + chunk.toString()).split("\n");
+            partial[from] = lines.pop() ?? "";
+            lines.forEach(line);
+        };
+        child.stdout.on("data", show("out"));
+        child.stderr.on("data", show("err"));
+        child.on("close", (code, signal) => {
+            line(partial.out);
+            line(partial.err);
+            resolve({ code: code ?? (signal ? 128 : 1), tail });
+        });
         child.on("error", (e) => resolve({ code: 1, tail: [e.message] }));
     });
 }
