@@ -103,9 +103,11 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
     const n = Math.max(...sources.map(maxGuests));
     const bars = sources.flatMap((s) => {
         const run = runsOf(s, group).find((r) => r.guests === n);
-        return (run?.streams ?? []).map((st) => ({
+        // One bar per wire, in wire order: "wire 1" of native (one host, a NIC per wire) stands
+        // beside guest g1's wire of a hypervisor.
+        return (run?.streams ?? []).map((st, i) => ({
             series: s.label,
-            stream: st.endpoint,
+            stream: `wire ${i + 1}`,
             value: Number((st.transactionsPerSec ?? st.throughputMbps).toFixed(1)),
             status: run!.status,
         }));
@@ -122,7 +124,7 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
         data: { values: bars },
         mark: "bar",
         encoding: {
-            x: { field: "stream", type: "nominal", title: "guest (its own wire)", axis: { labelAngle: 0 } },
+            x: { field: "stream", type: "nominal", title: "stream (each on its own wire)", axis: { labelAngle: 0 } },
             xOffset: { field: "series" },
             y: { field: "value", type: "quantitative", title: `stream throughput (${unit ? metricOf(unit).unit : "Mb/s"})` },
             color: SERIES_COLOR,

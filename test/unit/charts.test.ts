@@ -77,11 +77,28 @@ describe("charts", function () {
         assert.ok(labelled(svg, "aggregate throughput (Mb/s): 2280; platform: XenEnterprise 3.2 (study)"), "57% of 4 x 1000 Mb/s");
     });
 
-    it("per-stream bars of the largest run: one bar per guest per platform", async () => {
+    it("per-stream bars of the largest run: one bar per wire per platform", async () => {
         const svg = await renderSvg(fairnessSpec([kvm, esx], group));
-        assert.ok(labelled(svg, "X-axis titled 'guest (its own wire)'"));
+        assert.ok(labelled(svg, "X-axis titled 'stream (each on its own wire)'"));
         assert.ok(labelled(svg, "Y-axis titled 'stream throughput (Mb/s)'"));
         assert.strictEqual(marks(svg, "bar"), 4 + 4);
+    });
+
+    it("per-stream bars: native's streams, all from one host, stand side by side, not stacked", async () => {
+        // On native every stream's endpoint is the one host; the bars are by wire.
+        const host = (s: typeof kvm) => ({
+            ...s,
+            label: "native",
+            results: {
+                ...s.results,
+                runs: s.results.runs.map((r) => ({ ...r, streams: r.streams.map((st) => ({ ...st, endpoint: "host" })) })),
+            },
+        });
+        const spec = fairnessSpec([host(esx), kvm], group);
+        const bars = (spec.data as { values: { series: string; stream: string }[] }).values;
+        const native = bars.filter((b) => b.series === "native").map((b) => b.stream);
+        assert.deepStrictEqual(native, ["wire 1", "wire 2", "wire 3", "wire 4"]);
+        assert.strictEqual(marks(await renderSvg(spec), "bar"), 4 + 4);
     });
 
     it("interim samples: a line per stream, a point per sample, the window shaded", async () => {
