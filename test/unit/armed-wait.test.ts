@@ -4,6 +4,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { clientStart, MAX_ARMED_LEAD_MS, MAX_ARMED_SECONDS, NETPERF_PAD_SECONDS, RELEASE_MARGIN_MS } from "../../benchmarks/armed-wait";
 import { runPlan } from "../../benchmarks/runner";
+import { testPlan } from "../plans";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, NetperfTest, Plan } from "../../benchmarks/types";
 import { ConfigError, parseLabConfig } from "../../components/config";
@@ -36,38 +37,7 @@ class ReleasingTransport implements Transport {
     }
 }
 
-const plan = (tests: NetperfTest[], startLeadMs: number): Plan => ({
-    schemaVersion: 1,
-    platform: "local",
-    labPrefix: "t",
-    fingerprint: "sha256:x",
-    netserverPort: 12865,
-    durationSeconds: 3,
-    intervalSeconds: 0.5,
-    warmupSeconds: 0.5,
-    startLeadMs,
-    cpu: false,
-    limitBasis: "tbf",
-    maxClockOffsetMs: 5,
-    matrix: { experiments: ["send"], peer: "native", tests, messageSizes: [16384], guestCounts: [1] },
-    endpoints: [
-        { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
-        { name: "g1", role: "guest", access: { kind: "netns", namespace: "t-g1" } },
-    ],
-    wires: [
-        {
-            index: 0,
-            guest: "g1",
-            guestNic: "bench0",
-            guestAddress: "10.77.0.2",
-            peer: "peer",
-            peerNic: "bench0",
-            peerAddress: "10.77.0.1",
-            speedMbps: 1000,
-            mtu: 1500,
-        },
-    ],
-});
+const plan = (tests: NetperfTest[], startLeadMs: number): Plan => testPlan(1, { tests }, { startLeadMs });
 
 const waitOf = (argv: readonly string[]) => (argv.includes("-s") ? Number(argv[argv.indexOf("-s") + 1]) : undefined);
 const lengthOf = (argv: readonly string[]) => Number(argv[argv.indexOf("-l") + 1]);

@@ -14,6 +14,7 @@ import {
 } from "../../benchmarks/runner";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, Plan, PlanEndpoint } from "../../benchmarks/types";
+import { testPlan } from "../plans";
 
 const stream = readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8");
 const noServer = readFileSync(path.join(__dirname, "..", "fixtures", "no_netserver.out"), "utf8");
@@ -44,37 +45,7 @@ class ReplayTransport implements Transport {
     }
 }
 
-const plan: Plan = {
-    schemaVersion: 1,
-    platform: "local",
-    labPrefix: "t",
-    fingerprint: "sha256:x",
-    netserverPort: 12865,
-    durationSeconds: 3,
-    intervalSeconds: 0.5,
-    warmupSeconds: 0.5,
-    startLeadMs: 0,
-    cpu: true,
-    limitBasis: "tbf",
-    maxClockOffsetMs: 5,
-    matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [1, 2] },
-    endpoints: [
-        { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
-        { name: "g1", role: "guest", access: { kind: "netns", namespace: "t-g1" } },
-        { name: "g2", role: "guest", access: { kind: "netns", namespace: "t-g2" } },
-    ],
-    wires: [0, 1].map((i) => ({
-        index: i,
-        guest: `g${i + 1}`,
-        guestNic: "bench0",
-        guestAddress: `10.77.0.${4 * i + 2}`,
-        peer: "peer",
-        peerNic: `bench${i}`,
-        peerAddress: `10.77.0.${4 * i + 1}`,
-        speedMbps: 1000,
-        mtu: 1500,
-    })),
-};
+const plan: Plan = testPlan(2, { guestCounts: [1, 2] }, { cpu: true });
 
 describe("benchmark runner", () => {
     it("checks reachability first, then starts each cell's streams at one common time", async () => {

@@ -10,6 +10,7 @@ import { agreementTolerance, windowProblem } from "../../benchmarks/stream-check
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../benchmarks/types";
 import { netperfText, type ReplayedStream, steady } from "../netperf-replay";
+import { testPlan } from "../plans";
 
 const factsFor = (argv: readonly string[]) =>
     "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
@@ -37,37 +38,8 @@ class ScriptedTransport implements Transport {
     }
 }
 
-const planFor = (test: NetperfTest, guests: number): Plan => ({
-    schemaVersion: 1,
-    platform: "local",
-    labPrefix: "t",
-    fingerprint: "sha256:x",
-    netserverPort: 12865,
-    durationSeconds: 10,
-    intervalSeconds: 0.5,
-    warmupSeconds: 1,
-    startLeadMs: 0,
-    cpu: false,
-    limitBasis: "ethernet",
-    maxClockOffsetMs: 5,
-    matrix: { experiments: ["send"], peer: "native", tests: [test], messageSizes: [16384], guestCounts: [guests] },
-    endpoints: [
-        { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
-        { name: "g1", role: "guest", access: { kind: "netns", namespace: "t-g1" } },
-        { name: "g2", role: "guest", access: { kind: "netns", namespace: "t-g2" } },
-    ],
-    wires: [0, 1].map((i) => ({
-        index: i,
-        guest: `g${i + 1}`,
-        guestNic: "bench0",
-        guestAddress: `10.77.0.${4 * i + 2}`,
-        peer: "peer",
-        peerNic: `bench${i}`,
-        peerAddress: `10.77.0.${4 * i + 1}`,
-        speedMbps: 1000,
-        mtu: 1500,
-    })),
-});
+const planFor = (test: NetperfTest, guests: number): Plan =>
+    testPlan(2, { tests: [test], guestCounts: [guests] }, { durationSeconds: 10, warmupSeconds: 1, limitBasis: "ethernet" });
 
 async function measure(test: NetperfTest, guests: number, script: Script): Promise<RunResult> {
     const doc = await runPlan(planFor(test, guests), { transport: new ScriptedTransport(script) });

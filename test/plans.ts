@@ -1,0 +1,47 @@
+// The plan the runner's unit tests measure: a local lab of N guests, each on its own 1 Gb/s wire
+// to one peer (addresses as the local lab gives them), with the method fields a test overrides.
+import type { Plan, PlanMatrix } from "../benchmarks/types";
+
+/** A plan of `guests` guests g1..gN and a peer, wire i at 10.77.0.4i+2 (guest) / +1 (peer). */
+export function testPlan(
+    guests: number,
+    matrix: Partial<PlanMatrix>,
+    method: Partial<Omit<Plan, "matrix" | "endpoints" | "wires">> = {},
+): Plan {
+    const ids = Array.from({ length: guests }, (_, i) => i);
+    return {
+        schemaVersion: 1,
+        platform: "local",
+        labPrefix: "t",
+        fingerprint: "sha256:x",
+        netserverPort: 12865,
+        durationSeconds: 3,
+        intervalSeconds: 0.5,
+        warmupSeconds: 0.5,
+        startLeadMs: 0,
+        cpu: false,
+        limitBasis: "tbf",
+        maxClockOffsetMs: 5,
+        ...method,
+        matrix: { experiments: ["send"], peer: "native", tests: ["TCP_STREAM"], messageSizes: [16384], guestCounts: [guests], ...matrix },
+        endpoints: [
+            { name: "peer", role: "peer", access: { kind: "netns", namespace: "t-peer" } },
+            ...ids.map((i) => ({
+                name: `g${i + 1}`,
+                role: "guest" as const,
+                access: { kind: "netns" as const, namespace: `t-g${i + 1}` },
+            })),
+        ],
+        wires: ids.map((i) => ({
+            index: i,
+            guest: `g${i + 1}`,
+            guestNic: "bench0",
+            guestAddress: `10.77.0.${4 * i + 2}`,
+            peer: "peer",
+            peerNic: `bench${i}`,
+            peerAddress: `10.77.0.${4 * i + 1}`,
+            speedMbps: 1000,
+            mtu: 1500,
+        })),
+    };
+}
