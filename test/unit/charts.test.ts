@@ -166,7 +166,10 @@ describe("UDP streams in charts, results.csv and the table: what arrived, never 
         const csv = resultsCsv([source("kvm", [udpRun(0)])])
             .trim()
             .split("\n");
-        assert.match(csv[0], /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct,sender_demand_us_per_kb,receiver_demand_us_per_kb,host_demand_us_per_kb,host_busy_pct,bottleneck$/);
+        assert.match(
+            csv[0],
+            /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct,sender_demand_us_per_kb,receiver_demand_us_per_kb,host_demand_us_per_kb,host_busy_pct,bottleneck$/,
+        );
         assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100,,,,,$/);
     });
 
