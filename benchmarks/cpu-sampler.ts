@@ -17,19 +17,24 @@ import type { CpuUse, ProcStat } from "./cpu";
 import { covering, CpuParseError, parseProcStat, procStatUse, serviceDemandUsPerKB } from "./cpu";
 
 /**
- * Prints, until the epoch second $1 of the machine's clock, every $2 seconds: `at EPOCH` then, with
- * $3 = 1, the /proc/stat cpu lines, then `proc SCOPE PID COMM NS` for every netperf/netserver
- * process in a scope (the rest of the arguments: `self` for the sampler's own network namespace,
- * or the name of a namespace in /run/netns), NS its time on a CPU in nanoseconds. A process's cgroup
- * CPU limit is printed once, as `limit PID QUOTA_US PERIOD_US` or `limit PID none`. What cannot be
- * read is printed as `missing WHAT: WHY`. Shell builtins read the files: per interval it starts
- * only date, pgrep and sleep.
+ * Prints `clock EPOCH UPTIME` (the machine's clock against /proc/uptime, read once), then until the
+ * epoch second $1 of the machine's clock, every $2 seconds: `up UPTIME` then, with $3 = 1, the
+ * /proc/stat cpu lines, then `proc SCOPE PID COMM NS` for every netperf/netserver process in a
+ * scope (the rest of the arguments: `self` for the sampler's own network namespace, or the name of
+ * a namespace in /run/netns), NS its time on a CPU in nanoseconds. A process's cgroup CPU limit is
+ * printed once, as `limit PID QUOTA_US PERIOD_US` or `limit PID none`. What cannot be read is
+ * printed as `missing WHAT: WHY`. Shell builtins read every file and walk /proc: per interval it
+ * starts one process, sleep (date and pgrep cost 1 and 8 ms of CPU a call here, which at one
+ * reading a second was above the 1% of a core the sampler may cost).
  */
 export const SAMPLER_SCRIPT = [
     `until=$1; iv=$2; stat=$3; shift 3`,
     `echo "hz $(getconf CLK_TCK 2>/dev/null || echo 100)"`,
     `if [ "$stat" = 1 ] && ! [ -r /proc/stat ]; then echo "missing /proc/stat: not readable on this machine"; stat=0; fi`,
-    `if ! command -v pgrep >/dev/null 2>&1; then echo "missing pgrep: not installed (Debian package procps), so no per-process CPU"; fi`,
+    `if ! read -r u0 _ 2>/dev/null < /proc/uptime; then echo "missing /proc/uptime: not readable, so no CPU readings"; exit 0; fi`,
+    `e0=$(date +%s.%N)`,
+    `echo "clock $e0 $u0"`,
+    `end=$(( \${u0%.*} + until - \${e0%.*} ))`,
     `cg=/sys/fs/cgroup`,
     `limit() {`,
     `  bq=""; bp=""`,
@@ -54,20 +59,22 @@ export const SAMPLER_SCRIPT = [
     `}`,
     `seen=" "`,
     `while :; do`,
-    `  now=$(date +%s.%N)`,
-    `  echo "at $now"`,
+    `  read -r u _ < /proc/uptime`,
+    `  echo "up $u"`,
     `  if [ "$stat" = 1 ]; then while read -r l; do case $l in cpu*) echo "$l" ;; *) break ;; esac; done < /proc/stat; fi`,
-    `  for pid in $(pgrep -x 'netperf|netserver' 2>/dev/null); do`,
+    `  for dir in /proc/[0-9]*; do`,
+    `    read -r comm 2>/dev/null < "$dir/comm" || continue`,
+    `    case $comm in netperf|netserver) ;; *) continue ;; esac`,
+    `    pid=\${dir#/proc/}`,
     `    for s in "$@"; do`,
     `      if [ "$s" = self ]; then f=/proc/$$/ns/net; else f=/run/netns/$s; fi`,
-    `      [ /proc/$pid/ns/net -ef "$f" ] || continue`,
-    `      read -r comm < /proc/$pid/comm 2>/dev/null || continue`,
-    `      read -r ns _ < /proc/$pid/schedstat 2>/dev/null || continue`,
+    `      [ "$dir/ns/net" -ef "$f" ] || continue`,
+    `      read -r ns _ 2>/dev/null < "$dir/schedstat" || continue`,
     `      case "$seen" in *" $pid "*) ;; *) seen="$seen$pid "; echo "limit $pid $(limit $pid)" ;; esac`,
     `      echo "proc $s $pid $comm $ns"`,
     `    done`,
     `  done`,
-    `  [ "\${now%.*}" -lt "$until" ] || break`,
+    `  [ "\${u%.*}" -lt "$end" ] || break`,
     `  sleep "$iv"`,
     `done`,
 ].join("\n");
@@ -123,6 +130,7 @@ export function parseSamplerOutput(stdout: string, offsetMs = 0): SamplerOutput 
     const limits = new Map<number, number | null>();
     const missing: string[] = [];
     let at: number | undefined;
+    let clock: { epoch: number; uptime: number } | undefined;
     let cpuLines: string[] = [];
     const flush = () => {
         if (at !== undefined && cpuLines.length > 0) stats.push(parseProcStat(cpuLines.join("\n"), at));
@@ -130,9 +138,10 @@ export function parseSamplerOutput(stdout: string, offsetMs = 0): SamplerOutput 
     };
     for (const line of stdout.split(/\r?\n/)) {
         let m: RegExpExecArray | null;
-        if ((m = /^at (\d+(?:\.\d+)?)$/.exec(line))) {
+        if ((m = /^clock (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(line))) clock = { epoch: Number(m[1]), uptime: Number(m[2]) };
+        else if ((m = /^up (\d+(?:\.\d+)?)$/.exec(line)) && clock) {
             flush();
-            at = Number(m[1]) - offsetMs / 1000;
+            at = clock.epoch + (Number(m[1]) - clock.uptime) - offsetMs / 1000;
         } else if (/^cpu\d*\s/.test(line)) cpuLines.push(line);
         else if ((m = /^proc (\S+) (\d+) (\S+) (\d+)$/.exec(line)) && at !== undefined)
             processes.push({ at, scope: m[1], pid: Number(m[2]), comm: m[3], cpuNs: Number(m[4]) });

@@ -61,14 +61,15 @@ const stat = (user: number, idle: number) =>
 // it), g2's 0.18 s, the peer's two netservers 0.3 s each.
 const output = parseSamplerOutput(
     [
-        "at 100",
+        "clock 100 7.00",
+        "up 7.00",
         stat(0, 0),
         "limit 1 2000 100000",
         "proc ns-g1 1 netperf 0",
         "proc ns-g2 2 netperf 0",
         "proc ns-peer 3 netserver 0",
         "proc ns-peer 4 netserver 0",
-        "at 106",
+        "up 13.00",
         stat(60, 540),
         "proc ns-g1 1 netperf 120000000",
         "proc ns-g2 2 netperf 180000000",

@@ -20,13 +20,14 @@ const stat = (user: number, idle: number) =>
 // the peer's netserver 1 s (50% of one CPU) with no limit.
 const OUTPUT = [
     "hz 100",
-    "at 100.0",
+    "clock 100.000000000 5000.00",
+    "up 5000.00",
     stat(1000, 1000),
     "limit 11 20000 200000",
     "proc ns-g1 11 netperf 5000000000",
     "limit 12 none",
     "proc ns-peer 12 netserver 1000000000",
-    "at 102.0",
+    "up 5002.00",
     stat(1100, 1100),
     "proc ns-g1 11 netperf 5200000000",
     "proc ns-peer 12 netserver 2000000000",
@@ -74,9 +75,11 @@ describe("CPU sampler", () => {
                 {
                     machine: "g1",
                     endpoints: { self: "g1" },
-                    output: parseSamplerOutput("hz 100\nmissing /proc/stat: not readable on this machine\nat 1.0\nat 9.0"),
+                    output: parseSamplerOutput(
+                        "hz 100\nmissing /proc/stat: not readable on this machine\nclock 1.5 10.0\nup 10.0\nup 18.0",
+                    ),
                 },
-                { machine: "g2", endpoints: { self: "g2" }, output: parseSamplerOutput("hz 100\nat 1.0\n" + stat(1, 1)) },
+                { machine: "g2", endpoints: { self: "g2" }, output: parseSamplerOutput("hz 100\nclock 1.0 10.0\nup 10.0\n" + stat(1, 1)) },
             ],
             { start: 2, end: 8 },
         );
