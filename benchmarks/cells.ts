@@ -49,7 +49,17 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + startLeadMs(plan, streams.length);
     const lead = startLeadMs(plan, streams.length);
-    const sampling = startSamplers(plan, offsets, options, startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1);
+    // The samplers stop one interval after the last client (a reading after the window's end is
+    // then taken), or on their own a little later, or when the run is stopped.
+    const stopSamplers = new AbortController();
+    const stop = () => stopSamplers.abort();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    const sampling = startSamplers(
+        plan,
+        offsets,
+        { ...options, signal: stopSamplers.signal },
+        startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
+    );
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
             // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
@@ -93,14 +103,19 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             }
         }),
     );
-    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), await sampling);
+    const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
+    const sources = await sampling;
+    clearTimeout(stopping);
+    options.signal?.removeEventListener("abort", stop);
+    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources);
 }
 
 /**
  * Starts the CPU samplers of a run (benchmarks/cpu-sampler.ts), to run until `untilEpochSeconds`
- * (runner's clock): the local lab's namespaces share this machine, so one sampler here reads its
- * /proc/stat (machine "host") and the processes of every namespace; every other endpoint runs its
- * own over its transport. Never throws: a sampler that cannot run gives its reason.
+ * (runner's clock) or until `options.signal` stops them (they then give what they read so far).
+ * The local lab's namespaces share this machine, so one sampler here reads its /proc/stat
+ * (machine "host") and the processes of every namespace; every other endpoint runs its own over
+ * its transport. Never throws: a sampler that cannot run gives its reason.
  */
 export function startSamplers(
     plan: Pick<Plan, "endpoints" | "intervalSeconds">,
