@@ -5,7 +5,9 @@ import { streamsOf } from "./matrix";
 import type { NetperfResult } from "./netperf-client";
 import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
 import type { StreamOutcome } from "./judging";
-import { aggregateCell, combineRepeats } from "./judging";
+import { aggregateCell, combineRepeats, withCpu } from "./judging";
+import type { SamplerSource } from "./cpu-sampler";
+import { parseSamplerOutput, samplerArgs } from "./cpu-sampler";
 import { clientStart } from "./armed-wait";
 import type { Transport } from "./transport";
 import type { Plan, RunResult } from "./types";
@@ -47,6 +49,17 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const streams = streamsOf(cell, plan.endpoints);
     const startAtMs = Date.now() + startLeadMs(plan, streams.length);
     const lead = startLeadMs(plan, streams.length);
+    // The samplers stop one interval after the last client (a reading after the window's end is
+    // then taken), or on their own a little later, or when the run is stopped.
+    const stopSamplers = new AbortController();
+    const stop = () => stopSamplers.abort();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    const sampling = startSamplers(
+        plan,
+        offsets,
+        { ...options, signal: stopSamplers.signal },
+        startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
+    );
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
             // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
@@ -90,7 +103,63 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             }
         }),
     );
-    return aggregateCell(plan, cell, outcomes);
+    const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
+    const sources = await sampling;
+    clearTimeout(stopping);
+    options.signal?.removeEventListener("abort", stop);
+    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources);
+}
+
+/**
+ * Starts the CPU samplers of a run (benchmarks/cpu-sampler.ts), to run until `untilEpochSeconds`
+ * (runner's clock) or until `options.signal` stops them (they then give what they read so far).
+ * The local lab's namespaces share this machine, so one sampler here reads its /proc/stat
+ * (machine "host") and the processes of every namespace; every other endpoint runs its own over
+ * its transport. Never throws: a sampler that cannot run gives its reason.
+ */
+export function startSamplers(
+    plan: Pick<Plan, "endpoints" | "intervalSeconds">,
+    offsets: ReadonlyMap<string, number>,
+    options: CellOptions,
+    untilEpochSeconds: number,
+): Promise<SamplerSource[]> {
+    const timeoutMs = Math.max(0, untilEpochSeconds * 1000 - Date.now()) + 10000;
+    const collect = async (
+        machine: string,
+        endpoints: Record<string, string>,
+        run: () => Promise<{ code: number | null; stdout: string; stderr: string }>,
+        offsetMs: number,
+    ): Promise<SamplerSource> => {
+        try {
+            const r = await run();
+            const output = parseSamplerOutput(r.stdout, offsetMs);
+            if (r.code !== 0 && output.stats.length === 0)
+                return { machine, endpoints, error: `the sampler exited ${r.code}: ${r.stderr.trim().split("\n")[0] || "no output"}` };
+            return { machine, endpoints, output };
+        } catch (err) {
+            return { machine, endpoints, error: (err as Error).message };
+        }
+    };
+    const local = plan.endpoints.flatMap((e) => (e.access.kind === "netns" ? [e] : []));
+    const remote = plan.endpoints.filter((e) => e.access.kind !== "netns");
+    const jobs: Promise<SamplerSource>[] = [];
+    if (local.length > 0) {
+        const scopes = local.map((e) => (e.access.kind === "netns" ? e.access.namespace : ""));
+        const endpoints = Object.fromEntries(local.map((e, i) => [scopes[i], e.name]));
+        const argv = samplerArgs(untilEpochSeconds, plan.intervalSeconds, true, scopes);
+        const here = options.transport.runHere?.bind(options.transport);
+        jobs.push(
+            here
+                ? collect("host", endpoints, () => here(argv, { timeoutMs, signal: options.signal }), 0)
+                : Promise.resolve({ machine: "host", endpoints, error: "the transport cannot run programs on the namespaces' machine" }),
+        );
+    }
+    for (const e of remote) {
+        const offsetMs = offsets.get(e.name) ?? 0;
+        const argv = samplerArgs(untilEpochSeconds + offsetMs / 1000, plan.intervalSeconds, true, ["self"]);
+        jobs.push(collect(e.name, { self: e.name }, () => options.transport.run(e, argv, { timeoutMs, signal: options.signal }), offsetMs));
+    }
+    return Promise.all(jobs);
 }
 
 /** netperf stamps interim results with the client's clock; move them onto the runner's. */

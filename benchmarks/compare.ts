@@ -176,12 +176,18 @@ function findRun(s: Source, group: string, guests: number): RunResult | undefine
     return s.results.runs.find((r) => groupKey(r) === group && r.guests === guests);
 }
 
-/** A cell: the figure and % of line rate for an ok run; the status (never a number) otherwise. */
+/**
+ * A cell: the figure and % of line rate for an ok run, and its host-side service demand (us of CPU
+ * per KB, netperf's unit) where its machines were sampled; the status (never a number) otherwise.
+ */
 function cell(r: RunResult | undefined): string {
     if (!r) return "-";
     if (r.status !== "ok") return r.status;
     const m = metricOf(r);
-    return m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${r.aggregate.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`;
+    const demand = r.cpu?.hostDemandUsPerKB !== undefined ? ` ${r.cpu.hostDemandUsPerKB.toFixed(2)} us/KB` : "";
+    return (
+        (m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${r.aggregate.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`) + demand
+    );
 }
 
 function ofBaseline(r: RunResult | undefined, base: RunResult | undefined): string {

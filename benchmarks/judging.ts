@@ -8,7 +8,10 @@ import { isMegabits } from "./netperf-client";
 import { maxSkewOf } from "./plan-check";
 import { spread } from "./stats";
 import { agreementProblem, noTrafficProblem, streamProblems, UDP_LOSS_WARN_PCT, udpDelivery, windowProblem } from "./stream-checks";
-import type { Limits, Measurement, Plan, RunKey, RunResult, Sample, StreamResult } from "./types";
+import type { Limits, Measurement, NetperfTest, Plan, RunKey, RunResult, Sample, StreamResult } from "./types";
+import { bottleneck } from "./bottleneck";
+import type { SamplerSource } from "./cpu-sampler";
+import { hostDemandUsPerKB, processDemandUsPerKB, runCpu } from "./cpu-sampler";
 
 /** What one netperf client of a run gave: its parsed output, or why it failed (with what it measured before). */
 export interface StreamOutcome {
@@ -292,4 +295,45 @@ function streamIdentity(s: StreamPlan) {
 
 function samplesOf(samples: readonly InterimSample[] | undefined): Sample[] {
     return (samples ?? []).map((s) => [s.at, s.value] as Sample);
+}
+
+/** Which program sends and which receives a stream's data: netperf's client sends except in TCP_MAERTS. */
+export function senderIsClient(test: NetperfTest): boolean {
+    return test !== "TCP_MAERTS";
+}
+
+/**
+ * A judged run with its host-side CPU over its window (from its samplers' outputs), each stream's
+ * sender and receiver service demand, the run's host-side service demand and its bottleneck
+ * (benchmarks/bottleneck.ts). A failed run keeps no CPU figures and no verdict. Pure.
+ */
+export function withCpu(plan: Pick<Plan, "limitBasis">, cell: Cell, run: RunResult, sources: readonly SamplerSource[]): RunResult {
+    if (run.status === "failed" || run.window.seconds <= 0) return run;
+    const figures = runCpu(sources, run.window);
+    const clientSends = senderIsClient(cell.test);
+    const usable = run.streams.filter((s) => !s.error);
+    const mbpsOf = (endpoint: string, program: string) =>
+        sum(usable.filter((s) => (program === "netperf" ? s.client === endpoint : s.server === endpoint)).map((s) => s.throughputMbps));
+    const demand = (endpoint: string, program: string) => processDemandUsPerKB(figures, endpoint, program, mbpsOf(endpoint, program));
+    const streams = run.streams.map((s): StreamResult => {
+        if (s.error) return s;
+        const [sender, receiver] = clientSends
+            ? [demand(s.client, "netperf"), demand(s.server, "netserver")]
+            : [demand(s.server, "netserver"), demand(s.client, "netperf")];
+        return {
+            ...s,
+            ...(sender !== undefined ? { senderDemandUsPerKB: sender } : {}),
+            ...(receiver !== undefined ? { receiverDemandUsPerKB: receiver } : {}),
+        };
+    });
+    const host = hostDemandUsPerKB(figures, run.aggregate.throughputMbps);
+    const cpu = { ...figures, ...(host !== undefined ? { hostDemandUsPerKB: host } : {}) };
+    const wire = cell.wires[0];
+    const perWire = goodputLimit(wire.speedMbps, wire.mtu, plan.limitBasis, cell.test, cell.messageBytes).goodputMbps;
+    const verdict = bottleneck({
+        goodputPct: run.aggregate.goodputPct,
+        streams: usable.map((s) => ({ endpoint: s.endpoint, goodputPct: (100 * s.throughputMbps) / perWire })),
+        cpu,
+    });
+    return { ...run, streams, cpu, bottleneck: verdict };
 }

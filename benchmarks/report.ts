@@ -56,6 +56,14 @@ const CSV_COLUMNS = [
     "udp_sent_mbps",
     "udp_received_mbps",
     "udp_loss_pct",
+    // Host-side CPU (benchmarks/cpu-sampler.ts): netperf's service demand in us of CPU per KB of the
+    // stream's sender and receiver and of the run's host side, the sampled machines' busy %, and the
+    // run's bottleneck (benchmarks/bottleneck.ts).
+    "sender_demand_us_per_kb",
+    "receiver_demand_us_per_kb",
+    "host_demand_us_per_kb",
+    "host_busy_pct",
+    "bottleneck",
 ] as const;
 
 function csvField(v: unknown): string {
@@ -80,7 +88,12 @@ export function resultsCsv(sources: readonly Source[]): string {
                 r.guests,
                 r.status,
             ];
-            if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error, "", "", ""]);
+            const host = [
+                r.cpu?.hostDemandUsPerKB,
+                r.cpu?.machines.map((m) => `${m.machine} ${m.total.busyPct}`).join("; "),
+                r.bottleneck?.says,
+            ];
+            if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error, "", "", "", "", "", ...host]);
             for (const st of r.streams) {
                 rows.push([
                     ...id,
@@ -97,6 +110,9 @@ export function resultsCsv(sources: readonly Source[]): string {
                     st.udp?.sentMbps,
                     st.udp?.receivedMbps,
                     st.udp?.lossPct,
+                    st.senderDemandUsPerKB,
+                    st.receiverDemandUsPerKB,
+                    ...host,
                 ]);
             }
         }

@@ -16,6 +16,10 @@ export interface SummaryRow {
     /** UDP_STREAM runs: the share of what was sent that did not arrive, in percent. */
     readonly lossPct?: number;
     readonly skewMs: number;
+    /** The run's host-side service demand (benchmarks/cpu-sampler.ts), in us of CPU per KB; absent when no machine was sampled. */
+    readonly hostDemandUsPerKB?: number;
+    /** What limited the run, in words (benchmarks/bottleneck.ts); absent for failed runs. */
+    readonly bottleneck?: string;
 }
 
 export function summarize(results: Pick<ResultsDocument, "runs">): SummaryRow[] {
@@ -33,6 +37,8 @@ export function summarize(results: Pick<ResultsDocument, "runs">): SummaryRow[] 
         ...(r.aggregate.transactionsPerSec !== undefined ? { transactionsPerSec: r.aggregate.transactionsPerSec } : {}),
         ...(r.aggregate.lossPct !== undefined ? { lossPct: r.aggregate.lossPct } : {}),
         skewMs: r.skewMs,
+        ...(r.cpu?.hostDemandUsPerKB !== undefined ? { hostDemandUsPerKB: r.cpu.hostDemandUsPerKB } : {}),
+        ...(r.bottleneck ? { bottleneck: r.bottleneck.says } : {}),
     }));
 }
 
@@ -48,6 +54,7 @@ const COLUMNS: [string, (r: SummaryRow) => string][] = [
     ["trans/s", (r) => (r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0))],
     ["loss %", (r) => (r.lossPct === undefined ? "-" : r.lossPct.toFixed(2))],
     ["skew ms", (r) => r.skewMs.toFixed(1)],
+    ["host us/KB", (r) => (r.hostDemandUsPerKB === undefined ? "-" : r.hostDemandUsPerKB.toFixed(2))],
     ["status", (r) => r.status],
 ];
 

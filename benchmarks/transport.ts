@@ -43,6 +43,12 @@ export interface Transport {
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
     /** Reads the endpoint's clock against the runner's. */
     clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading>;
+    /**
+     * Runs argv on the runner's own machine, outside any network namespace: where the local lab's
+     * namespaces live (their CPU sampler runs here, with the cgroup file system in view, which
+     * `ip netns exec` hides by mounting a fresh /sys). Absent on transports that reach no such machine.
+     */
+    runHere?(argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
     /** Whether run() can release armed netperf clients on this endpoint (RunOptions.release). */
     canRelease?(endpoint: PlanEndpoint): boolean;
     /** Releases connections. */
@@ -129,6 +135,11 @@ export class NetnsTransport implements Transport {
         return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...timed], { ...options, holdStdin: true });
     }
 
+    runHere(argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        const [program, ...args] = argv;
+        return runProcess(program, args, options);
+    }
+
     /** Namespaces share this machine's clock. */
     async clock(): Promise<ClockReading> {
         return { offsetMs: 0, rttMs: 0 };
@@ -155,6 +166,12 @@ export class AccessTransport implements Transport {
 
     canRelease(endpoint: PlanEndpoint): boolean {
         return this.of(endpoint).canRelease?.(endpoint) ?? false;
+    }
+
+    runHere(argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
+        const here = this.byKind.netns?.runHere;
+        if (!here) throw new TransportError("no transport runs programs on this machine (no netns transport)");
+        return here.call(this.byKind.netns, argv, options);
     }
 
     async close(): Promise<void> {

@@ -1,5 +1,10 @@
 // The two documents the benchmark runner works with: the plan it is given and the results it
 // prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
+import type { Bottleneck } from "./bottleneck";
+import type { RunCpuFigures } from "./cpu-sampler";
+
+export type { Bottleneck } from "./bottleneck";
+export type { MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "./cpu-sampler";
 
 /** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
 export type Experiment = "send" | "receive";
@@ -172,7 +177,21 @@ export interface StreamResult {
     readonly udp?: UdpFigures;
     readonly localCpuPct?: number;
     readonly remoteCpuPct?: number;
+    /**
+     * netperf's service demand of the stream's sender (the client's netperf; for TCP_MAERTS the
+     * server's netserver), from the host-side sampler: us of CPU per KB (1024 bytes) moved, over the
+     * run's window. Where several streams share the endpoint, their processes' demand together.
+     */
+    readonly senderDemandUsPerKB?: number;
+    /** The same for the stream's receiver (the server's netserver; for TCP_MAERTS the client's netperf). */
+    readonly receiverDemandUsPerKB?: number;
     readonly error?: string;
+}
+
+/** A run's host-side CPU over its window (benchmarks/cpu-sampler.ts) and its service demand. */
+export interface RunCpu extends RunCpuFigures {
+    /** The sampled machines' CPU (busy % x CPUs, summed) per KB of the aggregate, in us/KB (netperf's unit). */
+    readonly hostDemandUsPerKB?: number;
 }
 
 /** A UDP stream's whole-test figures (netperf's final line). */
@@ -218,6 +237,10 @@ export interface Measurement {
         lossPct?: number;
     };
     readonly streams: StreamResult[];
+    /** Host-side CPU sampled over the window; absent when the run had no window (or no sampler ran). */
+    readonly cpu?: RunCpu;
+    /** What limited the run (benchmarks/bottleneck.ts); absent for failed runs. */
+    readonly bottleneck?: Bottleneck;
     readonly error?: string;
     /**
      * What a reader should look at although the measurement holds: a stream far below the others

@@ -3,13 +3,15 @@
 // - the method against plain netperf run by hand on the same wires (all clients at once, each
 //   reporting its own whole-test figure), as a ratio;
 // - the repeatability: each cell measured N times (default 5), with the CV and 95% t-interval;
-// - the lab's wall time against the seconds netperf measured, and the start skew.
+// - the lab's wall time against the seconds netperf measured, and the start skew;
+// - what the CPU sampler of a run costs, in % of a core.
 //
 // `npm run bench -- --scale N`: a lab of N guests on 100 Mb/s wires, measured at 1, 2, 4, ... N
 // guests (3 s runs): the start skew and the runner's overhead against the number of guests.
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
+import { samplerArgs } from "../benchmarks/cpu-sampler";
 import { parseNetperfOutput } from "../benchmarks/netperf-client";
 import { runPlan } from "../benchmarks/runner";
 import type { SummaryRow } from "../benchmarks/summary";
@@ -205,9 +207,25 @@ async function scale(args: BenchArgs): Promise<string[]> {
     ];
 }
 
+/**
+ * What the CPU sampler of a run costs (benchmarks/cpu-sampler.ts): it runs for `seconds` at one
+ * reading a second with /proc/stat and five namespace scopes (a local lab of 4 guests and a peer),
+ * and bash's `times` gives its CPU time and its children's (user + system). The goal is under 1%
+ * of a core.
+ */
+async function samplerCost(seconds = 20): Promise<string> {
+    const startedAt = Date.now();
+    const argv = samplerArgs(startedAt / 1000 + seconds, 1, true, ["g1", "g2", "g3", "g4", "peer"]);
+    const { stdout } = await run("bash", ["-c", '"$@" >/dev/null; times', "hvnetlab-bench", ...argv]);
+    const elapsed = (Date.now() - startedAt) / 1000;
+    const cpu = [...stdout.matchAll(/(\d+)m(\d+(?:\.\d+)?)s/g)].reduce((a, m) => a + 60 * Number(m[1]) + Number(m[2]), 0);
+    return `CPU sampler: ${(cpu * 1000).toFixed(0)} ms of CPU over ${elapsed.toFixed(1)} s at one reading a second, ${((100 * cpu) / elapsed).toFixed(2)}% of a core (goal: under 1%)`;
+}
+
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const lines = args.scale ? await scale(args) : await methodAndRepeats(args);
+    lines.push("", await samplerCost());
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 

@@ -183,14 +183,17 @@ describe("UDP streams in charts, results.csv and the table: what arrived, never 
         const csv = resultsCsv([source("kvm", [udpRun(0)])])
             .trim()
             .split("\n");
-        assert.match(csv[0], /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct$/);
-        assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100$/);
+        assert.match(
+            csv[0],
+            /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct,sender_demand_us_per_kb,receiver_demand_us_per_kb,host_demand_us_per_kb,host_busy_pct,bottleneck$/,
+        );
+        assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100,,,,,$/);
     });
 
     it("the table shows a UDP run's loss, and '-' for the others", () => {
         const table = formatTable(summarize({ runs: [udpRun(480.75), run(1, 940)] })).split("\n");
-        assert.match(table[0], /trans\/s +loss % +skew ms +status$/);
-        assert.match(table[2], /^receive +native +UDP_STREAM +1472 +1 +480\.8 .* +- +50\.00 +1\.0 +ok$/);
-        assert.match(table[3], /^receive +native +TCP_STREAM .* +- +- +1\.0 +ok$/);
+        assert.match(table[0], /trans\/s +loss % +skew ms +host us\/KB +status$/);
+        assert.match(table[2], /^receive +native +UDP_STREAM +1472 +1 +480\.8 .* +- +50\.00 +1\.0 +- +ok$/);
+        assert.match(table[3], /^receive +native +TCP_STREAM .* +- +- +1\.0 +- +ok$/);
     });
 });

@@ -1,0 +1,81 @@
+// What limited a run: the wire, a saturated CPU (a machine's CPU, or a netperf/netserver process
+// against one CPU or its cgroup's CPU limit), or nothing the figures explain. Pure.
+import type { RunCpuFigures } from "./cpu-sampler";
+
+/** A run at or above this share of its goodput limit (and a stream at or above it of its wire's) is at its limit, in %. */
+export const AT_LIMIT_PCT = 97;
+/** A CPU (or a process against one CPU or its cgroup limit) at or above this is saturated, in %. */
+export const SATURATED_PCT = 90;
+
+/** What limited a run, and the figures that say so. */
+export interface Bottleneck {
+    /** wire: every stream at its limit; cpu: a CPU or process saturated; unexplained: neither. */
+    readonly kind: "wire" | "cpu" | "unexplained";
+    /** In words, with the figures: e.g. "g1's netperf at 99.5% of its cgroup CPU limit of 0.01 CPU". */
+    readonly says: string;
+}
+
+/** The inputs of the verdict: the run's share of its limit, each stream's of its wire's, and the CPU figures. */
+export interface BottleneckInput {
+    /** The aggregate's share of the run's goodput limit, in %. */
+    readonly goodputPct: number;
+    /** Each measured stream: its endpoint and its share of its wire's goodput limit, in %. */
+    readonly streams: readonly { endpoint: string; goodputPct: number }[];
+    /** Absent when no sampler ran. */
+    readonly cpu?: RunCpuFigures;
+}
+
+const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
+
+/**
+ * The verdict. At or above AT_LIMIT_PCT of the goodput limit, or with every stream at its wire's,
+ * the wire. Below it: every CPU at or above SATURATED_PCT (processes against their cgroup limit first,
+ * then processes against one CPU, then machines' CPUs); when none, "unexplained" with the run's
+ * share of its limit, the slowest stream, the busiest CPU and process, and what was missing.
+ */
+export function bottleneck(input: BottleneckInput): Bottleneck {
+    const slowest = [...input.streams].sort((a, b) => a.goodputPct - b.goodputPct)[0];
+    if (input.goodputPct >= AT_LIMIT_PCT || (input.streams.length > 0 && input.streams.every((s) => s.goodputPct >= AT_LIMIT_PCT))) {
+        const least = slowest ? `, the slowest (${slowest.endpoint}) at ${f1(slowest.goodputPct)}% of its wire's` : "";
+        return { kind: "wire", says: `the wire: ${f1(input.goodputPct)}% of the goodput limit${least}` };
+    }
+    const cpu = input.cpu;
+    const saturated: { pct: number; says: string }[] = [];
+    for (const p of cpu?.processes ?? []) {
+        if (p.limitPct !== undefined && p.limitCpus !== undefined && p.limitPct >= SATURATED_PCT)
+            saturated.push({
+                pct: 1000 + p.limitPct,
+                says: `${p.endpoint}'s ${p.program} at ${f1(p.limitPct)}% of its cgroup CPU limit of ${p.limitCpus} CPU`,
+            });
+        else if (p.cpuPct >= SATURATED_PCT)
+            saturated.push({ pct: 500 + p.cpuPct, says: `${p.endpoint}'s ${p.program} at ${f1(p.cpuPct)}% of a CPU` });
+    }
+    for (const m of cpu?.machines ?? []) {
+        for (const [name, u] of Object.entries(m.perCpu)) {
+            if (u.busyPct >= SATURATED_PCT)
+                saturated.push({
+                    pct: u.busyPct,
+                    says: `${m.machine} ${name} at ${f1(u.busyPct)}% busy (user ${f1(u.userPct)}, system ${f1(u.systemPct)}, softirq ${f1(u.softirqPct)}, steal ${f1(u.stealPct)})`,
+                });
+        }
+    }
+    if (saturated.length > 0)
+        return {
+            kind: "cpu",
+            says: saturated
+                .sort((a, b) => b.pct - a.pct)
+                .map((s) => s.says)
+                .join("; "),
+        };
+    const figures = [`${f1(input.goodputPct)}% of the goodput limit`];
+    if (slowest) figures.push(`slowest stream ${slowest.endpoint} at ${f1(slowest.goodputPct)}% of its wire's`);
+    const busiest = (cpu?.machines ?? [])
+        .flatMap((m) => Object.entries(m.perCpu).map(([n, u]) => ({ where: `${m.machine} ${n}`, pct: u.busyPct })))
+        .sort((a, b) => b.pct - a.pct)[0];
+    if (busiest) figures.push(`busiest CPU ${busiest.where} at ${f1(busiest.pct)}%`);
+    const proc = [...(cpu?.processes ?? [])].sort((a, b) => b.cpuPct - a.cpuPct)[0];
+    if (proc) figures.push(`busiest process ${proc.endpoint}'s ${proc.program} at ${f1(proc.cpuPct)}% of a CPU`);
+    if (!cpu) figures.push("no CPU figures");
+    else if (cpu.missing.length > 0) figures.push(`missing: ${cpu.missing.join("; ")}`);
+    return { kind: "unexplained", says: `unexplained: ${figures.join(", ")}` };
+}
