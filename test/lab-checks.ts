@@ -7,6 +7,9 @@ import * as path from "path";
 import type { ResultsDocument, RunResult } from "../benchmarks/types";
 import { parseLabConfig } from "../components/config";
 import type { LocalConfig } from "../components/platforms/local";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
@@ -170,4 +173,30 @@ export function assertMeasuredLocalLab(outputs: Record<string, unknown>, expecte
     }
     assert.strictEqual((outputs.summary as unknown[]).length, results.runs.length);
     assert.strictEqual((outputs.lab as { netperfVersions: Record<string, string> }).netperfVersions.peer, "2.7.0");
+}
+
+/**
+ * For a test of the local stack under the real engine: skips it, saying why, where the local lab
+ * cannot run or no engine is built (under CI=true a missing engine fails); else a fresh working
+ * project (its folder named after `name`) and the engine's environment, with PULUMI_DEBUG_COMMANDS
+ * so that `--event-log` holds every message the display shows.
+ */
+export function engineLabOrSkip(ctx: Mocha.Context, name: string): { workDir: string; env: NodeJS.ProcessEnv } | undefined {
+    const why = whyNoLocalLab();
+    if (why) {
+        console.log(`    (skipped: the local lab ${why})`);
+        ctx.skip();
+        return undefined;
+    }
+    try {
+        locateEngine();
+    } catch (e) {
+        if (process.env.CI) throw e;
+        console.log(`    (skipped: ${(e as Error).message})`);
+        ctx.skip();
+        return undefined;
+    }
+    const workDir = mkdtempSync(path.join(tmpdir(), `hvnetlab-${name}-`));
+    prepareWorkingProject({ workDir, refresh: true });
+    return { workDir, env: { ...engineEnv({ workDir }), PULUMI_DEBUG_COMMANDS: "true" } };
 }

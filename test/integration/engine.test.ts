@@ -10,8 +10,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { ResultsDocument } from "../../benchmarks/types";
 import type { PulumiRun } from "../../tools/engine";
-import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
-import { assertMeasuredLocalLab, leftovers, whyNoLocalLab } from "../lab-checks";
+import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
+import { assertMeasuredLocalLab, engineLabOrSkip, leftovers } from "../lab-checks";
 
 /** Sets keys (without the hvnetlab: prefix) in a working stack file, made from the local one if new. */
 function setStackConfig(workDir: string, stack: string, values: Record<string, unknown>): void {
@@ -76,22 +76,8 @@ describe("@engine the local stack under the real Pulumi engine", function () {
     };
 
     before(function () {
-        const why = whyNoLocalLab();
-        if (why) {
-            console.log(`    (skipped: the local lab ${why})`);
-            return this.skip();
-        }
-        try {
-            locateEngine();
-        } catch (e) {
-            if (process.env.CI) throw e;
-            console.log(`    (skipped: ${(e as Error).message})`);
-            return this.skip();
-        }
-        workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-engine-"));
-        prepareWorkingProject({ workDir, refresh: true });
-        // PULUMI_DEBUG_COMMANDS enables `--event-log`, from which the steps are counted.
-        env = { ...engineEnv({ workDir }), PULUMI_DEBUG_COMMANDS: "true" };
+        const lab = engineLabOrSkip(this, "engine");
+        if (lab) ({ workDir, env } = lab);
     });
 
     after(async function () {

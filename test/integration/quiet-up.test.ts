@@ -4,13 +4,12 @@
 // built engine; skipped with a message where they are missing, except in CI, where a missing
 // engine fails.
 import * as assert from "assert";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
-import { tmpdir } from "os";
 import * as path from "path";
 import type { PulumiRun } from "../../tools/engine";
-import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
-import { leftovers, whyNoLocalLab } from "../lab-checks";
+import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
+import { engineLabOrSkip, leftovers } from "../lab-checks";
 
 interface Diagnostic {
     readonly urn?: string;
@@ -36,22 +35,9 @@ describe("@engine pulumi up shows the benchmark's progress, not its results docu
     const pulumi = (args: string[]): Promise<PulumiRun> => runPulumi(args, { workDir, env });
 
     before(async function () {
-        const why = whyNoLocalLab();
-        if (why) {
-            console.log(`    (skipped: the local lab ${why})`);
-            return this.skip();
-        }
-        try {
-            locateEngine();
-        } catch (e) {
-            if (process.env.CI) throw e;
-            console.log(`    (skipped: ${(e as Error).message})`);
-            return this.skip();
-        }
-        workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-quiet-"));
-        prepareWorkingProject({ workDir, refresh: true });
-        // PULUMI_DEBUG_COMMANDS enables `--event-log`, which holds every message the display shows.
-        env = { ...engineEnv({ workDir }), PULUMI_DEBUG_COMMANDS: "true" };
+        const lab = engineLabOrSkip(this, "quiet");
+        if (!lab) return;
+        ({ workDir, env } = lab);
         const dir = path.join(workingProjectDir(workDir), "stacks");
         const doc = yaml.load(readFileSync(path.join(dir, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
         Object.assign(doc.config, {
