@@ -546,7 +546,8 @@ export interface StackOutputs {
     readonly lab?: Record<string, unknown>;
 }
 
-function readOutputs(stack: string): StackOutputs | undefined {
+/** The outputs the last good `pulumi up` of a stack wrote to out/<stack>.outputs.json, if any. */
+export function readOutputs(stack: string): StackOutputs | undefined {
     const file = path.join(ROOT, "out", `${stack}.outputs.json`);
     return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackOutputs) : undefined;
 }
