@@ -61,7 +61,8 @@ describe("@integration compare, on real local runs", function () {
         assert.strictEqual(lines[0], "send TCP_STREAM 16384 B (peer native)");
         assert.match(lines[1], /^guests\s+run-a\s+run-b\s+run-b % of run-a$/);
         for (const [i, row] of lines.slice(3).entries()) {
-            const m = /^(\d)\s+([\d.]+) Mb\/s ([\d.]+)%\s+([\d.]+) Mb\/s ([\d.]+)%\s+([\d.]+)%$/.exec(row);
+            // Each cell: throughput, % of line rate, and the host's service demand (CPU-us per KB).
+            const m = /^(\d)\s+([\d.]+) Mb\/s ([\d.]+)% [\d.]+ us\/KB\s+([\d.]+) Mb\/s ([\d.]+)% [\d.]+ us\/KB\s+([\d.]+)%$/.exec(row);
             assert.ok(m, `row ${row}`);
             assert.strictEqual(Number(m[1]), i + 1);
             for (const pct of [m[3], m[5]]) assert.ok(Number(pct) > 93 && Number(pct) < 96.2, `${pct}% of line rate at tbf's limit`);

@@ -261,6 +261,13 @@ describe("@engine the local stack under the real Pulumi engine", function () {
 
     it("pulumi killed while measuring: its plugins stop the benchmark; cancel, refresh --clear-pending-creates, destroy leave nothing", async () => {
         await interruptedUp("kill", "hvekill", "10.85.0.0/24", (pid) => process.kill(pid, "SIGKILL"));
+        // The killed engine's own providers: they stop the benchmark's process group (SIGTERM, then
+        // SIGKILL after the command provider's 10 s grace) and must be gone within that grace.
+        const running = (args: string[]) => spawnSync("pgrep", ["-a", ...args], { encoding: "utf8" }).stdout.trim();
+        const killedProviders = running(["-f", "pulumi-resource-command"])
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => Number(l.split(" ")[0]));
         assert.ok((await pendingOperations("kill")).length > 0, "a killed update leaves pending operations");
         const refused = await pulumi(["destroy", "--stack", "kill", "--yes", "--non-interactive"]);
         assert.notStrictEqual(refused.code, 0);
@@ -273,10 +280,18 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         assert.strictEqual(d.code, 0, d.stdout + d.stderr);
         assert.deepStrictEqual(leftovers("hvekill"), []);
         assert.deepStrictEqual(await resourcesInState("kill"), []);
-        const running = (args: string[]) => spawnSync("pgrep", ["-a", ...args], { encoding: "utf8" }).stdout.trim();
+        const alive = (pid: number) => {
+            try {
+                process.kill(pid, 0);
+                return true;
+            } catch {
+                return false;
+            }
+        };
+        for (let waited = 0; waited < 15000 && killedProviders.some(alive); waited += 500) await new Promise((r) => setTimeout(r, 500));
         const orphans = [
-            running(["-f", "pulumi-resource-command"]),
-            running(["-f", "hvnetlab.js bench"]),
+            ...killedProviders.filter(alive).map((pid) => `provider ${pid} of the killed engine`),
+            running(["-f", "hvnetlab.js measure"]),
             running(["-x", "netperf"]),
         ].filter(Boolean);
         assert.deepStrictEqual(orphans, [], "no provider, runner or netperf outlives the killed engine");
