@@ -45,3 +45,17 @@ export function testPlan(
         })),
     };
 }
+
+/**
+ * What the runner's facts script prints on a test endpoint: one NIC per wire address asked about
+ * (its "addr:A.B.C.D" arguments), at 1000 Mb/s and MTU 1500, on a machine of virtualization `virt`.
+ */
+export function factsFor(argv: readonly string[], virt = "kvm", driver = "virtio_net"): string {
+    return (
+        `kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=${virt}\nhypervisor=QEMU Standard PC\n` +
+        argv
+            .filter((a) => a.startsWith("addr:"))
+            .map((a) => `nic=${a.slice(5)}|bench0|${driver}|1000|1500\n`)
+            .join("")
+    );
+}

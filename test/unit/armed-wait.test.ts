@@ -4,7 +4,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { clientStart, MAX_ARMED_LEAD_MS, MAX_ARMED_SECONDS, NETPERF_PAD_SECONDS, RELEASE_MARGIN_MS } from "../../benchmarks/armed-wait";
 import { runPlan } from "../../benchmarks/runner";
-import { testPlan } from "../plans";
+import { factsFor, testPlan } from "../plans";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, NetperfTest, Plan } from "../../benchmarks/types";
 import { ConfigError, parseLabConfig } from "../../components/config";
@@ -22,14 +22,7 @@ class ReleasingTransport implements Transport {
     }
     async run(_e: unknown, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         const done = (stdout: string): ProcessResult => ({ code: 0, signal: null, stdout, stderr: "", startedAtMs: Date.now() });
-        if (argv[3] === "hvnetlab-facts")
-            return done(
-                "kernel=6.1\ncpu=Test CPU\nvirt=none\n" +
-                    argv
-                        .filter((a) => a.startsWith("addr:"))
-                        .map((a) => `nic=${a.slice(5)}|bench0|veth|1000|1500\n`)
-                        .join(""),
-            );
+        if (argv[3] === "hvnetlab-facts") return done(factsFor(argv, "none", "veth"));
         const test = argv[argv.indexOf("-t") + 1];
         if (test === "TCP_RR" && argv.includes("1,1")) return done(fixture("tcp_rr.out")); // the reachability check
         this.clients.push({ test, argv, release: options.release ?? false });

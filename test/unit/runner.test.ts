@@ -14,19 +14,12 @@ import {
 } from "../../benchmarks/runner";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, Plan, PlanEndpoint } from "../../benchmarks/types";
-import { testPlan } from "../plans";
+import { factsFor, testPlan } from "../plans";
 
 const stream = readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8");
 const noServer = readFileSync(path.join(__dirname, "..", "fixtures", "no_netserver.out"), "utf8");
 
 /** Replays captured netperf output; `failing(endpoint, argv)` picks the runs that fail. */
-/** Facts as an endpoint prints them: one NIC per wire address asked about, at MTU 1500. */
-const factsFor = (argv: readonly string[]) =>
-    "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
-    argv
-        .filter((a) => a.startsWith("addr:"))
-        .map((a) => `nic=${a.slice(5)}|bench0|virtio_net|1000|1500\n`)
-        .join("");
 
 class ReplayTransport implements Transport {
     readonly calls: { endpoint: string; argv: readonly string[]; startAtMs?: number }[] = [];

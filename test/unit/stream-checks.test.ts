@@ -10,14 +10,7 @@ import { agreementTolerance, windowProblem } from "../../benchmarks/stream-check
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../benchmarks/types";
 import { netperfText, type ReplayedStream, steady } from "../netperf-replay";
-import { testPlan } from "../plans";
-
-const factsFor = (argv: readonly string[]) =>
-    "kernel=6.1.0-test\ncpu=Test CPU @ 2.0GHz\nvirt=kvm\nhypervisor=QEMU Standard PC\n" +
-    argv
-        .filter((a) => a.startsWith("addr:"))
-        .map((a) => `nic=${a.slice(5)}|bench0|virtio_net|1000|1500\n`)
-        .join("");
+import { factsFor, testPlan } from "../plans";
 
 /** What each guest's netperf prints, given the run's common start (epoch seconds). */
 type Script = (endpoint: string, start: number) => Omit<ReplayedStream, "start"> & { start?: number };
