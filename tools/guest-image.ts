@@ -37,8 +37,10 @@ export const GUEST_IMAGE_RECIPE = {
     diskMiB: 2048,
     // cloud-init looks only at the NoCloud ISO the lab attaches (probing clouds costs minutes under emulation).
     cloudCfg: "datasource_list: [NoCloud, None]\n",
-    fstab: "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n",
-    cmdline: "root=/dev/vda rw console=ttyS0",
+    // By label: the root disk is vda on KVM and xvda on Xen.
+    fstab: "LABEL=root / ext4 defaults,errors=remount-ro 0 1\n",
+    // One command line for KVM (serial ttyS0) and Xen PV (console hvc0): the consoles that exist are used.
+    cmdline: "root=LABEL=root rw console=ttyS0 console=hvc0",
 } as const;
 
 export interface GuestImage {
@@ -50,7 +52,7 @@ export interface GuestImage {
 }
 
 /** Where a recipe's build is kept: <cache>/<kind>/<hash of the recipe>. */
-function recipeDir(kind: string, recipe: object, env: NodeJS.ProcessEnv = process.env): string {
+export function recipeDir(kind: string, recipe: object, env: NodeJS.ProcessEnv = process.env): string {
     const hash = createHash("sha256").update(JSON.stringify(recipe)).digest("hex").slice(0, 16);
     return path.join(cacheRoot(env), kind, hash);
 }
@@ -64,7 +66,7 @@ export function guestImageDir(env: NodeJS.ProcessEnv = process.env): string {
  * removes the builds of other recipes and moves this one into place whole; on failure nothing
  * is left.
  */
-function buildInto(dir: string, build: (staging: string, rootfs: string) => void): void {
+export function buildInto(dir: string, build: (staging: string, rootfs: string) => void): void {
     const staging = `${dir}.building-${process.pid}`;
     const rootfs = path.join(staging, "rootfs");
     rmSync(staging, { recursive: true, force: true });
@@ -90,7 +92,7 @@ function imageOf(dir: string): GuestImage {
     };
 }
 
-function run(cmd: string, args: readonly string[], log: (line: string) => void): void {
+export function run(cmd: string, args: readonly string[], log: (line: string) => void): void {
     log(`image: ${cmd} ${args.slice(0, 3).join(" ")}${args.length > 3 ? " ..." : ""}`);
     try {
         execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 1024 * 1024 });

@@ -206,8 +206,8 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         for (const d of domains) {
             assert.strictEqual(d.type, "qemu");
             assert.strictEqual(d.cpu, undefined, "no host-passthrough CPU under emulation");
-            assert.strictEqual(d.kernel, "/var/lib/libvirt/boot/hvq-vmlinuz");
-            assert.deepStrictEqual(d.cmdlines, [{ root: "/dev/vda" }, { _: "rw" }, { console: "ttyS0" }]);
+            assert.strictEqual(d.kernel, "/var/lib/libvirt/boot/hvnetlab-vmlinuz");
+            assert.deepStrictEqual(d.cmdlines, [{ root: "LABEL=root" }, { _: "rw" }, { console: "ttyS0" }, { console: "hvc0" }]);
         }
         const provider = qemu.mocks.registrations.find((r) => r.type === "pulumi:providers:libvirt")!;
         assert.match(

@@ -12,7 +12,7 @@
 //      started since the lab began, and the lab's own checks), and only then the teardown of what
 //      the ledger lists, each process stopped by its pid. Leftovers fail the lab.
 import { spawn, spawnSync } from "child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { createConnection } from "net";
 import * as path from "path";
 import { parseArgs } from "util";
@@ -383,11 +383,11 @@ export class LabHost {
         return name;
     }
 
-    /** A bridge in this namespace holding `cidr`, up. */
-    bridge(name: string, cidr: string): void {
+    /** A bridge in this namespace, up, holding `cidr` where given. */
+    bridge(name: string, cidr?: string): void {
         run("ip", ["link", "add", name, "type", "bridge"]);
         this.record({ kind: "link", name });
-        run("ip", ["addr", "add", cidr, "dev", name]);
+        if (cidr) run("ip", ["addr", "add", cidr, "dev", name]);
         run("ip", ["link", "set", name, "up"]);
     }
 
@@ -475,9 +475,26 @@ export class LabHost {
         );
         mkdirSync("/run/sshd", { recursive: true });
         this.start(`sshd of ${name}`, ["/usr/sbin/sshd", "-D", "-e", "-f", config], "sshd", ns);
+        this.knownHost(address, hostKey);
+        if (!(await listening(address, 22, 10000))) throw new LabError(`the sshd of ${name} does not listen on ${address}:22`);
+    }
+
+    /** Adds a machine's host key (`TYPE BASE64 [COMMENT]`) to the lab's known_hosts, which the stack trusts. */
+    knownHost(address: string, hostKey: string): void {
         this.knownHosts.push(`${address} ${hostKey}`);
         writeFileSync(path.join(this.dir, "known_hosts"), `${this.knownHosts.join("\n")}\n`);
-        if (!(await listening(address, 22, 10000))) throw new LabError(`the sshd of ${name} does not listen on ${address}:22`);
+    }
+
+    /**
+     * The guest image (tools/guest-image.ts) where the qemu, xen-qemu and vcsim stacks' guest block
+     * says it is: a link at <lab state>/images/debian-12-netperf.qcow2, removed on teardown.
+     */
+    linkGuestImage(disk: string): void {
+        const link = path.join(labStateRoot(), "images", "debian-12-netperf.qcow2");
+        mkdirSync(path.dirname(link), { recursive: true });
+        rmSync(link, { force: true });
+        symlinkSync(disk, link);
+        this.file(link);
     }
 
     /** A file the lab wrote outside its state folder, removed on teardown. */

@@ -9,7 +9,7 @@
 //     shaped to 1 GbE as the native lab's wires (ethernetShaping);
 //   - the guest image (tools/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
@@ -35,16 +35,13 @@ const lab: Lab = {
         const image = ensureGuestImage((l) => h.log(l));
         mkdirSync(BOOT, { recursive: true });
         for (const [from, to] of [
-            [image.kernel, path.join(BOOT, "hvq-vmlinuz")],
-            [image.initrd, path.join(BOOT, "hvq-initrd.img")],
+            [image.kernel, path.join(BOOT, "hvnetlab-vmlinuz")],
+            [image.initrd, path.join(BOOT, "hvnetlab-initrd.img")],
         ]) {
             copyFileSync(from, to);
             h.file(to);
         }
-        const disk = path.join(h.dir, "guest.qcow2");
-        rmSync(disk, { force: true });
-        symlinkSync(image.disk, disk);
-        h.file(disk);
+        h.linkGuestImage(image.disk);
 
         if (!running("virtlogd")) h.start("virtlogd", ["virtlogd"], "virtlogd");
         if (!running("libvirtd")) {

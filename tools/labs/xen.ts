@@ -1,0 +1,265 @@
+// npm run lab:xen [-- --keep | --down]: the xen stack (stacks/Pulumi.xen-qemu.yaml: platform xen)
+// through the real engine, on a Xen 4.17 host that runs under QEMU (TCG) on this machine, with what
+// a real Xen host and peer already have:
+//   - the Xen host (tools/xen-host-image.ts): Xen 4.17 and a Debian 12 dom0 with libvirtd (libxl),
+//     booted by QEMU with one vCPU for dom0 (as the study's dom0) on a copy-on-write overlay of the
+//     cached image, its SSH keys on a seed disk; dom0 is reached over SSH on 10.219.0.10 through
+//     its bridge xenbr0 (eth0), cabled here to the management bridge hvx-mgmt;
+//   - the peer: namespace hvx-peer with its own sshd on 10.219.0.2, on the same bridge;
+//   - a dedicated pNIC per guest: dom0's ethN+1 (a virtio NIC, tap hvx-tapN here), cabled through
+//     the bridge hvx-cN and the veth hvx-pnicN to wireN in the peer, both directions shaped to
+//     1 GbE as the other labs' wires (ethernetShaping);
+//   - the guest image uploaded by the stack from this machine; the guests' kernel and initrd copied
+//     into dom0, where the guest block says they are.
+// The stack's own components do the rest in dom0: a bridge per pNIC, the pool, the volumes, the
+// domains (PV guests: see stacks/Pulumi.xen-qemu.yaml), netperf and the benchmark.
+// Checks: every run ok; the guests' facts name Xen 4.17 and say PV; after destroy no domain, pool,
+// volume or bridge in dom0 and its pNICs out of any bridge; then QEMU and the rest are taken down.
+import { execFileSync } from "child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as path from "path";
+import { ensureGuestImage } from "../guest-image";
+import { DOM0_ADDRESS, ensureXenHostImage } from "../xen-host-image";
+import type { Lab, LabHost } from "./harness";
+import { ethernetShaping, LabError, listening, main, managementNet, run } from "./harness";
+
+const NET = managementNet("hvx", "10.219.0");
+/** The xen-qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
+const GUESTS = 2;
+const SPEED_MBPS = 1000;
+const WIRE_MTU = 1500;
+/** Where the guest block's kernel and initrd are on the host (the same paths as the qemu lab's). */
+const BOOT = "/var/lib/libvirt/boot";
+/** QEMU's memory for the Xen host: dom0's 1 GiB, two 512 MiB guests, Xen's own and libxl's disk backends. */
+const HOST_MEMORY_MIB = 3072;
+/** How long dom0 may take to answer SSH: measured 100-150 s to userspace under TCG here. */
+const BOOT_TIMEOUT_S = 420;
+/** The NICs' MAC addresses: eth0 (management), then one per pNIC. */
+const mac = (i: number) => `52:54:00:21:90:${i.toString(16).padStart(2, "0")}`;
+
+/** An SSH command line to dom0 with the lab's client key and known_hosts, host key checked. */
+function dom0(h: LabHost, command: string): string[] {
+    return [
+        "-i",
+        path.join(h.dir, "id_ed25519"),
+        "-o",
+        `UserKnownHostsFile=${path.join(h.dir, "known_hosts")}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
+        `root@${DOM0_ADDRESS}`,
+        "--",
+        command,
+    ];
+}
+
+/** Runs a fixed command in dom0; its stdout, or throws LabError with its stderr. */
+function inDom0(h: LabHost, command: string, opts: { input?: Buffer; allowFail?: boolean } = {}): string {
+    try {
+        return execFileSync("ssh", dom0(h, command), {
+            input: opts.input,
+            stdio: ["pipe", "pipe", "pipe"],
+            maxBuffer: 16 << 20,
+            timeout: 120000,
+        }).toString();
+    } catch (e) {
+        if (opts.allowFail) return "";
+        const err = e as { stderr?: Buffer; message: string };
+        throw new LabError(
+            `in dom0, \`${command}\` failed: ${(err.stderr?.toString() || err.message).trim().split("\n").slice(-3).join(" | ")}`,
+        );
+    }
+}
+
+/** The last meaningful line of the Xen host's console, for progress while it boots. */
+function consoleTail(file: string): string {
+    if (!existsSync(file)) return "no console output yet";
+    const lines = readFileSync(file, "latin1")
+        // eslint-disable-next-line no-control-regex
+        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
+    return lines[lines.length - 1]?.slice(0, 120) ?? "no console output yet";
+}
+
+/** Waits for dom0's libvirtd to answer with the libxl driver; throws with what virsh said last. */
+async function waitForLibxl(h: LabHost, timeoutS: number): Promise<void> {
+    let last = "";
+    for (const deadline = Date.now() + timeoutS * 1000; Date.now() < deadline;) {
+        try {
+            execFileSync("ssh", dom0(h, "virsh -c xen:///system version"), { stdio: ["ignore", "pipe", "pipe"], timeout: 60000 });
+            return;
+        } catch (e) {
+            last = ((e as { stderr?: Buffer }).stderr?.toString() ?? "").trim().split("\n").slice(-1)[0] ?? "";
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+    }
+    throw new LabError(`dom0's libvirtd does not answer on xen:///system after ${timeoutS} s: ${last}`);
+}
+
+const lab: Lab = {
+    name: "xen",
+    stack: "xen-qemu",
+    linkPrefix: "hvx-",
+    root: true,
+    needs: ["qemu-system-x86_64", "qemu-img", "mkfs.ext4", "sshd", "ssh", "ssh-keygen", "ip", "tc", "genisoimage"],
+
+    async setUp(h: LabHost) {
+        const host = ensureXenHostImage((l) => h.log(l));
+        const guest = ensureGuestImage((l) => h.log(l));
+        mkdirSync(h.dir, { recursive: true });
+
+        h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
+        h.bridge(NET.bridge, `${NET.host}/24`);
+        await h.machine("peer", NET.peerNs, NET, "hvx-pm", NET.peer);
+        const taps = ["hvx-tapm", ...Array.from({ length: GUESTS }, (_, i) => `hvx-tap${i}`)];
+        for (const tap of taps) {
+            h.run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
+            h.record({ kind: "link", name: tap });
+        }
+        h.link(undefined, "hvx-tapm", "master", NET.bridge, "up");
+        for (let i = 0; i < GUESTS; i++) {
+            // dom0's eth(i+1) -- tap -- bridge hvx-c(i) -- veth hvx-pnic(i) | wire(i) in the peer.
+            h.bridge(`hvx-c${i}`);
+            h.veth(`hvx-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
+            h.link(undefined, `hvx-tap${i}`, "master", `hvx-c${i}`, "up");
+            h.link(undefined, `hvx-pnic${i}`, "master", `hvx-c${i}`, "up");
+            h.link(NET.peerNs, `wire${i}`, "up");
+            // Guest to peer leaves through hvx-pnicN, peer to guest through wireN: both 1 GbE.
+            h.run("tc", ["qdisc", "add", "dev", `hvx-pnic${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)]);
+            h.run("tc", ["qdisc", "add", "dev", `wire${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)], { ns: NET.peerNs });
+        }
+
+        // dom0's keys for this boot: the lab's client key, and a host key of dom0's own.
+        const key = h.clientKey();
+        const hostKey = h.keyPair("dom0_host_key", "hvnetlab-xen-dom0");
+        const seedDir = path.join(h.dir, "seed");
+        rmSync(seedDir, { recursive: true, force: true });
+        mkdirSync(seedDir);
+        writeFileSync(path.join(seedDir, "authorized_keys"), `${key.publicKey}\n`);
+        writeFileSync(path.join(seedDir, "ssh_host_ed25519_key"), readFileSync(path.join(h.dir, "dom0_host_key")));
+        writeFileSync(path.join(seedDir, "ssh_host_ed25519_key.pub"), `${hostKey}\n`);
+        const seed = path.join(h.dir, "seed.raw");
+        const overlay = path.join(h.dir, "dom0.qcow2");
+        for (const f of [seed, overlay]) rmSync(f, { force: true });
+        h.run("truncate", ["-s", "8M", seed]);
+        h.file(seed);
+        h.run("mkfs.ext4", ["-q", "-d", seedDir, seed]);
+        rmSync(seedDir, { recursive: true, force: true });
+        h.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", host.disk, overlay]);
+        h.file(overlay);
+        h.knownHost(DOM0_ADDRESS, hostKey);
+
+        const consoleLog = path.join(h.dir, "xen-console.log");
+        rmSync(consoleLog, { force: true });
+        h.log(`booting Xen 4.17 and dom0 under QEMU (TCG); console in ${consoleLog}`);
+        h.start(
+            "the Xen host (QEMU)",
+            [
+                "qemu-system-x86_64",
+                "-name",
+                "hvx-xenhost",
+                "-machine",
+                "q35,accel=tcg",
+                // AMD SVM with nested paging under TCG (Xen reports HVM); plain EPYC panics in
+                // Xen's MWAIT idle loop, -smap avoids an early dom0 page fault (DESIGN.md section 2).
+                "-cpu",
+                "EPYC,-monitor,-smap",
+                "-smp",
+                "2",
+                "-m",
+                String(HOST_MEMORY_MIB),
+                "-display",
+                "none",
+                "-serial",
+                `file:${consoleLog}`,
+                "-monitor",
+                "none",
+                "-kernel",
+                host.xen,
+                "-append",
+                host.xenCmdline,
+                "-initrd",
+                `${host.kernel} ${host.dom0Cmdline},${host.initrd}`,
+                "-drive",
+                `file=${overlay},format=qcow2,if=virtio`,
+                "-drive",
+                `file=${seed},format=raw,if=virtio,readonly=on`,
+                ...taps.flatMap((tap, i) => [
+                    "-netdev",
+                    `tap,id=n${i},ifname=${tap},script=no,downscript=no`,
+                    "-device",
+                    `virtio-net-pci,netdev=n${i},mac=${mac(i)}`,
+                ]),
+            ],
+            "qemu-system-x86",
+        );
+        h.file(consoleLog);
+        const started = Date.now();
+        for (;;) {
+            if (await listening(DOM0_ADDRESS, 22, 15000)) break;
+            const s = Math.round((Date.now() - started) / 1000);
+            if (s > BOOT_TIMEOUT_S)
+                throw new LabError(
+                    `dom0 does not answer SSH on ${DOM0_ADDRESS}:22 after ${s} s; its console's last line: ${consoleTail(consoleLog)}`,
+                );
+            h.log(`waiting for dom0 (${s} s): ${consoleTail(consoleLog)}`);
+        }
+        h.log(`dom0 answers SSH after ${Math.round((Date.now() - started) / 1000)} s`);
+        await waitForLibxl(h, 180);
+        const info = inDom0(h, "xl info");
+        const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, "m").exec(info)?.[1] ?? "?";
+        h.log(
+            `Xen ${field("xen_version")}, virt_caps ${field("virt_caps")}, libvirtd with libxl after ${Math.round((Date.now() - started) / 1000)} s`,
+        );
+
+        // What a real Xen host of the stack has: the guests' kernel and initrd where the guest block says.
+        for (const [from, to] of [
+            [guest.kernel, `${BOOT}/hvnetlab-vmlinuz`],
+            [guest.initrd, `${BOOT}/hvnetlab-initrd.img`],
+        ]) {
+            inDom0(h, `mkdir -p ${BOOT} && cat > ${to}`, { input: readFileSync(from) });
+        }
+        // The guest image the stack uploads from this machine.
+        h.linkGuestImage(guest.disk);
+        h.set("hvnetlab:guest.sshPublicKey", key.publicKey.replace(/ [^ ]*$/, " bench@hvnetlab"), { path: true });
+        h.secret("hvnetlab:sshPrivateKey", key.privateKey);
+    },
+
+    check(outputs) {
+        const problems: string[] = [];
+        const endpoints = (outputs.results?.endpoints ?? {}) as Record<string, { facts?: { hypervisor?: string; guestType?: string } }>;
+        for (const [name, e] of Object.entries(endpoints)) {
+            if (!name.startsWith("g")) continue;
+            const f = e.facts ?? {};
+            if (!/^xen 4\.17/i.test(f.hypervisor ?? "")) problems.push(`guest ${name}'s facts do not name Xen 4.17: ${JSON.stringify(f)}`);
+            if (!/^pv$/i.test(f.guestType ?? "")) problems.push(`guest ${name}'s facts do not say PV: ${JSON.stringify(f)}`);
+        }
+        return problems;
+    },
+
+    leftovers(h) {
+        if (!run("pgrep", ["-f", "hvx-xenhost"], { allowFail: true })) return ["the Xen host is not running: dom0 cannot be checked"];
+        const left: string[] = [];
+        const virsh = (args: string) => inDom0(h, `virsh -c xen:///system ${args}`, { allowFail: true });
+        for (const d of virsh("list --all --name").split("\n")) if (d.startsWith("hvx-")) left.push(`dom0: domain ${d}`);
+        for (const p of virsh("pool-list --all --name").split("\n")) if (p.trim() === "hvx") left.push(`dom0: pool ${p.trim()}`);
+        if (inDom0(h, "test -e /var/lib/libvirt/images/hvx && echo yes || true").trim() === "yes")
+            left.push("dom0: pool folder /var/lib/libvirt/images/hvx");
+        for (const l of inDom0(h, "ip -o link show").split("\n")) {
+            const name = /^\d+: ([^:@]+)/.exec(l)?.[1];
+            if (name?.startsWith("hvxbr") || name?.startsWith("vif")) left.push(`dom0: link ${name}`);
+            if (name && /^eth[1-9]/.test(name) && / master /.test(l))
+                left.push(`dom0: ${name} is still enslaved (${/ master (\S+)/.exec(l)?.[1]})`);
+        }
+        return left;
+    },
+};
+
+export default lab;
+
+if (require.main === module) main(lab);
