@@ -117,6 +117,8 @@ export interface LibvirtFlavour {
     readonly benchmarkNic: (index: number) => libvirt.DomainNetworkInterface;
     /** Applied to the generated domain XML. */
     readonly xslt?: string;
+    /** The platform's own checks of the host, run first in its preflight (a script; `label` names the host). */
+    readonly hostPreflight?: (label: string) => string;
 }
 
 export interface LibvirtLabArgs {
@@ -161,7 +163,7 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
-        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour.pnic, secrets.sshPrivateKey, this);
+        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour, secrets.sshPrivateKey, this);
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
@@ -188,7 +190,12 @@ function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Res
     const l = config.libvirt;
     const guest = config.guest;
     const ro = { parent, provider: args.provider };
-    const pool = new libvirt.Pool(`${name}-pool`, { name: l.pool, type: "dir", target: { path: l.poolPath } }, ro);
+    // After the host's checks: a host that cannot run the guests gets nothing made on it.
+    const pool = new libvirt.Pool(
+        `${name}-pool`,
+        { name: l.pool, type: "dir", target: { path: l.poolPath } },
+        { ...ro, dependsOn: args.dependsOn },
+    );
     const base = new libvirt.Volume(
         `${name}-base`,
         { name: `${config.labPrefix}-base.qcow2`, pool: pool.name, source: guest.image, format: "qcow2" },

@@ -393,25 +393,27 @@ export interface PnicSetup {
 }
 
 /**
- * The hypervisor host seen over SSH: preflight of the pNICs of the lab's guests (with host facts),
- * then each made ready for its guest. NICs listed beyond hvnetlab:guests are left alone.
+ * The hypervisor host seen over SSH: preflight (the platform's own checks first, then the pNICs of
+ * the lab's guests, with host facts), then each pNIC made ready for its guest. NICs listed beyond hvnetlab:guests are left alone.
  */
 export function hypervisorHost(
     name: string,
     spec: HostSpec,
     guests: number,
-    setup: PnicSetup,
+    platform: { readonly pnic: PnicSetup; readonly hostPreflight?: (label: string) => string },
     privateKey: pulumi.Output<string>,
     parent: pulumi.Resource,
 ): SshMachine {
     const label = `host ${spec.address}`;
+    const setup = platform.pnic;
     const connection = connectionTo(sshAccess(spec), privateKey);
     const used = spec.nics.slice(0, guests);
+    const own = platform.hostPreflight?.(label);
     const preflight = new command.remote.Command(
         `${name}-preflight`,
         {
             connection,
-            create: machinePreflightScript(label, "host", used),
+            create: own ? script(own, machinePreflightScript(label, "host", used)) : machinePreflightScript(label, "host", used),
         },
         { parent },
     );

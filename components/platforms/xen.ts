@@ -9,6 +9,7 @@ import * as path from "path";
 import type { XenSpec } from "../config-blocks";
 import type { LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab } from "./libvirt-lab";
+import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../shell";
 import { pnicBridgeScripts } from "./remote";
 
 export const XEN_XSLT_PATH = path.join(__dirname, "xen-domain.xslt");
@@ -28,6 +29,34 @@ export function xenDomainXslt(mode: XenGuestMode, sheet: string = readFileSync(X
     if (!XEN_GUEST_MODES.includes(mode)) throw new RangeError(`Xen guest mode must be hvm or pv, got '${String(mode)}'`);
     if (!sheet.includes(MODE_LINE)) throw new Error(`${XEN_XSLT_PATH} lacks the line ${MODE_LINE}`);
     return sheet.replace(MODE_LINE, `<xsl:variable name="guestMode" select="'${mode}'"/>`);
+}
+
+/**
+ * The Xen host's own checks, before anything is made there (run with the host preflight): Xen's
+ * toolstack is there (`xl`), Xen can run the guest mode (`xl info`'s virt_caps lists `hvm` only
+ * with VT-x or AMD-V; `pv` always), libvirtd answers for xen:///system (its libxl driver, from
+ * libvirt-daemon-driver-xen, is loaded), and the guests' kernel and initrd are where the guest
+ * block says. Each failure is one line: what is wrong on which host, and what to do.
+ */
+export function xenHostPreflightScript(label: string, mode: XenGuestMode, bootFiles: readonly { key: string; path: string }[]): string {
+    if (!XEN_GUEST_MODES.includes(mode)) throw new RangeError(`Xen guest mode must be hvm or pv, got '${String(mode)}'`);
+    const files = bootFiles.map(
+        (f) =>
+            `run test -r ${shellQuote(f.path, SAFE.path)} || ${exitWithError(`${f.key} ${f.path} is missing on ${label}: copy it there, or fix hvnetlab:${f.key}`)}`,
+    );
+    return script(
+        AS_ROOT,
+        `command -v xl >/dev/null || ${exitWithError(`xl not found on ${label}: it is not a Xen dom0 (install xen-utils and boot the host into Xen)`)}`,
+        `caps=$(run xl info 2>/dev/null | sed -n 's/^virt_caps[[:space:]]*:[[:space:]]*//p')`,
+        `[ -n "$caps" ] || ${exitWithError(`xl info on ${label} reports no virt_caps: is the host running Xen, and is this dom0?`)}`,
+        `case " $caps " in *" ${mode} "*) ;; *) ${exitWithError(
+            mode === "hvm"
+                ? `hvnetlab:xen.guestMode hvm needs hardware virtualization, but Xen on ${label} reports virt_caps: $caps (xl info): enable VT-x or AMD-V, or use guestMode pv`
+                : `hvnetlab:xen.guestMode pv, but Xen on ${label} reports virt_caps: $caps (xl info): use guestMode hvm`,
+        )} ;; esac`,
+        `out=$(run virsh -c xen:///system uri 2>&1) || ${exitWithError(`libvirtd on ${label} does not serve xen:///system, so its libxl driver is missing or not running ($out): install libvirt-daemon-driver-xen and restart libvirtd`)}`,
+        ...files,
+    );
 }
 
 /** The bridge that carries guest i's benchmark NIC on the Xen host. */
@@ -52,6 +81,15 @@ export class XenLab extends LibvirtLab {
                 pnic: { kind: "bridge", scripts: (label, nic, i) => pnicBridgeScripts(label, nic, bridge(i), args.config.mtu) },
                 benchmarkNic: (i) => ({ bridge: bridge(i) }),
                 xslt: xenDomainXslt(args.config.xenGuestMode ?? "hvm"),
+                hostPreflight: (label) =>
+                    xenHostPreflightScript(
+                        label,
+                        args.config.xenGuestMode ?? "hvm",
+                        [
+                            { key: "guest.kernel", path: args.config.guest.kernel },
+                            { key: "guest.initrd", path: args.config.guest.initrd },
+                        ].filter((f): f is { key: string; path: string } => f.path !== undefined),
+                    ),
             },
             opts,
         );
