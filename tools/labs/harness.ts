@@ -549,7 +549,7 @@ export interface Lab {
     readonly options?: Readonly<Record<string, LabOption>>;
     /** Sets up what the stack's machines already have; records everything it makes on `h`. */
     setUp(h: LabHost): Promise<void>;
-    /** The run; by default `pulumi up` with the table and out/<stack>.outputs.json, then `check`. Returns problems. */
+    /** The run; by default `pulumi up` under the policy pack (policy/), with the table and out/<stack>.outputs.json, then `check`. Returns problems. */
     run?(h: LabHost, s: StackRun): Promise<string[]>;
     /** Checks of the outputs after a good `pulumi up` (the default run); every run ok is checked already. */
     check?(outputs: StackOutputs, h: LabHost): string[];
@@ -650,7 +650,8 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
         };
         if (lab.run) problems.push(...(await lab.run(h, stackRun)));
         else {
-            const code = await up(["--stack", lab.stack], env);
+            // Under the project's policy pack: a lab's stack breaking a rule is stopped and named.
+            const code = await up(["--stack", lab.stack, "--policy-pack", path.join(ROOT, "policy")], env);
             if (code !== 0) problems.push(`pulumi up exited ${code}`);
             else {
                 const outputs = readOutputs(lab.stack);

@@ -17,11 +17,14 @@
 // volume or bridge in dom0 and its pNICs out of any bridge; then QEMU and the rest are taken down.
 import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as yaml from "js-yaml";
 import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import { DOM0_ADDRESS, ensureXenHostImage } from "../xen-host-image";
-import type { Lab, LabHost } from "./harness";
-import { ethernetShaping, LabError, listening, main, managementNet, run } from "./harness";
+import { ROOT } from "../engine";
+import { up } from "../lab";
+import type { Lab, LabHost, StackRun } from "./harness";
+import { ethernetShaping, LabError, listening, main, managementNet, readOutputs, run, runProblems } from "./harness";
 
 const NET = managementNet("hvx", "10.219.0");
 /** The xen-qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
@@ -99,6 +102,86 @@ async function waitForLibxl(h: LabHost, timeoutS: number): Promise<void> {
         await new Promise((r) => setTimeout(r, 3000));
     }
     throw new LabError(`dom0's libvirtd does not answer on xen:///system after ${timeoutS} s: ${last}`);
+}
+
+/** libvirt's libxl driver in dom0 (libvirt-daemon-driver-xen); the no-libxl case moves it aside. */
+const LIBXL_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_libxl.so";
+
+/** A bad input the stack must refuse with one clear line, leaving nothing `pulumi destroy` cannot remove. */
+interface BadInput {
+    readonly name: string;
+    /** Stack config values (`--path` keys) for the case; the stack file's values are set back after. */
+    readonly config: Readonly<Record<string, string>>;
+    /** The line `pulumi up` must print. */
+    readonly expect: RegExp;
+    /** Changes dom0 for the case, and undoes it. */
+    readonly host?: { readonly before: string; readonly after: string };
+}
+
+const BAD_INPUTS: readonly BadInput[] = [
+    {
+        name: "a pNIC dom0 does not have",
+        config: { "hvnetlab:host.nics[1]": "eth9" },
+        expect: /hvnetlab: NIC eth9 does not exist on host 10\.219\.0\.10: fix hvnetlab:host\.nics/,
+    },
+    {
+        name: "a dom0 without the libxl driver",
+        config: {},
+        expect: /hvnetlab: libvirtd on host 10\.219\.0\.10 does not serve xen:\/\/\/system, so its libxl driver is missing or not running/,
+        host: {
+            before: `mv ${LIBXL_DRIVER} /root/libxl-driver.so && systemctl restart libvirtd`,
+            after: `mv /root/libxl-driver.so ${LIBXL_DRIVER} && systemctl restart libvirtd`,
+        },
+    },
+    {
+        name: "a guest kernel missing from dom0",
+        config: { "hvnetlab:guest.kernel": "/var/lib/libvirt/boot/missing-vmlinuz" },
+        expect: /hvnetlab: guest\.kernel \/var\/lib\/libvirt\/boot\/missing-vmlinuz is missing on host 10\.219\.0\.10/,
+    },
+    {
+        name: "a guest image that does not exist",
+        config: { "hvnetlab:guest.image": "/var/lib/hvnetlab/images/missing.qcow2" },
+        expect: /missing\.qcow2/,
+    },
+];
+
+/** The stack file's value of a `--path` key (`hvnetlab:block.field` or `hvnetlab:block.list[i]`), to set back after a case. */
+function stackFileValue(key: string): string {
+    const file = yaml.load(readFileSync(path.join(ROOT, "stacks", "Pulumi.xen-qemu.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const m = /^(hvnetlab:\w+)\.(\w+)(?:\[(\d+)\])?$/.exec(key);
+    const block = m ? (file.config[m[1]] as Record<string, unknown> | undefined) : undefined;
+    const field = m && block ? block[m[2]] : undefined;
+    const value = m?.[3] !== undefined && Array.isArray(field) ? field[Number(m[3])] : field;
+    if (typeof value !== "string") throw new LabError(`no string ${key} in stacks/Pulumi.xen-qemu.yaml`);
+    return value;
+}
+
+/** Runs each bad input: `pulumi up` must fail with its line, then `pulumi destroy` must leave dom0 clean. */
+async function badInputs(h: LabHost, s: StackRun): Promise<string[]> {
+    const problems: string[] = [];
+    for (const c of BAD_INPUTS) {
+        h.log(`bad input: ${c.name}`);
+        const set = (key: string, value: string) => s.pulumi(["config", "set", "--path", "--stack", s.stack, key, value]);
+        for (const [k, v] of Object.entries(c.config)) await set(k, v);
+        if (c.host) inDom0(h, c.host.before);
+        try {
+            const r = await s.pulumi(["up", "--stack", s.stack, "--yes", "--non-interactive", "--skip-preview"]);
+            const out = r.stdout + r.stderr;
+            const line = out.split("\n").find((l) => c.expect.test(l));
+            if (r.code === 0) problems.push(`${c.name}: pulumi up succeeded`);
+            else if (!line) problems.push(`${c.name}: pulumi up did not say ${c.expect}: ${out.split("\n").slice(-6).join(" | ")}`);
+            else h.log(`   refused: ${line.trim().slice(0, 200)}`);
+        } finally {
+            if (c.host) inDom0(h, c.host.after);
+            for (const k of Object.keys(c.config)) await set(k, stackFileValue(k));
+        }
+        const d = await s.pulumi(["destroy", "--stack", s.stack, "--yes", "--non-interactive", "--skip-preview"]);
+        if (d.code !== 0)
+            problems.push(`${c.name}: pulumi destroy exited ${d.code}: ${(d.stdout + d.stderr).split("\n").slice(-4).join(" | ")}`);
+        problems.push(...lab.leftovers!(h).map((l) => `${c.name}: left after destroy: ${l}`));
+    }
+    await waitForLibxl(h, 120);
+    return problems;
 }
 
 const lab: Lab = {
@@ -228,6 +311,24 @@ const lab: Lab = {
         h.linkGuestImage(guest.disk);
         h.set("hvnetlab:guest.sshPublicKey", key.publicKey.replace(/ [^ ]*$/, " bench@hvnetlab"), { path: true });
         h.secret("hvnetlab:sshPrivateKey", key.privateKey);
+    },
+
+    options: {
+        "bad-input": {
+            help: "also run the bad inputs against the standing Xen host before the stack (yes or no)",
+            pattern: /^(yes|no)$/,
+            default: "yes",
+        },
+    },
+
+    async run(h, s) {
+        const problems = h.options["bad-input"] === "yes" ? await badInputs(h, s) : [];
+        h.log("pulumi up of the whole stack, under the policy pack");
+        rmSync(path.join(ROOT, "out", `${s.stack}.outputs.json`), { force: true });
+        const code = await up(["--stack", s.stack, "--policy-pack", path.join(ROOT, "policy")], s.env);
+        if (code !== 0) return [...problems, `pulumi up exited ${code}`];
+        const outputs = readOutputs(s.stack) ?? {};
+        return [...problems, ...runProblems(outputs.results), ...(lab.check?.(outputs, h) ?? [])];
     },
 
     check(outputs) {
