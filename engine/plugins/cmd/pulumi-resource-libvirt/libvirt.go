@@ -416,13 +416,13 @@ func createDomain(l *golibvirt.Libvirt, d domainInputs) (string, error) {
 	}
 	if d.Autostart {
 		if err := l.DomainSetAutostart(dom, 1); err != nil {
-			_ = l.DomainUndefineFlags(dom, golibvirt.DomainUndefineNvram)
+			_ = undefineDomain(l, dom)
 			return "", fmt.Errorf("autostart of domain %q: %w", d.Name, err)
 		}
 	}
 	if d.Running {
 		if err := l.DomainCreate(dom); err != nil {
-			_ = l.DomainUndefineFlags(dom, golibvirt.DomainUndefineNvram)
+			_ = undefineDomain(l, dom)
 			return "", fmt.Errorf("starting domain %q: %w", d.Name, err)
 		}
 	}
@@ -443,10 +443,32 @@ func deleteDomain(l *golibvirt.Libvirt, name string) error {
 			return fmt.Errorf("stopping domain %q: %w", name, err)
 		}
 	}
-	if err := l.DomainUndefineFlags(dom, golibvirt.DomainUndefineNvram); err != nil && !notFound(err) {
+	if err := undefineDomain(l, dom); err != nil && !notFound(err) {
 		return fmt.Errorf("undefining domain %q: %w", name, err)
 	}
 	return nil
+}
+
+// domainUndefiner is the part of go-libvirt's client that undefines domains.
+type domainUndefiner interface {
+	DomainUndefineFlags(dom golibvirt.Domain, flags golibvirt.DomainUndefineFlagsValues) error
+	DomainUndefine(dom golibvirt.Domain) error
+}
+
+// undefineDomain undefines a domain with its NVRAM, as the official provider does; where the
+// driver takes no flags (libvirt's libxl driver: "unsupported flags (0x4) in function
+// libxlDomainUndefineFlags", VIR_ERR_INVALID_ARG) or no undefine flags at all
+// (VIR_ERR_NO_SUPPORT), it undefines without them, as the official provider does too.
+func undefineDomain(l domainUndefiner, dom golibvirt.Domain) error {
+	err := l.DomainUndefineFlags(dom, golibvirt.DomainUndefineNvram)
+	var e golibvirt.Error
+	if errors.As(err, &e) {
+		switch golibvirt.ErrorNumber(e.Code) {
+		case golibvirt.ErrNoSupport, golibvirt.ErrInvalidArg:
+			return l.DomainUndefine(dom)
+		}
+	}
+	return err
 }
 
 // exists says whether the resource a state describes is still on the host (for refresh).

@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	golibvirt "github.com/digitalocean/go-libvirt"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"hvnetlab/engine/plugins/internal/providerkit"
@@ -310,6 +312,44 @@ func TestDomainOSType(t *testing.T) {
 		}
 		if !strings.Contains(x, want) {
 			t.Errorf("a %s domain's os type is %s:\n%s", typ, want, x)
+		}
+	}
+}
+
+// fakeUndefiner answers DomainUndefineFlags with flagsErr and records what was called.
+type fakeUndefiner struct {
+	flagsErr error
+	calls    []string
+}
+
+func (f *fakeUndefiner) DomainUndefineFlags(_ golibvirt.Domain, flags golibvirt.DomainUndefineFlagsValues) error {
+	f.calls = append(f.calls, fmt.Sprintf("flags %#x", uint32(flags)))
+	return f.flagsErr
+}
+
+func (f *fakeUndefiner) DomainUndefine(_ golibvirt.Domain) error {
+	f.calls = append(f.calls, "plain")
+	return nil
+}
+
+func TestUndefineFallsBackWhereTheDriverTakesNoFlags(t *testing.T) {
+	// What libvirt's libxl driver answers to VIR_DOMAIN_UNDEFINE_NVRAM (seen in lab:xen's dom0).
+	libxl := golibvirt.Error{Code: uint32(golibvirt.ErrInvalidArg), Message: "unsupported flags (0x4) in function libxlDomainUndefineFlags"}
+	for _, c := range []struct {
+		name  string
+		err   error
+		calls string
+		fails bool
+	}{
+		{"qemu takes the flag", nil, "flags 0x4", false},
+		{"libxl refuses the flag", libxl, "flags 0x4,plain", false},
+		{"no undefine flags at all", golibvirt.Error{Code: uint32(golibvirt.ErrNoSupport)}, "flags 0x4,plain", false},
+		{"another error is an error", golibvirt.Error{Code: uint32(golibvirt.ErrOperationInvalid)}, "flags 0x4", true},
+	} {
+		f := &fakeUndefiner{flagsErr: c.err}
+		err := undefineDomain(f, golibvirt.Domain{Name: "g1"})
+		if got := strings.Join(f.calls, ","); got != c.calls || (err != nil) != c.fails {
+			t.Errorf("%s: calls %q, error %v; want calls %q, failing %v", c.name, got, err, c.calls, c.fails)
 		}
 	}
 }
