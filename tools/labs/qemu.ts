@@ -13,9 +13,11 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
-import { ethernetShaping, main, managementNet, run } from "./harness";
+import { ethernetShaping, LabError, main, managementNet, run, sleepMs } from "./harness";
 
 const BOOT = "/var/lib/libvirt/boot";
+/** libvirtd's read-write socket: the daemon is ready once it is there. */
+const LIBVIRT_SOCKET = "/var/run/libvirt/libvirt-sock";
 const NET = managementNet("hvq", "10.213.0");
 /** The qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
 const GUESTS = 2;
@@ -51,7 +53,11 @@ const lab: Lab = {
             h.log("starting libvirtd with /dev/kvm hidden from it");
             const mask = existsSync("/dev/kvm") ? "mount --bind /dev/null /dev/kvm && " : "";
             h.start("libvirtd", ["unshare", "--mount", "--propagation", "private", "sh", "-c", `${mask}exec libvirtd`], "libvirtd");
-            for (let i = 0; i < 50 && !existsSync("/var/run/libvirt/libvirt-sock"); i++) run("sleep", ["0.1"]);
+            for (let i = 0; i < 100 && !existsSync(LIBVIRT_SOCKET); i++) sleepMs(100);
+            if (!existsSync(LIBVIRT_SOCKET))
+                throw new LabError(
+                    `libvirtd started but opened no ${LIBVIRT_SOCKET} within 10 s (the setup is undone): run \`libvirtd\` by hand to see why`,
+                );
         }
 
         h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
