@@ -18,6 +18,8 @@ import type { Plan, PlanEndpoint, PlanHost, RunResult } from "./types";
 export interface CellOptions {
     readonly transport: Transport;
     readonly signal?: AbortSignal;
+    /** false: start no CPU sampler (the runs then have no CPU figures); for measuring what samplers cost. */
+    readonly cpuSamplers?: boolean;
 }
 
 /**
@@ -56,18 +58,24 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const stopSamplers = new AbortController();
     const stop = () => stopSamplers.abort();
     options.signal?.addEventListener("abort", stop, { once: true });
-    const sampling = startSamplers(
-        plan,
-        offsets,
-        { ...options, signal: stopSamplers.signal },
-        startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
-    );
+    const sampling: Promise<SamplerSource[]> =
+        options.cpuSamplers === false
+            ? Promise.resolve([{ machine: "every machine", endpoints: {}, error: "CPU sampling was turned off for this run" }])
+            : startSamplers(
+                  plan,
+                  offsets,
+                  { ...options, signal: stopSamplers.signal },
+                  startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
+              );
     // A host's sampler (esxtop: at least 2 s a row) may read less often: it stops a row after the end.
-    const hostSampling = startHostSamplers(
-        plan,
-        { ...options, signal: stopSamplers.signal },
-        startAtMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
-    );
+    const hostSampling: Promise<HostSamplerSource[]> =
+        options.cpuSamplers === false
+            ? Promise.resolve([])
+            : startHostSamplers(
+                  plan,
+                  { ...options, signal: stopSamplers.signal },
+                  startAtMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
+              );
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
             // Armed clients wait at most armedSeconds for their release, within the netserver's pad.

@@ -24,7 +24,10 @@ import type { PlanHost } from "../../benchmarks/types";
 import { esxPlanHost } from "../../components/platforms/esx";
 import { kvmPlanHost } from "../../components/platforms/kvm";
 import { xenPlanHost } from "../../components/platforms/xen";
-import { testPlan } from "../plans";
+import { runPlan } from "../../benchmarks/runner";
+import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
+import type { ClockReading, PlanEndpoint } from "../../benchmarks/types";
+import { factsFor, testPlan } from "../plans";
 
 const fixture = (f: string) => readFileSync(path.join(__dirname, "..", "fixtures", "cpu", f), "utf8");
 const cpuLines = (f: string) =>
@@ -329,5 +332,64 @@ describe("host cpu: the plan", () => {
                 /names 'nosuch', which is not an endpoint/.test(e.message) &&
                 /guests.nosuch must be a domain or VM name/.test(e.message),
         );
+    });
+});
+
+describe("host cpu: the runner samples the plan's hosts", () => {
+    const stream = readFileSync(path.join(__dirname, "..", "fixtures", "tcp_stream.out"), "utf8");
+    /** The recorded stream runs at epoch 1795595047-050: host readings at 1795595040 and 060 cover it. */
+    const hostOutput = kvmOutput().replace("clock 1000.0 500.0", "clock 1795595040.0 500.0").replace("up 502.00", "up 520.00");
+    class Fake implements Transport {
+        readonly hostCalls: { endpoint: PlanEndpoint; argv: readonly string[] }[] = [];
+        async clock(): Promise<ClockReading> {
+            return { offsetMs: 0, rttMs: 0.4 };
+        }
+        async run(endpoint: PlanEndpoint, argv: readonly string[], _options: RunOptions): Promise<ProcessResult> {
+            const out = (stdout: string) => ({ code: 0, signal: null, stdout, stderr: "", startedAtMs: Date.now() });
+            if (argv[3] === "hvnetlab-facts") return out(factsFor(argv));
+            if (argv[3] === "hvnetlab-host-cpu") {
+                this.hostCalls.push({ endpoint, argv });
+                return out(hostOutput);
+            }
+            if (argv[3] === "hvnetlab-cpu") return out("");
+            return out(stream);
+        }
+    }
+    const plan = { ...testPlan(2, { guestCounts: [2] }), hosts: [kvmHost] };
+
+    it("runs the host's sampler over its SSH access and puts the host's CPU and the guests' QEMU threads in the run", async () => {
+        const t = new Fake();
+        const doc = await runPlan(plan, { transport: t });
+        assert.deepStrictEqual(t.hostCalls[0].endpoint.access, kvmHost.access);
+        assert.deepStrictEqual(t.hostCalls[0].argv.slice(-2), ["hvq-g1", "hvq-g2"]);
+        const cpu = doc.runs[0].cpu!;
+        assert.deepStrictEqual(
+            cpu.machines.filter((m) => m.role === "hypervisor").map((m) => m.machine),
+            ["host"],
+        );
+        assert.deepStrictEqual(
+            cpu.hostThreads!.filter((x) => x.thread !== "QEMU").map((x) => x.label),
+            ["g1's vCPU 0 thread (QEMU)", "g2's vCPU 0 thread (QEMU)", "g2's vhost thread"],
+        );
+    });
+    it("an unreachable host: the run measures, and its CPU says what is missing and why", async () => {
+        const t = new Fake();
+        const doc = await runPlan(
+            { ...plan, hosts: [{ ...kvmHost, access: undefined, unreachable: "no SSH login for the host" }] },
+            { transport: t },
+        );
+        assert.strictEqual(doc.runs[0].status, "ok");
+        assert.strictEqual(t.hostCalls.length, 0);
+        assert.ok(
+            doc.runs[0].cpu!.missing.includes("host (kvm host): no CPU sample (no SSH login for the host)"),
+            doc.runs[0].cpu!.missing.join("\n"),
+        );
+    });
+    it("with the samplers turned off (npm run bench's comparison), no sampler runs and the run says so", async () => {
+        const t = new Fake();
+        const doc = await runPlan(plan, { transport: t, cpuSamplers: false });
+        assert.strictEqual(t.hostCalls.length, 0);
+        assert.deepStrictEqual(doc.runs[0].cpu!.machines, []);
+        assert.deepStrictEqual(doc.runs[0].cpu!.missing, ["every machine: no CPU sample (CPU sampling was turned off for this run)"]);
     });
 });
