@@ -354,7 +354,7 @@ export function hostCpu(
             if (!any) missing.push(`${where}: ${g}'s QEMU threads (${d}) were not read at both ends of the window`);
             else if (!rsHaveVhost(readings))
                 missing.push(
-                    `${where}: ${g} (${d}) has no vhost thread: its virtio-net backend runs in QEMU's own threads (libvirt gives vhost-net only to KVM domains, not to TCG's type qemu)`,
+                    `${where}: ${g} (${d}) has no vhost thread: its network backend runs in QEMU's own threads (libvirt opens vhost-net only for a KVM domain's virtio NIC whose driver is not qemu, src/qemu/qemu_interface.c; a TCG domain, type qemu, gets none)`,
                 );
         }
     } else if (host.sampler === "xen") {
