@@ -188,14 +188,15 @@ export interface HostThreadFigures {
     readonly domain: string;
     /** "vCPU N", "vhost", "QEMU" (another QEMU thread, named in `name`), "domain" (xen) or "VM" (esx). */
     readonly thread: string;
-    /** The thread's own name (/proc/<tid>/comm), where it is a thread. */
+    /** The thread's own name (/proc/<tid>/comm), where it is a thread (or several of one name). */
     readonly name?: string;
+    /** Its thread id; absent where several threads of one name are summed. */
     readonly tid?: number;
     /** In words, for the bottleneck verdict: "g2's vhost thread", "g1's vCPU 0 thread (QEMU)". */
     readonly label: string;
     /** Its CPU time over the span, in % of one CPU (above 100 for a domain or VM on several). */
     readonly cpuPct: number;
-    /** How many CPUs it can use at most: 1 for a thread, the vCPUs of a domain or VM. */
+    /** How many CPUs it can use at most: 1 for a thread, n for n QEMU threads of one name summed, the vCPUs of a domain or VM. */
     readonly cpus: number;
 }
 

@@ -333,12 +333,21 @@ export function hostCpu(
             const byTid = new Map<number, ThreadReading[]>();
             for (const t of readings) byTid.set(t.tid, [...(byTid.get(t.tid) ?? []), t]);
             let any = false;
+            // vCPU and vhost threads one by one; QEMU's other threads (main loop, I/O, its pool of
+            // short-lived 'worker' threads) summed by name, each able to use one CPU.
+            const others = new Map<string, { cpuPct: number; n: number }>();
             for (const [tid, rs] of byTid) {
                 const span = covering(rs, window);
                 if (!span) continue; // a thread that came or went within the window
                 const [a, b] = span;
                 any = true;
                 const thread = qemuThreadRole(b.comm);
+                const cpuPct = (100 * (b.cpuNs - a.cpuNs)) / 1e9 / (b.at - a.at);
+                if (thread === "QEMU") {
+                    const o = others.get(b.comm) ?? { cpuPct: 0, n: 0 };
+                    others.set(b.comm, { cpuPct: o.cpuPct + cpuPct, n: o.n + 1 });
+                    continue;
+                }
                 threads.push({
                     machine: host.name,
                     guest: g,
@@ -347,10 +356,21 @@ export function hostCpu(
                     name: b.comm,
                     tid,
                     label: hostThreadLabel(g, thread, b.comm),
-                    cpuPct: round2((100 * (b.cpuNs - a.cpuNs)) / 1e9 / (b.at - a.at)),
+                    cpuPct: round2(cpuPct),
                     cpus: 1,
                 });
             }
+            for (const [name, o] of others)
+                threads.push({
+                    machine: host.name,
+                    guest: g,
+                    domain: d,
+                    thread: "QEMU",
+                    name,
+                    label: o.n === 1 ? hostThreadLabel(g, "QEMU", name) : `${g}'s ${o.n} QEMU threads '${name}'`,
+                    cpuPct: round2(o.cpuPct),
+                    cpus: o.n,
+                });
             if (!any) missing.push(`${where}: ${g}'s QEMU threads (${d}) were not read at both ends of the window`);
             else if (!rsHaveVhost(readings))
                 missing.push(

@@ -55,6 +55,8 @@ function kvmOutput(): string {
         "thread hvq-g2 4101 1000000000 qemu-system-x86",
         "thread hvq-g2 4103 5000000000 CPU 0/KVM",
         "thread hvq-g2 4110 2000000000 vhost-4101",
+        "thread hvq-g2 4120 100000000 worker",
+        "thread hvq-g2 4121 100000000 worker",
         "up 502.00",
         ...cpuLines("proc-stat-b.txt"),
         "thread hvq-g1 4001 1200000000 qemu-system-x86",
@@ -62,6 +64,8 @@ function kvmOutput(): string {
         "thread hvq-g2 4101 1100000000 qemu-system-x86",
         "thread hvq-g2 4103 5600000000 CPU 0/KVM",
         "thread hvq-g2 4110 3900000000 vhost-4101",
+        "thread hvq-g2 4120 120000000 worker",
+        "thread hvq-g2 4121 160000000 worker",
         "",
     ].join("\n");
 }
@@ -106,7 +110,7 @@ describe("host cpu: kvm", () => {
         assert.strictEqual(figures.machine?.total.busyPct, 100);
         assert.strictEqual(figures.machine?.cpus, 2);
     });
-    it("gives each guest's QEMU threads by role: vCPU threads, vhost threads and the rest, in % of one CPU", () => {
+    it("gives each guest's QEMU threads by role: vCPU and vhost threads one by one, the rest summed by name, in % of one CPU", () => {
         const t = Object.fromEntries(figures.threads.map((x) => [`${x.guest} ${x.thread} ${x.name}`, x.cpuPct]));
         assert.deepStrictEqual(t, {
             "g1 QEMU qemu-system-x86": 10,
@@ -114,7 +118,10 @@ describe("host cpu: kvm", () => {
             "g2 QEMU qemu-system-x86": 5,
             "g2 vCPU 0 CPU 0/KVM": 30,
             "g2 vhost vhost-4101": 95,
+            "g2 QEMU worker": 4,
         });
+        const workers = figures.threads.find((x) => x.name === "worker")!;
+        assert.deepStrictEqual([workers.label, workers.cpus, workers.tid], ["g2's 2 QEMU threads 'worker'", 2, undefined]);
     });
     it("says where a guest has no vhost thread, and why", () => {
         assert.ok(
