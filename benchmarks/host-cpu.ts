@@ -13,11 +13,10 @@
 // - esx: `esxtop -b -d <delay> -n <iterations>` (VMware's esxtop batch mode; -d at least 2 s): per
 //   row Physical Cpu(N) "% Util Time" and each VM's Group Cpu(<id>:<VM>) "% Used". Untested against
 //   a real ESXi host (none here): written to esxtop's documented CSV format.
-import type { EsxtopSample, XentopDomain } from "./cpu";
+import type { EsxtopSample, ProcStat, XentopDomain } from "./cpu";
 import { covering, CpuParseError, parseEsxtop, parseXentop, procStatUse } from "./cpu";
 import type { HostThreadFigures, MachineCpuFigures, RunCpuFigures } from "./cpu-sampler";
 import { parseSamplerOutput } from "./cpu-sampler";
-import type { ProcStat } from "./cpu";
 import type { HostSamplerKind, PlanHost } from "./types";
 
 /** A domain or VM name as the host scripts take it: no shell or path characters. */
@@ -210,7 +209,7 @@ export function parseHostSamplerOutput(kind: HostSamplerKind, stdout: string, of
     let at: number | undefined;
     const onRunner = (uptime: number) => clock!.epoch + (uptime - clock!.uptime) - offsetMs / 1000;
     let frame: { at: number; text: string[] } | undefined;
-    let xentopSaid: string[] = [];
+    const xentopSaid: string[] = [];
     const flushFrame = () => {
         if (!frame) return;
         try {
@@ -236,7 +235,6 @@ export function parseHostSamplerOutput(kind: HostSamplerKind, stdout: string, of
     }
     flushFrame();
     if (kind === "xen" && xentop.length === 0 && xentopSaid.length > 0) missing.push(`xentop printed no frame: ${xentopSaid[0]}`);
-    xentopSaid = [];
     return { stats, threads, xentop, esxtop: [], missing };
 }
 
