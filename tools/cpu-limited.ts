@@ -1,4 +1,5 @@
-// `npx ts-node --transpile-only tools/cpu-limited.ts [-- --cpus 0.05] [-- --out DIR]` (root, netperf):
+// `npx ts-node --transpile-only tools/cpu-limited.ts [-- --cpus 0.01] [-- --out DIR]` (root, netperf):
+// (netperf needs about 0.03 CPU for a 1 Gbit/s stream here, so the default 0.01 cannot fill the wire)
 // a local lab of 2 guests measured twice, send TCP_STREAM at 1 and 2 guests: unrestricted, then
 // with guest g1's netperf held to --cpus of one CPU by a cgroup quota (tools/cgroup-limit.ts).
 // Prints both summary tables with each run's bottleneck, and writes one report of the two
@@ -20,10 +21,10 @@ import { localTopology, namespaceScripts, wireScripts } from "../components/plat
 import { CgroupTransport, makeCgroup } from "./cgroup-limit";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npx ts-node --transpile-only tools/cpu-limited.ts [--cpus 0.05] [--out DIR]";
+const USAGE = "usage: npx ts-node --transpile-only tools/cpu-limited.ts [--cpus 0.01] [--out DIR]";
 
 function parseArgs(argv: readonly string[]): { cpus: number; out: string } {
-    let cpus = 0.05;
+    let cpus = 0.01;
     let out = path.join(ROOT, "out", "cpu-limited");
     for (let i = 0; i < argv.length; i += 2) {
         if (argv[i] === "--cpus" && Number(argv[i + 1]) > 0 && Number(argv[i + 1]) <= 1) cpus = Number(argv[i + 1]);
