@@ -1,7 +1,7 @@
-// `npx ts-node --transpile-only tools/cpu-limited.ts [-- --cpus 0.01] [-- --out DIR]` (root, netperf):
-// (netperf needs about 0.03 CPU for a 1 Gbit/s stream here, so the default 0.01 cannot fill the wire)
-// a local lab of 2 guests measured twice, send TCP_STREAM at 1 and 2 guests: unrestricted, then
-// with guest g1's netperf held to --cpus of one CPU by a cgroup quota (tools/cgroup-limit.ts).
+// `npx ts-node --transpile-only tools/cpu-limited.ts [--cpus 0.01] [--out DIR]` (root, netperf): a
+// local lab of 2 guests measured twice, send TCP_STREAM at 1 and 2 guests: unrestricted, then with
+// guest g1's netperf held to --cpus of one CPU by a cgroup quota (tools/cgroup-limit.ts). netperf
+// took about 0.03 CPU for a 1 Gbit/s stream here, so the default 0.01 cannot fill g1's wire.
 // Prints both summary tables with each run's bottleneck, and writes one report of the two
 // (DIR, default out/cpu-limited: report.md/html, results.csv, the charts with throughput and host
 // CPU against guests). The lab's namespaces, wires, netservers and the cgroup are removed after.
