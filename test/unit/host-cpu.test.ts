@@ -24,9 +24,10 @@ import type { PlanHost } from "../../benchmarks/types";
 import { esxPlanHost } from "../../components/platforms/esx";
 import { kvmPlanHost } from "../../components/platforms/kvm";
 import { xenPlanHost } from "../../components/platforms/xen";
+import { kvmHostCpuProblems } from "../../tools/labs/qemu";
 import { runPlan } from "../../benchmarks/runner";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
-import type { ClockReading, PlanEndpoint } from "../../benchmarks/types";
+import type { ClockReading, PlanEndpoint, RunResult } from "../../benchmarks/types";
 import { factsFor, testPlan } from "../plans";
 
 const fixture = (f: string) => readFileSync(path.join(__dirname, "..", "fixtures", "cpu", f), "utf8");
@@ -398,5 +399,39 @@ describe("host cpu: the runner samples the plan's hosts", () => {
         assert.strictEqual(t.hostCalls.length, 0);
         assert.deepStrictEqual(doc.runs[0].cpu!.machines, []);
         assert.deepStrictEqual(doc.runs[0].cpu!.missing, ["every machine: no CPU sample (CPU sampling was turned off for this run)"]);
+    });
+});
+
+describe("host cpu: lab:qemu's check", () => {
+    const base = { id: "send-2g", status: "ok", streams: [{ endpoint: "g1" }, { endpoint: "g2" }] } as unknown as RunResult;
+    const host = { machine: "host", role: "hypervisor", from: 0, to: 1, cpus: 2, total: { busyPct: 50 }, perCpu: {} } as const;
+    const vcpu = (guest: string) => ({
+        machine: "host",
+        guest,
+        domain: `hvq-${guest}`,
+        thread: "vCPU 0",
+        label: `${guest}'s vCPU 0 thread (QEMU)`,
+        cpuPct: 50,
+        cpus: 1,
+    });
+    it("passes a run with the KVM host's CPU and every guest's vCPU thread", () => {
+        assert.deepStrictEqual(
+            kvmHostCpuProblems([{ ...base, cpu: { machines: [host], processes: [], hostThreads: [vcpu("g1"), vcpu("g2")], missing: [] } }]),
+            [],
+        );
+    });
+    it("names a run without the host's CPU, and a guest without its vCPU thread", () => {
+        assert.deepStrictEqual(
+            kvmHostCpuProblems([
+                {
+                    ...base,
+                    cpu: { machines: [], processes: [], hostThreads: [vcpu("g1")], missing: ["host (kvm host): no CPU sample (refused)"] },
+                },
+            ]),
+            [
+                "run send-2g has no KVM host CPU figures (missing: host (kvm host): no CPU sample (refused))",
+                "run send-2g has no QEMU vCPU thread of g2 on the host (no thread)",
+            ],
+        );
     });
 });
