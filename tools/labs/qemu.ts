@@ -11,6 +11,7 @@
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
+import type { RunResult } from "../../benchmarks/types";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
 import { ethernetShaping, LabError, main, managementNet, run, sleepMs } from "./harness";
@@ -88,6 +89,7 @@ const lab: Lab = {
             const facts = JSON.stringify(e.facts ?? {});
             if (!/qemu/i.test(facts)) problems.push(`guest ${name}'s facts do not name QEMU: ${facts}`);
         }
+        problems.push(...kvmHostCpuProblems(outputs.results?.runs ?? []));
         return problems;
     },
 
@@ -104,6 +106,27 @@ const lab: Lab = {
         return left;
     },
 };
+
+/**
+ * What the KVM host's CPU figures lack in a run that measured: the host's /proc/stat figures
+ * (machine "host", a hypervisor) and, for every guest of the run, its QEMU vCPU thread.
+ */
+export function kvmHostCpuProblems(runs: readonly RunResult[]): string[] {
+    const problems: string[] = [];
+    for (const r of runs) {
+        if (r.status === "failed") continue;
+        const host = r.cpu?.machines.find((m) => m.machine === "host" && m.role === "hypervisor");
+        if (!host) problems.push(`run ${r.id} has no KVM host CPU figures (missing: ${r.cpu?.missing.join("; ") ?? "no CPU figures"})`);
+        for (const g of new Set(r.streams.map((s) => s.endpoint))) {
+            const threads = (r.cpu?.hostThreads ?? []).filter((t) => t.guest === g);
+            if (!threads.some((t) => t.thread.startsWith("vCPU ")))
+                problems.push(
+                    `run ${r.id} has no QEMU vCPU thread of ${g} on the host (${threads.map((t) => t.label).join(", ") || "no thread"})`,
+                );
+        }
+    }
+    return problems;
+}
 
 export default lab;
 
