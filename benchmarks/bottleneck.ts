@@ -1,6 +1,8 @@
-// What limited a run: the wire, a saturated CPU (a machine's CPU, or a netperf/netserver process
-// against one CPU or its cgroup's CPU limit), or nothing the figures explain. Pure.
-import type { RunCpuFigures } from "./cpu-sampler";
+// What limited a run: the wire, a saturated CPU (a machine's CPU, a netperf/netserver process
+// against one CPU or its cgroup's CPU limit, or a hypervisor host's thread or domain: a guest's
+// QEMU vCPU or vhost thread, a Xen domain, dom0's vCPUs), or nothing the figures explain. Pure.
+import type { CpuUse } from "./cpu";
+import type { MachineCpuFigures, RunCpuFigures } from "./cpu-sampler";
 
 /** A run at or above this share of its goodput limit (and a stream at or above it of its wire's) is at its limit, in %. */
 export const AT_LIMIT_PCT = 97;
@@ -28,9 +30,25 @@ export interface BottleneckInput {
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
 
 /**
+ * A machine's CPU in its platform's words: "dom0 vCPU 0" (a dom0 /proc/stat cpu0), "host PCPU 3"
+ * (esxtop's Physical Cpu(3)), else "<machine> cpuN".
+ */
+export function cpuName(m: Pick<MachineCpuFigures, "machine" | "cpuNoun">, cpu: string): string {
+    if (!m.cpuNoun) return `${m.machine} ${cpu}`;
+    return `${m.machine} ${m.cpuNoun} ${cpu.replace(/^cpu/, "")}`;
+}
+
+/** The user / system / softirq / steal split, where the source gives it. */
+function split(u: CpuUse): string {
+    if (u.userPct === undefined) return "";
+    return ` (user ${f1(u.userPct)}, system ${f1(u.systemPct ?? 0)}, softirq ${f1(u.softirqPct ?? 0)}, steal ${f1(u.stealPct ?? 0)})`;
+}
+
+/**
  * The verdict. At or above AT_LIMIT_PCT of the goodput limit, or with every stream at its wire's,
  * the wire. Below it: every CPU at or above SATURATED_PCT (processes against their cgroup limit first,
- * then processes against one CPU, then machines' CPUs); when none, "unexplained" with the run's
+ * then processes and hypervisor-host threads against one CPU (a domain or VM against its vCPUs),
+ * then machines' CPUs, named as the platform names them: "dom0 vCPU 0"); when none, "unexplained" with the run's
  * share of its limit, the slowest stream, the busiest CPU and process, and what was missing.
  */
 export function bottleneck(input: BottleneckInput): Bottleneck {
@@ -50,13 +68,21 @@ export function bottleneck(input: BottleneckInput): Bottleneck {
         else if (p.cpuPct >= SATURATED_PCT)
             saturated.push({ pct: 500 + p.cpuPct, says: `${p.endpoint}'s ${p.program} at ${f1(p.cpuPct)}% of a CPU` });
     }
+    for (const t of cpu?.hostThreads ?? []) {
+        const pct = t.cpuPct / t.cpus;
+        if (pct >= SATURATED_PCT)
+            saturated.push({
+                pct: 500 + pct,
+                says:
+                    t.cpus === 1
+                        ? `${t.label} at ${f1(t.cpuPct)}% of a CPU`
+                        : `${t.label} at ${f1(t.cpuPct)}% of a CPU (${f1(pct)}% of its ${t.cpus})`,
+            });
+    }
     for (const m of cpu?.machines ?? []) {
         for (const [name, u] of Object.entries(m.perCpu)) {
             if (u.busyPct >= SATURATED_PCT)
-                saturated.push({
-                    pct: u.busyPct,
-                    says: `${m.machine} ${name} at ${f1(u.busyPct)}% busy (user ${f1(u.userPct)}, system ${f1(u.systemPct)}, softirq ${f1(u.softirqPct)}, steal ${f1(u.stealPct)})`,
-                });
+                saturated.push({ pct: u.busyPct, says: `${cpuName(m, name)} at ${f1(u.busyPct)}% busy${split(u)}` });
         }
     }
     if (saturated.length > 0)
@@ -70,11 +96,13 @@ export function bottleneck(input: BottleneckInput): Bottleneck {
     const figures = [`${f1(input.goodputPct)}% of the goodput limit`];
     if (slowest) figures.push(`slowest stream ${slowest.endpoint} at ${f1(slowest.goodputPct)}% of its wire's`);
     const busiest = (cpu?.machines ?? [])
-        .flatMap((m) => Object.entries(m.perCpu).map(([n, u]) => ({ where: `${m.machine} ${n}`, pct: u.busyPct })))
+        .flatMap((m) => Object.entries(m.perCpu).map(([n, u]) => ({ where: cpuName(m, n), pct: u.busyPct })))
         .sort((a, b) => b.pct - a.pct)[0];
     if (busiest) figures.push(`busiest CPU ${busiest.where} at ${f1(busiest.pct)}%`);
     const proc = [...(cpu?.processes ?? [])].sort((a, b) => b.cpuPct - a.cpuPct)[0];
     if (proc) figures.push(`busiest process ${proc.endpoint}'s ${proc.program} at ${f1(proc.cpuPct)}% of a CPU`);
+    const thread = [...(cpu?.hostThreads ?? [])].sort((a, b) => b.cpuPct / b.cpus - a.cpuPct / a.cpus)[0];
+    if (thread) figures.push(`busiest on the hypervisor host ${thread.label} at ${f1(thread.cpuPct)}% of a CPU`);
     if (!cpu) figures.push("no CPU figures");
     else if (cpu.missing.length > 0) figures.push(`missing: ${cpu.missing.join("; ")}`);
     return { kind: "unexplained", says: `unexplained: ${figures.join(", ")}` };

@@ -10,12 +10,16 @@ import type { SamplerSource } from "./cpu-sampler";
 import { parseSamplerOutput, samplerArgs } from "./cpu-sampler";
 import { clientStart } from "./armed-wait";
 import type { Transport } from "./transport";
-import type { Plan, RunResult } from "./types";
+import type { HostSamplerSource } from "./host-cpu";
+import { hostSamplerArgs, parseHostSamplerOutput } from "./host-cpu";
+import type { Plan, PlanEndpoint, PlanHost, RunResult } from "./types";
 
 /** How the cells reach the endpoints, and what stops them. */
 export interface CellOptions {
     readonly transport: Transport;
     readonly signal?: AbortSignal;
+    /** false: start no CPU sampler (the runs then have no CPU figures); for measuring what samplers cost. */
+    readonly cpuSamplers?: boolean;
 }
 
 /**
@@ -54,12 +58,24 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const stopSamplers = new AbortController();
     const stop = () => stopSamplers.abort();
     options.signal?.addEventListener("abort", stop, { once: true });
-    const sampling = startSamplers(
-        plan,
-        offsets,
-        { ...options, signal: stopSamplers.signal },
-        startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
-    );
+    const sampling: Promise<SamplerSource[]> =
+        options.cpuSamplers === false
+            ? Promise.resolve([{ machine: "every machine", endpoints: {}, error: "CPU sampling was turned off for this run" }])
+            : startSamplers(
+                  plan,
+                  offsets,
+                  { ...options, signal: stopSamplers.signal },
+                  startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
+              );
+    // A host's sampler (esxtop: at least 2 s a row) may read less often: it stops a row after the end.
+    const hostSampling: Promise<HostSamplerSource[]> =
+        options.cpuSamplers === false
+            ? Promise.resolve([])
+            : startHostSamplers(
+                  plan,
+                  { ...options, signal: stopSamplers.signal },
+                  startAtMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
+              );
     const outcomes = await Promise.all(
         streams.map(async (s): Promise<StreamOutcome> => {
             // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
@@ -105,9 +121,10 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     );
     const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
     const sources = await sampling;
+    const hostSources = await hostSampling;
     clearTimeout(stopping);
     options.signal?.removeEventListener("abort", stop);
-    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources);
+    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources);
 }
 
 /**
@@ -160,6 +177,46 @@ export function startSamplers(
         jobs.push(collect(e.name, { self: e.name }, () => options.transport.run(e, argv, { timeoutMs, signal: options.signal }), offsetMs));
     }
     return Promise.all(jobs);
+}
+
+/**
+ * The plan's hypervisor host as an endpoint of the transport (which reads only its name and
+ * access); undefined for a host that cannot be reached.
+ */
+export function hostEndpoint(host: PlanHost): PlanEndpoint | undefined {
+    return host.access ? { name: host.name, role: "peer", access: host.access } : undefined;
+}
+
+/**
+ * Starts the samplers of the plan's hypervisor hosts (benchmarks/host-cpu.ts), each of its kind,
+ * over the transport: the host's clock is read first (SSH transports read it once and keep it),
+ * to run until `untilEpochSeconds` (runner's clock) or until `options.signal` stops them. Never
+ * throws: a host that cannot be reached, or whose sampler fails, gives its reason.
+ */
+export function startHostSamplers(
+    plan: Pick<Plan, "hosts" | "intervalSeconds">,
+    options: CellOptions,
+    untilEpochSeconds: number,
+): Promise<HostSamplerSource[]> {
+    const timeoutMs = Math.max(0, untilEpochSeconds * 1000 - Date.now()) + 10000;
+    return Promise.all(
+        (plan.hosts ?? []).map(async (host): Promise<HostSamplerSource> => {
+            const endpoint = hostEndpoint(host);
+            if (!endpoint) return { host, error: host.unreachable ?? "the plan gives no way to reach it" };
+            try {
+                const { offsetMs } = await options.transport.clock(endpoint, options.signal);
+                const argv = hostSamplerArgs(host, untilEpochSeconds + offsetMs / 1000, plan.intervalSeconds);
+                const r = await options.transport.run(endpoint, argv, { timeoutMs, signal: options.signal });
+                const output = parseHostSamplerOutput(host.sampler, r.stdout, offsetMs);
+                const read = output.stats.length + output.threads.length + output.xentop.length + output.esxtop.length;
+                if (r.code !== 0 && read === 0)
+                    return { host, error: `the sampler exited ${r.code}: ${r.stderr.trim().split("\n")[0] || "no output"}` };
+                return { host, output };
+            } catch (err) {
+                return { host, error: (err as Error).message };
+            }
+        }),
+    );
 }
 
 /** netperf stamps interim results with the client's clock; move them onto the runner's. */

@@ -187,6 +187,77 @@ export function timeSeriesSpec(source: Source, run: RunResult): VlSpec {
     };
 }
 
+/**
+ * A run's host CPU in % of all the host's CPUs over its window: the hypervisor host's (kvm host,
+ * dom0, ESXi; CPU-weighted where there are several), else the machine named "host" (the local
+ * lab's namespaces' machine, the native host). Undefined when none was measured: a chart then
+ * leaves the point out rather than draw a 0.
+ */
+export function hostBusyPct(run: Pick<RunResult, "cpu">): { machine: string; busyPct: number } | undefined {
+    const machines = run.cpu?.machines ?? [];
+    const hv = machines.filter((m) => m.role === "hypervisor");
+    const chosen = hv.length > 0 ? hv : machines.filter((m) => m.machine === "host");
+    const cpus = chosen.reduce((a, m) => a + Math.max(1, m.cpus), 0);
+    if (chosen.length === 0 || cpus === 0) return undefined;
+    return {
+        machine: chosen.map((m) => m.machine).join("+"),
+        busyPct: Number((chosen.reduce((a, m) => a + m.total.busyPct * Math.max(1, m.cpus), 0) / cpus).toFixed(1)),
+    };
+}
+
+/**
+ * Throughput and host CPU against guests for one group, one above the other on a shared guests
+ * axis, a line per source: where throughput stops growing while the host's CPU reaches 100%,
+ * the host's CPU is what limited it (the bottleneck of each run is in the report's table). Ok
+ * and partial runs with figures only; a run without host CPU figures has no CPU point.
+ */
+export function hostCpuSpec(sources: readonly Source[], group: string): VlSpec {
+    const runs = sources.flatMap((s) => runsOf(s, group).map((r) => ({ s, r })));
+    const n = Math.max(1, ...sources.map(maxGuests));
+    const measured = runs.filter(({ r }) => r.status !== "failed");
+    const throughput = measured.map(({ s, r }) => ({ series: s.label, guests: r.guests, value: Number(metricOf(r).value.toFixed(1)) }));
+    const cpu = measured.flatMap(({ s, r }) => {
+        const h = hostBusyPct(r);
+        return h ? [{ series: s.label, guests: r.guests, value: h.busyPct, machine: h.machine }] : [];
+    });
+    const unit = measured[0] ? metricOf(measured[0].r).unit : "Mb/s";
+    const x = {
+        field: "guests",
+        type: "quantitative",
+        title: "guests running at once",
+        axis: { tickMinStep: 1, format: "d" },
+        scale: { domain: [0.8, n + 0.2] },
+    };
+    return {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        title: {
+            text: `${group}: throughput and host CPU against guests`,
+            subtitle: "host CPU: the hypervisor host's (kvm host, dom0, ESXi), else the lab's host; busy % of all its CPUs",
+        },
+        vconcat: [
+            {
+                width: WIDTH,
+                height: HEIGHT / 2,
+                data: { values: throughput },
+                mark: { type: "line", point: true },
+                encoding: { x, y: { field: "value", type: "quantitative", title: `throughput (${unit})` }, color: SERIES_COLOR },
+            },
+            {
+                width: WIDTH,
+                height: HEIGHT / 2,
+                data: { values: cpu },
+                mark: { type: "line", point: true, strokeDash: [6, 2] },
+                encoding: {
+                    x,
+                    y: { field: "value", type: "quantitative", title: "host CPU busy (%)", scale: { domain: [0, 100] } },
+                    color: SERIES_COLOR,
+                    tooltip: [{ field: "machine" }, { field: "value", title: "busy %" }],
+                },
+            },
+        ],
+    };
+}
+
 // vega and vega-lite are ES modules: load them with a real import(), which TypeScript's CommonJS
 // output would otherwise turn into require().
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;

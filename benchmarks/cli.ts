@@ -51,7 +51,8 @@ export function describeProgress(e: ProgressEvent): string {
 
 /**
  * Namespaces run through `ip netns exec`, SSH endpoints through the system's ssh. The private key
- * comes from the environment and lives in a 0600 file of a private directory for the run only.
+ * comes from the environment and lives in a 0600 file of a private directory for the run only;
+ * ssh's control sockets live in the same directory, so that removing it removes all of them.
  */
 export function transportFor(plan: Pick<Plan, "ssh">, keyDir: string, env: NodeJS.ProcessEnv = process.env): AccessTransport {
     const key = env[SSH_KEY_ENV];
@@ -66,6 +67,7 @@ export function transportFor(plan: Pick<Plan, "ssh">, keyDir: string, env: NodeJ
             hostKeyChecking: plan.ssh?.hostKeyChecking ?? "yes",
             knownHostsFile: plan.ssh?.knownHostsFile || undefined,
             identityFile,
+            controlDir: keyDir,
         }),
     });
 }
@@ -81,16 +83,24 @@ async function measure(argv: readonly string[]): Promise<number> {
     if (!FAIL_ON.includes(failOn as FailOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, got '${failOn}'`);
     const plan = readPlanFile(planPath);
     const abort = new AbortController();
+    // The key is written only now, and removed whatever happens next.
+    const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
     let stoppedBy: NodeJS.Signals | undefined;
     const stop = (sig: NodeJS.Signals) => {
-        stoppedBy ??= sig;
+        if (stoppedBy) {
+            // A second signal does not wait for the runs to stop, but the key leaves the disk first.
+            rmSync(keyDir, { recursive: true, force: true });
+            process.stderr.write(
+                `${sig} again: exiting now${resultsFile ? `; the runs finished so far are in ${resultsFile}` : ", without the results"}\n`,
+            );
+            process.exit(128 + (sig === "SIGINT" ? 2 : 15));
+        }
+        stoppedBy = sig;
         process.stderr.write(`${sig}: stopping the benchmark; the runs measured so far are kept\n`);
         abort.abort(`stopped by ${sig}`);
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    // The key is written only now, and removed whatever happens next.
-    const keyDir = mkdtempSync(path.join(tmpdir(), "hvkey-"));
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     let transport: AccessTransport | undefined;
     try {
         transport = transportFor(plan, keyDir);
@@ -108,6 +118,8 @@ async function measure(argv: readonly string[]): Promise<number> {
         if (stoppedBy) return 128 + (stoppedBy === "SIGINT" ? 2 : 15);
         return failure ? 1 : 0;
     } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
         await transport?.close();
         rmSync(keyDir, { recursive: true, force: true });
     }

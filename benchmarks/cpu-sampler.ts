@@ -166,6 +166,38 @@ export interface MachineCpuFigures {
     readonly total: CpuUse;
     /** Each CPU (cpu0, cpu1, ...), in % of its time. */
     readonly perCpu: Record<string, CpuUse>;
+    /** A hypervisor host (PlanHost), not an endpoint. */
+    readonly role?: "hypervisor";
+    /** What its CPUs are, in the platform's terms: "vCPU" (dom0's), "PCPU" (esxtop's); absent: cpuN. */
+    readonly cpuNoun?: "vCPU" | "PCPU";
+    /** A hypervisor host's guest endpoints: their CPU is part of the host's, so host demand counts it once. */
+    readonly guests?: string[];
+}
+
+/**
+ * Hypervisor-side CPU of one guest over a run's window: one of its QEMU process's threads (kvm:
+ * a vCPU thread, the main loop, an I/O thread) or its vhost-net kernel thread, its domain (xen,
+ * xentop's CPU(%)), or its VM's world group (esx, esxtop's Group Cpu "% Used").
+ */
+export interface HostThreadFigures {
+    /** The hypervisor host it runs on (PlanHost name). */
+    readonly machine: string;
+    /** The guest endpoint (or "dom0" for Xen's Domain-0). */
+    readonly guest: string;
+    /** Its libvirt domain, Xen domain or vSphere VM name. */
+    readonly domain: string;
+    /** "vCPU N", "vhost", "QEMU" (another QEMU thread, named in `name`), "domain" (xen) or "VM" (esx). */
+    readonly thread: string;
+    /** The thread's own name (/proc/<tid>/comm), where it is a thread (or several of one name). */
+    readonly name?: string;
+    /** Its thread id; absent where several threads of one name are summed. */
+    readonly tid?: number;
+    /** In words, for the bottleneck verdict: "g2's vhost thread", "g1's vCPU 0 thread (QEMU)". */
+    readonly label: string;
+    /** Its CPU time over the span, in % of one CPU (above 100 for a domain or VM on several). */
+    readonly cpuPct: number;
+    /** How many CPUs it can use at most: 1 for a thread, n for n QEMU threads of one name summed, the vCPUs of a domain or VM. */
+    readonly cpus: number;
 }
 
 /** A netperf or netserver process's CPU over a run's aggregation window. */
@@ -186,6 +218,8 @@ export interface ProcessCpuFigures {
 export interface RunCpuFigures {
     readonly machines: MachineCpuFigures[];
     readonly processes: ProcessCpuFigures[];
+    /** Hypervisor-side CPU per guest (benchmarks/host-cpu.ts); absent on labs without a sampled hypervisor host. */
+    readonly hostThreads?: HostThreadFigures[];
     /** What is missing from the figures, and why (never a 0 standing for it). */
     readonly missing: string[];
 }
@@ -290,12 +324,14 @@ export function processDemandUsPerKB(cpu: RunCpuFigures, endpoint: string, progr
 
 /**
  * The run's host-side service demand: the CPU of every sampled machine (busy % x CPUs, summed)
- * per KB of the run's aggregate `mbps`, in us/KB. Undefined when no machine was sampled.
+ * per KB of the run's aggregate `mbps`, in us/KB. A guest that runs on a sampled hypervisor host
+ * is left out: its vCPUs' time is already in the host's. Undefined when no machine was sampled.
  */
 export function hostDemandUsPerKB(cpu: RunCpuFigures, mbps: number): number | undefined {
     if (cpu.machines.length === 0) return undefined;
+    const inHost = new Set(cpu.machines.flatMap((m) => m.guests ?? []));
     return serviceDemandUsPerKB(
-        cpu.machines.reduce((a, m) => a + m.total.busyPct * m.cpus, 0),
+        cpu.machines.filter((m) => !inHost.has(m.machine)).reduce((a, m) => a + m.total.busyPct * m.cpus, 0),
         1,
         mbps,
     );

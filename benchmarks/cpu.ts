@@ -57,15 +57,18 @@ export function parseProcStat(text: string, at: number): ProcStat {
     return { at, total, cpus };
 }
 
-/** Utilization of a CPU (or of all) between two readings, in % of its time. */
+/**
+ * Utilization of a CPU (or of all) between two readings, in % of its time. The split is absent
+ * where the source gives none (esxtop's "% Util Time" of a physical CPU is busy time only).
+ */
 export interface CpuUse {
     readonly busyPct: number;
-    readonly userPct: number;
-    readonly systemPct: number;
-    readonly softirqPct: number;
-    readonly irqPct: number;
-    readonly stealPct: number;
-    readonly iowaitPct: number;
+    readonly userPct?: number;
+    readonly systemPct?: number;
+    readonly softirqPct?: number;
+    readonly irqPct?: number;
+    readonly stealPct?: number;
+    readonly iowaitPct?: number;
 }
 
 function use(a: CpuTicks, b: CpuTicks): CpuUse {

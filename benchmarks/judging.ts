@@ -12,6 +12,8 @@ import type { Limits, Measurement, NetperfTest, Plan, RunKey, RunResult, Sample,
 import { bottleneck } from "./bottleneck";
 import type { SamplerSource } from "./cpu-sampler";
 import { hostDemandUsPerKB, processDemandUsPerKB, runCpu } from "./cpu-sampler";
+import type { HostSamplerSource } from "./host-cpu";
+import { withHostCpu } from "./host-cpu";
 
 /** What one netperf client of a run gave: its parsed output, or why it failed (with what it measured before). */
 export interface StreamOutcome {
@@ -303,13 +305,25 @@ export function senderIsClient(test: NetperfTest): boolean {
 }
 
 /**
- * A judged run with its host-side CPU over its window (from its samplers' outputs), each stream's
+ * A judged run with its host-side CPU over its window (from its samplers' outputs, and its
+ * hypervisor hosts' samplers' in `hosts`: benchmarks/host-cpu.ts), each stream's
  * sender and receiver service demand, the run's host-side service demand and its bottleneck
  * (benchmarks/bottleneck.ts). A failed run keeps no CPU figures and no verdict. Pure.
  */
-export function withCpu(plan: Pick<Plan, "limitBasis">, cell: Cell, run: RunResult, sources: readonly SamplerSource[]): RunResult {
+export function withCpu(
+    plan: Pick<Plan, "limitBasis">,
+    cell: Cell,
+    run: RunResult,
+    sources: readonly SamplerSource[],
+    hosts: readonly HostSamplerSource[] = [],
+): RunResult {
     if (run.status === "failed" || run.window.seconds <= 0) return run;
-    const figures = runCpu(sources, run.window);
+    const figures = withHostCpu(
+        runCpu(sources, run.window),
+        hosts,
+        run.window,
+        cell.wires.map((w) => w.guest),
+    );
     const clientSends = senderIsClient(cell.test);
     const usable = run.streams.filter((s) => !s.error);
     const mbpsOf = (endpoint: string, program: string) =>

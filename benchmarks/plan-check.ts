@@ -2,7 +2,7 @@
 // message that says which field is wrong.
 import { ABSOLUTE_PATH, HOST, IPV4, NAME, USER } from "./patterns";
 import type { Plan } from "./types";
-import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "./types";
+import { EXPERIMENTS, HOST_SAMPLER_KINDS, NETPERF_TESTS, PEER_KINDS } from "./types";
 
 /** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
 export function maxSkewOf(plan: Pick<Plan, "maxSkewMs" | "durationSeconds">): number {
@@ -95,6 +95,24 @@ export function validatePlan(value: unknown): asserts value is Plan {
         need(int(w?.speedMbps, 1, 1_000_000), `wires[${i}].speedMbps must be a speed in Mb/s`);
         need(int(w?.mtu, 576, 9216), `wires[${i}].mtu must be in 576..9216`);
     });
+    if (p.hosts !== undefined) {
+        need(Array.isArray(p.hosts), "hosts must be a list of the hypervisor hosts whose CPU is sampled");
+        (Array.isArray(p.hosts) ? p.hosts : []).forEach((h: any, i: number) => {
+            need(typeof h?.name === "string" && NAME.test(h.name), `hosts[${i}].name must be a name`);
+            need(!names.has(h?.name), `hosts[${i}].name '${h?.name}' is also an endpoint's: give the host a name of its own`);
+            need(HOST_SAMPLER_KINDS.includes(h?.sampler), `hosts[${i}].sampler must be one of ${HOST_SAMPLER_KINDS.join(", ")}`);
+            if (h?.access !== undefined) {
+                const problem = h.access?.kind === "ssh" ? accessProblem(h.access) : 'must be { kind: "ssh", host, user, port }';
+                need(problem === undefined, `hosts[${i}].access ${problem}`);
+            } else need(typeof h?.unreachable === "string", `hosts[${i}] needs access, or unreachable saying why it has none`);
+            const guests = typeof h?.guests === "object" && h.guests !== null ? Object.entries(h.guests) : [];
+            need(typeof h?.guests === "object" && h.guests !== null, `hosts[${i}].guests must map guest endpoints to domain names`);
+            for (const [g, d] of guests) {
+                need(names.has(g), `hosts[${i}].guests names '${g}', which is not an endpoint`);
+                need(typeof d === "string" && NAME.test(d), `hosts[${i}].guests.${g} must be a domain or VM name ([A-Za-z0-9_.-]+)`);
+            }
+        });
+    }
     if (Array.isArray(m.guestCounts) && wires.length > 0) {
         const most = Math.max(...m.guestCounts);
         need(most <= wires.length, `matrix.guestCounts goes up to ${most} but there are only ${wires.length} wires`);

@@ -4,10 +4,10 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { Reference, VlSpec } from "./charts";
-import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
+import { fairnessSpec, hostBusyPct, hostCpuSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
 import { RULES_TEXT, roleOf } from "./comparability";
-import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey } from "./compare";
+import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, metricOf } from "./compare";
 import { readJsonFile } from "./input-files";
 import { reportHtml } from "./report-html";
 
@@ -129,15 +129,49 @@ const slug = (text: string) =>
 /** The charts of a report: file name (under charts/) and spec. */
 export function reportCharts(sources: readonly Source[], reference?: Reference): { file: string; spec: VlSpec }[] {
     const groups = [...new Set(sources.flatMap((s) => s.results.runs.map(groupKey)))];
+    const withCpu = (g: string) => sources.some((s) => s.results.runs.some((r) => groupKey(r) === g && hostBusyPct(r) !== undefined));
     const charts = groups.flatMap((g) => [
         { file: `throughput-${slug(g)}.svg`, spec: throughputSpec(sources, g, reference) },
         { file: `fairness-${slug(g)}.svg`, spec: fairnessSpec(sources, g) },
+        ...(withCpu(g) ? [{ file: `host-cpu-${slug(g)}.svg`, spec: hostCpuSpec(sources, g) }] : []),
     ]);
     // The interim samples of the first source's largest ok run (else its largest run).
     const runs = sources[0].results.runs.filter((r) => r.streams.some((s) => s.samples.length > 0)).sort((a, b) => b.guests - a.guests);
     const run = runs.find((r) => r.status === "ok") ?? runs[0];
     if (run) charts.push({ file: `timeseries-${slug(`${sources[0].label} ${run.id}`)}.svg`, spec: timeSeriesSpec(sources[0], run) });
     return charts;
+}
+
+/**
+ * The report's "Where the CPU goes" rows: per source and run (by group, then guests), its
+ * throughput, host CPU busy % (hostBusyPct; "-" when not measured, with the first missing reason
+ * of its CPU figures), the busiest hypervisor-side thread or domain, and the bottleneck's words.
+ * Failed runs are shown as failed.
+ */
+export function bottleneckRows(sources: readonly Source[]): string[][] {
+    const cell = (t: string) => t.replace(/\|/g, "/");
+    return sources
+        .filter((s) => s.results.runs.some((r) => r.cpu !== undefined))
+        .flatMap((s) =>
+            [...s.results.runs]
+                .filter((r) => r.cpu !== undefined || r.bottleneck !== undefined || r.status === "failed")
+                .sort((a, b) => groupKey(a).localeCompare(groupKey(b)) || a.guests - b.guests)
+                .map((r) => {
+                    if (r.status === "failed") return [s.label, r.id, String(r.guests), "failed", "-", "-", cell(r.error ?? "failed")];
+                    const m = metricOf(r);
+                    const h = hostBusyPct(r);
+                    const busiest = [...(r.cpu?.hostThreads ?? [])].sort((a, b) => b.cpuPct / b.cpus - a.cpuPct / a.cpus)[0];
+                    return [
+                        s.label,
+                        r.id,
+                        String(r.guests),
+                        `${m.value.toFixed(1)} ${m.unit}`,
+                        h ? `${h.busyPct}% (${h.machine})` : `- (${cell(r.cpu?.missing[0] ?? "not sampled")})`,
+                        busiest ? `${cell(busiest.label)} ${busiest.cpuPct}%` : "-",
+                        cell(r.bottleneck?.says ?? "-"),
+                    ];
+                }),
+        );
 }
 
 /** A stack the comparison meant to hold that was not measured (a lab that failed), and why. */
@@ -203,6 +237,17 @@ export function reportMarkdown(
         "",
     );
     for (const t of comparisonTables(sources, opts.baseline)) out.push(formatMarkdown(t), "");
+    const cpuRows = bottleneckRows(sources);
+    if (cpuRows.length > 0) {
+        out.push("## Where the CPU goes", "");
+        out.push(
+            "Per guest count: throughput, the host's CPU (the hypervisor host's where it was sampled: kvm host, dom0, ESXi; busy % of all its CPUs), the busiest hypervisor-side thread or domain, and what limited the run (benchmarks/bottleneck.ts: below 97% of the goodput limit, a CPU at 90% or more).",
+            "",
+        );
+        out.push("| source | run | guests | throughput | host CPU | busiest on the host | bottleneck |", "|---|---|---|---|---|---|---|");
+        for (const row of cpuRows) out.push(`| ${row.join(" | ")} |`);
+        out.push("");
+    }
     out.push("## Charts", "");
     for (const f of opts.charts) out.push(`![${f}](charts/${f})`, "");
     if (opts.reference) out.push(`Reference overlay: ${opts.reference.source}`, "");

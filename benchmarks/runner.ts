@@ -32,6 +32,8 @@ export interface RunnerOptions {
      * signal's reason).
      */
     readonly signal?: AbortSignal;
+    /** false: start no CPU sampler (benchmarks/cells.ts CellOptions); `npm run bench` compares runs with and without. */
+    readonly cpuSamplers?: boolean;
     /** Called with the results so far after every run, so that a caller can keep them safe. */
     readonly onResults?: (doc: ResultsDocument) => void;
 }

@@ -18,6 +18,11 @@ export interface SshOptions {
     /** known_hosts file; empty or undefined for ~/.ssh/known_hosts. */
     readonly knownHostsFile?: string;
     readonly connectTimeoutSeconds?: number;
+    /**
+     * A private folder (0700) for the shared connections' control sockets, made and removed by
+     * the caller; without it, a new <tmpdir>/hvssh-XXXXXX that close() removes.
+     */
+    readonly controlDir?: string;
 }
 
 export class SshError extends Error {
@@ -116,11 +121,13 @@ class ConnectionPool {
 }
 
 export class SshTransport implements Transport {
-    private readonly controlDir = mkdtempSync(path.join(tmpdir(), "hvssh-"));
+    private readonly controlDir: string;
     private readonly clocks = new Map<string, Promise<ClockReading>>();
     private readonly used = new Map<string, { access: SshAccess; pool: ConnectionPool }>();
 
-    constructor(private readonly options: SshOptions) {}
+    constructor(private readonly options: SshOptions) {
+        this.controlDir = options.controlDir ?? mkdtempSync(path.join(tmpdir(), "hvssh-"));
+    }
 
     private access(endpoint: PlanEndpoint): SshAccess {
         if (endpoint.access.kind !== "ssh")
@@ -259,6 +266,6 @@ export class SshTransport implements Transport {
                 ),
             ),
         );
-        rmSync(this.controlDir, { recursive: true, force: true });
+        if (this.options.controlDir === undefined) rmSync(this.controlDir, { recursive: true, force: true });
     }
 }

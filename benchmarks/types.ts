@@ -4,7 +4,7 @@ import type { Bottleneck } from "./bottleneck";
 import type { RunCpuFigures } from "./cpu-sampler";
 
 export type { Bottleneck } from "./bottleneck";
-export type { MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "./cpu-sampler";
+export type { HostThreadFigures, MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "./cpu-sampler";
 
 /** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
 export type Experiment = "send" | "receive";
@@ -48,6 +48,32 @@ export interface PlanEndpoint {
     readonly name: string;
     readonly role: "guest" | "peer";
     readonly access: EndpointAccess;
+}
+
+/** Which sampler reads a hypervisor host's CPU (benchmarks/host-cpu.ts). */
+export type HostSamplerKind = "kvm" | "xen" | "esx";
+export const HOST_SAMPLER_KINDS: readonly HostSamplerKind[] = ["kvm", "xen", "esx"];
+
+/**
+ * A hypervisor host whose CPU is sampled over every run (never a netperf endpoint): the KVM host,
+ * Xen's dom0, or the ESXi host. The platform component names it (components/platforms/*).
+ */
+export interface PlanHost {
+    /** The machine's name in the CPU figures: "host" (kvm, esx) or "dom0" (xen). */
+    readonly name: string;
+    /**
+     * kvm: /proc/stat and each guest's QEMU threads and vhost threads; xen: dom0's /proc/stat and
+     * `xentop -b`; esx: `esxtop -b` over SSH.
+     */
+    readonly sampler: HostSamplerKind;
+    /** How the runner reaches it (the SSH access the stack has for the host); absent with `unreachable`. */
+    readonly access?: SshAccess;
+    /** Why it cannot be sampled (e.g. no SSH login for the ESXi host); the runs say so in their CPU figures. */
+    readonly unreachable?: string;
+    /** Each guest endpoint on it, by name, to its libvirt domain, Xen domain or vSphere VM name. */
+    readonly guests: Record<string, string>;
+    /** Each guest's vCPUs (the matched guest shape): how much CPU a domain or VM can use at most. */
+    readonly guestVcpus?: number;
 }
 
 /** One dedicated wire: a guest NIC cabled to its own NIC on the peer side. */
@@ -138,6 +164,8 @@ export interface Plan {
     readonly matrix: PlanMatrix;
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
+    /** The hypervisor host(s) whose CPU is sampled over every run; absent on local and native. */
+    readonly hosts?: PlanHost[];
 }
 
 export type Sample = [epochSeconds: number, value: number];

@@ -4,7 +4,7 @@ import type { LabConfig } from "./config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
 import type { PlatformLab } from "./platforms/platform";
 
-export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis" | "uplinkMbps">): Plan {
+export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis" | "uplinkMbps" | "hosts">): Plan {
     return {
         schemaVersion: 1,
         platform: config.platform,
@@ -34,5 +34,6 @@ export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" 
         },
         endpoints: lab.endpoints,
         wires: lab.wires,
+        ...(lab.hosts && lab.hosts.length > 0 ? { hosts: lab.hosts } : {}),
     };
 }

@@ -7,9 +7,8 @@ import * as path from "path";
 import type { ResultsDocument, RunResult } from "../benchmarks/types";
 import { parseLabConfig } from "../components/config";
 import type { LocalConfig } from "../components/platforms/local";
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
 import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
+import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
@@ -196,7 +195,7 @@ export function engineLabOrSkip(ctx: Mocha.Context, name: string): { workDir: st
         ctx.skip();
         return undefined;
     }
-    const workDir = mkdtempSync(path.join(tmpdir(), `hvnetlab-${name}-`));
+    const workDir = tempDir(name);
     prepareWorkingProject({ workDir, refresh: true });
     return { workDir, env: { ...engineEnv({ workDir }), PULUMI_DEBUG_COMMANDS: "true" } };
 }

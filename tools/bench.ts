@@ -4,7 +4,8 @@
 //   reporting its own whole-test figure), as a ratio;
 // - the repeatability: each cell measured N times (default 5), with the CV and 95% t-interval;
 // - the lab's wall time against the seconds netperf measured, and the start skew;
-// - what the CPU sampler of a run costs, in % of a core.
+// - what the CPU sampler of a run costs, in % of a core, and whether throughput with the samplers
+//   is within the run-to-run spread of throughput without them.
 //
 // `npm run bench -- --scale N`: a lab of N guests on 100 Mb/s wires, measured at 1, 2, 4, ... N
 // guests (3 s runs): the start skew and the runner's overhead against the number of guests.
@@ -115,12 +116,61 @@ function spreadLine(r: RunResult): string {
     return `  ${r.guests} guest(s): mean ${s.meanMbps.toFixed(1)} Mb/s, sd ${s.sdMbps.toFixed(2)}, CV ${s.cvPct.toFixed(2)}%, 95% interval ${s.ci95Mbps[0].toFixed(1)}-${s.ci95Mbps[1].toFixed(1)} Mb/s (${s.n} repeats, ${r.status})`;
 }
 
+/** Throughput of one cell with and without the CPU samplers: each side's mean, sd and repeats. */
+interface SamplerEffect {
+    readonly guests: number;
+    readonly with: { meanMbps: number; sdMbps: number; n: number };
+    readonly without: { meanMbps: number; sdMbps: number; n: number };
+}
+
+/**
+ * Whether the samplers changed throughput beyond the run-to-run spread: the difference of the
+ * means against twice its standard error, sqrt(sd1^2/n1 + sd2^2/n2) (about a 95% bound, Welch).
+ */
+function samplerEffectLine(e: SamplerEffect): string {
+    const diff = e.with.meanMbps - e.without.meanMbps;
+    const bound = 2 * Math.sqrt(e.with.sdMbps ** 2 / e.with.n + e.without.sdMbps ** 2 / e.without.n);
+    const verdict = Math.abs(diff) <= bound ? "within the run-to-run spread" : "OUTSIDE the run-to-run spread";
+    return `  ${e.guests} guest(s): with samplers ${e.with.meanMbps.toFixed(1)} Mb/s (sd ${e.with.sdMbps.toFixed(2)}, n ${e.with.n}), without ${e.without.meanMbps.toFixed(1)} Mb/s (sd ${e.without.sdMbps.toFixed(2)}, n ${e.without.n}): difference ${diff.toFixed(1)} Mb/s, bound +-${bound.toFixed(1)}: ${verdict}`;
+}
+
+/**
+ * The largest cell of the lab measured `repeats` times with the CPU samplers and `repeats` times
+ * without, alternating (so a drift of the machine's load falls on both alike).
+ */
+async function samplerEffect(plan: Plan, repeats: number): Promise<SamplerEffect> {
+    const guests = Math.max(...plan.matrix.guestCounts);
+    const one = {
+        ...plan,
+        repeats: 1,
+        matrix: { ...plan.matrix, experiments: plan.matrix.experiments.slice(0, 1), guestCounts: [guests] },
+    };
+    const figures: Record<"with" | "without", number[]> = { with: [], without: [] };
+    for (let i = 0; i < repeats; i++) {
+        for (const side of i % 2 === 0 ? (["with", "without"] as const) : (["without", "with"] as const)) {
+            const doc = await runPlan(one, { transport: new NetnsTransport(), cpuSamplers: side === "with" });
+            const r = doc.runs[0];
+            if (r.status !== "failed") figures[side].push(r.aggregate.throughputMbps);
+            log(`samplers ${side === "with" ? "on " : "off"}: ${r.aggregate.throughputMbps.toFixed(1)} Mb/s (${r.status})`);
+        }
+    }
+    const stat = (xs: number[]) => {
+        const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+        const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+        return { meanMbps: mean, sdMbps: sd, n: xs.length };
+    };
+    return { guests, with: stat(figures.with), without: stat(figures.without) };
+}
+
 async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
     const hand: { guests: number; mbps: number }[] = [];
+    let effect: SamplerEffect | undefined;
     const outputs = await withLab([`repeats=${args.repeats}`, "failOn=never", ...args.overrides], async (o) => {
         const plan = o.plan as Plan;
         log("netperf by hand on the same wires");
         for (const guests of plan.matrix.guestCounts) hand.push({ guests, mbps: await byHand(plan, guests) });
+        log("throughput with and without the CPU samplers");
+        effect = await samplerEffect(plan, args.repeats);
     });
     const wallSeconds = (Date.now() - started) / 1000;
     const results = outputs.results as ResultsDocument;
@@ -145,6 +195,9 @@ async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
         `wall time, whole lab (build, measure, netperf by hand, teardown): ${wallSeconds.toFixed(1)} s`,
         `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length * args.repeats} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${((100 * netperfSeconds) / benchSeconds).toFixed(1)}% of the runner's time)`,
         `start skew, runs with 2+ guests: max ${Math.max(0, ...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / Math.max(1, skews.length)).toFixed(1)} ms`,
+        "",
+        `CPU samplers' effect on throughput: the largest cell, ${args.repeats} runs with the samplers and ${args.repeats} without, alternating`,
+        effect ? samplerEffectLine(effect) : "  not measured",
     ];
 }
 

@@ -32,7 +32,16 @@ export function splitStack(args: readonly string[]): { stack: string; rest: stri
     return { stack, rest };
 }
 
-/** `pulumi up` of a stack, then its summary table and out/<stack>.outputs.json. */
+/**
+ * Where `npm run lab` keeps a stack's outputs after a good `pulumi up` (the JSON of `pulumi stack
+ * output --json`): <root>/out/<stack>.outputs.json. The labs, the study and the offline runner
+ * read and write the same file.
+ */
+export function outputsFile(stack: string, root: string = ROOT): string {
+    return path.join(root, "out", `${stack}.outputs.json`);
+}
+
+/** `pulumi up` of a stack, then its summary table and outputsFile(stack). */
 export async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const { stack, rest } = splitStack(args);
     await selectStack(stack, { workDir: WORK_DIR, env });
@@ -54,7 +63,7 @@ export async function up(args: string[], env: NodeJS.ProcessEnv): Promise<number
     if (out.code === 0) {
         const outputs = JSON.parse(out.stdout) as { summary?: SummaryRow[]; lab?: { platform?: string; fingerprint?: string } };
         if (outputs.summary) {
-            const file = path.join(ROOT, "out", `${stack}.outputs.json`);
+            const file = outputsFile(stack);
             mkdirSync(path.dirname(file), { recursive: true });
             writeFileSync(file, out.stdout.endsWith("\n") ? out.stdout : `${out.stdout}\n`);
             process.stdout.write(

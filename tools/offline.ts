@@ -7,6 +7,7 @@ import type { SummaryRow } from "../benchmarks/summary";
 import { formatTable } from "../benchmarks/summary";
 import { resultsFileOf } from "../benchmarks/results-file";
 import { describeKeptResults } from "./kept-results";
+import { outputsFile } from "./lab";
 import { runOffline } from "./offline-runner";
 import { loadStackConfig, parseOverrides, readProject } from "./stack-config";
 
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
             `the offline runner builds the local platform only; stack '${args.stack}' uses platform '${config[`${project}:platform`]}': run it with the engine (npm run lab -- --stack ${args.stack})`,
         );
     }
-    const out = path.resolve(args.out ?? path.join(ROOT, "out", `${args.stack}.outputs.json`));
+    const out = path.resolve(args.out ?? outputsFile(args.stack, ROOT));
     // The results file sits beside the outputs unless the stack names one.
     const resultsKey = `${project}:resultsFile`;
     if (!config[resultsKey]) config[resultsKey] = path.join(path.dirname(out), `${args.stack}.results.json`);

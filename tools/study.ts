@@ -20,6 +20,7 @@ import { readSourceFile } from "../benchmarks/input-files";
 import type { Source } from "../benchmarks/compare";
 import { readReference, writeReport } from "../benchmarks/report";
 import { ROOT } from "./engine";
+import { outputsFile } from "./lab";
 import type { Lab } from "./labs/harness";
 import nativeLab from "./labs/native";
 import qemuLab from "./labs/qemu";
@@ -162,7 +163,7 @@ async function runStep(step: Step, args: StudyArgs, index: number, total: number
     const started = Date.now();
     const how = step.lab ? `lab:${step.lab.name}` : "the engine";
     process.stdout.write(`study: [${index}/${total}] ${step.stack} (${how}) ...\n`);
-    const outputs = path.join(ROOT, "out", `${step.stack}.outputs.json`);
+    const outputs = outputsFile(step.stack);
     const before = existsSync(outputs) ? readFileSync(outputs, "utf8") : undefined;
     let failure: string | undefined;
     for (const c of commandsOf(step, args)) {

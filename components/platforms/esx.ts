@@ -4,7 +4,7 @@
 // set by guest customization. The peer is a machine reached over SSH.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
+import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../benchmarks/types";
 import type { LabSecrets } from "../config";
 import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config-blocks";
 import { parseVsphere, PATTERNS } from "../config-blocks";
@@ -137,6 +137,27 @@ export interface EsxLabArgs {
 }
 
 /**
+ * The ESXi host as the plan names it: machine "host", sampled by the esx sampler (`esxtop -b` over
+ * SSH: Physical Cpu "% Util Time" and each guest VM's Group Cpu "% Used"), each guest endpoint
+ * mapped to its VM name. It needs the host's SSH service enabled and a login (hvnetlab:host.user,
+ * the runner's key); without hvnetlab:host.user the plan says why the host is not sampled.
+ */
+export function esxPlanHost(config: Pick<EsxConfig, "host" | "labPrefix" | "guest">, wires: readonly PlanWire[]): PlanHost {
+    const h = config.host;
+    return {
+        name: "host",
+        sampler: "esx",
+        ...(h.user
+            ? { access: { kind: "ssh" as const, host: h.address, user: h.user, port: h.port } }
+            : {
+                  unreachable: `no SSH login for the ESXi host ${h.address} (hvnetlab:host.user is not set): enable SSH on the host and set hvnetlab:host.user to sample its CPU with esxtop`,
+              }),
+        guests: Object.fromEntries(wires.map((w) => [w.guest, esxNames(config.labPrefix, w.index).vm])),
+        guestVcpus: config.guest.vcpus,
+    };
+}
+
+/**
  * The ESX lab through vSphere: per guest a standard vSwitch whose only uplink is the guest's
  * dedicated pNIC, a port group, and a VM cloned from the template and pinned to the host (its
  * benchmark NIC's MTU set over SSH); the peer's NICs over SSH. Depends on the vsphere provider,
@@ -145,6 +166,7 @@ export interface EsxLabArgs {
 export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
+    readonly hosts: PlanHost[];
     readonly limitBasis = "ethernet" as const;
     readonly ready: Record<string, pulumi.Resource[]>;
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
@@ -161,6 +183,7 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         const topology = guestTopology(config, (i) => esxNames(config.labPrefix, i).portGroup);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
+        this.hosts = [esxPlanHost(config, this.wires)];
 
         this.provider = new vsphere.VsphereProvider(
             `${name}-provider`,

@@ -4,7 +4,7 @@
 // platforms differ only in the URI scheme, the domain type, how a pNIC is made ready, the benchmark
 // NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
 import * as pulumi from "@pulumi/pulumi";
-import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../benchmarks/types";
 import type { GuestNetwork } from "../cloud-init";
 import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
 import type { LabSecrets } from "../config";
@@ -94,7 +94,7 @@ export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwor
     const i = wire.index;
     const lab = { platform: config.platform, host: config.host.address, labPrefix: config.labPrefix };
     return {
-        hostname: `${config.labPrefix}-${wire.guest}`,
+        hostname: libvirtDomainName(config, wire.guest),
         user: config.guest.user,
         sshPublicKey: config.guest.sshPublicKey,
         management: {
@@ -107,7 +107,34 @@ export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwor
     };
 }
 
+/** A libvirt guest's domain name on the host (its hostname). */
+export function libvirtDomainName(config: Pick<LibvirtConfig, "labPrefix">, guest: string): string {
+    return `${config.labPrefix}-${guest}`;
+}
+
+/**
+ * The hypervisor host of a kvm or xen lab as the plan names it for CPU sampling: reached with the
+ * SSH login libvirt's qemu+ssh:// / xen+ssh:// URI uses (hvnetlab:host address, user, port), each
+ * guest endpoint mapped to its libvirt domain.
+ */
+export function libvirtPlanHost(
+    name: string,
+    sampler: Extract<HostSamplerKind, "kvm" | "xen">,
+    config: Pick<LibvirtConfig, "host" | "labPrefix" | "guest">,
+    wires: readonly PlanWire[],
+): PlanHost {
+    return {
+        name,
+        sampler,
+        access: { kind: "ssh", host: config.host.address, user: config.host.user, port: config.host.port },
+        guests: Object.fromEntries(wires.map((w) => [w.guest, libvirtDomainName(config, w.guest)])),
+        guestVcpus: config.guest.vcpus,
+    };
+}
+
 export interface LibvirtFlavour {
+    /** The plan's hypervisor host: which sampler reads its CPU, and how it is reached. */
+    readonly planHost: (wires: readonly PlanWire[]) => PlanHost;
     readonly scheme: "qemu+ssh" | "xen+ssh";
     /** libvirt domain type. */
     readonly domainType: "kvm" | "qemu" | "xen";
@@ -146,6 +173,7 @@ interface LibvirtGuestsArgs {
 export abstract class LibvirtLab extends pulumi.ComponentResource implements PlatformLab {
     readonly endpoints: PlanEndpoint[];
     readonly wires: PlanWire[];
+    readonly hosts: PlanHost[];
     readonly limitBasis = "ethernet" as const;
     readonly ready: Record<string, pulumi.Resource[]>;
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
@@ -163,6 +191,7 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         const topology = guestTopology(config, () => LIBVIRT_GUEST_NIC);
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
+        this.hosts = [flavour.planHost(this.wires)];
         const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour, secrets.sshPrivateKey, this);
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);

@@ -2,7 +2,7 @@
 // dedicated NIC each, and hand back what the plan needs. Adding a platform means one new file in
 // this folder and one line in ./index.ts.
 import type * as pulumi from "@pulumi/pulumi";
-import type { HostFacts, LimitBasis, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import type { HostFacts, LimitBasis, PlanEndpoint, PlanHost, PlanWire } from "../../benchmarks/types";
 
 export interface PlatformLab {
     /** Every guest and peer, with how the runner reaches it. */
@@ -15,6 +15,8 @@ export interface PlatformLab {
     readonly uplinkMbps?: number;
     /** Per endpoint: what must exist before netperf is set up there (its machine and its NICs). */
     readonly ready: Readonly<Record<string, pulumi.Resource[]>>;
+    /** The hypervisor host(s) whose CPU the runner samples over every run (kvm, xen, esx); absent on local and native. */
+    readonly hosts?: PlanHost[];
     /** What the lab's machines are, read when they were prepared (e.g. the hypervisor host). */
     readonly hostFacts: pulumi.Output<Record<string, HostFacts>>;
 }

@@ -7,9 +7,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { XenSpec } from "../config-blocks";
-import type { LibvirtLabArgs } from "./libvirt-lab";
-import { LibvirtLab } from "./libvirt-lab";
+import type { PlanHost, PlanWire } from "../../benchmarks/types";
 import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../shell";
+import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
+import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
 import { pnicBridgeScripts } from "./remote";
 
 export const XEN_XSLT_PATH = path.join(__dirname, "xen-domain.xslt");
@@ -65,6 +66,17 @@ export function xenBridge(labPrefix: string, i: number): string {
 }
 
 /**
+ * Xen's dom0 as the plan names it: machine "dom0", sampled by the xen sampler (dom0's /proc/stat,
+ * whose cpuN are dom0's vCPUs, and `xentop -b` for Domain-0 and each guest's domain), reached over
+ * the SSH login of the xen+ssh:// URI. The sampler needs xentop on dom0 and a login allowed to run
+ * it (root); each guest's domain name is its libvirt name (libvirtDomainName). A lab outside the
+ * Pulumi program (tools/labs) builds the same entry with this function, or with libvirtPlanHost.
+ */
+export function xenPlanHost(config: Pick<LibvirtConfig, "host" | "labPrefix" | "guest">, wires: readonly PlanWire[]): PlanHost {
+    return libvirtPlanHost("dom0", "xen", config, wires);
+}
+
+/**
  * The Xen lab: libvirt's libxl driver over xen+ssh, each dedicated pNIC enslaved to a bridge of
  * its own (libxl rejects macvtap), the domain XML fixed up by xen-domain.xslt.
  */
@@ -77,6 +89,7 @@ export class XenLab extends LibvirtLab {
             args,
             {
                 scheme: "xen+ssh",
+                planHost: (wires) => xenPlanHost(args.config, wires),
                 domainType: "xen",
                 pnic: { kind: "bridge", scripts: (label, nic, i) => pnicBridgeScripts(label, nic, bridge(i), args.config.mtu) },
                 benchmarkNic: (i) => ({ bridge: bridge(i) }),

@@ -3,17 +3,17 @@
 // (a real regression, exit 1). Needs root and netperf; skipped with a message otherwise.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { whyNoLocalLab } from "../lab-checks";
 import { onPath } from "../../tools/engine";
+import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("@integration compare, on real local runs", function () {
     this.timeout(300000);
-    const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-cmp-"));
+    const dir = tempDir("cmp");
     const lab = (name: string, extra: string[] = []) => {
         const out = path.join(dir, `${name}.json`);
         const r = spawnSync(

@@ -6,12 +6,10 @@
 // Needs root, netperf and a cgroup CPU controller; skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "fs";
-import * as path from "path";
 import { runPlan } from "../../benchmarks/runner";
-import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
-import { LOCAL_WAIT_SCRIPT, NetnsTransport, runProcess } from "../../benchmarks/transport";
-import type { Plan, PlanEndpoint, RunResult } from "../../benchmarks/types";
+import { NetnsTransport } from "../../benchmarks/transport";
+import type { Plan, RunResult } from "../../benchmarks/types";
+import { CgroupTransport, makeCgroup } from "../../tools/cgroup-limit";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
@@ -19,71 +17,6 @@ import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";
 
 /** The share of one CPU g1's netperf gets: far less than a 1 Gbit/s stream needs. */
 const LIMIT_CPUS = 0.02;
-const PERIOD_US = 100000;
-
-/** A cgroup with a CPU quota of LIMIT_CPUS, on cgroup v1's cpu controller or on v2; undefined where neither is writable. */
-function makeCgroup(name: string): { procs: string; remove: () => void } | undefined {
-    const v1 = "/sys/fs/cgroup/cpu";
-    const v2 = "/sys/fs/cgroup";
-    const quota = String(Math.round(LIMIT_CPUS * PERIOD_US));
-    try {
-        if (existsSync(path.join(v1, "cpu.cfs_quota_us"))) {
-            const dir = path.join(v1, name);
-            mkdirSync(dir);
-            writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(PERIOD_US));
-            writeFileSync(path.join(dir, "cpu.cfs_quota_us"), quota);
-            return { procs: path.join(dir, "cgroup.procs"), remove: () => rmdirSync(dir) };
-        }
-        if (
-            existsSync(path.join(v2, "cgroup.controllers")) &&
-            readFileSync(path.join(v2, "cgroup.subtree_control"), "utf8").includes("cpu")
-        ) {
-            const dir = path.join(v2, name);
-            mkdirSync(dir);
-            writeFileSync(path.join(dir, "cpu.max"), `${quota} ${PERIOD_US}`);
-            return { procs: path.join(dir, "cgroup.procs"), remove: () => rmdirSync(dir) };
-        }
-    } catch {
-        return undefined;
-    }
-    return undefined;
-}
-
-/**
- * The namespace transport, except that guest `guest`'s netperf clients start inside a cgroup:
- * `nsenter --net` (which, unlike `ip netns exec`, keeps /sys/fs/cgroup in view) enters the
- * guest's namespace, bash waits for the start time, sh joins the cgroup and becomes netperf.
- */
-class CgroupTransport implements Transport {
-    private readonly inner = new NetnsTransport();
-    constructor(
-        private readonly guest: string,
-        private readonly procs: string,
-    ) {}
-    run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
-        if (endpoint.name !== this.guest || argv[0] !== "netperf" || endpoint.access.kind !== "netns")
-            return this.inner.run(endpoint, argv, options);
-        const at = String(Math.round((options.startAtMs ?? Date.now()) * 1000));
-        const join = ["sh", "-c", 'echo $$ > "$1" && shift && exec "$@"', "hvnetlab-cgroup", this.procs, ...argv];
-        return runProcess(
-            "nsenter",
-            [`--net=/run/netns/${endpoint.access.namespace}`, "bash", "-c", LOCAL_WAIT_SCRIPT, "hvnetlab-wait", at, ...join],
-            { ...options, holdStdin: true },
-        );
-    }
-    runHere(argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
-        return this.inner.runHere(argv, options);
-    }
-    clock(): Promise<{ offsetMs: number; rttMs: number }> {
-        return this.inner.clock();
-    }
-    canRelease(endpoint: PlanEndpoint): boolean {
-        return endpoint.name !== this.guest;
-    }
-    close(): Promise<void> {
-        return this.inner.close();
-    }
-}
 
 const describeRun = (r: RunResult) =>
     `${r.id}: ${r.aggregate.goodputPct}% of the goodput limit; bottleneck: ${r.bottleneck?.says}; host ${JSON.stringify(r.cpu?.machines[0]?.total)}; processes ${JSON.stringify(r.cpu?.processes)}; missing ${JSON.stringify(r.cpu?.missing)}`;
@@ -116,7 +49,7 @@ describe("@integration host-side CPU and the bottleneck on the local lab", funct
             console.log(`    (skipped: the local lab ${why})`);
             this.skip();
         }
-        cgroup = makeCgroup(`hvnetlab-cpu-test-${process.pid}`);
+        cgroup = makeCgroup(`hvnetlab-cpu-test-${process.pid}`, LIMIT_CPUS);
         if (!cgroup) {
             console.log("    (skipped: no writable cgroup CPU controller, v1 cpu or v2 cpu.max, at /sys/fs/cgroup)");
             this.skip();

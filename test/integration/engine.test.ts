@@ -4,14 +4,14 @@
 // are missing, except in CI, where a missing engine fails.
 import * as assert from "assert";
 import { spawn, spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
-import { tmpdir } from "os";
 import * as path from "path";
 import type { ResultsDocument } from "../../benchmarks/types";
 import type { PulumiRun } from "../../tools/engine";
 import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
 import { assertMeasuredLocalLab, engineLabOrSkip, leftovers } from "../lab-checks";
+import { tempDir } from "../tmp";
 
 /** Sets keys (without the hvnetlab: prefix) in a working stack file, made from the local one if new. */
 function setStackConfig(workDir: string, stack: string, values: Record<string, unknown>): void {
@@ -205,7 +205,7 @@ describe("@engine the local stack under the real Pulumi engine", function () {
     it("a missing plugin fails at once, naming it, without a download", async () => {
         await newStack("noplugin", { guests: 1, labPrefix: "hvenop" });
         // A PULUMI_HOME into which the built command plugin was never installed.
-        const emptyHome = mkdtempSync(path.join(tmpdir(), "hvnetlab-home-"));
+        const emptyHome = tempDir("home");
         try {
             const r = await runPulumi(["preview", "--stack", "noplugin", "--non-interactive"], {
                 workDir,

@@ -5,12 +5,12 @@
 import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync } from "child_process";
-import { mkdtempSync, readFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import * as path from "path";
 import type { ResultsDocument, RunResult } from "../../benchmarks/types";
 import type { OfflineRun } from "../lab-checks";
 import { assertAtLimit, assertValidResults, leftovers, offline, whyNoLocalLab } from "../lab-checks";
+import { tempDir } from "../tmp";
 
 interface Faulted {
     readonly run: OfflineRun;
@@ -30,7 +30,7 @@ async function faulted(
     inject: (prefix: string, resultsFile: string) => void,
     extra: string[] = [],
 ): Promise<Faulted> {
-    const dir = mkdtempSync(path.join(tmpdir(), `hvnetlab-${prefix}-`));
+    const dir = tempDir(prefix);
     const resultsFile = path.join(dir, "local.results.json");
     let injected = false;
     const run = await offline(

@@ -1,10 +1,10 @@
 // @integration: the local stack built and measured for real through the offline runner.
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
-import { mkdtempSync, readFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync } from "fs";
 import * as path from "path";
 import { assertMeasuredLocalLab, leftovers, offline, whyNoLocalLab } from "../lab-checks";
+import { tempDir } from "../tmp";
 
 describe("@integration the local lab, for real", function () {
     this.timeout(300000);
@@ -17,7 +17,7 @@ describe("@integration the local lab, for real", function () {
     });
 
     it("measures guests 1..4 at the goodput limit, synchronized, and leaves nothing behind", async () => {
-        const out = path.join(mkdtempSync(path.join(tmpdir(), "hvnetlab-")), "outputs.json");
+        const out = path.join(tempDir("local"), "outputs.json");
         const r = await offline([
             "--stack",
             "local",
@@ -50,7 +50,7 @@ describe("@integration the local lab, for real", function () {
             "--config",
             "netperfVersion=9.9.9",
             "--out",
-            path.join(tmpdir(), "hvnbad.json"),
+            path.join(tempDir("local-bad"), "outputs.json"),
         ]);
         assert.strictEqual(r.code, 1);
         assert.match(r.stderr, /netperf 2\.7\.0 is installed but hvnetlab:netperfVersion is 9\.9\.9/);

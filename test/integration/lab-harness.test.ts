@@ -4,11 +4,10 @@
 // what the setup made (a namespace, a process it started) is taken down, and the ledger removed.
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import * as path from "path";
+import { existsSync, mkdirSync, rmSync } from "fs";
 import type { Lab } from "../../tools/labs/harness";
 import { commOf, LabHost, settle } from "../../tools/labs/harness";
+import { tempDir } from "../tmp";
 
 const NS = "hvht-ns";
 const PORT = 12873;
@@ -39,7 +38,7 @@ describe("the lab harness settles a lab: leftovers checked first, then cleaned @
             process.stderr.write("    skipped: needs root (namespaces) and netserver\n");
             this.skip();
         }
-        dir = mkdtempSync(path.join(tmpdir(), "hvht-"));
+        dir = tempDir("harness");
         process.env.HVNETLAB_LAB_STATE = dir;
         spawnSync("ip", ["netns", "del", NS]);
     });

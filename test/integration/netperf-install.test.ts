@@ -4,12 +4,12 @@
 // it. The root filesystem comes from debootstrap once and is cached (tools/guest-image.ts).
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
+import { copyFileSync, readFileSync, rmSync } from "fs";
 import * as path from "path";
 import { netperfInstallScript } from "../../components/netperf-deployment";
 import { onPath } from "../../tools/engine";
 import { ensureBareRootfs } from "../../tools/guest-image";
+import { tempDir } from "../tmp";
 
 describe("netperf install on a Debian root filesystem without it (real apt, in a chroot)", function () {
     this.timeout(900000);
@@ -22,7 +22,7 @@ describe("netperf install on a Debian root filesystem without it (real apt, in a
             this.skip();
         }
         const tar = ensureBareRootfs((l) => console.log(`      ${l}`));
-        root = mkdtempSync(path.join(tmpdir(), "hvnetlab-bare-"));
+        root = tempDir("bare");
         assert.strictEqual(spawnSync("tar", ["-C", root, "-xf", tar]).status, 0);
         copyFileSync("/etc/resolv.conf", path.join(root, "etc/resolv.conf"));
         for (const [src, dst, args] of [

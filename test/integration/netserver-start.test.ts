@@ -12,11 +12,11 @@
 // root in this machine lacks).
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { SystemdPaths } from "../../components/netperf-deployment";
 import { netserverServiceScripts } from "../../components/netperf-deployment";
+import { tempDir } from "../tmp";
 
 const NS = "hvnst-host";
 const PORT = 12871;
@@ -63,7 +63,7 @@ describe("netserver starts as the machine needs: a systemd unit or a plain proce
             process.stderr.write("    skipped: needs root (namespaces, nsenter) and netserver\n");
             this.skip();
         }
-        dir = mkdtempSync(path.join(tmpdir(), "hvnst-"));
+        dir = tempDir("netserver-start");
         mkdirSync(path.join(dir, "bin"));
         mkdirSync(path.join(dir, "units"));
         mkdirSync(path.join(dir, "systemd-runs"));

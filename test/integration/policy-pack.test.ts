@@ -2,11 +2,11 @@
 // local stack passes, and a program that breaks the rules is stopped with each rule named.
 // Needs the built engine; skipped with a message otherwise.
 import * as assert from "assert";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { PulumiRun } from "../../tools/engine";
 import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
+import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const POLICY = path.join(ROOT, "policy");
@@ -31,7 +31,7 @@ describe("@integration the policy pack under the real engine", function () {
     });
 
     it("passes the local stack", async () => {
-        const workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-policy-"));
+        const workDir = tempDir("policy");
         prepareWorkingProject({ workDir, refresh: true });
         env = engineEnv({ workDir });
         await selectStack("local", { workDir, env });
@@ -52,7 +52,7 @@ describe("@integration the policy pack under the real engine", function () {
         ["key", [/keys-are-secrets[\s\S]*plain-key has environment\.HVNETLAB_SSH_PRIVATE_KEY in plain text/]],
     ] as const) {
         it(`stops a program that breaks the rules (${breaks}), naming each`, async () => {
-            const workDir = mkdtempSync(path.join(tmpdir(), "hvnetlab-policy-"));
+            const workDir = tempDir("policy");
             const project = workingProjectDir(workDir);
             mkdirSync(project, { recursive: true });
             writeFileSync(

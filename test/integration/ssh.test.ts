@@ -5,15 +5,15 @@
 import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as net from "net";
-import { tmpdir } from "os";
 import * as path from "path";
 import { runPlan } from "../../benchmarks/runner";
 import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../benchmarks/ssh";
 import type { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf-deployment";
 import { wireScripts } from "../../components/platforms/local";
+import { tempDir } from "../tmp";
 
 const NS = { g1: "hvsshg1", peer: "hvsshpeer" };
 const MGMT = { g1: { root: "10.98.0.1", ns: "10.98.0.2", link: "hvsshm1" }, peer: { root: "10.98.0.5", ns: "10.98.0.6", link: "hvsshm2" } };
@@ -74,7 +74,7 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
 
     before(async () => {
         cleanup();
-        dir = mkdtempSync(path.join(tmpdir(), "hvsshtest-"));
+        dir = tempDir("ssh");
         mkdirSync("/run/sshd", { recursive: true });
         sh(
             `ssh-keygen -q -t ed25519 -N '' -f ${dir}/hostkey && ssh-keygen -q -t ed25519 -N '' -f ${dir}/client && ssh-keygen -q -t ed25519 -N '' -f ${dir}/stranger && ssh-keygen -q -t ed25519 -N '' -f ${dir}/chatty && ssh-keygen -q -t ed25519 -N '' -f ${dir}/mute`,

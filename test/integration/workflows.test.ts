@@ -2,13 +2,13 @@
 // job that builds a lab always tears it down.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ConfigError, parseLabConfig } from "../../components/config";
 import { engineBinDir } from "../../tools/engine";
 import { loadStackConfig } from "../../tools/stack-config";
+import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -47,7 +47,7 @@ describe("workflows", () => {
         const r = spawnSync(actionlint, ["-no-color"], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stdout + r.stderr);
         // And it does find mistakes: here, a matrix key in a job without a matrix.
-        const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-wf-"));
+        const dir = tempDir("wf");
         const bad = path.join(dir, "bad.yml");
         writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.stack }}\n");
         const caught = spawnSync(actionlint, ["-no-color", bad], { cwd: ROOT, encoding: "utf8" });
@@ -112,7 +112,7 @@ describe("workflows", () => {
                 }
             };
             // The step, run with a pulumi that records what it is asked to set.
-            const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-wf-secrets-"));
+            const dir = tempDir("wf-secrets");
             const log = path.join(dir, "calls");
             writeFileSync(
                 path.join(dir, "pulumi"),

@@ -9,11 +9,10 @@ import * as path from "path";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
 import { spawnSync } from "child_process";
-import { mkdtempSync } from "fs";
-import { tmpdir } from "os";
 import { EngineError, engineEnv, locateEngine, onPath } from "../../tools/engine";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";
+import { tempDir } from "../tmp";
 
 /** The official schemas' facts, kept in the repository (see the folder's README for their source). */
 export const SCHEMA_DIR = path.join(ROOT, "test", "fixtures", "provider-schemas");
@@ -267,7 +266,7 @@ function builtSchema(pkg: string): Schema {
     const known = builtSchemas.get(pkg);
     if (known) return known;
     const binary = builtPlugin(pkg);
-    const env = engineEnv({ workDir: mkdtempSync(path.join(tmpdir(), "hvnetlab-schema-")) });
+    const env = engineEnv({ workDir: tempDir("schema") });
     const r = spawnSync("pulumi", ["package", "get-schema", binary], { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     assert.strictEqual(r.status, 0, `pulumi package get-schema ${binary}: ${r.stderr}`);
     const schema = compactSchema(JSON.parse(r.stdout));

@@ -163,6 +163,27 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         assert.ok(!host[0].inputs.create.includes(NICS[2]), "the preflight leaves the unused NICs alone");
     });
 
+    it("kvm, xen and esx name their hypervisor host in the plan, with its sampler, its SSH access (or why none) and the guests' domains", () => {
+        const hostOf = (r: typeof runs.kvm) => (r.outputs.plan as Plan).hosts;
+        assert.deepStrictEqual(hostOf(runs.kvm), [
+            {
+                name: "host",
+                sampler: "kvm",
+                access: { kind: "ssh", host: "kvm1.lab.example", user: "root", port: 22 },
+                guests: { g1: "hvnetlab-g1", g2: "hvnetlab-g2", g3: "hvnetlab-g3", g4: "hvnetlab-g4" },
+                guestVcpus: (runs.kvm.outputs.plan as Plan).comparable!.guest!.vcpus,
+            },
+        ]);
+        assert.deepStrictEqual(
+            hostOf(runs.xen)!.map((h) => [h.name, h.sampler, h.access?.host]),
+            [["dom0", "xen", "xen1.lab.example"]],
+        );
+        const esx = hostOf(runs.esx)![0];
+        assert.deepStrictEqual([esx.name, esx.sampler, esx.access], ["host", "esx", undefined]);
+        assert.match(esx.unreachable!, /hvnetlab:host.user is not set/);
+        assert.strictEqual(hostOf(runs.native), undefined);
+    });
+
     it("native: the host's dedicated NICs carry the wires, each with its own address", () => {
         const plan = runs.native.outputs.plan as Plan;
         assert.deepStrictEqual(

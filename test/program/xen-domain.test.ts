@@ -3,11 +3,11 @@
 // that defines domains in Create, xml.xslt applied), held to libvirt's own schema.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, writeFileSync } from "fs";
 import * as path from "path";
 import { builtPath, engineBinDir, onPath } from "../../tools/engine";
 import { runStack } from "../stacks";
+import { tempDir } from "../tmp";
 
 const PROVIDER = builtPath(engineBinDir(), "pulumi-resource-libvirt");
 
@@ -20,7 +20,7 @@ function written(inputs: Record<string, unknown>): string {
 
 /** virt-xml-validate's verdict on a domain XML: "" when it validates. */
 function invalid(xml: string): string {
-    const f = path.join(mkdtempSync(path.join(tmpdir(), "hvnetlab-xml-")), "domain.xml");
+    const f = path.join(tempDir("xml"), "domain.xml");
     writeFileSync(f, xml);
     const r = spawnSync("virt-xml-validate", [f, "domain"], { encoding: "utf8" });
     return r.status === 0 ? "" : `${r.stdout}${r.stderr}`;

@@ -1,8 +1,7 @@
 // The report's charts rendered to SVG with vega: axes titled with units, series named in the
 // legend, one mark per measured point (partial and failed runs left out), the reference overlaid.
 import * as assert from "assert";
-import { mkdtempSync, readFileSync, readdirSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, readdirSync } from "fs";
 import * as path from "path";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../benchmarks/charts";
 import type { Source } from "../../benchmarks/compare";
@@ -10,6 +9,7 @@ import { groupKey, parseSource } from "../../benchmarks/compare";
 import { readReference, resultsCsv, writeReport } from "../../benchmarks/report";
 import { formatTable, summarize } from "../../benchmarks/summary";
 import type { ResultsDocument, RunResult } from "../../benchmarks/types";
+import { tempDir } from "../tmp";
 
 function run(guests: number, perStream: number, status: RunResult["status"] = "ok"): RunResult {
     return {
@@ -112,7 +112,7 @@ describe("charts", function () {
     });
 
     it("writes the report folder: report.md, report.html, results.csv and every chart", async () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-report-"));
+        const dir = tempDir("report");
         const files = await writeReport(dir, [kvm, esx], { mismatches: [], reference });
         assert.strictEqual(files.length, 3 + 3);
         assert.deepStrictEqual(

@@ -2,14 +2,14 @@
 // help, unknown options refused by name, and every named file read by one validated reader.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { mkdirSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { runCli } from "../../benchmarks/cli";
 import { COMMANDS, parseCommandArgs, UsageError } from "../../benchmarks/cli-spec";
 import { parseCompareArgs } from "../../benchmarks/compare-cli";
 import { InputFileError, readJsonFile, readYamlMapping } from "../../benchmarks/input-files";
 import { loadStackConfig } from "../../tools/stack-config";
+import { tempDir } from "../tmp";
 
 const ROOT = path.join(__dirname, "..", "..");
 /** Runs the installed command (bin/hvnetlab.js) as a user does. */
@@ -34,7 +34,7 @@ async function cli(...args: string[]): Promise<{ status: number; stdout: string;
         process.exitCode = original.code;
     }
 }
-const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-cli-"));
+const dir = tempDir("cli");
 const file = (name: string, text: string) => {
     const f = path.join(dir, name);
     writeFileSync(f, text);

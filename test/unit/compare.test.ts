@@ -2,8 +2,7 @@
 // and the command line's exit codes and messages.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import type { Source } from "../../benchmarks/compare";
 import {
@@ -20,6 +19,7 @@ import {
 import { parseCompareArgs } from "../../benchmarks/compare-cli";
 import { resultsCsv } from "../../benchmarks/report";
 import type { Comparable, ResultsDocument, RunResult } from "../../benchmarks/types";
+import { tempDir } from "../tmp";
 
 const COMPARABLE: Comparable = {
     nicSpeedMbps: 1000,
@@ -218,7 +218,7 @@ describe("compare: the regression gate", () => {
 });
 
 describe("compare: the command line", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-compare-"));
+    const dir = tempDir("compare");
     const file = (name: string, content: unknown) => {
         const p = path.join(dir, name);
         writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));

@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { benchmarkScript } from "../../components/benchmark";
 import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../components/netperf-deployment";
@@ -9,6 +8,7 @@ import { authorizeKeyScript } from "../../components/platforms/esx";
 import { namespaceScripts, wireScripts } from "../../components/platforms/local";
 import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../../components/platforms/remote";
 import { exitWithError, shellQuote, SAFE, UnsafeValueError } from "../../components/shell";
+import { tempDir } from "../tmp";
 
 describe("values in shell commands", () => {
     it("quotes values that match their pattern", () => {
@@ -124,7 +124,7 @@ describe("@integration dedicated NICs are put back as they were on destroy", fun
 describe("netperf install on a fresh Debian guest (apt, cloud-init and sources faked)", () => {
     // A guest from a cloud image: no netperf, non-free not enabled, cloud-init still running apt.
     function fakeGuest(): { dir: string; bin: string; sources: string; log: string } {
-        const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-guest-"));
+        const dir = tempDir("guest");
         const bin = path.join(dir, "bin");
         mkdirSync(bin);
         const log = path.join(dir, "log");

@@ -3,10 +3,10 @@
 // QEMU with -cpu EPYC; without SVM, Xen leaves hvm and hap out of virt_caps), and virsh answering or not.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { chmodSync, mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { xenHostPreflightScript } from "../../components/platforms/xen";
+import { tempDir } from "../tmp";
 
 const XL_INFO = (caps: string) =>
     [
@@ -20,10 +20,10 @@ const XL_INFO = (caps: string) =>
 
 describe("the Xen host's preflight", () => {
     let dir: string;
+    let runs = 0;
     before(() => {
-        dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-xenpre-"));
+        dir = tempDir("xenpre");
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
 
     /** Runs the preflight with stand-ins: xl printing `caps` (no xl when undefined), virsh answering or failing. */
     function preflight(
@@ -31,7 +31,8 @@ describe("the Xen host's preflight", () => {
         host: { caps?: string; virsh: boolean; files?: string[] },
         bootFiles: { key: string; path: string }[] = [],
     ) {
-        const bin = mkdtempSync(path.join(dir, "bin-"));
+        const bin = path.join(dir, `bin-${++runs}`);
+        mkdirSync(bin);
         const tool = (name: string, body: string) => {
             writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
             chmodSync(path.join(bin, name), 0o755);

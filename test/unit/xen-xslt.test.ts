@@ -4,16 +4,16 @@
 // provider really writes, in both guest modes, to libvirt's schema.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { xenDomainXslt } from "../../components/platforms/xen";
+import { tempDir } from "../tmp";
 
 const DOMAIN = path.join(__dirname, "..", "fixtures", "libvirt-domain.xml");
 
 /** The fixture through the stylesheet of one guest mode. */
 function transform(mode: "hvm" | "pv"): string {
-    const sheet = path.join(mkdtempSync(path.join(tmpdir(), "hvnetlab-xslt-")), "xen.xslt");
+    const sheet = path.join(tempDir("xslt"), "xen.xslt");
     writeFileSync(sheet, xenDomainXslt(mode));
     return execFileSync("xsltproc", [sheet, DOMAIN], { encoding: "utf8" });
 }

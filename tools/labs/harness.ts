@@ -21,7 +21,7 @@ import type { ResultsDocument } from "../../benchmarks/types";
 import { tbfBurstKb } from "../../components/platforms/local";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine";
 import type { PulumiRun } from "../engine";
-import { destroy, up, WORK_DIR } from "../lab";
+import { destroy, outputsFile, up, WORK_DIR } from "../lab";
 
 export class LabError extends Error {
     readonly name = "LabError";
@@ -195,7 +195,8 @@ export function runProblems(doc: ResultsDocument | undefined): string[] {
     return doc.runs.filter((r) => r.status !== "ok").map((r) => `run ${r.id} is ${r.status}: ${r.error ?? ""}`);
 }
 
-function sleepMs(ms: number): void {
+/** Blocks this thread for `ms` milliseconds, without spawning a process (a wait loop's step). */
+export function sleepMs(ms: number): void {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -563,9 +564,9 @@ export interface StackOutputs {
     readonly lab?: Record<string, unknown>;
 }
 
-/** The outputs the last good `pulumi up` of a stack wrote to out/<stack>.outputs.json, if any. */
-export function readOutputs(stack: string): StackOutputs | undefined {
-    const file = path.join(ROOT, "out", `${stack}.outputs.json`);
+/** The outputs the last good `pulumi up` of a stack wrote to outputsFile(stack, root), if any. */
+export function readOutputs(stack: string, root: string = ROOT): StackOutputs | undefined {
+    const file = outputsFile(stack, root);
     return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackOutputs) : undefined;
 }
 

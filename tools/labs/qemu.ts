@@ -11,11 +11,14 @@
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
+import type { RunResult } from "../../benchmarks/types";
 import { ensureGuestImage } from "../guest-image";
 import type { Lab, LabHost } from "./harness";
-import { ethernetShaping, main, managementNet, run } from "./harness";
+import { ethernetShaping, LabError, main, managementNet, run, sleepMs } from "./harness";
 
 const BOOT = "/var/lib/libvirt/boot";
+/** libvirtd's read-write socket: the daemon is ready once it is there. */
+const LIBVIRT_SOCKET = "/var/run/libvirt/libvirt-sock";
 const NET = managementNet("hvq", "10.213.0");
 /** The qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
 const GUESTS = 2;
@@ -48,7 +51,11 @@ const lab: Lab = {
             h.log("starting libvirtd with /dev/kvm hidden from it");
             const mask = existsSync("/dev/kvm") ? "mount --bind /dev/null /dev/kvm && " : "";
             h.start("libvirtd", ["unshare", "--mount", "--propagation", "private", "sh", "-c", `${mask}exec libvirtd`], "libvirtd");
-            for (let i = 0; i < 50 && !existsSync("/var/run/libvirt/libvirt-sock"); i++) run("sleep", ["0.1"]);
+            for (let i = 0; i < 100 && !existsSync(LIBVIRT_SOCKET); i++) sleepMs(100);
+            if (!existsSync(LIBVIRT_SOCKET))
+                throw new LabError(
+                    `libvirtd started but opened no ${LIBVIRT_SOCKET} within 10 s (the setup is undone): run \`libvirtd\` by hand to see why`,
+                );
         }
 
         h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
@@ -79,6 +86,7 @@ const lab: Lab = {
             const facts = JSON.stringify(e.facts ?? {});
             if (!/qemu/i.test(facts)) problems.push(`guest ${name}'s facts do not name QEMU: ${facts}`);
         }
+        problems.push(...kvmHostCpuProblems(outputs.results?.runs ?? []));
         return problems;
     },
 
@@ -95,6 +103,27 @@ const lab: Lab = {
         return left;
     },
 };
+
+/**
+ * What the KVM host's CPU figures lack in a run that measured: the host's /proc/stat figures
+ * (machine "host", a hypervisor) and, for every guest of the run, its QEMU vCPU thread.
+ */
+export function kvmHostCpuProblems(runs: readonly RunResult[]): string[] {
+    const problems: string[] = [];
+    for (const r of runs) {
+        if (r.status === "failed") continue;
+        const host = r.cpu?.machines.find((m) => m.machine === "host" && m.role === "hypervisor");
+        if (!host) problems.push(`run ${r.id} has no KVM host CPU figures (missing: ${r.cpu?.missing.join("; ") ?? "no CPU figures"})`);
+        for (const g of new Set(r.streams.map((s) => s.endpoint))) {
+            const threads = (r.cpu?.hostThreads ?? []).filter((t) => t.guest === g);
+            if (!threads.some((t) => t.thread.startsWith("vCPU ")))
+                problems.push(
+                    `run ${r.id} has no QEMU vCPU thread of ${g} on the host (${threads.map((t) => t.label).join(", ") || "no thread"})`,
+                );
+        }
+    }
+    return problems;
+}
 
 export default lab;
 

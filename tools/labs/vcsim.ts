@@ -31,8 +31,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { parseCidr, wireAddresses } from "../../components/addressing";
 import type { Cidr } from "../../components/addressing";
-import { ROOT } from "../engine";
-import { up } from "../lab";
+import { outputsFile, up } from "../lab";
 import type { Lab, LabHost } from "./harness";
 import { commOf, ethernetShaping, LabError, listening, main, managementNet, readOutputs, runProblems } from "./harness";
 
@@ -324,7 +323,7 @@ const lab: Lab = {
         h.log("2. pulumi up of the whole stack");
         const events = path.join(h.dir, "up-events.jsonl");
         rmSync(events, { force: true });
-        rmSync(path.join(ROOT, "out", `${s.stack}.outputs.json`), { force: true }); // no earlier run's results
+        rmSync(outputsFile(s.stack), { force: true }); // no earlier run's results
         // The engine's event log (`--event-log`) is offered only with PULUMI_DEBUG_COMMANDS set.
         const code = await up(["--stack", s.stack, "--event-log", events], { ...s.env, PULUMI_DEBUG_COMMANDS: "true" });
         if (code !== 0) return [...problems, `pulumi up exited ${code}`];
