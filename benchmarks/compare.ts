@@ -177,16 +177,26 @@ function findRun(s: Source, group: string, guests: number): RunResult | undefine
 }
 
 /**
- * A cell: the figure and % of line rate for an ok run, and its host-side service demand (us of CPU
- * per KB, netperf's unit) where its machines were sampled; the status (never a number) otherwise.
+ * A cell: the figure and % of line rate for an ok run; for TCP_RR its P50/P99 round-trip time (us,
+ * the worst stream's); for UDP_STREAM the datagrams received per second and the loss; and its
+ * host-side service demand (us of CPU per KB, netperf's unit) where its machines were sampled; the
+ * status (never a number) otherwise.
  */
-function cell(r: RunResult | undefined): string {
+export function cell(r: RunResult | undefined): string {
     if (!r) return "-";
     if (r.status !== "ok") return r.status;
     const m = metricOf(r);
+    const a = r.aggregate;
+    const latency = a.latency ? ` P50/P99 ${a.latency.p50Us}/${a.latency.p99Us} us` : "";
+    const udp = a.receivedPps !== undefined ? ` ${a.receivedPps} pkt/s` : "";
+    const loss = a.lossPct !== undefined ? ` loss ${a.lossPct.toFixed(2)}%` : "";
     const demand = r.cpu?.hostDemandUsPerKB !== undefined ? ` ${r.cpu.hostDemandUsPerKB.toFixed(2)} us/KB` : "";
     return (
-        (m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${r.aggregate.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`) + demand
+        (m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${a.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`) +
+        latency +
+        udp +
+        loss +
+        demand
     );
 }
 
