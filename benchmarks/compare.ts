@@ -3,6 +3,7 @@
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
 import { differences } from "./comparability";
+import { nicSettingWarnings } from "./nic-settings";
 import type { HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
@@ -133,6 +134,24 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
         );
     }
     return mismatches;
+}
+
+/**
+ * Warnings for the dedicated NICs' settings (offloads, channels, rings) that differ between two
+ * sources, every pair of sources (benchmarks/nic-settings.ts): they do not stop a comparison, but a
+ * difference in TSO or GRO can explain one in throughput.
+ */
+export function nicWarnings(sources: readonly Source[]): string[] {
+    return sources.flatMap((a, i) =>
+        sources
+            .slice(i + 1)
+            .flatMap((b) =>
+                nicSettingWarnings(
+                    { label: a.label, endpoints: a.results.endpoints ?? {} },
+                    { label: b.label, endpoints: b.results.endpoints ?? {} },
+                ),
+            ),
+    );
 }
 
 /** How every output states a fingerprint difference that --allow-mismatch let through. */

@@ -2,6 +2,7 @@
 // prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
 import type { Bottleneck } from "./bottleneck";
 import type { RunCpuFigures } from "./cpu-sampler";
+import type { NicChannels, NicOffloads, NicRings, Unavailable } from "./nic-settings";
 
 export type { Bottleneck } from "./bottleneck";
 export type { MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "./cpu-sampler";
@@ -335,6 +336,14 @@ export interface NicFacts {
     readonly speedMbps?: number;
     /** The NIC's MTU; undefined when unknown. */
     readonly mtu?: number;
+    /**
+     * What the NIC was set to (benchmarks/nic-settings.ts): its offloads (ethtool -k), channels
+     * (ethtool -l) and ring sizes (ethtool -g), each or why it could not be read (ethtool missing,
+     * a query the NIC does not support: veth has no rings). Absent in documents from before.
+     */
+    readonly offloads?: NicOffloads | Unavailable;
+    readonly channels?: NicChannels | Unavailable;
+    readonly rings?: NicRings | Unavailable;
 }
 
 /** What a machine taking part in a run is: so a result says what it was measured on. */
