@@ -53,7 +53,14 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
         : {};
     const loss = measured.every((r) => r.aggregate.lossPct !== undefined) ? { lossPct: mean((r) => r.aggregate.lossPct!) } : {};
     const meanOf = (key: "messagesPerSec" | "sentPps" | "receivedPps") =>
-        measured.every((r) => r.aggregate[key] !== undefined) ? { [key]: round(mean((r) => r.aggregate[key]!), 0) } : {};
+        measured.every((r) => r.aggregate[key] !== undefined)
+            ? {
+                  [key]: round(
+                      mean((r) => r.aggregate[key]!),
+                      0,
+                  ),
+              }
+            : {};
     // The repeats' round-trip times combine as streams' do: each repeat weighted by its transactions.
     const latency = runLatency(measured.map((r) => ({ latency: r.aggregate.latency, transactionsPerSec: r.aggregate.transactionsPerSec })));
     const { error: _nearestError, ...representative } = nearest;
@@ -321,7 +328,9 @@ export function udpRunPps(streams: readonly Pick<StreamResult, "udp">[]): { sent
  * stream's is an upper bound of it, and it is what the slowest guest saw. Undefined unless every
  * stream has latency figures.
  */
-export function runLatency(streams: readonly Pick<StreamResult, "latency" | "netperfReported" | "transactionsPerSec">[]): LatencyFigures | undefined {
+export function runLatency(
+    streams: readonly Pick<StreamResult, "latency" | "netperfReported" | "transactionsPerSec">[],
+): LatencyFigures | undefined {
     if (streams.length === 0 || streams.some((s) => s.latency === undefined)) return undefined;
     const all = streams.map((s) => s.latency!);
     const weights = streams.map((s) => s.netperfReported ?? s.transactionsPerSec ?? 1);
