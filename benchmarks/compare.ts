@@ -3,7 +3,7 @@
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
 import { differences } from "./comparability";
-import { nicSettingWarnings } from "./nic-settings";
+import { flatSettings, nicSettingWarnings } from "./nic-settings";
 import type { HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
@@ -361,7 +361,12 @@ export function formatVerdict(v: GateVerdict): string {
 export function describeFacts(s: Source): string[] {
     return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => {
         const f: HostFacts = r.facts;
-        const nics = f.nics.map((n) => `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}`).join(", ");
+        const nics = f.nics
+            .map((n) => {
+                const settings = [...flatSettings(n)].map(([k, v]) => `${k} ${v}`).join(", ");
+                return `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}${settings ? ` (${settings})` : ""}`;
+            })
+            .join(", ");
         return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${f.guestType ? ` (${f.guestType} guest)` : ""}${nics ? `; ${nics}` : ""}`;
     });
 }

@@ -7,7 +7,7 @@ import type { Reference, VlSpec } from "./charts";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
 import { RULES_TEXT, roleOf } from "./comparability";
-import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey } from "./compare";
+import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, nicWarnings } from "./compare";
 import { readJsonFile } from "./input-files";
 import { reportHtml } from "./report-html";
 
@@ -213,6 +213,13 @@ export function reportMarkdown(
             `- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`,
             "",
         );
+    }
+    const nics = nicWarnings(sources);
+    if (nics.length > 0) {
+        out.push("## NIC settings that differ", "");
+        out.push("The dedicated NICs were set differently (ethtool); a difference may explain one in the figures.", "");
+        for (const w of nics) out.push(`- ${w.replace(/^warning: NIC settings differ: /, "")}`);
+        out.push("");
     }
     if (opts.notMeasured && opts.notMeasured.length > 0) {
         out.push("## Not measured", "");

@@ -8,6 +8,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { nicWarnings, parseSource } from "../../benchmarks/compare";
 import { runCompare } from "../../benchmarks/compare-cli";
+import { reportMarkdown } from "../../benchmarks/report";
 import { factsArgs, parseFacts } from "../../benchmarks/facts";
 import type { NicChannels, NicRings, Unavailable } from "../../benchmarks/nic-settings";
 import { isAvailable, nicSettingWarnings, parseChannels, parseOffloads, parseRings } from "../../benchmarks/nic-settings";
@@ -184,7 +185,7 @@ describe("compare warns where the NICs' settings differ", () => {
         assert.ok(w.includes("warning: NIC settings differ: g2 #1 tso: native enp2 (igb) on, kvm eth1 (virtio_net) off"));
     });
 
-    it("hvnetlab compare prints the warnings with the tables, and in --json", () => {
+    it("hvnetlab compare prints the warnings with the tables, and in --json; report.md lists them and each NIC's settings", () => {
         const doc = (label: string, endpoints: Record<string, ReturnType<typeof facts>>): ResultsDocument => ({
             schemaVersion: 1,
             platform: label,
@@ -245,6 +246,15 @@ describe("compare warns where the NICs' settings differ", () => {
             (stack) => files[stack],
         );
         assert.strictEqual((JSON.parse(json) as { warnings: string[] }).warnings.length, 5);
+        const md = reportMarkdown([parseSource(files.local, "local.json"), parseSource(files.kvm, "kvm.json")], {
+            mismatches: [],
+            charts: [],
+        });
+        assert.match(md, /## NIC settings that differ\n\n.*\n\n- g1 #1 tso: local bench0 \(veth\) on, kvm eth1 \(tun\) off\n/);
+        assert.match(
+            md,
+            /- g1: .*; bench0 veth \(tso on, gso on, gro off, lro off, rxChecksumming on, txChecksumming on, channels rx 1 tx 1\)/,
+        );
         const same = parseSource(files.local, "local.json", "before");
         assert.deepStrictEqual(nicWarnings([same, { ...same, label: "after" }]), [], "the same NICs: no warning");
     });
