@@ -17,6 +17,7 @@ import {
     gate,
     labelCollisions,
     mismatchNote,
+    nicWarnings,
     parseSource,
     parseTolerance,
     pickBaseline,
@@ -128,7 +129,7 @@ export async function runReport(args: CompareArgs, write: (text: string) => void
         baseline: pickBaseline(sources, args.baselineSource),
         ...(reference ? { reference } : {}),
     });
-    for (const n of [...notes, ...mismatches.map(mismatchNote)]) write(`${n}\n`);
+    for (const n of [...notes, ...mismatches.map(mismatchNote), ...nicWarnings(sources)]) write(`${n}\n`);
     write(`report written: ${files.join(", ")}\n`);
     return 0;
 }
@@ -141,13 +142,19 @@ export function runCompare(args: CompareArgs, write: (text: string) => void, rea
         const baseline = readSourceFile(args.baseline, "baseline", "the baseline");
         const mismatches = checkComparable([baseline, sources[0]], args.allowMismatch);
         const verdict = gate(baseline, sources[0], parseTolerance(args.tolerance), mismatches);
-        write(args.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${formatVerdict(verdict)}\n`);
+        const warnings = nicWarnings([baseline, sources[0]]);
+        write(
+            args.json
+                ? `${JSON.stringify(warnings.length > 0 ? { ...verdict, warnings } : verdict, null, 2)}\n`
+                : `${[...warnings, formatVerdict(verdict)].join("\n")}\n`,
+        );
         return verdict.verdict === "regression" ? 1 : 0;
     }
     const mismatches = checkComparable(sources, args.allowMismatch);
     const tables = comparisonTables(sources, pickBaseline(sources, args.baselineSource));
-    const notes = [...labelNotes, ...mismatches.map(mismatchNote)];
-    if (args.json) write(`${JSON.stringify({ notes: labelNotes, mismatches, tables }, null, 2)}\n`);
+    const warnings = nicWarnings(sources);
+    const notes = [...labelNotes, ...mismatches.map(mismatchNote), ...warnings];
+    if (args.json) write(`${JSON.stringify({ notes: labelNotes, mismatches, warnings, tables }, null, 2)}\n`);
     else write(`${[...notes, ...tables.map(formatText)].join("\n\n")}\n`);
     return 0;
 }

@@ -3,6 +3,7 @@
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
 import { differences } from "./comparability";
+import { flatSettings, nicSettingWarnings } from "./nic-settings";
 import type { HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
@@ -135,6 +136,24 @@ export function checkComparable(sources: readonly Source[], allowMismatch: boole
     return mismatches;
 }
 
+/**
+ * Warnings for the dedicated NICs' settings (offloads, channels, rings) that differ between two
+ * sources, every pair of sources (benchmarks/nic-settings.ts): they do not stop a comparison, but a
+ * difference in TSO or GRO can explain one in throughput.
+ */
+export function nicWarnings(sources: readonly Source[]): string[] {
+    return sources.flatMap((a, i) =>
+        sources
+            .slice(i + 1)
+            .flatMap((b) =>
+                nicSettingWarnings(
+                    { label: a.label, endpoints: a.results.endpoints ?? {} },
+                    { label: b.label, endpoints: b.results.endpoints ?? {} },
+                ),
+            ),
+    );
+}
+
 /** How every output states a fingerprint difference that --allow-mismatch let through. */
 export function mismatchNote(mismatch: string): string {
     return `note: compared although not comparable (--allow-mismatch): ${mismatch}`;
@@ -177,16 +196,26 @@ function findRun(s: Source, group: string, guests: number): RunResult | undefine
 }
 
 /**
- * A cell: the figure and % of line rate for an ok run, and its host-side service demand (us of CPU
- * per KB, netperf's unit) where its machines were sampled; the status (never a number) otherwise.
+ * A cell: the figure and % of line rate for an ok run; for TCP_RR its P50/P99 round-trip time (us,
+ * the worst stream's); for UDP_STREAM the datagrams received per second and the loss; and its
+ * host-side service demand (us of CPU per KB, netperf's unit) where its machines were sampled; the
+ * status (never a number) otherwise.
  */
-function cell(r: RunResult | undefined): string {
+export function cell(r: RunResult | undefined): string {
     if (!r) return "-";
     if (r.status !== "ok") return r.status;
     const m = metricOf(r);
+    const a = r.aggregate;
+    const latency = a.latency ? ` P50/P99 ${a.latency.p50Us}/${a.latency.p99Us} us` : "";
+    const udp = a.receivedPps !== undefined ? ` ${a.receivedPps} pkt/s` : "";
+    const loss = a.lossPct !== undefined ? ` loss ${a.lossPct.toFixed(2)}%` : "";
     const demand = r.cpu?.hostDemandUsPerKB !== undefined ? ` ${r.cpu.hostDemandUsPerKB.toFixed(2)} us/KB` : "";
     return (
-        (m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${r.aggregate.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`) + demand
+        (m.unit === "Mb/s" ? `${m.value.toFixed(1)} Mb/s ${a.lineRatePct.toFixed(1)}%` : `${m.value.toFixed(0)} trans/s`) +
+        latency +
+        udp +
+        loss +
+        demand
     );
 }
 
@@ -332,7 +361,12 @@ export function formatVerdict(v: GateVerdict): string {
 export function describeFacts(s: Source): string[] {
     return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => {
         const f: HostFacts = r.facts;
-        const nics = f.nics.map((n) => `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}`).join(", ");
+        const nics = f.nics
+            .map((n) => {
+                const settings = [...flatSettings(n)].map(([k, v]) => `${k} ${v}`).join(", ");
+                return `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}${settings ? ` (${settings})` : ""}`;
+            })
+            .join(", ");
         return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${f.guestType ? ` (${f.guestType} guest)` : ""}${nics ? `; ${nics}` : ""}`;
     });
 }

@@ -8,7 +8,7 @@ import { isMegabits } from "./netperf-client";
 import { maxSkewOf } from "./plan-check";
 import { spread } from "./stats";
 import { agreementProblem, noTrafficProblem, streamProblems, UDP_LOSS_WARN_PCT, udpDelivery, windowProblem } from "./stream-checks";
-import type { Limits, Measurement, NetperfTest, Plan, RunKey, RunResult, Sample, StreamResult } from "./types";
+import type { LatencyFigures, Limits, Measurement, NetperfTest, Plan, RunKey, RunResult, Sample, StreamResult } from "./types";
 import { bottleneck } from "./bottleneck";
 import type { SamplerSource } from "./cpu-sampler";
 import { hostDemandUsPerKB, processDemandUsPerKB, runCpu } from "./cpu-sampler";
@@ -54,6 +54,17 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
         ? { transactionsPerSec: mean((r) => r.aggregate.transactionsPerSec!) }
         : {};
     const loss = measured.every((r) => r.aggregate.lossPct !== undefined) ? { lossPct: mean((r) => r.aggregate.lossPct!) } : {};
+    const meanOf = (key: "messagesPerSec" | "sentPps" | "receivedPps") =>
+        measured.every((r) => r.aggregate[key] !== undefined)
+            ? {
+                  [key]: round(
+                      mean((r) => r.aggregate[key]!),
+                      0,
+                  ),
+              }
+            : {};
+    // The repeats' round-trip times combine as streams' do: each repeat weighted by its transactions.
+    const latency = runLatency(measured.map((r) => ({ latency: r.aggregate.latency, transactionsPerSec: r.aggregate.transactionsPerSec })));
     const { error: _nearestError, ...representative } = nearest;
     return {
         ...representative,
@@ -64,6 +75,10 @@ export function combineRepeats(repeats: readonly RunResult[]): RunResult {
             goodputPct: mean((r) => r.aggregate.goodputPct),
             ...tps,
             ...loss,
+            ...meanOf("messagesPerSec"),
+            ...meanOf("sentPps"),
+            ...meanOf("receivedPps"),
+            ...(latency ? { latency } : {}),
         },
         stats: {
             n: s.n,
@@ -209,16 +224,19 @@ export function aggregateCell(
             );
         }
         const throughputMbps = rr ? (mean * cell.messageBytes * 8) / 1e6 : megabits ? mean * factor : 0;
+        const sound = problems.length === 0;
         return {
             ...streamIdentity(o.stream),
-            throughputMbps: problems.length > 0 ? 0 : round(throughputMbps, 2),
-            ...(rr && problems.length === 0 ? { transactionsPerSec: round(mean, 2) } : {}),
+            throughputMbps: sound ? round(throughputMbps, 2) : 0,
+            ...(rr && sound ? { transactionsPerSec: round(mean, 2) } : {}),
+            ...(rr && sound && p.latency ? { latency: p.latency } : {}),
+            ...(!rr && sound ? { messagesPerSec: messagesPerSec(throughputMbps, cell.messageBytes) } : {}),
             netperfReported: p.throughput,
             samples: udp ? p.samples.map((s) => [s.at, round(s.value * factor, 2)] as Sample) : samplesOf(p.samples),
             ...(delivery
                 ? {
                       sentSamples: samplesOf(p.samples),
-                      udp: { sentMbps: delivery.sentMbps, receivedMbps: delivery.receivedMbps, lossPct: delivery.lossPct },
+                      udp: udpFigures(delivery),
                   }
                 : {}),
             ...(p.localCpuPct !== undefined ? { localCpuPct: p.localCpuPct } : {}),
@@ -245,6 +263,8 @@ export function aggregateCell(
     ];
     const status = usable.length === 0 ? "failed" : reasons.length === 0 ? "ok" : "partial";
     const udpTotals = udp ? udpRunLoss(streams) : undefined;
+    const latency = rr ? runLatency(usable) : undefined;
+    const pps = udp ? udpRunPps(usable) : undefined;
     return {
         ...base,
         status,
@@ -259,6 +279,9 @@ export function aggregateCell(
                       goodputPct: round((100 * throughputMbps) / base.limits.goodputMbps, 2),
                       ...(rr ? { transactionsPerSec: round(sum(streams.map((s) => s.transactionsPerSec ?? 0)), 2) } : {}),
                       ...(udpTotals !== undefined ? { lossPct: udpTotals } : {}),
+                      ...(!rr ? { messagesPerSec: round(sum(usable.map((s) => s.messagesPerSec ?? 0)), 0) } : {}),
+                      ...(pps ?? {}),
+                      ...(latency ? { latency } : {}),
                   },
         streams,
         ...(reasons.length > 0 ? { error: reasons.join("; ") } : {}),
@@ -272,6 +295,57 @@ export function udpRunLoss(streams: readonly Pick<StreamResult, "udp">[]): numbe
     const sent = sum(withUdp.map((u) => u.sentMbps));
     if (withUdp.length === 0 || sent <= 0) return undefined;
     return round(100 * (1 - sum(withUdp.map((u) => u.receivedMbps)) / sent), 2);
+}
+
+/** Messages of `messageBytes` per second at `mbps` (10^6 bits/s), whole messages. */
+export function messagesPerSec(mbps: number, messageBytes: number): number {
+    return round((mbps * 1e6) / (8 * messageBytes), 0);
+}
+
+/** A stream's UdpFigures from its delivery: rates, loss, and the datagram counts and rates where netperf gave them. */
+function udpFigures(d: ReturnType<typeof udpDelivery>): StreamResult["udp"] {
+    const { deliveredFraction: _fraction, ...figures } = d;
+    return figures;
+}
+
+/**
+ * A UDP run's datagrams sent and received per second: its streams' (whole-test) rates summed;
+ * undefined unless every stream has them (netperf gave the counts).
+ */
+export function udpRunPps(streams: readonly Pick<StreamResult, "udp">[]): { sentPps: number; receivedPps: number } | undefined {
+    if (streams.length === 0 || streams.some((s) => s.udp?.sentPps === undefined || s.udp?.receivedPps === undefined)) return undefined;
+    return {
+        sentPps: round(sum(streams.map((s) => s.udp!.sentPps!)), 0),
+        receivedPps: round(sum(streams.map((s) => s.udp!.receivedPps!)), 0),
+    };
+}
+
+/**
+ * A TCP_RR run's round-trip times from its streams' (each over its whole test): the smallest
+ * minimum; the mean weighted by each stream's transactions (netperf's whole-test trans/s, its
+ * THROUGHPUT, as all streams run the same duration), which is the pooled mean; and for P50, P90,
+ * P99 and the maximum the worst stream's. Percentiles of separate histograms do not combine, but
+ * the pooled percentile lies between the streams' smallest and largest (at most 1% of each
+ * stream's transactions exceed its P99, so at most 1% of all exceed the largest), so the worst
+ * stream's is an upper bound of it, and it is what the slowest guest saw. Undefined unless every
+ * stream has latency figures.
+ */
+export function runLatency(
+    streams: readonly Pick<StreamResult, "latency" | "netperfReported" | "transactionsPerSec">[],
+): LatencyFigures | undefined {
+    if (streams.length === 0 || streams.some((s) => s.latency === undefined)) return undefined;
+    const all = streams.map((s) => s.latency!);
+    const weights = streams.map((s) => s.netperfReported ?? s.transactionsPerSec ?? 1);
+    const total = sum(weights);
+    const mean = total > 0 ? sum(all.map((l, i) => l.meanUs * weights[i])) / total : sum(all.map((l) => l.meanUs)) / all.length;
+    return {
+        minUs: Math.min(...all.map((l) => l.minUs)),
+        meanUs: round(mean, 2),
+        p50Us: Math.max(...all.map((l) => l.p50Us)),
+        p90Us: Math.max(...all.map((l) => l.p90Us)),
+        p99Us: Math.max(...all.map((l) => l.p99Us)),
+        maxUs: Math.max(...all.map((l) => l.maxUs)),
+    };
 }
 
 /** A stream is a laggard when it carried less than half the mean of the run's other streams. */

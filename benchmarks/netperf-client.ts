@@ -1,5 +1,5 @@
 // netperf command lines and the parsing of what netperf prints.
-import type { NetperfTest } from "./types";
+import type { LatencyFigures, NetperfTest } from "./types";
 import { IPV4 } from "./patterns";
 
 /** Output selectors asked of netperf (-o); the parser reads the final line by these names. */
@@ -11,7 +11,38 @@ export const OUTPUT_SELECTORS = [
     "LOCAL_CPU_UTIL",
     "REMOTE_CPU_UTIL",
     "ELAPSED_TIME",
+    // Successful send()/recv() calls (nettest_omni.c counts a send only when it sent the whole
+    // message, so LOCAL_SEND_CALLS x message size = LOCAL_BYTES_SENT). With UDP_STREAM one call is
+    // one datagram: the datagrams sent and received. The counters exist in every test; asking for
+    // them costs nothing.
+    "LOCAL_SEND_CALLS",
+    "REMOTE_RECV_CALLS",
+    "REMOTE_SEND_CALLS",
 ] as const;
+
+/**
+ * TCP_RR only: the round-trip time of one transaction, in whole microseconds (mean and stddev
+ * with two decimals), over the whole test (netperf 2.7.0's omni output selectors; asking for any
+ * of them makes netperf keep its latency histogram, a timestamp per transaction). Minimum,
+ * maximum, mean and stddev are exact (HIST_get_stats); the percentiles are read from netperf's
+ * histogram, whose buckets are 1 us wide below 10 us, 10 us to 100 us, 100 us to 1 ms and so on
+ * (HIST_get_percentile, interpolated within a bucket). Not asked of stream tests, where the
+ * histogram would time every send.
+ */
+export const LATENCY_SELECTORS = [
+    "MIN_LATENCY",
+    "MEAN_LATENCY",
+    "P50_LATENCY",
+    "P90_LATENCY",
+    "P99_LATENCY",
+    "MAX_LATENCY",
+    "STDDEV_LATENCY",
+] as const;
+
+/** The output selectors (-o) a test asks netperf for. */
+export function selectorsFor(test: NetperfTest): string[] {
+    return test === "TCP_RR" ? [...OUTPUT_SELECTORS, ...LATENCY_SELECTORS] : [...OUTPUT_SELECTORS];
+}
 
 export interface NetperfInvocation {
     /** Benchmark address of the netserver. */
@@ -73,7 +104,7 @@ export function netperfArgs(inv: NetperfInvocation): string[] {
     } else {
         args.push("-m", String(inv.messageBytes));
     }
-    args.push("-o", OUTPUT_SELECTORS.join(","));
+    args.push("-o", selectorsFor(inv.test).join(","));
     return args;
 }
 
@@ -102,6 +133,14 @@ export interface NetperfResult {
     readonly localCpuPct?: number;
     readonly remoteCpuPct?: number;
     readonly elapsedSeconds: number;
+    /** LOCAL_SEND_CALLS: the client's successful sends of one message each. */
+    readonly localSendCalls?: number;
+    /** REMOTE_RECV_CALLS: the netserver's receive calls (UDP_STREAM: datagrams received). */
+    readonly remoteRecvCalls?: number;
+    /** REMOTE_SEND_CALLS: the netserver's successful sends (TCP_MAERTS: messages sent). */
+    readonly remoteSendCalls?: number;
+    /** TCP_RR: the transactions' round-trip times over the whole test (LATENCY_SELECTORS). */
+    readonly latency?: LatencyFigures;
 }
 
 const NUMBER = "[-+]?\\d+(?:\\.\\d+)?";
@@ -157,6 +196,27 @@ export function parseNetperfOutput(text: string): NetperfResult {
         const v = num(title);
         return v !== undefined && v >= 0 ? v : undefined; // netperf prints -1 when not measured
     };
+    // netperf prints -1 for a latency it did not measure, and its counters only where asked.
+    const nonNegative = (title: string) => {
+        const v = num(title);
+        return v !== undefined && v >= 0 ? v : undefined;
+    };
+    const calls = (title: string, key: string) => {
+        const v = nonNegative(title);
+        return v !== undefined ? { [key]: v } : {};
+    };
+    const lat = {
+        minUs: nonNegative("Minimum Latency Microseconds"),
+        meanUs: nonNegative("Mean Latency Microseconds"),
+        p50Us: nonNegative("50th Percentile Latency Microseconds"),
+        p90Us: nonNegative("90th Percentile Latency Microseconds"),
+        p99Us: nonNegative("99th Percentile Latency Microseconds"),
+        maxUs: nonNegative("Maximum Latency Microseconds"),
+    };
+    const stddev = nonNegative("Stddev Latency Microseconds");
+    const latency = Object.values(lat).every((v) => v !== undefined)
+        ? { latency: { ...(lat as LatencyFigures), ...(stddev !== undefined ? { stddevUs: stddev } : {}) } }
+        : {};
     return {
         samples,
         throughput,
@@ -166,6 +226,10 @@ export function parseNetperfOutput(text: string): NetperfResult {
         localCpuPct: cpu("Local CPU Util %"),
         remoteCpuPct: cpu("Remote CPU Util %"),
         elapsedSeconds: elapsed,
+        ...calls("Local Send Calls", "localSendCalls"),
+        ...calls("Remote Recv Calls", "remoteRecvCalls"),
+        ...calls("Remote Send Calls", "remoteSendCalls"),
+        ...latency,
     };
 }
 

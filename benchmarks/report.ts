@@ -7,7 +7,7 @@ import type { Reference, VlSpec } from "./charts";
 import { fairnessSpec, hostBusyPct, hostCpuSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
 import { RULES_TEXT, roleOf } from "./comparability";
-import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, metricOf } from "./compare";
+import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, metricOf, nicWarnings } from "./compare";
 import { readJsonFile } from "./input-files";
 import { reportHtml } from "./report-html";
 
@@ -56,6 +56,19 @@ const CSV_COLUMNS = [
     "udp_sent_mbps",
     "udp_received_mbps",
     "udp_loss_pct",
+    // Messages of the run's size per second over the window (UDP: datagrams that arrived); UDP
+    // datagrams sent and received per second over the whole test (netperf's LOCAL_SEND_CALLS and
+    // REMOTE_RECV_CALLS over ELAPSED_TIME).
+    "messages_per_sec",
+    "udp_sent_pps",
+    "udp_received_pps",
+    // TCP_RR: the stream's round-trip times over its whole test, in us (netperf's latency selectors).
+    "latency_min_us",
+    "latency_mean_us",
+    "latency_p50_us",
+    "latency_p90_us",
+    "latency_p99_us",
+    "latency_max_us",
     // Host-side CPU (benchmarks/cpu-sampler.ts): netperf's service demand in us of CPU per KB of the
     // stream's sender and receiver and of the run's host side, the sampled machines' busy %, and the
     // run's bottleneck (benchmarks/bottleneck.ts).
@@ -93,7 +106,8 @@ export function resultsCsv(sources: readonly Source[]): string {
                 r.cpu?.machines.map((m) => `${m.machine} ${m.total.busyPct}`).join("; "),
                 r.bottleneck?.says,
             ];
-            if (r.streams.length === 0) rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error, "", "", "", "", "", ...host]);
+            if (r.streams.length === 0)
+                rows.push([...id, "", "", "", "", "", "", "", "", 0, r.error, "", "", "", ...Array(9).fill(""), "", "", ...host]);
             for (const st of r.streams) {
                 rows.push([
                     ...id,
@@ -110,6 +124,15 @@ export function resultsCsv(sources: readonly Source[]): string {
                     st.udp?.sentMbps,
                     st.udp?.receivedMbps,
                     st.udp?.lossPct,
+                    st.messagesPerSec,
+                    st.udp?.sentPps,
+                    st.udp?.receivedPps,
+                    st.latency?.minUs,
+                    st.latency?.meanUs,
+                    st.latency?.p50Us,
+                    st.latency?.p90Us,
+                    st.latency?.p99Us,
+                    st.latency?.maxUs,
                     st.senderDemandUsPerKB,
                     st.receiverDemandUsPerKB,
                     ...host,
@@ -224,6 +247,13 @@ export function reportMarkdown(
             `- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`,
             "",
         );
+    }
+    const nics = nicWarnings(sources);
+    if (nics.length > 0) {
+        out.push("## NIC settings that differ", "");
+        out.push("The dedicated NICs were set differently (ethtool); a difference may explain one in the figures.", "");
+        for (const w of nics) out.push(`- ${w.replace(/^warning: NIC settings differ: /, "")}`);
+        out.push("");
     }
     if (opts.notMeasured && opts.notMeasured.length > 0) {
         out.push("## Not measured", "");

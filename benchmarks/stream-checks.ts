@@ -89,21 +89,45 @@ export interface UdpDelivery {
     readonly lossPct: number;
     /** received / sent, in [0, 1]: the factor that turns the sender's interim rate into an estimate of what arrived. */
     readonly deliveredFraction: number;
+    /** LOCAL_SEND_CALLS and REMOTE_RECV_CALLS: datagrams sent and received, where netperf gave them. */
+    readonly sentDatagrams?: number;
+    readonly receivedDatagrams?: number;
+    /** The counts over ELAPSED_TIME, datagrams per second. */
+    readonly sentPps?: number;
+    readonly receivedPps?: number;
 }
 
 /**
  * A UDP stream's delivery from netperf's final line. Without LOCAL_SEND_THROUGHPUT (an old
- * netperf), the sender's rate is read from the interim results' mean.
+ * netperf), the sender's rate is read from the interim results' mean. Where netperf gave the
+ * datagram counts (LOCAL_SEND_CALLS, REMOTE_RECV_CALLS), the loss and the fraction delivered are
+ * theirs, exact where the rates are rounded to 0.01 Mb/s, and the packet rates are the counts over
+ * ELAPSED_TIME.
  */
-export function udpDelivery(p: Pick<NetperfResult, "throughput" | "localSendThroughput" | "samples" | "elapsedSeconds">): UdpDelivery {
+export function udpDelivery(
+    p: Pick<NetperfResult, "throughput" | "localSendThroughput" | "samples" | "elapsedSeconds" | "localSendCalls" | "remoteRecvCalls">,
+): UdpDelivery {
     const sent = p.localSendThroughput !== undefined && p.localSendThroughput > 0 ? p.localSendThroughput : samplesMean(p.samples);
     const received = p.throughput;
-    const fraction = sent > 0 ? Math.min(1, Math.max(0, received / sent)) : 0;
+    const counted = p.localSendCalls !== undefined && p.remoteRecvCalls !== undefined && p.localSendCalls > 0;
+    const ratio = counted ? p.remoteRecvCalls! / p.localSendCalls! : sent > 0 ? received / sent : 0;
+    const fraction = Math.min(1, Math.max(0, ratio));
+    const perSecond = (n: number) => (p.elapsedSeconds > 0 ? round(n / p.elapsedSeconds, 0) : undefined);
+    const packets = counted
+        ? {
+              sentDatagrams: p.localSendCalls!,
+              receivedDatagrams: p.remoteRecvCalls!,
+              ...(perSecond(p.localSendCalls!) !== undefined
+                  ? { sentPps: perSecond(p.localSendCalls!)!, receivedPps: perSecond(p.remoteRecvCalls!)! }
+                  : {}),
+          }
+        : {};
     return {
         sentMbps: round(sent, 2),
         receivedMbps: round(received, 2),
-        lossPct: sent > 0 ? round(100 * (1 - fraction), 2) : 0,
+        lossPct: counted || sent > 0 ? round(100 * (1 - fraction), 2) : 0,
         deliveredFraction: fraction,
+        ...packets,
     };
 }
 

@@ -15,6 +15,13 @@ export interface SummaryRow {
     readonly transactionsPerSec?: number;
     /** UDP_STREAM runs: the share of what was sent that did not arrive, in percent. */
     readonly lossPct?: number;
+    /** Stream tests: messages per second over the window (UDP: datagrams that arrived); see StreamResult.messagesPerSec. */
+    readonly messagesPerSec?: number;
+    /** UDP_STREAM runs: datagrams sent per second (netperf's LOCAL_SEND_CALLS over ELAPSED_TIME, streams summed). */
+    readonly sentPps?: number;
+    /** TCP_RR runs: the run's P50 and P99 round-trip time in us (the worst stream's, benchmarks/judging.ts runLatency). */
+    readonly p50LatencyUs?: number;
+    readonly p99LatencyUs?: number;
     readonly skewMs: number;
     /** The run's host-side service demand (benchmarks/cpu-sampler.ts), in us of CPU per KB; absent when no machine was sampled. */
     readonly hostDemandUsPerKB?: number;
@@ -36,6 +43,9 @@ export function summarize(results: Pick<ResultsDocument, "runs">): SummaryRow[] 
         goodputPct: r.aggregate.goodputPct,
         ...(r.aggregate.transactionsPerSec !== undefined ? { transactionsPerSec: r.aggregate.transactionsPerSec } : {}),
         ...(r.aggregate.lossPct !== undefined ? { lossPct: r.aggregate.lossPct } : {}),
+        ...(r.aggregate.messagesPerSec !== undefined ? { messagesPerSec: r.aggregate.messagesPerSec } : {}),
+        ...(r.aggregate.sentPps !== undefined ? { sentPps: r.aggregate.sentPps } : {}),
+        ...(r.aggregate.latency ? { p50LatencyUs: r.aggregate.latency.p50Us, p99LatencyUs: r.aggregate.latency.p99Us } : {}),
         skewMs: r.skewMs,
         ...(r.cpu?.hostDemandUsPerKB !== undefined ? { hostDemandUsPerKB: r.cpu.hostDemandUsPerKB } : {}),
         ...(r.bottleneck ? { bottleneck: r.bottleneck.says } : {}),
@@ -52,7 +62,11 @@ const COLUMNS: [string, (r: SummaryRow) => string][] = [
     ["% line", (r) => r.lineRatePct.toFixed(1)],
     ["% goodput", (r) => r.goodputPct.toFixed(1)],
     ["trans/s", (r) => (r.transactionsPerSec === undefined ? "-" : r.transactionsPerSec.toFixed(0))],
+    ["msg/s", (r) => (r.messagesPerSec === undefined ? "-" : r.messagesPerSec.toFixed(0))],
+    ["sent pkt/s", (r) => (r.sentPps === undefined ? "-" : r.sentPps.toFixed(0))],
     ["loss %", (r) => (r.lossPct === undefined ? "-" : r.lossPct.toFixed(2))],
+    ["P50 us", (r) => (r.p50LatencyUs === undefined ? "-" : String(r.p50LatencyUs))],
+    ["P99 us", (r) => (r.p99LatencyUs === undefined ? "-" : String(r.p99LatencyUs))],
     ["skew ms", (r) => r.skewMs.toFixed(1)],
     ["host us/KB", (r) => (r.hostDemandUsPerKB === undefined ? "-" : r.hostDemandUsPerKB.toFixed(2))],
     ["status", (r) => r.status],

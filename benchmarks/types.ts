@@ -2,6 +2,7 @@
 // prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
 import type { Bottleneck } from "./bottleneck";
 import type { RunCpuFigures } from "./cpu-sampler";
+import type { NicChannels, NicOffloads, NicRings, Unavailable } from "./nic-settings";
 
 export type { Bottleneck } from "./bottleneck";
 export type { HostThreadFigures, MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "./cpu-sampler";
@@ -170,6 +171,23 @@ export interface Plan {
 
 export type Sample = [epochSeconds: number, value: number];
 
+/**
+ * TCP_RR: round-trip times of one transaction (a request sent and its response received, timed by
+ * the netperf client), in microseconds, from netperf's omni output selectors MIN_LATENCY,
+ * MEAN_LATENCY, P50_LATENCY, P90_LATENCY, P99_LATENCY, MAX_LATENCY and STDDEV_LATENCY
+ * (benchmarks/netperf-client.ts says how exact each is). They cover netperf's whole test, not
+ * only the run's window.
+ */
+export interface LatencyFigures {
+    readonly minUs: number;
+    readonly meanUs: number;
+    readonly p50Us: number;
+    readonly p90Us: number;
+    readonly p99Us: number;
+    readonly maxUs: number;
+    readonly stddevUs?: number;
+}
+
 export interface StreamResult {
     /** The guest whose dedicated wire carried this stream. */
     readonly endpoint: string;
@@ -184,6 +202,16 @@ export interface StreamResult {
      */
     readonly throughputMbps: number;
     readonly transactionsPerSec?: number;
+    /** TCP_RR: the stream's round-trip times over its whole test (netperf's latency selectors). */
+    readonly latency?: LatencyFigures;
+    /**
+     * Stream tests: messages of the run's message size per second over the window,
+     * throughputMbps x 10^6 / (8 x messageBytes). For UDP_STREAM a message is one datagram (one IP
+     * packet when messageBytes + 28 fits the MTU), so these are the datagrams that arrived; for TCP
+     * they are the sender's send() calls, and the segments on the wire are TCP's to choose
+     * (coalescing, TSO/GSO): netperf counts no packets.
+     */
+    readonly messagesPerSec?: number;
     /** netperf's own figure for the whole test (THROUGHPUT; for UDP_STREAM what the netserver received), for cross-checking. */
     readonly netperfReported?: number;
     /**
@@ -228,8 +256,19 @@ export interface UdpFigures {
     readonly sentMbps: number;
     /** THROUGHPUT (the netserver's REMOTE_RECV_THROUGHPUT): what arrived, in Mb/s. */
     readonly receivedMbps: number;
-    /** Datagrams lost on the way or dropped by the receiver: 100 x (1 - received / sent), in percent. */
+    /**
+     * Datagrams lost on the way or dropped by the receiver: 100 x (1 - received / sent), in percent;
+     * from the datagram counts where netperf gave them, else from the two rates.
+     */
     readonly lossPct: number;
+    /** LOCAL_SEND_CALLS: datagrams sent over the whole test (netperf counts only whole sends). */
+    readonly sentDatagrams?: number;
+    /** REMOTE_RECV_CALLS: datagrams the netserver received over the whole test. */
+    readonly receivedDatagrams?: number;
+    /** sentDatagrams / ELAPSED_TIME: datagrams (packets) sent per second. */
+    readonly sentPps?: number;
+    /** receivedDatagrams / ELAPSED_TIME: datagrams (packets) received per second. */
+    readonly receivedPps?: number;
 }
 
 export interface Limits {
@@ -263,6 +302,17 @@ export interface Measurement {
         transactionsPerSec?: number;
         /** UDP_STREAM runs: 100 x (1 - received / sent) over the streams, in percent. */
         lossPct?: number;
+        /** Stream tests: the streams' messagesPerSec summed (UDP: datagrams that arrived per second). */
+        messagesPerSec?: number;
+        /** UDP_STREAM runs: the streams' sentPps and receivedPps summed (whole tests). */
+        sentPps?: number;
+        receivedPps?: number;
+        /**
+         * TCP_RR runs: the streams' round-trip times together (benchmarks/judging.ts runLatency):
+         * the smallest minimum, the transaction-weighted mean, and for the percentiles and the
+         * maximum the worst stream's, an upper bound of the pooled percentile.
+         */
+        latency?: LatencyFigures;
     };
     readonly streams: StreamResult[];
     /** Host-side CPU sampled over the window; absent when the run had no window (or no sampler ran). */
@@ -314,6 +364,14 @@ export interface NicFacts {
     readonly speedMbps?: number;
     /** The NIC's MTU; undefined when unknown. */
     readonly mtu?: number;
+    /**
+     * What the NIC was set to (benchmarks/nic-settings.ts): its offloads (ethtool -k), channels
+     * (ethtool -l) and ring sizes (ethtool -g), each or why it could not be read (ethtool missing,
+     * a query the NIC does not support: veth has no rings). Absent in documents from before.
+     */
+    readonly offloads?: NicOffloads | Unavailable;
+    readonly channels?: NicChannels | Unavailable;
+    readonly rings?: NicRings | Unavailable;
 }
 
 /** What a machine taking part in a run is: so a result says what it was measured on. */

@@ -185,15 +185,15 @@ describe("UDP streams in charts, results.csv and the table: what arrived, never 
             .split("\n");
         assert.match(
             csv[0],
-            /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct,sender_demand_us_per_kb,receiver_demand_us_per_kb,host_demand_us_per_kb,host_busy_pct,bottleneck$/,
+            /,samples,error,udp_sent_mbps,udp_received_mbps,udp_loss_pct,messages_per_sec,udp_sent_pps,udp_received_pps,latency_min_us,latency_mean_us,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us,sender_demand_us_per_kb,receiver_demand_us_per_kb,host_demand_us_per_kb,host_busy_pct,bottleneck$/,
         );
-        assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100,,,,,$/);
+        assert.match(csv[1], /,UDP_STREAM,1472,1,ok,g1,bench0,peer,g1,0,,,,8,,961\.5,0,100,{14}$/);
     });
 
     it("the table shows a UDP run's loss, and '-' for the others", () => {
         const table = formatTable(summarize({ runs: [udpRun(480.75), run(1, 940)] })).split("\n");
-        assert.match(table[0], /trans\/s +loss % +skew ms +host us\/KB +status$/);
-        assert.match(table[2], /^receive +native +UDP_STREAM +1472 +1 +480\.8 .* +- +50\.00 +1\.0 +- +ok$/);
-        assert.match(table[3], /^receive +native +TCP_STREAM .* +- +- +1\.0 +- +ok$/);
+        assert.match(table[0], /trans\/s +msg\/s +sent pkt\/s +loss % +P50 us +P99 us +skew ms +host us\/KB +status$/);
+        assert.match(table[2], /^receive +native +UDP_STREAM +1472 +1 +480\.8 .* +- +- +- +50\.00 +- +- +1\.0 +- +ok$/);
+        assert.match(table[3], /^receive +native +TCP_STREAM .* +- +- +- +- +- +- +1\.0 +- +ok$/);
     });
 });
