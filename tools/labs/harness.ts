@@ -600,7 +600,19 @@ export function settle(h: LabHost): string[] {
 async function takeDown(h: LabHost, env: NodeJS.ProcessEnv): Promise<string[]> {
     h.log("pulumi destroy");
     const d = await destroy(["--stack", h.lab.stack], env);
-    return [...(d !== 0 ? [`pulumi destroy exited ${d}`] : []), ...settle(h)];
+    const problems = [...(d !== 0 ? [`pulumi destroy exited ${d}`] : []), ...settle(h)];
+    if (d !== 0) {
+        // What the stack made lived on the lab's machines, which the setup just took down: its state
+        // must not outlive them, or the next run's `pulumi up` would find every resource "there".
+        h.log(`forgetting the state of stack ${h.lab.stack}: its resources went with the lab's machines`);
+        const rm = await runPulumi(["stack", "rm", "--stack", h.lab.stack, "--force", "--yes", "--preserve-config"], {
+            workDir: WORK_DIR,
+            env,
+        });
+        if (rm.code !== 0)
+            problems.push(`pulumi stack rm ${h.lab.stack} exited ${rm.code}: ${(rm.stderr || rm.stdout).trim().split("\n")[0]}`);
+    }
+    return problems;
 }
 
 /** Runs a lab with its command-line arguments; returns the exit code (0 passed, 1 failed). */
