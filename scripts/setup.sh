@@ -3,8 +3,9 @@
 # - netperf from Debian's non-free component, iproute2 and ethtool (the lab and its host facts),
 #   OpenSSH client and server (the SSH transport's tests), xsltproc (the Xen domain XSLT's test);
 #   nftables (the fault tests drop packets on a wire with it);
-# - libvirt and QEMU, debootstrap, genisoimage and e2fsprogs for the real kvm lab on this machine
-#   (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs; genisoimage also
+# - libvirt and QEMU, debootstrap, genisoimage and e2fsprogs for the real kvm and xen labs on this
+#   machine (npm run lab:qemu: libvirtd, TCG guests, the guest image, cloud-init ISOs; npm run
+#   lab:xen: the Xen host under QEMU, its dom0 image built with debootstrap; genisoimage also
 #   ships isoinfo, with which the libvirt provider's Go test reads its ISO back), and libxml2-utils
 #   (virt-xml-validate holds the libvirt provider's domain XML to libvirt's schema). The provider
 #   tests fail under CI=true where one of these tools is missing;

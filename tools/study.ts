@@ -25,10 +25,11 @@ import type { Lab } from "./labs/harness";
 import nativeLab from "./labs/native";
 import qemuLab from "./labs/qemu";
 import vcsimLab from "./labs/vcsim";
+import xenLab from "./labs/xen";
 import { listStacks } from "./stack-config";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
-export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab];
+export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];
 
 export const REFERENCE = path.join(ROOT, "benchmarks", "reference", "scale-out-study.json");
 

@@ -2,15 +2,15 @@
 import * as assert from "assert";
 import { commandsOf, LABS_HERE, parseStudyArgs, planSteps, StudyError } from "../../tools/study";
 
-const STACKS = ["esx", "kvm", "local", "native", "native-ns", "qemu", "vcsim", "xen"];
+const STACKS = ["esx", "kvm", "local", "native", "native-ns", "qemu", "vcsim", "xen", "xen-qemu"];
 
 describe("npm run study", () => {
     it("runs the labs of this machine by default, native first (the baseline)", () => {
         const args = parseStudyArgs([], STACKS);
-        assert.deepStrictEqual(args.stacks, ["native-ns", "vcsim", "qemu"]);
+        assert.deepStrictEqual(args.stacks, ["native-ns", "vcsim", "qemu", "xen-qemu"]);
         assert.deepStrictEqual(
             planSteps(args).map((s) => s.lab?.name),
-            ["native", "vcsim", "qemu"],
+            ["native", "vcsim", "qemu", "xen"],
         );
         assert.ok(
             LABS_HERE.every((l) => STACKS.includes(l.stack)),
