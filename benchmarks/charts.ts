@@ -36,6 +36,17 @@ function runsOf(s: Source, group: string): RunResult[] {
  * line-rate and goodput limits as dashed lines, and reference points (as Mb/s of the same line
  * rate) where a reference is given.
  */
+/** The x encoding of the charts against guests: 1..n guests running at once, whole ticks. */
+function guestsAxis(n: number) {
+    return {
+        field: "guests",
+        type: "quantitative",
+        title: "guests running at once",
+        axis: { tickMinStep: 1, format: "d" },
+        scale: { domain: [0.8, n + 0.2] },
+    };
+}
+
 export function throughputSpec(sources: readonly Source[], group: string, reference?: Reference): VlSpec {
     const first = sources.flatMap((s) => runsOf(s, group))[0];
     const measured = sources.flatMap((s) =>
@@ -53,13 +64,7 @@ export function throughputSpec(sources: readonly Source[], group: string, refere
     const refs = (reference?.points ?? [])
         .filter((p) => first && p.experiment === first.experiment && p.guests <= n)
         .map((p) => ({ series: p.series, guests: p.guests, value: Number(((p.lineRatePct / 100) * perGuestLine * p.guests).toFixed(1)) }));
-    const x = {
-        field: "guests",
-        type: "quantitative",
-        title: "guests running at once",
-        axis: { tickMinStep: 1, format: "d" },
-        scale: { domain: [0.8, n + 0.2] },
-    };
+    const x = guestsAxis(n);
     const y = { field: "value", type: "quantitative", title: `aggregate throughput (${first ? metricOf(first).unit : "Mb/s"})` };
     const layers: VlSpec[] = [
         {
@@ -221,13 +226,7 @@ export function hostCpuSpec(sources: readonly Source[], group: string): VlSpec {
         return h ? [{ series: s.label, guests: r.guests, value: h.busyPct, machine: h.machine }] : [];
     });
     const unit = measured[0] ? metricOf(measured[0].r).unit : "Mb/s";
-    const x = {
-        field: "guests",
-        type: "quantitative",
-        title: "guests running at once",
-        axis: { tickMinStep: 1, format: "d" },
-        scale: { domain: [0.8, n + 0.2] },
-    };
+    const x = guestsAxis(n);
     return {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         title: {

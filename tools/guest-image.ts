@@ -10,6 +10,18 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import * as path from "path";
 import { cacheRoot, onPath } from "./engine";
 
+/** What a Debian root filesystem needs to boot from its own kernel and initrd, with ifupdown's network. */
+export const BOOTABLE_PACKAGES = [
+    "linux-image-amd64",
+    "systemd-sysv",
+    "udev",
+    "kmod",
+    "initramfs-tools",
+    "ifupdown",
+    "iproute2",
+    "netbase",
+];
+
 /** Everything that decides the image's content: change any of it and the image is rebuilt. */
 export const GUEST_IMAGE_RECIPE = {
     suite: "bookworm",
@@ -17,14 +29,7 @@ export const GUEST_IMAGE_RECIPE = {
     components: ["main", "non-free"],
     // python3-cffi-backend: debootstrap does not resolve the virtual package python3-cryptography needs.
     packages: [
-        "linux-image-amd64",
-        "systemd-sysv",
-        "udev",
-        "kmod",
-        "initramfs-tools",
-        "ifupdown",
-        "iproute2",
-        "netbase",
+        ...BOOTABLE_PACKAGES,
         "ethtool",
         "procps",
         "perl",
@@ -107,6 +112,51 @@ export function run(cmd: string, args: readonly string[], log: (line: string) =>
     }
 }
 
+/** The Debian packages of an image: a minbase debootstrap of these. */
+export interface DebootstrapRecipe {
+    readonly suite: string;
+    readonly mirror: string;
+    readonly components: readonly string[];
+    readonly packages: readonly string[];
+}
+
+/** debootstrap (minbase) of the recipe into rootfs; $HVNETLAB_DEBIAN_MIRROR replaces its mirror. */
+export function debootstrap(rootfs: string, r: DebootstrapRecipe, log: (line: string) => void): void {
+    run(
+        "debootstrap",
+        [
+            "--variant=minbase",
+            `--components=${r.components.join(",")}`,
+            `--include=${r.packages.join(",")}`,
+            r.suite,
+            rootfs,
+            process.env.HVNETLAB_DEBIAN_MIRROR ?? r.mirror,
+        ],
+        log,
+    );
+}
+
+/** Removes the root filesystem's SSH host keys (each machine gets its own) and apt's downloaded packages. */
+export function tidyRootfs(rootfs: string): void {
+    for (const f of readdirSync(path.join(rootfs, "etc/ssh")).filter((f) => f.startsWith("ssh_host_")))
+        rmSync(path.join(rootfs, "etc/ssh", f));
+    rmSync(path.join(rootfs, "var/cache/apt/archives"), { recursive: true, force: true });
+    mkdirSync(path.join(rootfs, "var/cache/apt/archives/partial"), { recursive: true });
+}
+
+/**
+ * Moves the kernel and initrd out of rootfs/boot into staging as vmlinuz and initrd.img, for a
+ * direct kernel boot; throws naming `what` and /boot's files when one is missing.
+ */
+export function takeBootFiles(rootfs: string, staging: string, what: string): void {
+    const boot = readdirSync(path.join(rootfs, "boot"));
+    const kernel = boot.find((f) => f.startsWith("vmlinuz-"));
+    const initrd = boot.find((f) => f.startsWith("initrd.img-"));
+    if (!kernel || !initrd) throw new Error(`building ${what}: no kernel or initrd in ${rootfs}/boot (${boot.join(", ")})`);
+    renameSync(path.join(rootfs, "boot", kernel), path.join(staging, "vmlinuz"));
+    renameSync(path.join(rootfs, "boot", initrd), path.join(staging, "initrd.img"));
+}
+
 /** The cached image, built first if missing (as root: debootstrap needs it). */
 export function ensureGuestImage(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): GuestImage {
     const dir = guestImageDir();
@@ -124,32 +174,13 @@ export function ensureGuestImage(log: (line: string) => void = (l) => process.st
     const started = Date.now();
     buildInto(dir, (staging, rootfs) => {
         const r = GUEST_IMAGE_RECIPE;
-        run(
-            "debootstrap",
-            [
-                "--variant=minbase",
-                `--components=${r.components.join(",")}`,
-                `--include=${r.packages.join(",")}`,
-                r.suite,
-                rootfs,
-                process.env.HVNETLAB_DEBIAN_MIRROR ?? r.mirror,
-            ],
-            log,
-        );
+        debootstrap(rootfs, r, log);
         writeFileSync(path.join(rootfs, "etc/fstab"), r.fstab);
         writeFileSync(path.join(rootfs, "etc/cloud/cloud.cfg.d/90-hvnetlab.cfg"), r.cloudCfg);
         writeFileSync(path.join(rootfs, "etc/hostname"), "hvnetlab-guest\n");
         // Every guest gets its own host keys from cloud-init on first boot, not the image's.
-        for (const f of readdirSync(path.join(rootfs, "etc/ssh")).filter((f) => f.startsWith("ssh_host_")))
-            rmSync(path.join(rootfs, "etc/ssh", f));
-        rmSync(path.join(rootfs, "var/cache/apt/archives"), { recursive: true, force: true });
-        mkdirSync(path.join(rootfs, "var/cache/apt/archives/partial"), { recursive: true });
-        const boot = readdirSync(path.join(rootfs, "boot"));
-        const kernel = boot.find((f) => f.startsWith("vmlinuz-"));
-        const initrd = boot.find((f) => f.startsWith("initrd.img-"));
-        if (!kernel || !initrd) throw new Error(`building the guest image: no kernel or initrd in ${rootfs}/boot (${boot.join(", ")})`);
-        renameSync(path.join(rootfs, "boot", kernel), path.join(staging, "vmlinuz"));
-        renameSync(path.join(rootfs, "boot", initrd), path.join(staging, "initrd.img"));
+        tidyRootfs(rootfs);
+        takeBootFiles(rootfs, staging, "the guest image");
         const raw = path.join(staging, "disk.raw");
         run("truncate", ["-s", `${r.diskMiB}M`, raw], log);
         run("mkfs.ext4", ["-q", "-L", "root", "-d", rootfs, raw], log);

@@ -9,11 +9,11 @@
 // dom0's SSH keys are not in the image: each boot reads them from a small seed disk (/dev/vdb) the
 // lab writes (hvnetlab-seed.service), so every lab has its own host key and client key.
 // `ts-node tools/xen-host-image.ts` builds it by hand.
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "fs";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { onPath } from "./engine";
-import { buildInto, recipeDir, run as step } from "./guest-image";
+import { BOOTABLE_PACKAGES, buildInto, debootstrap, recipeDir, run as step, takeBootFiles, tidyRootfs } from "./guest-image";
 
 /** dom0's management address on the lab's management network (its bridge xenbr0 enslaves eth0). */
 export const DOM0_ADDRESS = "10.219.0.10";
@@ -39,14 +39,7 @@ export const XEN_HOST_RECIPE = {
     // dbus and libpam-systemd: without them systemd-container and polkitd (libvirt's
     // dependencies) stay unconfigured in a minbase root filesystem.
     packages: [
-        "linux-image-amd64",
-        "systemd-sysv",
-        "udev",
-        "kmod",
-        "initramfs-tools",
-        "ifupdown",
-        "iproute2",
-        "netbase",
+        ...BOOTABLE_PACKAGES,
         "procps",
         "dbus",
         "libpam-systemd",
@@ -149,18 +142,7 @@ export function ensureXenHostImage(log: (line: string) => void = (l) => process.
     log(`xen host image: building into ${dir} (debootstrap of Debian ${XEN_HOST_RECIPE.suite} with Xen 4.17 and libvirt; minutes)`);
     buildInto(dir, (staging, rootfs) => {
         const r = XEN_HOST_RECIPE;
-        step(
-            "debootstrap",
-            [
-                "--variant=minbase",
-                `--components=${r.components.join(",")}`,
-                `--include=${r.packages.join(",")}`,
-                r.suite,
-                rootfs,
-                process.env.HVNETLAB_DEBIAN_MIRROR ?? r.mirror,
-            ],
-            (l) => log(`xen host ${l}`),
-        );
+        debootstrap(rootfs, r, (l) => log(`xen host ${l}`));
         for (const [file, text] of Object.entries(r.files)) {
             const to = path.join(rootfs, file);
             mkdirSync(path.dirname(to), { recursive: true });
@@ -173,18 +155,10 @@ export function ensureXenHostImage(log: (line: string) => void = (l) => process.
             symlinkSync(`/etc/systemd/system/${unit}`, path.join(dirOf, unit));
         }
         // Each boot gets the lab's host key from the seed disk, not the image's.
-        for (const f of readdirSync(path.join(rootfs, "etc/ssh")).filter((f) => f.startsWith("ssh_host_")))
-            rmSync(path.join(rootfs, "etc/ssh", f));
-        rmSync(path.join(rootfs, "var/cache/apt/archives"), { recursive: true, force: true });
-        mkdirSync(path.join(rootfs, "var/cache/apt/archives/partial"), { recursive: true });
-        const boot = readdirSync(path.join(rootfs, "boot"));
-        const kernel = boot.find((f) => f.startsWith("vmlinuz-"));
-        const initrd = boot.find((f) => f.startsWith("initrd.img-"));
-        const xen = boot.find((f) => /^xen-4\.17.*\.gz$/.test(f));
-        if (!kernel || !initrd || !xen)
-            throw new Error(`building the Xen host image: no kernel, initrd or Xen 4.17 in ${rootfs}/boot (${boot.join(", ")})`);
-        renameSync(path.join(rootfs, "boot", kernel), path.join(staging, "vmlinuz"));
-        renameSync(path.join(rootfs, "boot", initrd), path.join(staging, "initrd.img"));
+        tidyRootfs(rootfs);
+        const xen = readdirSync(path.join(rootfs, "boot")).find((f) => /^xen-4\.17.*\.gz$/.test(f));
+        if (!xen) throw new Error(`building the Xen host image: no Xen 4.17 in ${rootfs}/boot`);
+        takeBootFiles(rootfs, staging, "the Xen host image");
         // QEMU's -kernel takes a multiboot ELF, not the gzip Debian ships.
         writeFileSync(
             path.join(staging, "xen.elf"),
