@@ -1,6 +1,8 @@
 // The plan the runner's unit tests measure: a local lab of N guests, each on its own 1 Gb/s wire
 // to one peer (addresses as the local lab gives them), with the method fields a test overrides.
-import type { Plan, PlanMatrix } from "../benchmarks/types";
+import type { Source } from "../benchmarks/compare";
+import { parseSource } from "../benchmarks/compare";
+import type { Plan, PlanMatrix, ResultsDocument, RunResult } from "../benchmarks/types";
 
 /** A plan of `guests` guests g1..gN and a peer, wire i at 10.77.0.4i+2 (guest) / +1 (peer). */
 export function testPlan(
@@ -58,4 +60,20 @@ export function factsFor(argv: readonly string[], virt = "kvm", driver = "virtio
             .map((a) => `nic=${a.slice(5)}|bench0|${driver}|1000|1500\n`)
             .join("")
     );
+}
+
+/** A comparison source (`platform`.json) holding `runs` in a minimal results document. */
+export function sourceOf(platform: string, runs: RunResult[]): Source {
+    const doc: ResultsDocument = {
+        schemaVersion: 1,
+        platform,
+        fingerprint: "sha256:f",
+        startedAt: "2026-11-25T00:00:00Z",
+        finishedAt: "2026-11-25T00:01:00Z",
+        notes: [],
+        endpoints: {},
+        maxClockOffsetMs: 5,
+        runs,
+    };
+    return parseSource(JSON.stringify(doc), `${platform}.json`);
 }

@@ -4,12 +4,12 @@ import * as assert from "assert";
 import { readFileSync, readdirSync } from "fs";
 import * as path from "path";
 import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../benchmarks/charts";
-import type { Source } from "../../benchmarks/compare";
-import { groupKey, parseSource } from "../../benchmarks/compare";
+import { groupKey } from "../../benchmarks/compare";
 import { readReference, resultsCsv, writeReport } from "../../benchmarks/report";
 import { formatTable, summarize } from "../../benchmarks/summary";
-import type { ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { RunResult } from "../../benchmarks/types";
 import { tempDir } from "../tmp";
+import { sourceOf } from "../plans";
 
 function run(guests: number, perStream: number, status: RunResult["status"] = "ok"): RunResult {
     return {
@@ -35,28 +35,13 @@ function run(guests: number, perStream: number, status: RunResult["status"] = "o
     };
 }
 
-function source(platform: string, runs: RunResult[]): Source {
-    const doc: ResultsDocument = {
-        schemaVersion: 1,
-        platform,
-        fingerprint: "sha256:f",
-        startedAt: "2026-11-25T00:00:00Z",
-        finishedAt: "2026-11-25T00:01:00Z",
-        notes: [],
-        endpoints: {},
-        maxClockOffsetMs: 5,
-        runs,
-    };
-    return parseSource(JSON.stringify(doc), `${platform}.json`);
-}
-
 const marks = (svg: string, role: string) => (svg.match(new RegExp(`aria-roledescription="${role}"`, "g")) ?? []).length;
 const labelled = (svg: string, text: string) => svg.includes(text);
 
 describe("charts", function () {
     this.timeout(60000);
-    const kvm = source("kvm", [run(1, 930), run(2, 900), run(3, 850), run(4, 700, "partial")]);
-    const esx = source("esx", [run(1, 940), run(2, 935), run(3, 930), run(4, 910)]);
+    const kvm = sourceOf("kvm", [run(1, 930), run(2, 900), run(3, 850), run(4, 700, "partial")]);
+    const esx = sourceOf("esx", [run(1, 940), run(2, 935), run(3, 930), run(4, 910)]);
     const group = groupKey(kvm.results.runs[0]);
     const reference = readReference(path.join(__dirname, "..", "..", "benchmarks", "reference", "scale-out-study.json"));
 
@@ -163,7 +148,7 @@ describe("UDP streams in charts, results.csv and the table: what arrived, never 
     };
 
     it("the time series draws what arrived, and says it is UDP's estimate", async () => {
-        const src = source("kvm", [udpRun(480.75)]);
+        const src = sourceOf("kvm", [udpRun(480.75)]);
         const spec = timeSeriesSpec(src, src.results.runs[0]);
         const values = (spec.layer as { data: { values: { value?: number }[] } }[])[1].data.values.map((p) => p.value);
         assert.deepStrictEqual([...new Set(values)], [480.75], "never the 961.5 Mb/s that was sent");
@@ -173,14 +158,14 @@ describe("UDP streams in charts, results.csv and the table: what arrived, never 
     });
 
     it("leaves out a UDP stream whose document recorded only the sender's rate, and says so", async () => {
-        const src = source("kvm", [udpRun(0, false)]);
+        const src = sourceOf("kvm", [udpRun(0, false)]);
         const spec = timeSeriesSpec(src, src.results.runs[0]);
         assert.strictEqual((spec.layer as { data: { values: unknown[] } }[])[1].data.values.length, 0);
         assert.ok(labelled(await renderSvg(spec), "left out: g1 (only the sender's rate was recorded)"));
     });
 
     it("results.csv carries sent, received and the loss of each UDP stream", () => {
-        const csv = resultsCsv([source("kvm", [udpRun(0)])])
+        const csv = resultsCsv([sourceOf("kvm", [udpRun(0)])])
             .trim()
             .split("\n");
         assert.match(

@@ -2,10 +2,10 @@
 // rendered with vega, and the "Where the CPU goes" table with each guest count's bottleneck.
 import * as assert from "assert";
 import { hostBusyPct, hostCpuSpec, renderSvg } from "../../benchmarks/charts";
-import type { Source } from "../../benchmarks/compare";
-import { groupKey, parseSource } from "../../benchmarks/compare";
+import { groupKey } from "../../benchmarks/compare";
 import { bottleneckRows, reportCharts, reportMarkdown } from "../../benchmarks/report";
-import type { MachineCpuFigures, ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { MachineCpuFigures, RunResult } from "../../benchmarks/types";
+import { sourceOf } from "../plans";
 
 const machine = (name: string, busyPct: number, cpus: number, hypervisor = false): MachineCpuFigures => ({
     machine: name,
@@ -65,24 +65,9 @@ function run(guests: number, perStream: number, hostBusy?: number): RunResult {
     };
 }
 
-function source(platform: string, runs: RunResult[]): Source {
-    const doc: ResultsDocument = {
-        schemaVersion: 1,
-        platform,
-        fingerprint: "sha256:f",
-        startedAt: "2026-11-25T00:00:00Z",
-        finishedAt: "2026-11-25T00:01:00Z",
-        notes: [],
-        endpoints: {},
-        maxClockOffsetMs: 5,
-        runs,
-    };
-    return parseSource(JSON.stringify(doc), `${platform}.json`);
-}
-
 describe("report: host CPU against guests, and the bottleneck per guest count", function () {
     this.timeout(60000);
-    const xen = source("xen", [run(1, 940, 40), run(2, 930, 75), run(3, 700, 99), run(4, 560, undefined)]);
+    const xen = sourceOf("xen", [run(1, 940, 40), run(2, 930, 75), run(3, 700, 99), run(4, 560, undefined)]);
     const group = groupKey(xen.results.runs[0]);
 
     it("takes the hypervisor host's busy %, not a guest's; and no figure where none was sampled", () => {
@@ -124,7 +109,7 @@ describe("report: host CPU against guests, and the bottleneck per guest count", 
 
     it("adds the chart to the report only for groups with host CPU figures", () => {
         assert.ok(reportCharts([xen]).some((c) => c.file.startsWith("host-cpu-")));
-        const bare = source("native", [{ ...run(1, 940), cpu: undefined }]);
+        const bare = sourceOf("native", [{ ...run(1, 940), cpu: undefined }]);
         assert.ok(!reportCharts([bare]).some((c) => c.file.startsWith("host-cpu-")));
     });
 
