@@ -615,6 +615,18 @@ async function takeDown(h: LabHost, env: NodeJS.ProcessEnv): Promise<string[]> {
     return problems;
 }
 
+/**
+ * A lab's default run: `pulumi up` of its stack under the project's policy pack (a stack breaking
+ * a rule is stopped and named), with the table and out/<stack>.outputs.json, then every run ok and
+ * the lab's `check`. Returns the problems.
+ */
+export async function upAndCheck(lab: Lab, h: LabHost, env: NodeJS.ProcessEnv): Promise<string[]> {
+    const code = await up(["--stack", lab.stack, "--policy-pack", path.join(ROOT, "policy")], env);
+    if (code !== 0) return [`pulumi up exited ${code}`];
+    const outputs = readOutputs(lab.stack);
+    return [...runProblems(outputs?.results), ...(outputs ? (lab.check?.(outputs, h) ?? []) : [])];
+}
+
 /** Runs a lab with its command-line arguments; returns the exit code (0 passed, 1 failed). */
 export async function runLab(lab: Lab, argv: readonly string[]): Promise<number> {
     const args = parseLabArgs(lab.name, argv, lab.options);
@@ -661,16 +673,7 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
             pulumi: (a, show) => runPulumi(a, { workDir: WORK_DIR, env, show }),
             secret: (key, value) => setConfig(key, value, true, false),
         };
-        if (lab.run) problems.push(...(await lab.run(h, stackRun)));
-        else {
-            // Under the project's policy pack: a lab's stack breaking a rule is stopped and named.
-            const code = await up(["--stack", lab.stack, "--policy-pack", path.join(ROOT, "policy")], env);
-            if (code !== 0) problems.push(`pulumi up exited ${code}`);
-            else {
-                const outputs = readOutputs(lab.stack);
-                problems.push(...runProblems(outputs?.results), ...(outputs ? (lab.check?.(outputs, h) ?? []) : []));
-            }
-        }
+        problems.push(...(await (lab.run ? lab.run(h, stackRun) : upAndCheck(lab, h, env))));
     } catch (e) {
         problems.push((e as Error).message);
     } finally {

@@ -22,9 +22,9 @@ import * as path from "path";
 import { ensureGuestImage } from "../guest-image";
 import { DOM0_ADDRESS, ensureXenHostImage } from "../xen-host-image";
 import { ROOT } from "../engine";
-import { up } from "../lab";
+import { outputsFile } from "../lab";
 import type { Lab, LabHost, StackRun } from "./harness";
-import { ethernetShaping, LabError, listening, main, managementNet, readOutputs, run, runProblems } from "./harness";
+import { ethernetShaping, LabError, listening, main, managementNet, run, upAndCheck } from "./harness";
 
 const NET = managementNet("hvx", "10.219.0");
 /** The xen-qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
@@ -335,11 +335,8 @@ const lab: Lab = {
     async run(h, s) {
         const problems = h.options["bad-input"] === "yes" ? await badInputs(h, s) : [];
         h.log("pulumi up of the whole stack, under the policy pack");
-        rmSync(path.join(ROOT, "out", `${s.stack}.outputs.json`), { force: true });
-        const code = await up(["--stack", s.stack, "--policy-pack", path.join(ROOT, "policy")], s.env);
-        if (code !== 0) return [...problems, `pulumi up exited ${code}`];
-        const outputs = readOutputs(s.stack) ?? {};
-        return [...problems, ...runProblems(outputs.results), ...(lab.check?.(outputs, h) ?? [])];
+        rmSync(outputsFile(s.stack), { force: true }); // no earlier run's results
+        return [...problems, ...(await upAndCheck(lab, h, s.env))];
     },
 
     check(outputs) {
