@@ -8,7 +8,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { shellCommandLine } from "./shell-words";
 import type { ProcessResult, RunOptions, Transport } from "./transport";
-import { runProcess, TransportError, WAIT_SCRIPT } from "./transport";
+import { runProcess, timedArgv, TransportError } from "./transport";
 import type { ClockReading, PlanEndpoint, SshAccess } from "./types";
 
 export interface SshOptions {
@@ -179,9 +179,11 @@ export class SshTransport implements Transport {
         if (options.startAtMs !== undefined) {
             const clock = await this.clock(endpoint, options.signal);
             const targetNs = BigInt(Math.round((options.startAtMs + clock.offsetMs) * 1000)) * 1000n;
-            remote = ["sh", "-c", WAIT_SCRIPT, "hvnetlab-wait", targetNs.toString(), ...argv];
+            remote = timedArgv(targetNs, argv);
         }
-        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, shellCommandLine(remote)], options), options.signal);
+        // A timed start sleeps on its stdin (BASH_WAIT_SCRIPT): it is held open until the program ends.
+        const held = { ...options, holdStdin: options.startAtMs !== undefined };
+        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, shellCommandLine(remote)], held), options.signal);
         if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
         return r;
     }

@@ -60,13 +60,31 @@ export class TransportError extends Error {
 }
 
 /**
- * Waits until an absolute time of the machine's clock (nanoseconds since the epoch, $1), then
- * runs the rest of the arguments. It sleeps to 20 ms before the time, reads the clock again and
- * sleeps the rest, so that what it cost to start does not delay the program. Needs date +%N
- * (GNU coreutils or busybox) and fractional sleep.
+ * Waits until an absolute time of the machine's clock ($1, microseconds since the epoch), then
+ * execs the rest of the arguments, starting no other program on the way: bash >= 5 reads the clock
+ * ($EPOCHREALTIME), sleeps with a timed read on its stdin (a pipe the caller holds open and never
+ * writes to), and spins on the clock for whatever the read did not wait (a read on a closed stdin
+ * ends at once). A program started after the wake-up would delay the start by what a fork costs:
+ * about 100 ms in lab:xen's PV guests, and seconds when every guest wakes at once.
  */
-export const WAIT_SCRIPT = [
+export const BASH_WAIT_SCRIPT = [
     `t=$1; shift`,
+    `now() { n=\${EPOCHREALTIME//[!0-9]/}; }`,
+    `now; d=$(( t - n ))`,
+    `if (( d > 0 )); then printf -v s '%d.%06d' $(( d / 1000000 )) $(( d % 1000000 )); read -r -t "$s" _; fi`,
+    `now; while (( n < t )); do now; done`,
+    `exec "$@"`,
+].join("\n");
+
+/**
+ * The remote side of a timed start (the SSH transport): $1 is BASH_WAIT_SCRIPT, $2 the time in
+ * nanoseconds since the epoch, the rest the program. Where bash has $EPOCHREALTIME the wait runs
+ * there, fork-free. Elsewhere (busybox, bash < 5) it reads \`date +%s%N\` and sleeps, to 20 ms
+ * before the time and then the rest: the two forks after the first sleep may start it late.
+ */
+export const SH_WAIT_SCRIPT = [
+    `b=$1; t=$2; shift 2`,
+    `if command -v bash >/dev/null 2>&1 && [ "$(bash -c 'echo \${EPOCHREALTIME:+y}' 2>/dev/null)" = y ]; then exec bash -c "$b" hvnetlab-wait "$(( t / 1000 ))" "$@"; fi`,
     `left() { echo $(( (t - $(date +%s%N)) / 1000 )); }`,
     `nap() { sleep "$(( $1 / 1000000 )).$(printf %06d $(( $1 % 1000000 )))"; }`,
     `d=$(left)`,
@@ -75,17 +93,10 @@ export const WAIT_SCRIPT = [
     `exec "$@"`,
 ].join("\n");
 
-/**
- * The same wait without starting any other program: bash reads the clock ($EPOCHREALTIME,
- * microseconds, $1) and sleeps with a timed read on its stdin, a pipe that the runner holds
- * open and never writes to. Forks cost milliseconds on a busy machine; this waits for none.
- */
-export const LOCAL_WAIT_SCRIPT = [
-    `t=$1; shift`,
-    `d=$(( t - \${EPOCHREALTIME/./} ))`,
-    `if (( d > 0 )); then printf -v s '%d.%06d' $(( d / 1000000 )) $(( d % 1000000 )); read -r -t "$s" _; fi`,
-    `exec "$@"`,
-].join("\n");
+/** The argv that runs `argv` at `atNs` (nanoseconds since the epoch, the machine's clock) through SH_WAIT_SCRIPT. */
+export function timedArgv(atNs: bigint, argv: readonly string[]): string[] {
+    return ["sh", "-c", SH_WAIT_SCRIPT, "hvnetlab-wait", BASH_WAIT_SCRIPT, atNs.toString(), ...argv];
+}
 
 /**
  * Runs programs inside network namespaces of this machine with `ip netns exec` (needs root). A
@@ -131,7 +142,7 @@ export class NetnsTransport implements Transport {
             });
         }
         if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
-        const timed = ["bash", "-c", LOCAL_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(options.startAtMs * 1000)), ...argv];
+        const timed = ["bash", "-c", BASH_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(options.startAtMs * 1000)), ...argv];
         return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...timed], { ...options, holdStdin: true });
     }
 

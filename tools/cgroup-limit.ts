@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
-import { LOCAL_WAIT_SCRIPT, NetnsTransport, runProcess } from "../benchmarks/transport";
+import { BASH_WAIT_SCRIPT, NetnsTransport, runProcess } from "../benchmarks/transport";
 import type { PlanEndpoint } from "../benchmarks/types";
 
 /** The cgroup period, in microseconds (the kernel's default). */
@@ -61,7 +61,7 @@ export class CgroupTransport implements Transport {
         const join = ["sh", "-c", 'echo $$ > "$1" && shift && exec "$@"', "hvnetlab-cgroup", this.procs, ...argv];
         return runProcess(
             "nsenter",
-            [`--net=/run/netns/${endpoint.access.namespace}`, "bash", "-c", LOCAL_WAIT_SCRIPT, "hvnetlab-wait", at, ...join],
+            [`--net=/run/netns/${endpoint.access.namespace}`, "bash", "-c", BASH_WAIT_SCRIPT, "hvnetlab-wait", at, ...join],
             {
                 ...options,
                 holdStdin: true,
