@@ -72,8 +72,9 @@ export function enableNonFreeScript(sources: { deb822: string; classic: string }
  * Installs netperf at the wanted version on a real machine: keeps a matching installed one, else
  * takes the distribution's package when its candidate is that version (on Debian, enabling the
  * non-free component first), else builds the release tarball (checksum required) with demo mode.
- * First it waits for cloud-init (a new guest's own apt run holds the package lock). Prints the
- * installed version.
+ * First it waits for cloud-init (a new guest's own apt run holds the package lock), and installs
+ * iproute2 (ss) and ethtool where they are missing and apt-get is there: only a machine that lacks
+ * them needs a mirror. Prints the installed version.
  */
 export function netperfInstallScript(
     label: string,
@@ -91,6 +92,11 @@ export function netperfInstallScript(
         installed,
         `want=${want}`,
         `if command -v cloud-init >/dev/null 2>&1; then run cloud-init status --wait >/dev/null 2>&1 || true; fi`,
+        // The tools the lab runs beside netperf: ss (the netserver's checks) and ethtool (the NIC facts).
+        // A user's PATH may lack the sbin folders (Debian's ethtool is /usr/sbin/ethtool): look there too.
+        `found() { (PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; command -v "$1" >/dev/null 2>&1); }`,
+        `tools=; found ss || tools=" iproute2"; found ethtool || tools="$tools ethtool"`,
+        `if [ -n "$tools" ] && command -v apt-get >/dev/null 2>&1; then run env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2; ${aptInstall("$tools", "of$tools")}; fi`,
         `v=$(have)`,
         `if [ "$v" != "$want" ] && command -v apt-get >/dev/null 2>&1; then`,
         `  cand=$(apt-cache policy netperf 2>/dev/null | sed -n 's/^ *Candidate: //p')`,
@@ -143,7 +149,10 @@ export const SYSTEMD_PATHS: SystemdPaths = {
  *   - `plain process <pid> (<why>)` where systemd does not run, or where the shell is in another
  *     network namespace than PID 1 (sshd in a namespace, as lab:native's stand-in host): systemd
  *     would start the unit in PID 1's namespace, where the wires and their addresses are not.
- * Delete stops it the way it was started.
+ * Delete stops it the way it was started. Each systemd reload costs seconds on a small guest (10 s
+ * in lab:xen's PV guests): the lab's unit is started by enable --now and stopped by disable --now,
+ * one reload each. Debian's netperf.service is a SysV script's unit, which --now does not reach
+ * (systemd-sysv-install reports no unit changed): it is stopped and started by name.
  */
 export function netserverServiceScripts(
     label: string,
@@ -183,7 +192,7 @@ export function netserverServiceScripts(
             `[ -z "$o" ] || ${exitWithError(`port $port is already in use on ${label} by $o: choose another hvnetlab:netserverPort or stop it`)}`,
             `if [ "$how" = systemd ]; then`,
             `  printf '[Unit]\\nDescription=netserver for hvnetlab on port %s\\nAfter=network-online.target\\n[Service]\\nExecStart=%s -D -p %s\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n' "$port" "$(command -v netserver)" "$port" | run tee ${unit} >/dev/null`,
-            `  run systemctl daemon-reload && run systemctl enable --now ${unitName}.service >&2 || ${exitWithError(`systemd cannot start netserver on ${label}`)}`,
+            `  run systemctl enable --now ${unitName}.service >&2 || ${exitWithError(`systemd cannot start netserver on ${label}`)}`,
             `else`,
             `  run netserver -p "$port" </dev/null >/dev/null 2>&1 || ${exitWithError(`netserver failed to start on ${label}`)}`,
             `fi`,
@@ -201,7 +210,7 @@ export function netserverServiceScripts(
         ),
         delete: script(
             AS_ROOT,
-            `if [ -e ${unit} ]; then run systemctl disable --now ${unitName}.service >/dev/null 2>&1; run rm -f ${unit}; run systemctl daemon-reload; fi`,
+            `if [ -e ${unit} ]; then run systemctl disable --now --no-reload ${unitName}.service >/dev/null 2>&1; run rm -f ${unit}; run systemctl daemon-reload; fi`,
             `if [ -e ${pidFile} ]; then pid=$(cat ${pidFile}); [ "$(cat /proc/$pid/comm 2>/dev/null)" = netserver ] && run kill "$pid"; run rm -f ${pidFile}; fi`,
             `if [ -e ${distroMarker} ]; then run systemctl enable netperf.service >/dev/null 2>&1; run systemctl start netperf.service; run rm -f ${distroMarker}; fi`,
             `true`,

@@ -1,7 +1,8 @@
 // The netperf install script of the remote stacks, run for real on a Debian root filesystem that
 // lacks netperf and has only the main component (what a fresh cloud guest has): it must enable
-// non-free, install Debian's netperf 2.7.0 through apt, and print the version; run again, it keeps
-// it. The root filesystem comes from debootstrap once and is cached (tools/guest-image.ts).
+// non-free, install Debian's netperf 2.7.0 through apt (and iproute2 and ethtool, which the lab
+// needs beside it), and print the version; run again, it keeps them. The root filesystem comes
+// from debootstrap once and is cached (tools/guest-image.ts).
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { copyFileSync, readFileSync, rmSync } from "fs";
@@ -54,17 +55,16 @@ describe("netperf install on a Debian root filesystem without it (real apt, in a
             },
         );
 
-    it("enables non-free, installs Debian's netperf 2.7.0 and prints its version", () => {
-        assert.notStrictEqual(
-            spawnSync("chroot", [root, "sh", "-c", "command -v netperf"]).status,
-            0,
-            "the root filesystem starts without netperf",
-        );
+    const has = (tool: string) => spawnSync("chroot", [root, "sh", "-c", `command -v ${tool}`]).status === 0;
+
+    it("enables non-free, installs Debian's netperf 2.7.0, ss and ethtool, and prints its version", () => {
+        for (const tool of ["netperf", "ss", "ethtool"]) assert.ok(!has(tool), `the root filesystem starts without ${tool}`);
         const r = install();
         assert.strictEqual(r.status, 0, r.stderr);
         assert.strictEqual(r.stdout.trim().split("\n").pop(), "2.7.0");
         assert.match(r.stderr, /enabled Debian's non-free component for netperf/);
         assert.match(readFileSync(path.join(root, "etc/apt/sources.list"), "utf8"), /^deb .* main non-free/m);
+        assert.ok(has("ss") && has("ethtool"), "iproute2 and ethtool installed where they were missing");
         const v = spawnSync("chroot", [root, "netperf", "-V"], { encoding: "utf8" });
         assert.match(v.stdout, /Netperf version 2\.7\.0/);
     });
