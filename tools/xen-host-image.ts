@@ -13,7 +13,17 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSy
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { onPath } from "./engine";
-import { BOOTABLE_PACKAGES, buildInto, debootstrap, recipeDir, run as step, takeBootFiles, tidyRootfs } from "./guest-image";
+import {
+    BOOTABLE_PACKAGES,
+    buildInto,
+    debootstrap,
+    maskUnits,
+    QUIET_UNITS,
+    recipeDir,
+    run as step,
+    takeBootFiles,
+    tidyRootfs,
+} from "./guest-image";
 
 /** dom0's management address on the lab's management network (its bridge xenbr0 enslaves eth0). */
 export const DOM0_ADDRESS = "10.219.0.10";
@@ -93,6 +103,7 @@ export const XEN_HOST_RECIPE = {
         "etc/ssh/sshd_config.d/hvnetlab.conf": "PasswordAuthentication no\nMaxSessions 64\nMaxStartups 64:30:128\n",
     } as Record<string, string>,
     enable: [["hvnetlab-seed.service", "multi-user.target.wants"]],
+    masked: QUIET_UNITS,
     /** The hypervisor's command line: dom0 gets 1 GiB and one vCPU, as the study's dom0. */
     xenCmdline: "console=com1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1",
     dom0Cmdline: "root=/dev/vda rw console=hvc0 net.ifnames=0",
@@ -149,6 +160,7 @@ export function ensureXenHostImage(log: (line: string) => void = (l) => process.
             writeFileSync(to, text);
         }
         chmodSync(path.join(rootfs, "usr/local/sbin/hvnetlab-seed"), 0o755);
+        maskUnits(rootfs, r.masked);
         for (const [unit, wants] of r.enable) {
             const dirOf = path.join(rootfs, "etc/systemd/system", wants);
             mkdirSync(dirOf, { recursive: true });
