@@ -93,6 +93,11 @@ export const SH_WAIT_SCRIPT = [
     `exec "$@"`,
 ].join("\n");
 
+/** The argv that runs `argv` at `atMs` (ms since the epoch, this machine's clock) through BASH_WAIT_SCRIPT. */
+export function bashTimedArgv(atMs: number, argv: readonly string[]): string[] {
+    return ["bash", "-c", BASH_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(atMs * 1000)), ...argv];
+}
+
 /** The argv that runs `argv` at `atNs` (nanoseconds since the epoch, the machine's clock) through SH_WAIT_SCRIPT. */
 export function timedArgv(atNs: bigint, argv: readonly string[]): string[] {
     return ["sh", "-c", SH_WAIT_SCRIPT, "hvnetlab-wait", BASH_WAIT_SCRIPT, atNs.toString(), ...argv];
@@ -142,8 +147,10 @@ export class NetnsTransport implements Transport {
             });
         }
         if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
-        const timed = ["bash", "-c", BASH_WAIT_SCRIPT, "hvnetlab-wait", String(Math.round(options.startAtMs * 1000)), ...argv];
-        return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...timed], { ...options, holdStdin: true });
+        return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...bashTimedArgv(options.startAtMs, argv)], {
+            ...options,
+            holdStdin: true,
+        });
     }
 
     runHere(argv: readonly string[], options: RunOptions): Promise<ProcessResult> {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import type { ProcessResult, RunOptions, Transport } from "../benchmarks/transport";
-import { BASH_WAIT_SCRIPT, NetnsTransport, runProcess } from "../benchmarks/transport";
+import { bashTimedArgv, NetnsTransport, runProcess } from "../benchmarks/transport";
 import type { PlanEndpoint } from "../benchmarks/types";
 
 /** The cgroup period, in microseconds (the kernel's default). */
@@ -57,11 +57,10 @@ export class CgroupTransport implements Transport {
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         if (endpoint.name !== this.guest || argv[0] !== "netperf" || endpoint.access.kind !== "netns")
             return this.inner.run(endpoint, argv, options);
-        const at = String(Math.round((options.startAtMs ?? Date.now()) * 1000));
         const join = ["sh", "-c", 'echo $$ > "$1" && shift && exec "$@"', "hvnetlab-cgroup", this.procs, ...argv];
         return runProcess(
             "nsenter",
-            [`--net=/run/netns/${endpoint.access.namespace}`, "bash", "-c", BASH_WAIT_SCRIPT, "hvnetlab-wait", at, ...join],
+            [`--net=/run/netns/${endpoint.access.namespace}`, ...bashTimedArgv(options.startAtMs ?? Date.now(), join)],
             {
                 ...options,
                 holdStdin: true,
