@@ -20,38 +20,50 @@ export const MAX_ARMED_SECONDS = NETPERF_PAD_SECONDS - 1;
 export const RELEASE_MARGIN_MS = 500;
 
 /**
- * The largest start lead (ms) for which a client is armed: the lead plus the release margin stays
- * inside MAX_ARMED_SECONDS. hvnetlab:startLeadMs is bounded by it.
+ * The largest start lead (ms) of a timed start (a client launched at the start, on a transport that
+ * cannot release armed clients): hvnetlab:startLeadMs is bounded by it, as it was when the lead
+ * also bounded the armed wait.
  */
 export const MAX_ARMED_LEAD_MS = MAX_ARMED_SECONDS * 1000 - RELEASE_MARGIN_MS;
 
 /**
- * How one netperf client is started: armed (-s armedSeconds) and released at the start, or launched
- * at the start; and the test length to ask of netperf (-l netperfSeconds).
+ * The seconds a TCP_MAERTS client's test runs past the duration: its netserver sends for -l s
+ * from the test's setup, whatever the client's wait, so the armed wait of a run holding a
+ * TCP_MAERTS stream is bounded by this (benchmarks/start-gate.ts) and the stream runs at least the
+ * duration after the start, and less than this past it.
+ */
+export const MAERTS_EXTRA_SECONDS = 1;
+
+/**
+ * How one netperf client is started: armed (-s armedSeconds) and released at the start, which the
+ * run's gate chooses once every client is armed, no later than maxWaitMs after the first armed; or
+ * launched at a start fixed in advance. netperfSeconds is the test length to ask of netperf (-l).
  */
 export type ClientStart =
-    | { readonly release: true; readonly armedSeconds: number; readonly netperfSeconds: number }
+    | { readonly release: true; readonly armedSeconds: number; readonly netperfSeconds: number; readonly maxWaitMs: number }
     | { readonly release: false; readonly netperfSeconds: number };
 
 /**
- * How to start a client of the given test, durationSeconds long, launched leadMs ahead of the
- * common start, on an endpoint whose transport can (canRelease) or cannot release armed clients.
- * - Armed clients wait with -s ceil(lead)+1 s, at most MAX_ARMED_SECONDS: a receiving netserver's
- *   timer (test length + PAD_TIME) outlasts the wait, and the release has a margin to come late.
+ * How to start a client of the given test, durationSeconds long, on an endpoint whose transport
+ * can (canRelease) or cannot release armed clients.
+ * - Armed clients wait with -s MAX_ARMED_SECONDS, and are released at most MAX_ARMED_LEAD_MS after
+ *   they armed: a receiving netserver's timer (test length + PAD_TIME, started at setup) outlasts
+ *   the wait, and a release that comes late has RELEASE_MARGIN_MS before the -s wait ends.
  * - TCP_MAERTS is armed too, but its netserver sends and its timer has no pad: it stops sending
  *   test length after setup, so every second the client waits is cut from the end of the stream
  *   (measured: -l 4 -s 2 gives an ELAPSED_TIME of 1.99 s). Its test length is therefore the
- *   duration plus the lead in whole seconds, ceil(lead): the stream runs at least the duration
- *   after the start, and ends less than a second after it.
- * - A lead too long to arm within the pad (over MAX_ARMED_LEAD_MS), or a transport that cannot
- *   release, launches the client at the start with -l duration.
+ *   duration plus MAERTS_EXTRA_SECONDS, and its wait is bounded by that: the stream runs at least
+ *   the duration after the start, and ends less than MAERTS_EXTRA_SECONDS after it.
+ * - A transport that cannot release launches the client at the start with -l duration.
  */
-export function clientStart(test: NetperfTest, leadMs: number, durationSeconds: number, canRelease: boolean): ClientStart {
-    if (!canRelease || leadMs > MAX_ARMED_LEAD_MS) return { release: false, netperfSeconds: durationSeconds };
-    const leadSeconds = Math.ceil(leadMs / 1000);
-    return {
-        release: true,
-        armedSeconds: Math.min(leadSeconds + 1, MAX_ARMED_SECONDS),
-        netperfSeconds: test === "TCP_MAERTS" ? durationSeconds + leadSeconds : durationSeconds,
-    };
+export function clientStart(test: NetperfTest, durationSeconds: number, canRelease: boolean): ClientStart {
+    if (!canRelease) return { release: false, netperfSeconds: durationSeconds };
+    return test === "TCP_MAERTS"
+        ? {
+              release: true,
+              armedSeconds: MAX_ARMED_SECONDS,
+              netperfSeconds: durationSeconds + MAERTS_EXTRA_SECONDS,
+              maxWaitMs: MAERTS_EXTRA_SECONDS * 1000,
+          }
+        : { release: true, armedSeconds: MAX_ARMED_SECONDS, netperfSeconds: durationSeconds, maxWaitMs: MAX_ARMED_LEAD_MS };
 }

@@ -1,6 +1,6 @@
 // The cells: each measured hvnetlab:repeats times, every stream of a repeat started for one common
 // time, its netperf output read onto the runner's clock and handed to the judging.
-import type { Cell } from "./matrix";
+import type { Cell, StreamPlan } from "./matrix";
 import { streamsOf } from "./matrix";
 import type { NetperfResult } from "./netperf-client";
 import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
@@ -8,11 +8,13 @@ import type { StreamOutcome } from "./judging";
 import { aggregateCell, combineRepeats, withCpu } from "./judging";
 import type { SamplerSource } from "./cpu-sampler";
 import { parseSamplerOutput, samplerArgs } from "./cpu-sampler";
+import type { ClientStart } from "./armed-wait";
 import { clientStart } from "./armed-wait";
+import { StartGate } from "./start-gate";
 import type { Transport } from "./transport";
 import type { HostSamplerSource } from "./host-cpu";
 import { hostSamplerArgs, parseHostSamplerOutput } from "./host-cpu";
-import type { Plan, PlanEndpoint, PlanHost, RunResult } from "./types";
+import type { Plan, PlanEndpoint, PlanHost, RunResult, StartRecord } from "./types";
 
 /** How the cells reach the endpoints, and what stops them. */
 export interface CellOptions {
@@ -23,13 +25,23 @@ export interface CellOptions {
 }
 
 /**
- * How far ahead of the common start the clients are launched: the plan's lead, but at least
- * 15 ms per stream (and 100 ms), since launching a process costs milliseconds on a busy machine
- * and a client launched after the start time starts late.
+ * How far ahead of a start fixed in advance the clients are launched (a run holding a client whose
+ * transport cannot release it): the plan's lead, but at least 15 ms per stream (and 100 ms), since
+ * launching a process costs milliseconds on a busy machine and a client launched after the start
+ * time starts late. Armed clients need no such guess: their start gate waits until they are armed.
  */
 export function startLeadMs(plan: Pick<Plan, "startLeadMs">, streams: number): number {
     return Math.max(plan.startLeadMs, 100 + 15 * streams);
 }
+
+/** The least lead the start gate adds after the last armed client arrives (ms): the event loop's turn. */
+export const MIN_GATE_LEAD_MS = 10;
+
+/**
+ * How long an armed client's session may take to set up and arm, in the deadline of every client
+ * of the run (ms): over SSH to a guest under nested emulation a session took up to 6 s.
+ */
+export const ARMING_BUDGET_MS = 20000;
 
 /**
  * How long a netperf client may take before the runner kills it: its start lead, its duration,
@@ -51,8 +63,23 @@ export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<s
 
 async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const streams = streamsOf(cell, plan.endpoints);
-    const startAtMs = Date.now() + startLeadMs(plan, streams.length);
-    const lead = startLeadMs(plan, streams.length);
+    const starts: ClientStart[] = streams.map((s) =>
+        clientStart(cell.test, plan.durationSeconds, options.transport.canRelease?.(s.client) ?? false),
+    );
+    // A run whose clients are all armed starts when they are; a client that cannot be armed needs a
+    // start fixed in advance, which then holds the armed ones too.
+    const fixedAtMs = starts.some((s) => !s.release) ? Date.now() + startLeadMs(plan, streams.length) : undefined;
+    const armed = starts.filter((s) => s.release);
+    const gate =
+        armed.length > 0
+            ? new StartGate(armed.length, {
+                  maxWaitMs: Math.min(...armed.map((s) => (s.release ? s.maxWaitMs : Infinity))),
+                  minLeadMs: MIN_GATE_LEAD_MS,
+                  ...(fixedAtMs !== undefined ? { fixedAtMs } : {}),
+              })
+            : undefined;
+    // The latest the start can be: the samplers run until then plus the duration, unless stopped.
+    const latestStartMs = fixedAtMs ?? Date.now() + ARMING_BUDGET_MS;
     // The samplers stop one interval after the last client (a reading after the window's end is
     // then taken), or on their own a little later, or when the run is stopped.
     const stopSamplers = new AbortController();
@@ -65,7 +92,7 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                   plan,
                   offsets,
                   { ...options, signal: stopSamplers.signal },
-                  startAtMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
+                  latestStartMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
               );
     // A host's sampler (esxtop: at least 2 s a row) may read less often: it stops a row after the end.
     const hostSampling: Promise<HostSamplerSource[]> =
@@ -74,16 +101,13 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             : startHostSamplers(
                   plan,
                   { ...options, signal: stopSamplers.signal },
-                  startAtMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
+                  latestStartMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
               );
-    const outcomes = await Promise.all(
-        streams.map(async (s): Promise<StreamOutcome> => {
-            // Armed clients wait at most armedSeconds for their release, within the netserver's pad.
-            const start = clientStart(cell.test, lead, plan.durationSeconds, options.transport.canRelease?.(s.client) ?? false);
-            const release = start.release;
-            const armedSeconds = start.release ? start.armedSeconds : 0;
+    const launched = await Promise.all(
+        streams.map(async (s, i): Promise<Omit<StreamOutcome, "plannedStart"> & { releasedAt?: number }> => {
+            const start = starts[i];
             const timeoutMs = netperfDeadlineMs({
-                startLeadMs: release ? armedSeconds * 1000 : lead,
+                startLeadMs: start.release ? ARMING_BUDGET_MS : fixedAtMs! - Date.now(),
                 durationSeconds: start.netperfSeconds,
             });
             const argv = [
@@ -96,35 +120,64 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                     intervalSeconds: plan.intervalSeconds,
                     messageBytes: cell.messageBytes,
                     cpu: plan.cpu,
-                    ...(release ? { armedSeconds } : {}),
+                    ...(start.release ? { armedSeconds: start.armedSeconds } : {}),
                 }),
             ];
+            const how = start.release ? { release: true, gate } : { startAtMs: fixedAtMs };
             try {
-                const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
+                const r = await options.transport.run(s.client, argv, { timeoutMs, signal: options.signal, ...how });
                 const offset = offsets.get(s.client.name) ?? 0;
+                const release = r.releasedAtMs !== undefined ? { releasedAt: r.releasedAtMs / 1000 } : {};
                 if (r.code !== 0 || r.timedOut) {
                     // Keep what it measured before it stopped, with why it stopped.
                     const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
                     const why = r.timedOut
                         ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
                         : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
-                    return { stream: s, error: why, partial };
+                    return { stream: s, error: why, partial, ...release };
                 }
                 const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
                 if (parsed.samples.length === 0)
-                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
-                return { stream: s, parsed, plannedStart: startAtMs / 1000 };
+                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)", ...release };
+                return { stream: s, parsed, ...release };
             } catch (err) {
                 return { stream: s, error: (err as Error).message };
             }
         }),
+    );
+    // Every stream is judged against the run's one start: the gate's, or the one fixed in advance.
+    const plannedStartMs = gate?.report?.startAtMs ?? fixedAtMs;
+    const outcomes: StreamOutcome[] = launched.map((o) =>
+        plannedStartMs !== undefined && o.parsed ? { ...o, plannedStart: plannedStartMs / 1000 } : o,
     );
     const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
     const sources = await sampling;
     const hostSources = await hostSampling;
     clearTimeout(stopping);
     options.signal?.removeEventListener("abort", stop);
-    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources);
+    const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources);
+    return plannedStartMs === undefined ? run : { ...run, start: startRecord(plannedStartMs, gate, streams, launched) };
+}
+
+/** The run's start as recorded in its results: how it was chosen, and each client's release against it. */
+function startRecord(
+    atMs: number,
+    gate: StartGate | undefined,
+    streams: readonly StreamPlan[],
+    launched: readonly { releasedAt?: number }[],
+): StartRecord {
+    const report = gate?.report;
+    const releaseMs: Record<string, number> = {};
+    streams.forEach((s, i) => {
+        const at = launched[i].releasedAt;
+        if (at !== undefined) releaseMs[s.client.name] = Math.round((at * 1000 - atMs) * 10) / 10;
+    });
+    return {
+        how: report ? "gate" : "fixed",
+        at: atMs / 1000,
+        ...(report ? { heldMs: report.heldMs, leadMs: report.leadMs, armed: report.arrived, expected: report.expected } : {}),
+        releaseMs,
+    };
 }
 
 /**

@@ -48,6 +48,8 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
     const startedAt = new Date().toISOString();
     const cells = expandMatrix(plan.matrix, plan.wires);
     const endpoints = await describeEndpoints(plan, options);
+    // What each endpoint's transport offers (over SSH: whether clients can be armed there).
+    await Promise.all(plan.endpoints.map((e) => options.transport.prepare?.(e, options.signal)));
     options.onProgress?.({ kind: "endpoints", reports: endpoints });
     checkClocks(endpoints, plan.maxClockOffsetMs);
     checkWires(plan, endpoints);

@@ -7,6 +7,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { shellCommandLine } from "./shell-words";
+import type { StartGate } from "./start-gate";
 import type { ProcessResult, RunOptions, Transport } from "./transport";
 import { runProcess, timedArgv, TransportError } from "./transport";
 import type { ClockReading, PlanEndpoint, SshAccess } from "./types";
@@ -85,6 +86,63 @@ export function explainSshFailure(stderr: string, access: SshAccess): string {
     return `ssh to ${target} failed: ${first}`;
 }
 
+/**
+ * The remote side of an armed start (bash >= 5; its arguments are the armed netperf). It talks to
+ * the runner over the session it runs in: lines on its stdin, and on stderr lines
+ * `@hvnetlab <event> <microseconds since the epoch, its clock>`.
+ * 1. `ready`; then it answers each `ping` with `pong`, until `arm`: the runner measures the
+ *    session's round trip, and arms every client of the run at once, none while another is still
+ *    connecting.
+ * 2. It starts netperf (armed: set up, then waiting in its -s sleep) and waits, reading
+ *    /proc/PID/stat and /proc/PID/wchan, until netperf sleeps there (`armed`) or has exited
+ *    (`exited`, then netperf's own result).
+ * 3. `go T`: it waits until T (microseconds, its clock) with a timed read on a pipe nobody writes
+ *    to and a spin on $EPOCHREALTIME, sends SIGUSR1 (a builtin: no program starts), says
+ *    `released`, and ends with netperf's exit status. Its stdin closing first kills netperf.
+ */
+export const ARMED_START_SCRIPT = [
+    `exec 9<> <(:)`,
+    `say() { printf '@hvnetlab %s %s\n' "$1" "\${EPOCHREALTIME//[!0-9]/}" >&2; }`,
+    `now() { n=\${EPOCHREALTIME//[!0-9]/}; }`,
+    `say ready`,
+    `cmd=`,
+    `while read -r cmd at; do [[ $cmd == ping ]] && say pong || break; done`,
+    `[[ $cmd == arm ]] || exit 96`,
+    `"$@" & p=$!`,
+    `armed=`,
+    `while :; do`,
+    `  st=; read -r st < "/proc/$p/stat" 2>/dev/null; st=\${st##*) }; st=\${st%% *}`,
+    `  [[ -z $st || $st == Z || $st == X ]] && break`,
+    `  w=; read -r w < "/proc/$p/wchan" 2>/dev/null`,
+    `  [[ $w == *nanosleep* ]] && { armed=y; break; }`,
+    `  read -r -t 0.002 -u 9 _`,
+    `done`,
+    `if [[ -z $armed ]]; then say exited; wait "$p"; exit $?; fi`,
+    `say armed`,
+    `if ! read -r cmd at || [[ $cmd != go ]]; then kill -KILL "$p"; wait "$p"; exit 95; fi`,
+    `now; d=$(( at - n ))`,
+    `if (( d > 0 )); then printf -v s '%d.%06d' $(( d / 1000000 )) $(( d % 1000000 )); read -r -t "$s" -u 9 _; fi`,
+    `now; while (( n < at )); do now; done`,
+    `kill -USR1 "$p"`,
+    `say released`,
+    `wait "$p"`,
+].join("\n");
+
+/** Prints `armed-start` where the machine can run ARMED_START_SCRIPT: bash >= 5 and a readable /proc/PID/wchan. */
+const ARM_PROBE = `command -v bash >/dev/null 2>&1 && bash -c '[[ -n \${EPOCHREALTIME:-} && -r /proc/$$/wchan ]] && echo armed-start'`;
+
+/** Pings a session answers before it is armed: the largest round trip sets the lead it asks for. */
+export const SESSION_PINGS = 3;
+
+/**
+ * The lead (ms) a client asks of the start gate, from its session's round trips (ms): the `go`
+ * line takes half a round trip to arrive, and the waiting shell must wake and read it; twice the
+ * largest round trip measured, plus 5 ms, covers both on a session that was just measured.
+ */
+export function sessionLeadMs(rttsMs: readonly number[]): number {
+    return Math.ceil(2 * Math.max(0, ...rttsMs) + 5);
+}
+
 /** Prints this machine's clock (ns since the epoch) for every line it reads. */
 const CLOCK_SCRIPT = `while read -r _; do date +%s%N; done`;
 
@@ -124,6 +182,8 @@ export class SshTransport implements Transport {
     private readonly controlDir: string;
     private readonly clocks = new Map<string, Promise<ClockReading>>();
     private readonly used = new Map<string, { access: SshAccess; pool: ConnectionPool }>();
+    /** Per machine (user@host:port), whether it can arm clients (ARM_PROBE), once probed. */
+    private readonly armable = new Map<string, boolean>();
 
     constructor(private readonly options: SshOptions) {
         this.controlDir = options.controlDir ?? mkdtempSync(path.join(tmpdir(), "hvssh-"));
@@ -168,6 +228,21 @@ export class SshTransport implements Transport {
         if (r.code !== 0 && !signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
     }
 
+    /** Whether clients on this endpoint can be armed and released (known once prepare() probed it). */
+    canRelease(endpoint: PlanEndpoint): boolean {
+        return endpoint.access.kind === "ssh" && this.armable.get(targetOf(endpoint.access)) === true;
+    }
+
+    /** Probes whether the endpoint's shell can run ARMED_START_SCRIPT (bash >= 5, /proc/PID/wchan). */
+    async prepare(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<void> {
+        const access = this.access(endpoint);
+        const key = targetOf(access);
+        if (this.armable.has(key)) return;
+        const r = await this.withSession(access, (args) => runProcess("ssh", [...args, ARM_PROBE], { timeoutMs: 30000, signal }), signal);
+        if (r.code === 255 && !signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
+        this.armable.set(key, r.stdout.trim() === "armed-start");
+    }
+
     /** How many shared connections each machine has had (at most, at once). */
     connections(): Record<string, number> {
         return Object.fromEntries([...this.used].map(([k, v]) => [k, v.pool.slots.length]));
@@ -175,6 +250,7 @@ export class SshTransport implements Transport {
 
     async run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         const access = this.access(endpoint);
+        if (options.release && options.gate) return this.runArmed(endpoint, access, argv, options, options.gate);
         let remote = argv;
         if (options.startAtMs !== undefined) {
             const clock = await this.clock(endpoint, options.signal);
@@ -186,6 +262,76 @@ export class SshTransport implements Transport {
         const r = await this.withSession(access, (args) => runProcess("ssh", [...args, shellCommandLine(remote)], held), options.signal);
         if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
         return r;
+    }
+
+    /**
+     * Runs an armed netperf through ARMED_START_SCRIPT on a session of its own: tells the gate when
+     * the session is ready and when netperf is armed (with the lead the session's round trips ask
+     * for), and sends the start the gate gives, translated to the machine's clock.
+     */
+    private async runArmed(
+        endpoint: PlanEndpoint,
+        access: SshAccess,
+        argv: readonly string[],
+        options: RunOptions,
+        gate: StartGate,
+    ): Promise<ProcessResult> {
+        let offsetMs: number;
+        try {
+            offsetMs = (await this.clock(endpoint, options.signal)).offsetMs;
+        } catch (err) {
+            gate.leave();
+            throw err;
+        }
+        const remote = shellCommandLine(["bash", "-c", ARMED_START_SCRIPT, "hvnetlab-arm", ...argv]);
+        const rtts: number[] = [];
+        let sentAt = 0;
+        let state: "connecting" | "ready" | "arming" | "armed" | "gone" = "connecting";
+        let releasedAtMs: number | undefined;
+        const onLine = (line: string, reply: (text: string) => void): boolean => {
+            const m = /^@hvnetlab (\w+) (\d+)$/.exec(line);
+            if (!m) return false;
+            const [, event, us] = m;
+            const ping = () => {
+                sentAt = nowMs();
+                reply("ping\n");
+            };
+            if (event === "ready") {
+                state = "ready";
+                ping();
+            } else if (event === "pong") {
+                rtts.push(nowMs() - sentAt);
+                if (rtts.length < SESSION_PINGS) ping();
+                else
+                    void gate.ready().then(() => {
+                        if (state !== "ready") return;
+                        state = "arming";
+                        reply("arm\n");
+                    });
+            } else if (event === "armed") {
+                state = "armed";
+                void gate.arrive(sessionLeadMs(rtts)).then((atMs) => reply(`go ${Math.round((atMs + offsetMs) * 1000)}\n`));
+            } else if (event === "released") {
+                releasedAtMs = Number(us) / 1000 - offsetMs;
+            } else if (event === "exited") {
+                state = "gone";
+                gate.leave();
+            }
+            return true;
+        };
+        let r: ProcessResult;
+        try {
+            r = await this.withSession(
+                access,
+                (args) => runProcess("ssh", [...args, remote], { ...options, holdStdin: true, onStderrLine: onLine }),
+                options.signal,
+            );
+        } finally {
+            // A session that ended before its client was armed (or before it was ready) holds no one up.
+            if (state === "connecting" || state === "ready" || state === "arming") gate.leave();
+        }
+        if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
+        return releasedAtMs !== undefined ? { ...r, releasedAtMs } : r;
     }
 
     /** The best (shortest round trip) of several readings over one session, NTP style. */

@@ -3,6 +3,7 @@
 import type { ChildProcess, StdioNull, StdioOptions, StdioPipe } from "child_process";
 import { spawn, spawnSync } from "child_process";
 import { readFileSync } from "fs";
+import type { StartGate } from "./start-gate";
 import type { ClockReading, PlanEndpoint } from "./types";
 
 export interface ProcessResult {
@@ -14,6 +15,8 @@ export interface ProcessResult {
     readonly startedAtMs: number;
     /** True when the program was killed because it outlived its timeout. */
     readonly timedOut?: boolean;
+    /** An armed client: when its release was sent (epoch ms, runner's clock). */
+    readonly releasedAtMs?: number;
 }
 
 export interface RunOptions {
@@ -24,10 +27,13 @@ export interface RunOptions {
     /** Aborting kills the program. */
     readonly signal?: AbortSignal;
     /**
-     * argv is an armed netperf (see NetperfInvocation.armedSeconds): start it now and release it
-     * with SIGUSR1 at startAtMs, once it waits. Only for transports whose canRelease says so.
+     * argv is an armed netperf (see NetperfInvocation.armedSeconds): once the session can arm it
+     * (gate.ready), start it, and once it waits (gate.arrive) release it with SIGUSR1 at the start
+     * the gate gives. Only for transports whose canRelease says so.
      */
     readonly release?: boolean;
+    /** The run's start gate (benchmarks/start-gate.ts), for an armed client. */
+    readonly gate?: StartGate;
 }
 
 /** How runProcess runs a program. */
@@ -36,6 +42,11 @@ export interface ProcessOptions extends RunOptions {
     readonly holdStdin?: boolean;
     /** Called with the program's pid once it is spawned. */
     readonly onSpawn?: (pid: number) => void;
+    /**
+     * Called with each line of the program's stderr as it comes, and a way to write to its stdin
+     * (with holdStdin); a line for which it returns true is the caller's and is left out of stderr.
+     */
+    readonly onStderrLine?: (line: string, reply: (text: string) => void) => boolean;
 }
 
 export interface Transport {
@@ -51,6 +62,12 @@ export interface Transport {
     runHere?(argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
     /** Whether run() can release armed netperf clients on this endpoint (RunOptions.release). */
     canRelease?(endpoint: PlanEndpoint): boolean;
+    /**
+     * Learns what the endpoint offers before the first run (the SSH transport: whether its shell can
+     * arm and release clients); the runner calls it once per endpoint. Never throws for a
+     * capability that is missing: canRelease then says no.
+     */
+    prepare?(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<void>;
     /** Releases connections. */
     close?(): Promise<void>;
 }
@@ -134,17 +151,29 @@ export class NetnsTransport implements Transport {
         if (endpoint.access.kind !== "netns") {
             throw new TransportError(`endpoint ${endpoint.name} is reached by ${endpoint.access.kind}, not by a network namespace`);
         }
-        if (options.release && options.startAtMs !== undefined) {
-            const at = options.startAtMs;
+        if (options.release && options.gate) {
+            const gate = options.gate;
             const starter = this.realtime();
             // chrt and `ip netns exec` exec the program: the pid is netperf's. Real-time, a released
             // client runs at once however busy the CPUs are; it is demoted right after its start.
             const launch = ["ip", "netns", "exec", endpoint.access.namespace, ...argv];
             const [program, ...args] = starter ? ["chrt", "-f", String(CLIENT_RT_PRIORITY), ...launch] : launch;
-            return runProcess(program, args, {
-                ...options,
-                onSpawn: (pid) => void releaseWhenArmed(pid, at, options.signal, starter ?? undefined),
-            });
+            await gate.ready();
+            let released: Promise<number | undefined> = Promise.resolve(undefined);
+            let r: ProcessResult;
+            try {
+                r = await runProcess(program, args, {
+                    ...options,
+                    onSpawn: (pid) => {
+                        released = releaseWhenArmed(pid, gate, options.signal, starter ?? undefined);
+                    },
+                });
+            } catch (err) {
+                gate.leave();
+                throw err;
+            }
+            const releasedAtMs = await released;
+            return releasedAtMs !== undefined ? { ...r, releasedAtMs } : r;
         }
         if (options.startAtMs === undefined) return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...argv], options);
         return runProcess("ip", ["netns", "exec", endpoint.access.namespace, ...bashTimedArgv(options.startAtMs, argv)], {
@@ -186,6 +215,10 @@ export class AccessTransport implements Transport {
         return this.of(endpoint).canRelease?.(endpoint) ?? false;
     }
 
+    async prepare(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<void> {
+        await this.of(endpoint).prepare?.(endpoint, signal);
+    }
+
     runHere(argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
         const here = this.byKind.netns?.runHere;
         if (!here) throw new TransportError("no transport runs programs on this machine (no netns transport)");
@@ -220,8 +253,22 @@ export function runProcess(program: string, args: readonly string[], options: Pr
         child.stdout!.setEncoding("utf8").on("data", (d: string) => {
             stdout += d;
         });
+        let partial = "";
+        const reply = (text: string) => {
+            if (child.stdin?.writable) child.stdin.write(text);
+        };
         child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-            stderr += d;
+            if (!options.onStderrLine) {
+                stderr += d;
+                return;
+            }
+            partial += d;
+            let nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                const line = partial.slice(0, nl);
+                partial = partial.slice(nl + 1);
+                if (!options.onStderrLine(line, reply)) stderr += `${line}\n`;
+            }
         });
         // SIGTERM, then SIGKILL: a netperf in debug mode (an armed one) catches SIGTERM and goes on.
         let hard: NodeJS.Timeout | undefined;
@@ -242,6 +289,7 @@ export function runProcess(program: string, args: readonly string[], options: Pr
             reject(new TransportError(`cannot run ${program}: ${err.message}`));
         });
         child.on("close", (code, signal) => {
+            stderr += partial;
             child.stdin?.destroy();
             clearTimeout(timer);
             clearTimeout(hard);
@@ -274,36 +322,46 @@ function startTime(epochMs: number): Promise<void> {
     return at;
 }
 
+/** The lead a client on this machine asks of the start gate (ms): the release is a signal sent from here. */
+export const LOCAL_RELEASE_LEAD_MS = 5;
+
 /**
  * Releases an armed netperf: waits until it sleeps in its -s wait (its kernel wait channel is a
- * nanosleep; before that it is still connecting, where a signal would break a system call), then
- * at the start time sends SIGUSR1, which ends the wait. Launching every client ahead and only
- * signalling at the start takes microseconds per client, where starting processes takes
- * milliseconds each: the streams start together however many there are.
+ * nanosleep; before that it is still connecting, where a signal would break a system call), tells
+ * the run's gate it is armed, then at the start the gate gives sends SIGUSR1, which ends the wait.
+ * Launching every client ahead and only signalling at the start takes microseconds per client,
+ * where starting processes takes milliseconds each: the streams start together however many
+ * there are. Resolves with the release's time (epoch ms), or undefined where the client exited
+ * first (its result says why) or the run was stopped; a client that never armed leaves the gate.
  */
-export async function releaseWhenArmed(pid: number, startAtMs: number, signal?: AbortSignal, starter?: Starter): Promise<boolean> {
+export async function releaseWhenArmed(pid: number, gate: StartGate, signal?: AbortSignal, starter?: Starter): Promise<number | undefined> {
     const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     for (;;) {
-        if (signal?.aborted) return false;
         let wchan: string;
         try {
             wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
         } catch {
-            return false; // it has exited (it could not set the test up): its result says why
+            gate.leave(); // it has exited (it could not set the test up): its result says why
+            return undefined;
+        }
+        if (signal?.aborted) {
+            gate.leave();
+            return undefined;
         }
         if (wchan.includes("nanosleep")) break;
         await pause(2);
     }
-    await startTime(startAtMs);
+    await startTime(await gate.arrive(LOCAL_RELEASE_LEAD_MS));
+    const at = Date.now();
     if (starter) {
         starter.release(pid);
-        return true;
+        return at;
     }
     try {
         process.kill(pid, "SIGUSR1");
-        return true;
+        return at;
     } catch {
-        return false; // exited meanwhile
+        return undefined; // exited meanwhile
     }
 }
 

@@ -295,6 +295,8 @@ export interface Measurement {
     /** Spread of the streams' measured start times, in milliseconds. */
     readonly skewMs: number;
     readonly window: { start: number; end: number; seconds: number };
+    /** How the streams were told to start, and when each was released (benchmarks/start-gate.ts). */
+    readonly start?: StartRecord;
     readonly aggregate: {
         throughputMbps: number;
         lineRatePct: number;
@@ -328,6 +330,29 @@ export interface Measurement {
 }
 
 export type RunStatus = "ok" | "partial" | "failed";
+
+/**
+ * How a measurement's streams were started. `gate`: every client was armed first and the start
+ * chosen once they were (the last arrival plus the largest lead a client measured for being told),
+ * `fixed`: a start fixed before the clients were launched (a client that cannot be armed).
+ */
+export interface StartRecord {
+    readonly how: "gate" | "fixed";
+    /** The common start, epoch seconds on the runner's clock. */
+    readonly at: number;
+    /** gate: from the first client armed to the start (ms), the longest a client waited armed. */
+    readonly heldMs?: number;
+    /** gate: the lead added after the last client armed (ms): the largest its transport measured. */
+    readonly leadMs?: number;
+    /** gate: clients armed before the start was chosen, of those expected (fewer: the wait's bound ended it). */
+    readonly armed?: number;
+    readonly expected?: number;
+    /**
+     * Per client endpoint: when its release was sent, in ms after the common start (as its own
+     * machine timed it, on the runner's clock); absent for a client that was not released.
+     */
+    readonly releaseMs: Record<string, number>;
+}
 
 /** The spread of a cell's repeats (their aggregate throughput, Mb/s). */
 export interface RunStats {

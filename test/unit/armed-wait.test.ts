@@ -38,37 +38,38 @@ const lengthOf = (argv: readonly string[]) => Number(argv[argv.indexOf("-l") + 1
 describe("armed netperf clients and the netserver's PAD_TIME", () => {
     it("keeps every armed wait at least a second inside netperf 2.7.0's 4 s PAD_TIME, with room for a late release", () => {
         assert.strictEqual(NETPERF_PAD_SECONDS, 4);
-        for (let lead = 0; lead <= MAX_ARMED_LEAD_MS; lead += 10) {
-            const start = clientStart("TCP_STREAM", lead, 10, true);
-            assert.ok(start.release, `a ${lead} ms lead is armed`);
-            assert.ok(start.armedSeconds <= NETPERF_PAD_SECONDS - 1, `${lead} ms: -s ${start.armedSeconds}`);
-            assert.ok(start.armedSeconds * 1000 >= lead + RELEASE_MARGIN_MS, `${lead} ms: -s ${start.armedSeconds} leaves a margin`);
-            assert.strictEqual(start.netperfSeconds, 10, "a receiving netserver's pad covers the wait: -l is the duration");
+        for (const test of ["TCP_STREAM", "UDP_STREAM", "TCP_RR", "TCP_MAERTS"] as const) {
+            const start = clientStart(test, 10, true);
+            assert.ok(start.release, `${test} is armed`);
+            assert.strictEqual(start.armedSeconds, NETPERF_PAD_SECONDS - 1, `${test}: -s ${start.armedSeconds}`);
+            // The gate releases at most maxWaitMs after the first client armed: the -s wait still has its margin.
+            assert.ok(start.maxWaitMs + RELEASE_MARGIN_MS <= start.armedSeconds * 1000, `${test}: waits at most ${start.maxWaitMs} ms`);
         }
-        // Formerly ceil(lead)+2: the default 500 ms lead armed clients for 3 s, 2500 ms for 5 s (past the pad).
-        assert.deepStrictEqual(clientStart("TCP_STREAM", 500, 10, true), { release: true, armedSeconds: 2, netperfSeconds: 10 });
-        assert.deepStrictEqual(clientStart("UDP_STREAM", 2500, 10, true), {
+        assert.deepStrictEqual(clientStart("TCP_STREAM", 10, true), {
             release: true,
             armedSeconds: MAX_ARMED_SECONDS,
             netperfSeconds: 10,
+            maxWaitMs: MAX_ARMED_LEAD_MS,
         });
     });
 
-    it("launches a client at the start instead of arming it when the lead is longer than the pad allows", () => {
-        assert.deepStrictEqual(clientStart("TCP_STREAM", MAX_ARMED_LEAD_MS + 1, 10, true), { release: false, netperfSeconds: 10 });
-        assert.deepStrictEqual(clientStart("TCP_MAERTS", 60000, 10, true), { release: false, netperfSeconds: 10 });
-        assert.deepStrictEqual(clientStart("TCP_MAERTS", 500, 10, false), { release: false, netperfSeconds: 10 });
+    it("launches a client at the start instead of arming it where its transport cannot release it", () => {
+        assert.deepStrictEqual(clientStart("TCP_STREAM", 10, false), { release: false, netperfSeconds: 10 });
+        assert.deepStrictEqual(clientStart("TCP_MAERTS", 10, false), { release: false, netperfSeconds: 10 });
     });
 
-    it("asks a TCP_MAERTS netserver, which gets no pad, for the duration plus the lead in whole seconds", () => {
-        for (let lead = 0; lead <= MAX_ARMED_LEAD_MS; lead += 10) {
-            const start = clientStart("TCP_MAERTS", lead, 10, true);
-            assert.ok(start.release);
-            // The netserver sends for -l s from setup, about lead ms before the start: at least the duration after it, less than 1 s more.
-            const afterStart = start.netperfSeconds - lead / 1000;
-            assert.ok(afterStart >= 10 && afterStart < 11, `${lead} ms: -l ${start.netperfSeconds} sends ${afterStart} s after the start`);
+    it("asks a TCP_MAERTS netserver, which gets no pad, for the duration plus a second, and bounds its wait by that second", () => {
+        const start = clientStart("TCP_MAERTS", 10, true);
+        assert.ok(start.release);
+        // The netserver sends for -l s from setup; a client released w ms after it armed streams -l - w s.
+        for (let waitMs = 0; waitMs <= start.maxWaitMs; waitMs += 10) {
+            const afterStart = start.netperfSeconds - waitMs / 1000;
+            assert.ok(
+                afterStart >= 10 && afterStart <= 11,
+                `${waitMs} ms: -l ${start.netperfSeconds} sends ${afterStart} s after the start`,
+            );
         }
-        assert.deepStrictEqual(clientStart("TCP_MAERTS", 500, 10, true), { release: true, armedSeconds: 2, netperfSeconds: 11 });
+        assert.deepStrictEqual(start, { release: true, armedSeconds: MAX_ARMED_SECONDS, netperfSeconds: 11, maxWaitMs: 1000 });
     });
 
     it("gives each client its -s and -l through the runner", async () => {
@@ -77,8 +78,8 @@ describe("armed netperf clients and the netserver's PAD_TIME", () => {
         assert.deepStrictEqual(
             t.clients.map((c) => [c.test, c.release, waitOf(c.argv), lengthOf(c.argv)]),
             [
-                ["TCP_STREAM", true, 2, 3],
-                ["TCP_MAERTS", true, 2, 4],
+                ["TCP_STREAM", true, 3, 3],
+                ["TCP_MAERTS", true, 3, 4],
             ],
         );
     });

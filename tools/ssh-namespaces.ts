@@ -1,0 +1,130 @@
+// OpenSSH servers in network namespaces of this machine, so that the runner can reach namespaces
+// over SSH as it reaches real machines: each namespace gets a management veth (a /30 of its own
+// from 10.98.<third>.0/24) and an sshd on it, with a host key in a known_hosts file and one client
+// key. `npm run bench` measures the start skew over SSH with it; the SSH start test uses it with a
+// login that is slow on purpose. Needs root, OpenSSH's server and ssh-keygen.
+import type { ChildProcess } from "child_process";
+import { execFileSync, spawn } from "child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as net from "net";
+import { tmpdir } from "os";
+import * as path from "path";
+import type { SshOptions } from "../benchmarks/ssh";
+import type { SshAccess } from "../benchmarks/types";
+
+/** One namespace to reach over SSH. */
+export interface SshNamespace {
+    /** The endpoint's name (it names the host key and the link). */
+    readonly name: string;
+    /** The network namespace, which must exist. */
+    readonly namespace: string;
+    /** Seconds every login to it sleeps before its command runs (a slow login shell), if any. */
+    readonly loginDelaySeconds?: number;
+}
+
+export interface SshNamespaces {
+    /** How to reach each namespace, by its name. */
+    readonly access: Record<string, SshAccess>;
+    /** The SSH transport's options: the client key, host key checking on, the known_hosts file. */
+    readonly options: SshOptions;
+    /** Stops the servers, removes the management links and the keys' folder. */
+    close(): void;
+}
+
+const run = (argv: readonly string[]) => execFileSync(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }).toString();
+
+async function listening(host: string, port: number, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+        const ok = await new Promise<boolean>((resolve) => {
+            const s = net.connect(port, host, () => {
+                s.destroy();
+                resolve(true);
+            });
+            s.on("error", () => resolve(false));
+        });
+        if (ok) return;
+        if (Date.now() > until) throw new Error(`no sshd listens on ${host}:${port} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/**
+ * Starts an sshd in each namespace, on 10.98.<third>.<4i+2>, cabled to this namespace through a
+ * veth `<linkPrefix><i>` (10.98.<third>.<4i+1>). Resolves once every server listens; throws (after
+ * undoing what it made) where one does not.
+ */
+export async function sshIntoNamespaces(namespaces: readonly SshNamespace[], third: number, linkPrefix: string): Promise<SshNamespaces> {
+    if (!Number.isInteger(third) || third < 0 || third > 255) throw new RangeError(`third octet must be 0..255, got ${third}`);
+    if (namespaces.length > 63) throw new RangeError(`at most 63 namespaces, got ${namespaces.length}`);
+    if (!/^[a-z][a-z0-9]{0,9}$/.test(linkPrefix)) throw new RangeError(`link prefix must match [a-z][a-z0-9]{0,9}, got '${linkPrefix}'`);
+    const dir = mkdtempSync(path.join(tmpdir(), "hvnetlab-sshns-"));
+    const servers: ChildProcess[] = [];
+    const links: string[] = [];
+    const close = () => {
+        for (const s of servers) s.kill();
+        for (const l of links) {
+            try {
+                run(["ip", "link", "del", l]);
+            } catch {
+                /* gone with its namespace */
+            }
+        }
+        rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        mkdirSync("/run/sshd", { recursive: true });
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "hostkey")]);
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "client")]);
+        const client = readFileSync(path.join(dir, "client.pub"), "utf8");
+        const hostKey = readFileSync(path.join(dir, "hostkey.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+        const access: Record<string, SshAccess> = {};
+        const known: string[] = [];
+        for (const [i, n] of namespaces.entries()) {
+            const root = `10.98.${third}.${4 * i + 1}`;
+            const address = `10.98.${third}.${4 * i + 2}`;
+            const link = `${linkPrefix}${i}`;
+            run(["ip", "link", "add", link, "type", "veth", "peer", "name", "sshmgmt0", "netns", n.namespace]);
+            links.push(link);
+            run(["ip", "addr", "add", `${root}/30`, "dev", link]);
+            run(["ip", "link", "set", link, "up"]);
+            run(["ip", "-n", n.namespace, "addr", "add", `${address}/30`, "dev", "sshmgmt0"]);
+            run(["ip", "-n", n.namespace, "link", "set", "sshmgmt0", "up"]);
+            const keys = path.join(dir, `authorized_keys-${i}`);
+            const delay = n.loginDelaySeconds;
+            writeFileSync(keys, delay ? `command="sleep ${Number(delay)}; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${client}` : client);
+            const config = path.join(dir, `sshd-${i}.conf`);
+            writeFileSync(
+                config,
+                [
+                    `ListenAddress ${address}`,
+                    "Port 22",
+                    `HostKey ${path.join(dir, "hostkey")}`,
+                    "PidFile none",
+                    `AuthorizedKeysFile ${keys}`,
+                    "PermitRootLogin prohibit-password",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "",
+                ].join("\n"),
+            );
+            const server = spawn("ip", ["netns", "exec", n.namespace, "/usr/sbin/sshd", "-D", "-e", "-f", config], { stdio: "ignore" });
+            server.on("error", () => undefined);
+            servers.push(server);
+            known.push(`${address} ${hostKey}`);
+            access[n.name] = { kind: "ssh", host: address, user: "root", port: 22 };
+        }
+        writeFileSync(path.join(dir, "known_hosts"), `${known.join("\n")}\n`);
+        await Promise.all(Object.values(access).map((a) => listening(a.host, a.port, 10000)));
+        return {
+            access,
+            options: { identityFile: path.join(dir, "client"), hostKeyChecking: "yes", knownHostsFile: path.join(dir, "known_hosts") },
+            close,
+        };
+    } catch (err) {
+        close();
+        throw err;
+    }
+}
