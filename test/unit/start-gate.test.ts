@@ -21,7 +21,7 @@ describe("the start gate of armed clients", () => {
         const b = gate.ready().then(() => order.push("b can arm"));
         await pause(20);
         assert.strictEqual(order.length, 0, "a third client is still connecting");
-        gate.ready().then(() => order.push("c can arm"));
+        void gate.ready().then(() => order.push("c can arm"));
         await Promise.all([a, b]);
         assert.strictEqual(order.length, 3);
         const t0 = Date.now();
