@@ -357,16 +357,62 @@ export function formatVerdict(v: GateVerdict): string {
     return lines.join("\n");
 }
 
+/** A machine's facts in words: "kernel K, CPU model, virtualization V[, hypervisor][ (PV guest)][; NIC driver speed (settings), ...]". */
+export function describeMachine(f: HostFacts): string {
+    const nics = (f.nics ?? [])
+        .map((n) => {
+            const settings = [...flatSettings(n)].map(([k, v]) => `${k} ${v}`).join(", ");
+            return `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}${settings ? ` (${settings})` : ""}`;
+        })
+        .join(", ");
+    return `kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${f.guestType ? ` (${f.guestType} guest)` : ""}${nics ? `; ${nics}` : ""}`;
+}
+
 /** Host facts of a source's endpoints, one line each, for the report. */
 export function describeFacts(s: Source): string[] {
-    return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => {
-        const f: HostFacts = r.facts;
-        const nics = f.nics
-            .map((n) => {
-                const settings = [...flatSettings(n)].map(([k, v]) => `${k} ${v}`).join(", ");
-                return `${n.name} ${n.driver}${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ""}${settings ? ` (${settings})` : ""}`;
-            })
+    return Object.entries(s.results.endpoints ?? {}).map(([name, r]) => `${name}: ${describeMachine(r.facts)}`);
+}
+
+/** Platforms whose lab has a hypervisor host that runs no netperf (its facts are in the lab's hostFacts only). */
+const HYPERVISOR_PLATFORMS = ["esx", "kvm", "xen"];
+
+/** Whether a value read from a source is a machine's facts as the labs gather them (benchmarks/facts.ts). */
+function isHostFacts(v: unknown): v is HostFacts {
+    const f = v as Partial<HostFacts> | null;
+    return (
+        typeof f === "object" &&
+        f !== null &&
+        typeof f.kernel === "string" &&
+        typeof f.cpuModel === "string" &&
+        typeof f.virtualization === "string" &&
+        (f.nics === undefined ||
+            (Array.isArray(f.nics) && f.nics.every((n) => typeof n?.name === "string" && typeof n?.driver === "string")))
+    );
+}
+
+/** A value of unknown shape in words, "key value, key value", nested values flattened, no JSON. */
+function inWords(v: unknown): string {
+    if (v === null || v === undefined || v === "") return "-";
+    if (Array.isArray(v)) return v.map(inWords).join(" ");
+    if (typeof v === "object")
+        return Object.entries(v)
+            .map(([k, x]) => (x !== null && typeof x === "object" && !Array.isArray(x) ? `${k} (${inWords(x)})` : `${k} ${inWords(x)}`))
             .join(", ");
-        return `${name}: kernel ${f.kernel}, ${f.cpuModel}, virtualization ${f.virtualization}${f.hypervisor ? `, ${f.hypervisor}` : ""}${f.guestType ? ` (${f.guestType} guest)` : ""}${nics ? `; ${nics}` : ""}`;
+    return String(v);
+}
+
+/**
+ * The lab's own machines (a source's hostFacts: the hypervisor host, the peer, the local lab's
+ * machine), one line each in the endpoints' words. A machine that is also an endpoint and reads the
+ * same is left out (describeFacts has it); one that is not is named "(hypervisor host)" on a
+ * hypervisor's platform, else "(lab machine)"; one that reads otherwise "(as the lab read it)".
+ */
+export function describeLabMachines(s: Source): string[] {
+    const endpoints = s.results.endpoints ?? {};
+    return Object.entries(s.hostFacts ?? {}).flatMap(([name, facts]) => {
+        const words = isHostFacts(facts) ? describeMachine(facts) : inWords(facts);
+        const endpoint = endpoints[name];
+        if (endpoint) return describeMachine(endpoint.facts) === words ? [] : [`${name} (as the lab read it): ${words}`];
+        return [`${name} (${HYPERVISOR_PLATFORMS.includes(s.results.platform) ? "hypervisor host" : "lab machine"}): ${words}`];
     });
 }

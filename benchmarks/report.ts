@@ -7,7 +7,16 @@ import type { Reference, VlSpec } from "./charts";
 import { fairnessSpec, hostBusyPct, hostCpuSpec, renderSvg, throughputSpec, timeSeriesSpec } from "./charts";
 import type { Source } from "./compare";
 import { RULES_TEXT, roleOf } from "./comparability";
-import { comparisonTables, CompareInputError, describeFacts, formatMarkdown, groupKey, metricOf, nicWarnings } from "./compare";
+import {
+    comparisonTables,
+    CompareInputError,
+    describeFacts,
+    describeLabMachines,
+    formatMarkdown,
+    groupKey,
+    metricOf,
+    nicWarnings,
+} from "./compare";
 import { readJsonFile } from "./input-files";
 import { reportHtml } from "./report-html";
 
@@ -166,14 +175,21 @@ export function reportCharts(sources: readonly Source[], reference?: Reference):
 }
 
 /**
- * The report's "Where the CPU goes" rows: per source and run (by group, then guests), its
- * throughput, host CPU busy % (hostBusyPct; "-" when not measured, with the first missing reason
- * of its CPU figures), the busiest hypervisor-side thread or domain, and the bottleneck's words.
- * Failed runs are shown as failed.
+ * The report's "Where the CPU goes" table: per source and run (by group, then guests), its
+ * throughput, host CPU busy % (hostBusyPct), the busiest hypervisor-side thread or domain, and the
+ * bottleneck's words. Where the host CPU was not measured the cell says "not sampled (note N)" and
+ * `notes[N-1]` says why (the first missing reason of the run's CPU figures): a reason is said once
+ * however many rows it stands for, numbered in the order the rows first name it. Failed runs are
+ * shown as failed.
  */
-export function bottleneckRows(sources: readonly Source[]): string[][] {
+export function bottleneckRows(sources: readonly Source[]): { rows: string[][]; notes: string[] } {
     const cell = (t: string) => t.replace(/\|/g, "/");
-    return sources
+    const notes: string[] = [];
+    const noteOf = (reason: string) => {
+        if (!notes.includes(reason)) notes.push(reason);
+        return notes.indexOf(reason) + 1;
+    };
+    const rows = sources
         .filter((s) => s.results.runs.some((r) => r.cpu !== undefined))
         .flatMap((s) =>
             [...s.results.runs]
@@ -184,17 +200,19 @@ export function bottleneckRows(sources: readonly Source[]): string[][] {
                     const m = metricOf(r);
                     const h = hostBusyPct(r);
                     const busiest = [...(r.cpu?.hostThreads ?? [])].sort((a, b) => b.cpuPct / b.cpus - a.cpuPct / a.cpus)[0];
+                    const why = r.cpu?.missing[0];
                     return [
                         s.label,
                         r.id,
                         String(r.guests),
                         `${m.value.toFixed(1)} ${m.unit}`,
-                        h ? `${h.busyPct}% (${h.machine})` : `- (${cell(r.cpu?.missing[0] ?? "not sampled")})`,
+                        h ? `${h.busyPct}% (${h.machine})` : why ? `not sampled (note ${noteOf(why)})` : "not sampled",
                         busiest ? `${cell(busiest.label)} ${busiest.cpuPct}%` : "-",
                         cell(r.bottleneck?.says ?? "-"),
                     ];
                 }),
         );
+    return { rows, notes };
 }
 
 /** A stack the comparison meant to hold that was not measured (a lab that failed), and why. */
@@ -267,16 +285,17 @@ export function reportMarkdown(
         "",
     );
     for (const t of comparisonTables(sources, opts.baseline)) out.push(formatMarkdown(t), "");
-    const cpuRows = bottleneckRows(sources);
-    if (cpuRows.length > 0) {
+    const cpu = bottleneckRows(sources);
+    if (cpu.rows.length > 0) {
         out.push("## Where the CPU goes", "");
         out.push(
             "Per guest count: throughput, the host's CPU (the hypervisor host's where it was sampled: kvm host, dom0, ESXi; busy % of all its CPUs), the busiest hypervisor-side thread or domain, and what limited the run (benchmarks/bottleneck.ts: below 97% of the goodput limit, a CPU at 90% or more).",
             "",
         );
         out.push("| source | run | guests | throughput | host CPU | busiest on the host | bottleneck |", "|---|---|---|---|---|---|---|");
-        for (const row of cpuRows) out.push(`| ${row.join(" | ")} |`);
+        for (const row of cpu.rows) out.push(`| ${row.join(" | ")} |`);
         out.push("");
+        cpu.notes.forEach((n, i) => out.push(`Note ${i + 1}: ${n}`, ""));
     }
     out.push("## Charts", "");
     for (const f of opts.charts) out.push(`![${f}](charts/${f})`, "");
@@ -284,8 +303,7 @@ export function reportMarkdown(
     out.push("## Machines", "");
     for (const s of sources) {
         out.push(`**${s.label}**`, "");
-        for (const line of describeFacts(s)) out.push(`- ${line}`);
-        for (const [name, facts] of Object.entries(s.hostFacts ?? {})) out.push(`- host ${name}: ${JSON.stringify(facts)}`);
+        for (const line of [...describeLabMachines(s), ...describeFacts(s)]) out.push(`- ${line}`);
         out.push("");
     }
     out.push("## Method", "");

@@ -2,7 +2,7 @@
 // to one peer (addresses as the local lab gives them), with the method fields a test overrides.
 import type { Source } from "../benchmarks/compare";
 import { parseSource } from "../benchmarks/compare";
-import type { Plan, PlanMatrix, ResultsDocument, RunResult } from "../benchmarks/types";
+import type { HostFacts, Plan, PlanMatrix, ResultsDocument, RunResult } from "../benchmarks/types";
 
 /** A plan of `guests` guests g1..gN and a peer, wire i at 10.77.0.4i+2 (guest) / +1 (peer). */
 export function testPlan(
@@ -62,8 +62,17 @@ export function factsFor(argv: readonly string[], virt = "kvm", driver = "virtio
     );
 }
 
-/** A comparison source (`platform`.json) holding `runs` in a minimal results document. */
-export function sourceOf(platform: string, runs: RunResult[]): Source {
+/**
+ * A comparison source (`platform`.json) holding `runs` in a minimal results document; `more` adds
+ * fields of the document (its endpoints, notes) and the lab's hostFacts, read as stack outputs
+ * ({ results, lab: { hostFacts } }) are.
+ */
+export function sourceOf(
+    platform: string,
+    runs: RunResult[],
+    more: Partial<Pick<ResultsDocument, "endpoints" | "notes" | "comparable">> & { hostFacts?: Record<string, HostFacts> } = {},
+): Source {
+    const { hostFacts, ...fields } = more;
     const doc: ResultsDocument = {
         schemaVersion: 1,
         platform,
@@ -74,6 +83,7 @@ export function sourceOf(platform: string, runs: RunResult[]): Source {
         endpoints: {},
         maxClockOffsetMs: 5,
         runs,
+        ...fields,
     };
-    return parseSource(JSON.stringify(doc), `${platform}.json`);
+    return parseSource(JSON.stringify(hostFacts ? { results: doc, lab: { hostFacts } } : doc), `${platform}.json`);
 }

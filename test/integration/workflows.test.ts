@@ -88,6 +88,34 @@ describe("workflows", () => {
         );
     });
 
+    it("measures one stack at a time, unless the user declares that the stacks share no machine", () => {
+        const doc = yaml.load(readFileSync(path.join(WORKFLOWS, "hypervisors.yml"), "utf8")) as {
+            on: { workflow_dispatch: { inputs: Record<string, { type?: string; default?: unknown }> }; schedule?: unknown };
+            jobs: Record<string, Job & { strategy?: { matrix: { stack: string[] }; "max-parallel"?: number | string } }>;
+        };
+        const strategy = doc.jobs.measure.strategy!;
+        const stacks = strategy.matrix.stack.length;
+        assert.ok(stacks > 1, "a matrix of stacks");
+        // max-parallel as GitHub evaluates it: a number, or `${{ inputs.X && A || B }}` (on a
+        // schedule the inputs context is empty; by hand each input has its value or its default).
+        const maxParallel = (inputs: Record<string, unknown>): number | undefined => {
+            const v = strategy["max-parallel"];
+            if (v === undefined || typeof v === "number") return v;
+            const m = /^\$\{\{\s*inputs\.(\w+)\s*&&\s*(\d+)\s*\|\|\s*(\d+)\s*\}\}$/.exec(v);
+            assert.ok(m, `max-parallel '${v}' is a number or inputs.X && A || B`);
+            return Number(inputs[m[1]] ? m[2] : m[3]);
+        };
+        const defaults = Object.fromEntries(Object.entries(doc.on.workflow_dispatch.inputs).map(([k, i]) => [k, i.default]));
+        assert.ok(doc.on.schedule, "a scheduled run");
+        assert.strictEqual(maxParallel({}), 1, "a scheduled run measures one stack at a time");
+        assert.strictEqual(maxParallel(defaults), 1, "a run by hand measures one stack at a time by default");
+        const declared = doc.on.workflow_dispatch.inputs.stacks_share_no_machine;
+        assert.ok(declared, "a workflow_dispatch input stacks_share_no_machine");
+        assert.strictEqual(declared.type, "boolean");
+        assert.strictEqual(declared.default, false, "stacks are taken to share a machine unless the user says otherwise");
+        assert.strictEqual(maxParallel({ ...defaults, stacks_share_no_machine: true }), stacks, "declared independent: all at once");
+    });
+
     it("hands every stack the secrets its config needs, as Pulumi secrets through stdin", function () {
         this.timeout(30000);
         const job = workflows().find((w) => w.file === "hypervisors.yml")!.jobs.measure as Job & {

@@ -114,18 +114,23 @@ describe("report: host CPU against guests, and the bottleneck per guest count", 
     });
 
     it("tables each guest count's host CPU, busiest host thread and bottleneck, and says why a figure is missing", () => {
-        const rows = bottleneckRows([xen]);
+        const { rows, notes } = bottleneckRows([xen]);
         assert.deepStrictEqual(
             rows.map((r) => [r[2], r[4], r[6]]),
             [
                 ["1", "40% (dom0)", "the wire: 99% of the goodput limit"],
                 ["2", "75% (dom0)", "the wire: 99% of the goodput limit"],
                 ["3", "99% (dom0)", "dom0 vCPU 0 at 99% busy"],
-                ["4", "- (dom0 (xen host): no CPU sample (ssh: connection refused))", "-"],
+                ["4", "not sampled (note 1)", "-"],
             ],
         );
+        assert.deepStrictEqual(notes, ["dom0 (xen host): no CPU sample (ssh: connection refused)"]);
         assert.strictEqual(rows[2][5], "dom0 (all its vCPUs) 99%");
         const md = reportMarkdown([xen], { mismatches: [], charts: [] });
         assert.match(md, /## Where the CPU goes[\s\S]*\| xen \| send-native-TCP_STREAM-16384B-3g \| 3 \| 2100.0 Mb\/s \| 99% \(dom0\) \|/);
+        assert.match(
+            md,
+            /\| 4 \| 2240\.0 Mb\/s \| not sampled \(note 1\) \|[^\n]*\n\nNote 1: dom0 \(xen host\): no CPU sample \(ssh: connection refused\)\n/,
+        );
     });
 });
