@@ -7,6 +7,12 @@
 // - what the CPU sampler of a run costs, in % of a core, and whether throughput with the samplers
 //   is within the run-to-run spread of throughput without them.
 //
+// - where the runner's seconds go beyond the seconds netperf measures, per run: before the start
+//   (samplers launched, clients armed, the start gate), measuring (the start to the last interim
+//   result), after it (netperf's final exchange, the samplers' last reading, the judging);
+// - the start skew over SSH: the same lab's guests reached through OpenSSH servers in their
+//   namespaces (tools/ssh-namespaces.ts), each run started through the start gate.
+//
 // `npm run bench -- --scale N`: a lab of N guests on 100 Mb/s wires, measured at 1, 2, 4, ... N
 // guests (3 s runs): the start skew and the runner's overhead against the number of guests.
 import { execFile } from "child_process";
@@ -14,12 +20,15 @@ import * as path from "path";
 import { promisify } from "util";
 import { samplerArgs } from "../benchmarks/cpu-sampler";
 import { parseNetperfOutput } from "../benchmarks/netperf-client";
+import type { ProgressEvent } from "../benchmarks/runner";
 import { runPlan } from "../benchmarks/runner";
 import type { SummaryRow } from "../benchmarks/summary";
 import { formatTable } from "../benchmarks/summary";
-import { NetnsTransport } from "../benchmarks/transport";
+import { SshTransport } from "../benchmarks/ssh";
+import { AccessTransport, NetnsTransport } from "../benchmarks/transport";
 import type { Plan, ResultsDocument, RunResult } from "../benchmarks/types";
 import { runOffline } from "./offline-runner";
+import { sshIntoNamespaces } from "./ssh-namespaces";
 import { loadStackConfig, parseOverrides } from "./stack-config";
 
 const run = promisify(execFile);
@@ -162,11 +171,109 @@ async function samplerEffect(plan: Plan, repeats: number): Promise<SamplerEffect
     return { guests, with: stat(figures.with), without: stat(figures.without) };
 }
 
+/** One run's seconds, from the runner's progress events and its results (epoch s, runner's clock). */
+export interface RunSeconds {
+    readonly before: number;
+    readonly measuring: number;
+    readonly after: number;
+}
+
+/**
+ * Splits a run's wall time: from its start event to the common start (before), from the start to
+ * the last interim result of any stream (measuring), and from there to its done event (after).
+ */
+export function runSeconds(startedAt: number, doneAt: number, run: RunResult): RunSeconds | undefined {
+    const start = run.start?.at;
+    const ends = run.streams.flatMap((s) => (s.samples.length > 0 ? [s.samples[s.samples.length - 1][0]] : []));
+    if (start === undefined || ends.length === 0) return undefined;
+    const last = Math.max(...ends);
+    return { before: start - startedAt, measuring: last - start, after: doneAt - last };
+}
+
+/** The runner's seconds per netperf second, and where the rest went, over the runs timed. */
+function costLines(timed: readonly RunSeconds[], durationSeconds: number): string[] {
+    if (timed.length === 0) return ["  no run was timed"];
+    const mean = (pick: (t: RunSeconds) => number) => timed.reduce((a, t) => a + pick(t), 0) / timed.length;
+    const total = mean((t) => t.before + t.measuring + t.after);
+    return [
+        `  ${(total / durationSeconds).toFixed(3)} runner seconds per netperf second (${total.toFixed(2)} s per ${durationSeconds} s run, mean of ${timed.length} runs; goal 1.05)`,
+        `  before the start ${mean((t) => t.before).toFixed(3)} s (samplers launched, clients armed, the gate's lead)`,
+        `  measuring ${mean((t) => t.measuring).toFixed(3)} s (the start to the last interim result)`,
+        `  after ${mean((t) => t.after).toFixed(3)} s (netperf's final exchange, the samplers' last reading, the judging)`,
+    ];
+}
+
+/** Times every run of a runPlan call through its progress events. */
+function timer(): { onProgress: (e: ProgressEvent) => void; timed: RunSeconds[] } {
+    const timed: RunSeconds[] = [];
+    let startedAt = 0;
+    return {
+        timed,
+        onProgress: (e) => {
+            if (e.kind === "start") startedAt = Date.now() / 1000;
+            if (e.kind !== "done") return;
+            const t = runSeconds(startedAt, Date.now() / 1000, e.run);
+            if (t) timed.push(t);
+        },
+    };
+}
+
+/**
+ * The start skew over SSH: the lab's guests reached through OpenSSH servers in their namespaces,
+ * the peer as before; the largest cell (send) measured `repeats` times. Gives the skew the judging
+ * measures and the spread of the releases the guests reported.
+ */
+async function sshSkew(plan: Plan, repeats: number): Promise<string[]> {
+    const guests = plan.endpoints.filter((e) => e.role === "guest");
+    const ssh = await sshIntoNamespaces(
+        guests.map((g) => ({ name: g.name, namespace: g.access.kind === "netns" ? g.access.namespace : "" })),
+        96,
+        "hvbench",
+    );
+    const transport = new AccessTransport({ ssh: new SshTransport(ssh.options), netns: new NetnsTransport() });
+    try {
+        const n = Math.max(...plan.matrix.guestCounts);
+        const overSsh: Plan = {
+            ...plan,
+            repeats,
+            ssh: { hostKeyChecking: "yes", knownHostsFile: ssh.options.knownHostsFile! },
+            endpoints: plan.endpoints.map((e) => (e.role === "guest" ? { ...e, access: ssh.access[e.name] } : e)),
+            matrix: { ...plan.matrix, experiments: ["send"], guestCounts: [n] },
+        };
+        const t = timer();
+        const doc = await runPlan(overSsh, { transport, onProgress: t.onProgress });
+        const measured = doc.runs.flatMap((r) => r.repeats ?? [r]);
+        const skews = measured.map((m) => m.skewMs);
+        const releases = measured.flatMap((m) => {
+            const r = Object.values(m.start?.releaseMs ?? {});
+            return r.length > 0 ? [Math.max(...r) - Math.min(...r)] : [];
+        });
+        const leads = measured.flatMap((m) => (m.start?.leadMs !== undefined ? [m.start.leadMs] : []));
+        return [
+            `start skew over SSH: ${n} guests reached through OpenSSH, ${measured.length} runs of ${plan.durationSeconds} s (send; goal at most 10 ms)`,
+            `  skew (netperf's interim timestamps): max ${Math.max(...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / skews.length).toFixed(1)} ms; statuses ${measured.map((m) => m.status).join(", ")}`,
+            `  releases as the guests timed them: spread max ${Math.max(0, ...releases).toFixed(1)} ms; the gate's lead ${Math.min(...leads)}-${Math.max(...leads)} ms (twice the sessions' largest round trip + 5 ms)`,
+            ...costLines(t.timed, plan.durationSeconds).map((l) => l.replace(/^ {2}/, "  over SSH: ")),
+        ];
+    } finally {
+        await transport.close();
+        ssh.close();
+    }
+}
+
 async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
     const hand: { guests: number; mbps: number }[] = [];
     let effect: SamplerEffect | undefined;
+    let cost: string[] = [];
+    let overSsh: string[] = [];
     const outputs = await withLab([`repeats=${args.repeats}`, "failOn=never", ...args.overrides], async (o) => {
         const plan = o.plan as Plan;
+        log("the runner's seconds: every run of the lab once, timed");
+        const t = timer();
+        await runPlan({ ...plan, repeats: 1 }, { transport: new NetnsTransport(), onProgress: t.onProgress });
+        cost = [`the runner's cost: every cell once (${plan.durationSeconds} s runs)`, ...costLines(t.timed, plan.durationSeconds)];
+        log("the start skew over SSH");
+        overSsh = await sshSkew(plan, args.repeats);
         log("netperf by hand on the same wires");
         for (const guests of plan.matrix.guestCounts) hand.push({ guests, mbps: await byHand(plan, guests) });
         log("throughput with and without the CPU samplers");
@@ -195,6 +302,10 @@ async function methodAndRepeats(args: BenchArgs): Promise<string[]> {
         `wall time, whole lab (build, measure, netperf by hand, teardown): ${wallSeconds.toFixed(1)} s`,
         `benchmark runner: ${benchSeconds.toFixed(1)} s for ${results.runs.length * args.repeats} runs of ${plan.durationSeconds} s = ${netperfSeconds} s of netperf (${((100 * netperfSeconds) / benchSeconds).toFixed(1)}% of the runner's time)`,
         `start skew, runs with 2+ guests: max ${Math.max(0, ...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / Math.max(1, skews.length)).toFixed(1)} ms`,
+        "",
+        ...cost,
+        "",
+        ...overSsh,
         "",
         `CPU samplers' effect on throughput: the largest cell, ${args.repeats} runs with the samplers and ${args.repeats} without, alternating`,
         effect ? samplerEffectLine(effect) : "  not measured",
