@@ -6,11 +6,11 @@
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import * as net from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import type { SshOptions } from "../benchmarks/ssh";
 import type { SshAccess } from "../benchmarks/types";
+import { listening } from "./labs/harness";
 
 /** One namespace to reach over SSH. */
 export interface SshNamespace {
@@ -32,22 +32,6 @@ export interface SshNamespaces {
 }
 
 const run = (argv: readonly string[]) => execFileSync(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }).toString();
-
-async function listening(host: string, port: number, timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        const ok = await new Promise<boolean>((resolve) => {
-            const s = net.connect(port, host, () => {
-                s.destroy();
-                resolve(true);
-            });
-            s.on("error", () => resolve(false));
-        });
-        if (ok) return;
-        if (Date.now() > until) throw new Error(`no sshd listens on ${host}:${port} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
 
 /**
  * Starts an sshd in each namespace, on 10.98.<third>.<4i+2>, cabled to this namespace through a
@@ -117,7 +101,8 @@ export async function sshIntoNamespaces(namespaces: readonly SshNamespace[], thi
             access[n.name] = { kind: "ssh", host: address, user: "root", port: 22 };
         }
         writeFileSync(path.join(dir, "known_hosts"), `${known.join("\n")}\n`);
-        await Promise.all(Object.values(access).map((a) => listening(a.host, a.port, 10000)));
+        for (const a of Object.values(access))
+            if (!(await listening(a.host, a.port, 10000))) throw new Error(`no sshd listens on ${a.host}:${a.port} after 10 s`);
         return {
             access,
             options: { identityFile: path.join(dir, "client"), hostKeyChecking: "yes", knownHostsFile: path.join(dir, "known_hosts") },
