@@ -1,18 +1,22 @@
 // The cells: each measured hvnetlab:repeats times, every stream of a repeat started for one common
 // time, its netperf output read onto the runner's clock and handed to the judging.
-import type { Cell } from "./matrix";
+import type { Cell, StreamPlan } from "./matrix";
 import { streamsOf } from "./matrix";
 import type { NetperfResult } from "./netperf-client";
-import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
-import type { StreamOutcome } from "./judging";
-import { aggregateCell, combineRepeats, withCpu } from "./judging";
+import { netperfArgs } from "./netperf-client";
+import type { DiagnosisPlan, NetperfRun } from "./netperf-diagnosis";
+import { diagnoseNetperf } from "./netperf-diagnosis";
+import type { ClockRereading, StreamOutcome } from "./judging";
+import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "./judging";
 import type { SamplerSource } from "./cpu-sampler";
 import { parseSamplerOutput, samplerArgs } from "./cpu-sampler";
 import { clientStart } from "./armed-wait";
 import type { Transport } from "./transport";
 import type { HostSamplerSource } from "./host-cpu";
 import { hostSamplerArgs, parseHostSamplerOutput } from "./host-cpu";
-import type { Plan, PlanEndpoint, PlanHost, RunResult } from "./types";
+import type { NetperfTest, Plan, PlanEndpoint, PlanHost, RunResult } from "./types";
+
+export { netperfFailure } from "./netperf-diagnosis";
 
 /** How the cells reach the endpoints, and what stops them. */
 export interface CellOptions {
@@ -40,13 +44,42 @@ export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeco
     return plan.startLeadMs + 1000 * (plan.durationSeconds + Math.max(10, plan.durationSeconds / 2));
 }
 
-/** Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. */
+/**
+ * Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. After
+ * each repeat the clocks of its clients are read afresh and held against the offsets its samples
+ * were moved by (benchmarks/judging.ts withClockCheck).
+ */
 export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const repeats: RunResult[] = [];
     for (let i = 0; i < (plan.repeats ?? 1) && !(options.signal?.aborted && i > 0); i++) {
-        repeats.push(await measureOnce(plan, cell, offsets, options));
+        const run = await measureOnce(plan, cell, offsets, options);
+        repeats.push(options.signal?.aborted ? run : withClockCheck(run, await rereadClocks(plan, cell, offsets, options)));
     }
     return combineRepeats(repeats);
+}
+
+/**
+ * Reads afresh the clock of every client endpoint of the cell (Transport.clock with `fresh`),
+ * beside the offset its samples were moved by. Never throws: a clock that cannot be read gives
+ * its reason.
+ */
+export function rereadClocks(
+    plan: Pick<Plan, "endpoints">,
+    cell: Cell,
+    offsets: ReadonlyMap<string, number>,
+    options: CellOptions,
+): Promise<ClockRereading[]> {
+    const clients = [...new Map(streamsOf(cell, plan.endpoints).map((s) => [s.client.name, s.client])).values()];
+    return Promise.all(
+        clients.map(async (endpoint): Promise<ClockRereading> => {
+            const beforeMs = offsets.get(endpoint.name) ?? 0;
+            try {
+                return { endpoint: endpoint.name, beforeMs, after: await options.transport.clock(endpoint, options.signal, true) };
+            } catch (err) {
+                return { endpoint: endpoint.name, beforeMs, error: (err as Error).message };
+            }
+        }),
+    );
 }
 
 async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
@@ -101,19 +134,14 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             ];
             try {
                 const r = await options.transport.run(s.client, argv, { startAtMs, timeoutMs, signal: options.signal, release });
-                const offset = offsets.get(s.client.name) ?? 0;
-                if (r.code !== 0 || r.timedOut) {
-                    // Keep what it measured before it stopped, with why it stopped.
-                    const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
-                    const why = r.timedOut
-                        ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
-                        : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
-                    return { stream: s, error: why, partial };
-                }
-                const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
-                if (parsed.samples.length === 0)
-                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)" };
-                return { stream: s, parsed, plannedStart: startAtMs / 1000 };
+                return streamOutcome(s, cell.test, r, {
+                    durationSeconds: plan.durationSeconds,
+                    intervalSeconds: plan.intervalSeconds,
+                    netperfSeconds: start.netperfSeconds,
+                    timeoutMs,
+                    plannedStart: startAtMs / 1000,
+                    offsetMs: offsets.get(s.client.name) ?? 0,
+                });
             } catch (err) {
                 return { stream: s, error: (err as Error).message };
             }
@@ -124,7 +152,7 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
     const hostSources = await hostSampling;
     clearTimeout(stopping);
     options.signal?.removeEventListener("abort", stop);
-    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources);
+    return withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources, startAtMs / 1000);
 }
 
 /**
@@ -226,18 +254,24 @@ export function toRunnerClock<T extends Pick<NetperfResult, "samples">>(result: 
 }
 
 /**
- * What netperf said when it failed: its stderr, else the line of its output that reports the
- * failure (an armed netperf runs in debug mode and writes its setup steps before it).
+ * One client's outcome from what its netperf printed (benchmarks/netperf-diagnosis.ts), its
+ * samples moved onto the runner's clock by the client's offset. Whatever netperf printed is kept:
+ * its final figures and interim results, also beside the reason a stream failed. Pure.
  */
-export function netperfFailure(stdout: string, stderr: string): string {
-    const lines = (text: string) =>
-        text
-            .split(/\r?\n/)
-            .map((l) => l.trim())
-            .filter(Boolean);
-    const err = lines(stderr);
-    if (err.length > 0) return err[0];
-    const out = lines(stdout).filter((l) => !/signal catcher/.test(l));
-    const said = out.filter((l) => /could not|are you sure|error|refused|unreachable|timed out|failed/i.test(l));
-    return said.find((l) => /are you sure/.test(l)) ?? said[said.length - 1] ?? out[out.length - 1] ?? "no output";
+export function streamOutcome(
+    stream: StreamPlan,
+    test: NetperfTest,
+    r: NetperfRun,
+    at: DiagnosisPlan & { plannedStart: number; offsetMs: number },
+): StreamOutcome {
+    const d = diagnoseNetperf(test, r, at);
+    const parsed = d.parsed ? toRunnerClock(d.parsed, at.offsetMs) : undefined;
+    const partial = toRunnerClock({ samples: d.samples }, at.offsetMs).samples;
+    return {
+        stream,
+        ...(parsed ? { parsed } : {}),
+        ...(d.error ? { error: d.error, partial } : {}),
+        plannedStart: at.plannedStart,
+        netperfSeconds: at.netperfSeconds ?? at.durationSeconds,
+    };
 }
