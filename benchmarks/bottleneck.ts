@@ -21,8 +21,11 @@ export interface Bottleneck {
 export interface BottleneckInput {
     /** The aggregate's share of the run's goodput limit, in %. */
     readonly goodputPct: number;
-    /** Each measured stream: its endpoint and its share of its wire's goodput limit, in %. */
-    readonly streams: readonly { endpoint: string; goodputPct: number }[];
+    /**
+     * Each stream with its figure (whatever its checks said): its endpoint, its share of its
+     * wire's goodput limit in %, and the machines it ran on (netperf's client and its netserver).
+     */
+    readonly streams: readonly { endpoint: string; goodputPct: number; machines?: readonly string[] }[];
     /** Absent when no sampler ran. */
     readonly cpu?: RunCpuFigures;
 }
@@ -48,8 +51,11 @@ function split(u: CpuUse): string {
  * The verdict. At or above AT_LIMIT_PCT of the goodput limit, or with every stream at its wire's,
  * the wire. Below it: every CPU at or above SATURATED_PCT (processes against their cgroup limit first,
  * then processes and hypervisor-host threads against one CPU (a domain or VM against its vCPUs),
- * then machines' CPUs, named as the platform names them: "dom0 vCPU 0"); when none, "unexplained" with the run's
- * share of its limit, the slowest stream, the busiest CPU and process, and what was missing.
+ * then machines' CPUs, named as the platform names them: "dom0 vCPU 0"), those of the slowest
+ * stream below its wire's limit (its endpoint, its client's and its server's processes, its
+ * guest's hypervisor threads) before the rest: what held the slow stream, not what the fast ones
+ * used; when none, "unexplained" with the run's share of its limit, the slowest stream, the
+ * busiest CPU and process, and what was missing.
  */
 export function bottleneck(input: BottleneckInput): Bottleneck {
     const slowest = [...input.streams].sort((a, b) => a.goodputPct - b.goodputPct)[0];
@@ -58,21 +64,24 @@ export function bottleneck(input: BottleneckInput): Bottleneck {
         return { kind: "wire", says: `the wire: ${f1(input.goodputPct)}% of the goodput limit${least}` };
     }
     const cpu = input.cpu;
+    // The slowest stream's own machines come first, when it is below its wire's limit.
+    const held = new Set(slowest && slowest.goodputPct < AT_LIMIT_PCT ? [slowest.endpoint, ...(slowest.machines ?? [])] : []);
+    const first = (where: string) => (held.has(where) ? 10000 : 0);
     const saturated: { pct: number; says: string }[] = [];
     for (const p of cpu?.processes ?? []) {
         if (p.limitPct !== undefined && p.limitCpus !== undefined && p.limitPct >= SATURATED_PCT)
             saturated.push({
-                pct: 1000 + p.limitPct,
+                pct: first(p.endpoint) + 1000 + p.limitPct,
                 says: `${p.endpoint}'s ${p.program} at ${f1(p.limitPct)}% of its cgroup CPU limit of ${p.limitCpus} CPU`,
             });
         else if (p.cpuPct >= SATURATED_PCT)
-            saturated.push({ pct: 500 + p.cpuPct, says: `${p.endpoint}'s ${p.program} at ${f1(p.cpuPct)}% of a CPU` });
+            saturated.push({ pct: first(p.endpoint) + 500 + p.cpuPct, says: `${p.endpoint}'s ${p.program} at ${f1(p.cpuPct)}% of a CPU` });
     }
     for (const t of cpu?.hostThreads ?? []) {
         const pct = t.cpuPct / t.cpus;
         if (pct >= SATURATED_PCT)
             saturated.push({
-                pct: 500 + pct,
+                pct: first(t.guest) + 500 + pct,
                 says:
                     t.cpus === 1
                         ? `${t.label} at ${f1(t.cpuPct)}% of a CPU`
@@ -82,7 +91,7 @@ export function bottleneck(input: BottleneckInput): Bottleneck {
     for (const m of cpu?.machines ?? []) {
         for (const [name, u] of Object.entries(m.perCpu)) {
             if (u.busyPct >= SATURATED_PCT)
-                saturated.push({ pct: u.busyPct, says: `${cpuName(m, name)} at ${f1(u.busyPct)}% busy${split(u)}` });
+                saturated.push({ pct: first(m.machine) + u.busyPct, says: `${cpuName(m, name)} at ${f1(u.busyPct)}% busy${split(u)}` });
         }
     }
     if (saturated.length > 0)

@@ -3,18 +3,22 @@
 import type { Cell, StreamPlan } from "./matrix";
 import { streamsOf } from "./matrix";
 import type { NetperfResult } from "./netperf-client";
-import { interimSamples, netperfArgs, parseNetperfOutput } from "./netperf-client";
-import type { StreamOutcome } from "./judging";
-import { aggregateCell, combineRepeats, withCpu } from "./judging";
+import { netperfArgs } from "./netperf-client";
+import type { DiagnosisPlan, NetperfRun } from "./netperf-diagnosis";
+import { diagnoseNetperf } from "./netperf-diagnosis";
+import type { ClockRereading, StreamOutcome } from "./judging";
+import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "./judging";
 import type { SamplerSource } from "./cpu-sampler";
 import { parseSamplerOutput, samplerArgs } from "./cpu-sampler";
 import type { ClientStart } from "./armed-wait";
 import { clientStart } from "./armed-wait";
 import { StartGate } from "./start-gate";
-import type { Transport } from "./transport";
+import type { ProcessResult, Transport } from "./transport";
 import type { HostSamplerSource } from "./host-cpu";
 import { hostSamplerArgs, parseHostSamplerOutput } from "./host-cpu";
-import type { Plan, PlanEndpoint, PlanHost, RunResult, StartRecord } from "./types";
+import type { NetperfTest, Plan, PlanEndpoint, PlanHost, RunResult, StartRecord } from "./types";
+
+export { netperfFailure } from "./netperf-diagnosis";
 
 /** How the cells reach the endpoints, and what stops them. */
 export interface CellOptions {
@@ -52,13 +56,42 @@ export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeco
     return plan.startLeadMs + 1000 * (plan.durationSeconds + Math.max(10, plan.durationSeconds / 2));
 }
 
-/** Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. */
+/**
+ * Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. After
+ * each repeat the clocks of its clients are read afresh and held against the offsets its samples
+ * were moved by (benchmarks/judging.ts withClockCheck).
+ */
 export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const repeats: RunResult[] = [];
     for (let i = 0; i < (plan.repeats ?? 1) && !(options.signal?.aborted && i > 0); i++) {
-        repeats.push(await measureOnce(plan, cell, offsets, options));
+        const run = await measureOnce(plan, cell, offsets, options);
+        repeats.push(options.signal?.aborted ? run : withClockCheck(run, await rereadClocks(plan, cell, offsets, options)));
     }
     return combineRepeats(repeats);
+}
+
+/**
+ * Reads afresh the clock of every client endpoint of the cell (Transport.clock with `fresh`),
+ * beside the offset its samples were moved by. Never throws: a clock that cannot be read gives
+ * its reason.
+ */
+export function rereadClocks(
+    plan: Pick<Plan, "endpoints">,
+    cell: Cell,
+    offsets: ReadonlyMap<string, number>,
+    options: CellOptions,
+): Promise<ClockRereading[]> {
+    const clients = [...new Map(streamsOf(cell, plan.endpoints).map((s) => [s.client.name, s.client])).values()];
+    return Promise.all(
+        clients.map(async (endpoint): Promise<ClockRereading> => {
+            const beforeMs = offsets.get(endpoint.name) ?? 0;
+            try {
+                return { endpoint: endpoint.name, beforeMs, after: await options.transport.clock(endpoint, options.signal, true) };
+            } catch (err) {
+                return { endpoint: endpoint.name, beforeMs, error: (err as Error).message };
+            }
+        }),
+    );
 }
 
 async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
@@ -104,7 +137,7 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                   latestStartMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
               );
     const launched = await Promise.all(
-        streams.map(async (s, i): Promise<Omit<StreamOutcome, "plannedStart"> & { releasedAt?: number }> => {
+        streams.map(async (s, i): Promise<Launched> => {
             const start = starts[i];
             const timeoutMs = netperfDeadlineMs({
                 startLeadMs: start.release ? ARMING_BUDGET_MS : fixedAtMs! - Date.now(),
@@ -126,51 +159,52 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             const how = start.release ? { release: true, gate } : { startAtMs: fixedAtMs };
             try {
                 const r = await options.transport.run(s.client, argv, { timeoutMs, signal: options.signal, ...how });
-                const offset = offsets.get(s.client.name) ?? 0;
-                const release = r.releasedAtMs !== undefined ? { releasedAt: r.releasedAtMs / 1000 } : {};
-                if (r.code !== 0 || r.timedOut) {
-                    // Keep what it measured before it stopped, with why it stopped.
-                    const partial = toRunnerClock({ samples: interimSamples(r.stdout) }, offset).samples;
-                    const why = r.timedOut
-                        ? `netperf gave no result within its deadline of ${(timeoutMs / 1000).toFixed(0)} s (the wire or the netserver stopped answering)`
-                        : `netperf exited ${r.code ?? r.signal}: ${netperfFailure(r.stdout, r.stderr)}`;
-                    return { stream: s, error: why, partial, ...release };
-                }
-                const parsed = toRunnerClock(parseNetperfOutput(r.stdout), offset);
-                if (parsed.samples.length === 0)
-                    return { stream: s, error: "netperf printed no interim results (is it built with demo mode?)", ...release };
-                return { stream: s, parsed, ...release };
+                return { r, timeoutMs, netperfSeconds: start.netperfSeconds };
             } catch (err) {
-                return { stream: s, error: (err as Error).message };
+                return { error: (err as Error).message };
             }
         }),
     );
     // Every stream is judged against the run's one start: the gate's, or the one fixed in advance.
     const plannedStartMs = gate?.report?.startAtMs ?? fixedAtMs;
-    const outcomes: StreamOutcome[] = launched.map((o) =>
-        plannedStartMs !== undefined && o.parsed ? { ...o, plannedStart: plannedStartMs / 1000 } : o,
+    const outcomes: StreamOutcome[] = launched.map((l, i) =>
+        "error" in l
+            ? { stream: streams[i], error: l.error }
+            : streamOutcome(streams[i], cell.test, l.r, {
+                  durationSeconds: plan.durationSeconds,
+                  intervalSeconds: plan.intervalSeconds,
+                  netperfSeconds: l.netperfSeconds,
+                  timeoutMs: l.timeoutMs,
+                  plannedStart: plannedStartMs !== undefined ? plannedStartMs / 1000 : undefined,
+                  offsetMs: offsets.get(streams[i].client.name) ?? 0,
+              }),
     );
     const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
     const sources = await sampling;
     const hostSources = await hostSampling;
     clearTimeout(stopping);
     options.signal?.removeEventListener("abort", stop);
-    const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources);
+    const plannedStart = plannedStartMs !== undefined ? plannedStartMs / 1000 : undefined;
+    const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources, plannedStart);
     return plannedStartMs === undefined ? run : { ...run, start: startRecord(plannedStartMs, gate, streams, launched) };
 }
+
+/** What one client's launch gave: its process's result, or why it could not be run. */
+type Launched = { readonly r: ProcessResult; readonly timeoutMs: number; readonly netperfSeconds: number } | { readonly error: string };
 
 /** The run's start as recorded in its results: how it was chosen, and each client's release against it. */
 function startRecord(
     atMs: number,
     gate: StartGate | undefined,
     streams: readonly StreamPlan[],
-    launched: readonly { releasedAt?: number }[],
+    launched: readonly Launched[],
 ): StartRecord {
     const report = gate?.report;
     const releaseMs: Record<string, number> = {};
     streams.forEach((s, i) => {
-        const at = launched[i].releasedAt;
-        if (at !== undefined) releaseMs[s.client.name] = Math.round((at * 1000 - atMs) * 10) / 10;
+        const l = launched[i];
+        const at = "r" in l ? l.r.releasedAtMs : undefined;
+        if (at !== undefined) releaseMs[s.client.name] = Math.round((at - atMs) * 10) / 10;
     });
     return {
         how: report ? "gate" : "fixed",
@@ -279,18 +313,24 @@ export function toRunnerClock<T extends Pick<NetperfResult, "samples">>(result: 
 }
 
 /**
- * What netperf said when it failed: its stderr, else the line of its output that reports the
- * failure (an armed netperf runs in debug mode and writes its setup steps before it).
+ * One client's outcome from what its netperf printed (benchmarks/netperf-diagnosis.ts), its
+ * samples moved onto the runner's clock by the client's offset. Whatever netperf printed is kept:
+ * its final figures and interim results, also beside the reason a stream failed. Pure.
  */
-export function netperfFailure(stdout: string, stderr: string): string {
-    const lines = (text: string) =>
-        text
-            .split(/\r?\n/)
-            .map((l) => l.trim())
-            .filter(Boolean);
-    const err = lines(stderr);
-    if (err.length > 0) return err[0];
-    const out = lines(stdout).filter((l) => !/signal catcher/.test(l));
-    const said = out.filter((l) => /could not|are you sure|error|refused|unreachable|timed out|failed/i.test(l));
-    return said.find((l) => /are you sure/.test(l)) ?? said[said.length - 1] ?? out[out.length - 1] ?? "no output";
+export function streamOutcome(
+    stream: StreamPlan,
+    test: NetperfTest,
+    r: NetperfRun,
+    at: DiagnosisPlan & { plannedStart?: number; offsetMs: number },
+): StreamOutcome {
+    const d = diagnoseNetperf(test, r, at);
+    const parsed = d.parsed ? toRunnerClock(d.parsed, at.offsetMs) : undefined;
+    const partial = toRunnerClock({ samples: d.samples }, at.offsetMs).samples;
+    return {
+        stream,
+        ...(parsed ? { parsed } : {}),
+        ...(d.error ? { error: d.error, partial } : {}),
+        ...(at.plannedStart !== undefined ? { plannedStart: at.plannedStart } : {}),
+        netperfSeconds: at.netperfSeconds ?? at.durationSeconds,
+    };
 }

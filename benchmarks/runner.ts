@@ -4,7 +4,6 @@
 import type { Cell } from "./matrix";
 import { expandMatrix } from "./matrix";
 import { measureCell } from "./cells";
-import { NO_AGGREGATE } from "./judging";
 import { validatePlan } from "./plan-check";
 import { checkClocks, checkReachable, checkWires, describeEndpoints } from "./preflight";
 import { resultsDocument } from "./results-document";
@@ -60,13 +59,9 @@ export async function runPlan(plan: Plan, options: RunnerOptions): Promise<Resul
     for (let i = 0; i < cells.length && !options.signal?.aborted; i++) {
         options.onProgress?.({ kind: "start", index: i, total: cells.length, cell: cells[i] });
         let run = await measureCell(plan, cells[i], offsets, options);
+        // What the interrupted run measured stays, its figures and samples with it: it is marked failed.
         if (options.signal?.aborted && run.status !== "ok") {
-            run = {
-                ...run,
-                status: "failed",
-                aggregate: NO_AGGREGATE,
-                error: `interrupted (${abortReason(options.signal)}) while measuring`,
-            };
+            run = { ...run, status: "failed", error: `interrupted (${abortReason(options.signal)}) while measuring` };
         }
         runs.push(run);
         options.onProgress?.({ kind: "done", index: i, total: cells.length, run });

@@ -334,9 +334,13 @@ export class SshTransport implements Transport {
         return releasedAtMs !== undefined ? { ...r, releasedAtMs } : r;
     }
 
-    /** The best (shortest round trip) of several readings over one session, NTP style. */
-    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading> {
+    /**
+     * The best (shortest round trip) of several readings over one session, NTP style. The first
+     * reading of a machine is kept and reused; `fresh` takes a new one (the kept one stays).
+     */
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal, fresh?: boolean): Promise<ClockReading> {
         const access = this.access(endpoint);
+        if (fresh) return this.withSession(access, (args) => this.readClock(access, args, 9, signal), signal);
         const key = targetOf(access);
         let reading = this.clocks.get(key);
         if (!reading) {

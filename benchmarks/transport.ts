@@ -52,8 +52,12 @@ export interface ProcessOptions extends RunOptions {
 export interface Transport {
     /** Runs argv on the endpoint; with startAtMs, the program starts at that time of the runner's clock. */
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult>;
-    /** Reads the endpoint's clock against the runner's. */
-    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading>;
+    /**
+     * Reads the endpoint's clock against the runner's. A transport may keep its first reading
+     * (SSH: one per machine); `fresh` asks for a new one, as after a run, to see whether the
+     * endpoint's clock moved while it measured.
+     */
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal, fresh?: boolean): Promise<ClockReading>;
     /**
      * Runs argv on the runner's own machine, outside any network namespace: where the local lab's
      * namespaces live (their CPU sampler runs here, with the cgroup file system in view, which
@@ -187,7 +191,7 @@ export class NetnsTransport implements Transport {
         return runProcess(program, args, options);
     }
 
-    /** Namespaces share this machine's clock. */
+    /** Namespaces share this machine's clock (a fresh reading is the same). */
     async clock(): Promise<ClockReading> {
         return { offsetMs: 0, rttMs: 0 };
     }
@@ -207,8 +211,8 @@ export class AccessTransport implements Transport {
         return this.of(endpoint).run(endpoint, argv, options);
     }
 
-    clock(endpoint: PlanEndpoint, signal?: AbortSignal): Promise<ClockReading> {
-        return this.of(endpoint).clock(endpoint, signal);
+    clock(endpoint: PlanEndpoint, signal?: AbortSignal, fresh?: boolean): Promise<ClockReading> {
+        return this.of(endpoint).clock(endpoint, signal, fresh);
     }
 
     canRelease(endpoint: PlanEndpoint): boolean {

@@ -197,10 +197,19 @@ export interface StreamResult {
     readonly client: string;
     readonly server: string;
     /**
-     * Mean over the run's aggregation window (Mb/s; for UDP_STREAM what arrived); 0 when the
-     * stream failed, or failed a check (see `error` and benchmarks/stream-checks.ts).
+     * Mean over the run's aggregation window (Mb/s; for UDP_STREAM what arrived), whatever the
+     * checks say of it (`error`, `warnings`): a check marks a stream, it never zeroes its figure.
+     * Where the run has no window, or the stream printed no interim result, `figureFrom` says
+     * where the figure comes from. 0 only for a stream that measured nothing: no interim result
+     * and no final line (or, for UDP_STREAM, no final line to say what arrived).
      */
     readonly throughputMbps: number;
+    /**
+     * Absent: the figure is the window mean. "samples": the time-weighted mean of the stream's own
+     * interim results (its run has no common window). "netperf": netperf's whole-test figure
+     * (THROUGHPUT), as it printed no interim result.
+     */
+    readonly figureFrom?: "samples" | "netperf";
     readonly transactionsPerSec?: number;
     /** TCP_RR: the stream's round-trip times over its whole test (netperf's latency selectors). */
     readonly latency?: LatencyFigures;
@@ -241,7 +250,14 @@ export interface StreamResult {
     readonly senderDemandUsPerKB?: number;
     /** The same for the stream's receiver (the server's netserver; for TCP_MAERTS the client's netperf). */
     readonly receiverDemandUsPerKB?: number;
+    /** Why the stream failed (netperf's failure, or a failed check); its figure and samples are kept. */
     readonly error?: string;
+    /**
+     * What the checks doubt about the stream although it measured (its time frame against the
+     * runner's, a rate that changed inside the window, its clock moved): the run is then partial.
+     * Its figure and samples are kept.
+     */
+    readonly warnings?: string[];
 }
 
 /** A run's host-side CPU over its window (benchmarks/cpu-sampler.ts) and its service demand. */
@@ -319,14 +335,33 @@ export interface Measurement {
     readonly streams: StreamResult[];
     /** Host-side CPU sampled over the window; absent when the run had no window (or no sampler ran). */
     readonly cpu?: RunCpu;
-    /** What limited the run (benchmarks/bottleneck.ts); absent for failed runs. */
+    /** What limited the run (benchmarks/bottleneck.ts), failed and partial runs too; absent without CPU figures. */
     readonly bottleneck?: Bottleneck;
     readonly error?: string;
     /**
      * What a reader should look at although the measurement holds: a stream far below the others
-     * (a bad wire, NIC or unfair scheduling). They do not change the status.
+     * (a bad wire, NIC or unfair scheduling), a UDP loss, a clock that could not be re-read. They
+     * do not change the status (what does is in `error`).
      */
     readonly warnings?: string[];
+    /**
+     * Each client endpoint's clock offset to the runner before the run (the one its samples were
+     * moved by) and read afresh after it (benchmarks/judging.ts withClockCheck).
+     */
+    readonly clocks?: Record<string, ClockCheck>;
+}
+
+/** An endpoint's clock offset before and after a run (offset = endpoint - runner), in ms. */
+export interface ClockCheck {
+    /** The offset the run's samples were moved by (read before the first run). */
+    readonly beforeMs: number;
+    /** The offset read afresh after the run; absent when it could not be read (`error`). */
+    readonly afterMs?: number;
+    /** The round trip of the fresh reading (it is good to half of it). */
+    readonly rttMs?: number;
+    /** afterMs - beforeMs. */
+    readonly movedMs?: number;
+    readonly error?: string;
 }
 
 export type RunStatus = "ok" | "partial" | "failed";

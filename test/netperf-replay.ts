@@ -13,6 +13,14 @@ const BANNER: Record<NetperfTest, string> = {
 const TITLES =
     "Throughput,Throughput Units,Local Send Throughput,Remote Recv Throughput,Local CPU Util %,Remote CPU Util %,Elapsed Time (sec)";
 
+/** The titles netperf prints for the project's stream-test selectors (benchmarks/netperf-client.ts OUTPUT_SELECTORS). */
+export const SELECTOR_TITLES = `${TITLES},Local Send Calls,Remote Recv Calls,Remote Send Calls`;
+
+/** netperf 2.7.0's banner for a test, ending in " : demo" (a netperf built with --enable-demo). */
+export function bannerOf(test: NetperfTest): string {
+    return BANNER[test];
+}
+
 export interface ReplayedStream {
     readonly test: NetperfTest;
     /** Start of the data phase, epoch seconds: where the first interim interval begins. */
@@ -30,6 +38,10 @@ export interface ReplayedStream {
     readonly localSend?: number;
     /** REMOTE_RECV_THROUGHPUT (default: the throughput). */
     readonly remoteRecv?: number;
+    /** The banner line (default: the test's, with " : demo"). */
+    readonly banner?: string;
+    /** false: netperf printed no final line (no titles, no values). */
+    readonly final?: boolean;
 }
 
 /** Reports every `interval` seconds from the start up to `until`, all of one value. */
@@ -58,5 +70,5 @@ export function netperfText(s: ReplayedStream): string {
         "7.40",
         f(s.elapsed),
     ].join(",");
-    return [BANNER[s.test], ...lines, TITLES, finalLine, ""].join("\n");
+    return [s.banner ?? BANNER[s.test], ...lines, ...(s.final === false ? [] : [TITLES, finalLine]), ""].join("\n");
 }
