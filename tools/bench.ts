@@ -235,14 +235,15 @@ async function sshSkew(plan: Plan, repeats: number): Promise<string[]> {
         const n = Math.max(...plan.matrix.guestCounts);
         const overSsh: Plan = {
             ...plan,
-            repeats,
+            repeats: 1,
             ssh: { hostKeyChecking: "yes", knownHostsFile: ssh.options.knownHostsFile! },
             endpoints: plan.endpoints.map((e) => (e.role === "guest" ? { ...e, access: ssh.access[e.name] } : e)),
             matrix: { ...plan.matrix, experiments: ["send"], guestCounts: [n] },
         };
+        // One run per runPlan call: each is timed on its own, and records its start.
         const t = timer();
-        const doc = await runPlan(overSsh, { transport, onProgress: t.onProgress });
-        const measured = doc.runs.flatMap((r) => r.repeats ?? [r]);
+        const measured: RunResult[] = [];
+        for (let i = 0; i < repeats; i++) measured.push(...(await runPlan(overSsh, { transport, onProgress: t.onProgress })).runs);
         const skews = measured.map((m) => m.skewMs);
         const releases = measured.flatMap((m) => {
             const r = Object.values(m.start?.releaseMs ?? {});
@@ -252,7 +253,9 @@ async function sshSkew(plan: Plan, repeats: number): Promise<string[]> {
         return [
             `start skew over SSH: ${n} guests reached through OpenSSH, ${measured.length} runs of ${plan.durationSeconds} s (send; goal at most 10 ms)`,
             `  skew (netperf's interim timestamps): max ${Math.max(...skews).toFixed(1)} ms, mean ${(skews.reduce((a, b) => a + b, 0) / skews.length).toFixed(1)} ms; statuses ${measured.map((m) => m.status).join(", ")}`,
-            `  releases as the guests timed them: spread max ${Math.max(0, ...releases).toFixed(1)} ms; the gate's lead ${Math.min(...leads)}-${Math.max(...leads)} ms (twice the sessions' largest round trip + 5 ms)`,
+            leads.length > 0
+                ? `  releases as the guests timed them: spread max ${Math.max(0, ...releases).toFixed(1)} ms; the gate's lead ${Math.min(...leads)}-${Math.max(...leads)} ms (twice the sessions' largest round trip + 5 ms)`
+                : "  no run was started through the start gate (the guests cannot be armed)",
             ...costLines(t.timed, plan.durationSeconds).map((l) => l.replace(/^ {2}/, "  over SSH: ")),
         ];
     } finally {
