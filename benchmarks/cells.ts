@@ -20,10 +20,15 @@ import type { NetperfTest, Plan, PlanEndpoint, PlanHost, RunResult, StartRecord 
 
 export { netperfFailure } from "./netperf-diagnosis";
 
+/** How long a machine's sampler has to end after its stdin closed before it is killed (ms). */
+export const SAMPLER_GRACE_MS = 3000;
+
 /** How the cells reach the endpoints, and what stops them. */
 export interface CellOptions {
     readonly transport: Transport;
     readonly signal?: AbortSignal;
+    /** The machines' samplers: aborted, their stdin closes, and each takes a last reading and ends. */
+    readonly endStdinOn?: AbortSignal;
     /** false: start no CPU sampler (the runs then have no CPU figures); for measuring what samplers cost. */
     readonly cpuSamplers?: boolean;
 }
@@ -113,8 +118,12 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             : undefined;
     // The latest the start can be: the samplers run until then plus the duration, unless stopped.
     const latestStartMs = fixedAtMs ?? Date.now() + ARMING_BUDGET_MS;
-    // The samplers stop one interval after the last client (a reading after the window's end is
-    // then taken), or on their own a little later, or when the run is stopped.
+    // The machines' samplers end when the last client has: their stdin closes, and each takes a
+    // last reading (after the window's end) and ends. The hypervisor hosts' samplers (esxtop: a row
+    // every 2 s or more) are stopped one interval after the last client instead (a reading after
+    // the window's end is then taken). Either ends on its own a little later, or when the run is
+    // stopped.
+    const finish = new AbortController();
     const stopSamplers = new AbortController();
     const stop = () => stopSamplers.abort();
     options.signal?.addEventListener("abort", stop, { once: true });
@@ -124,7 +133,7 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             : startSamplers(
                   plan,
                   offsets,
-                  { ...options, signal: stopSamplers.signal },
+                  { ...options, signal: stopSamplers.signal, endStdinOn: finish.signal },
                   latestStartMs / 1000 + plan.durationSeconds + 2 * plan.intervalSeconds + 1,
               );
     // A host's sampler (esxtop: at least 2 s a row) may read less often: it stops a row after the end.
@@ -179,10 +188,14 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                   offsetMs: offsets.get(streams[i].client.name) ?? 0,
               }),
     );
-    const stopping = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
+    finish.abort();
+    // A sampler that does not end on its stdin is killed after SAMPLER_GRACE_MS (it keeps what it read).
+    const stopping = setTimeout(stop, plan.hosts?.length ? plan.intervalSeconds * 1000 + 250 : SAMPLER_GRACE_MS);
     const sources = await sampling;
-    const hostSources = await hostSampling;
     clearTimeout(stopping);
+    const stoppingHosts = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
+    const hostSources = await hostSampling;
+    clearTimeout(stoppingHosts);
     options.signal?.removeEventListener("abort", stop);
     const plannedStart = plannedStartMs !== undefined ? plannedStartMs / 1000 : undefined;
     const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources, plannedStart);
@@ -250,18 +263,31 @@ export function startSamplers(
     if (local.length > 0) {
         const scopes = local.map((e) => (e.access.kind === "netns" ? e.access.namespace : ""));
         const endpoints = Object.fromEntries(local.map((e, i) => [scopes[i], e.name]));
-        const argv = samplerArgs(untilEpochSeconds, plan.intervalSeconds, true, scopes);
+        const argv = samplerArgs(untilEpochSeconds, plan.intervalSeconds, true, scopes, options.endStdinOn !== undefined);
         const here = options.transport.runHere?.bind(options.transport);
         jobs.push(
             here
-                ? collect("host", endpoints, () => here(argv, { timeoutMs, signal: options.signal }), 0)
+                ? collect("host", endpoints, () => here(argv, { timeoutMs, signal: options.signal, endStdinOn: options.endStdinOn }), 0)
                 : Promise.resolve({ machine: "host", endpoints, error: "the transport cannot run programs on the namespaces' machine" }),
         );
     }
     for (const e of remote) {
         const offsetMs = offsets.get(e.name) ?? 0;
-        const argv = samplerArgs(untilEpochSeconds + offsetMs / 1000, plan.intervalSeconds, true, ["self"]);
-        jobs.push(collect(e.name, { self: e.name }, () => options.transport.run(e, argv, { timeoutMs, signal: options.signal }), offsetMs));
+        const argv = samplerArgs(
+            untilEpochSeconds + offsetMs / 1000,
+            plan.intervalSeconds,
+            true,
+            ["self"],
+            options.endStdinOn !== undefined,
+        );
+        jobs.push(
+            collect(
+                e.name,
+                { self: e.name },
+                () => options.transport.run(e, argv, { timeoutMs, signal: options.signal, endStdinOn: options.endStdinOn }),
+                offsetMs,
+            ),
+        );
     }
     return Promise.all(jobs);
 }

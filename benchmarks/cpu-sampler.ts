@@ -23,12 +23,19 @@ import { covering, CpuParseError, parseProcStat, procStatUse, serviceDemandUsPer
  * scope (the rest of the arguments: `self` for the sampler's own network namespace, or the name of
  * a namespace in /run/netns), NS its time on a CPU in nanoseconds. A process's cgroup CPU limit is
  * printed once, as `limit PID QUOTA_US PERIOD_US` or `limit PID none`. What cannot be read is
- * printed as `missing WHAT: WHY`. Shell builtins read every file and walk /proc: per interval it
+ * printed as `missing WHAT: WHY`. With $4 = `eof` it also ends when its stdin closes (a watcher,
+ * `cat` then `kill -TERM`, wakes its wait), after a last reading taken then: the runner closes it
+ * when the last client has ended, instead of waiting an interval for the next reading ($4 = `-`:
+ * it keeps to its end time). Shell builtins read every file and walk /proc: per interval it
  * starts one process, sleep (date and pgrep cost 1 and 8 ms of CPU a call here, which at one
  * reading a second was above the 1% of a core the sampler may cost).
  */
 export const SAMPLER_SCRIPT = [
-    `until=$1; iv=$2; stat=$3; shift 3`,
+    `until=$1; iv=$2; stat=$3; eof=$4; shift 4`,
+    // With $4 = eof the sampler also ends when its stdin closes (a watcher signals it), after a last reading.
+    `final=""; again=""; w=""`,
+    // An asynchronous list's stdin is /dev/null in sh: the watcher reads the sampler's own through fd 3.
+    `if [ "$eof" = eof ]; then trap 'final=1' TERM; exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null) >/dev/null 2>&1 & w=$!; exec 3<&-; fi`,
     `echo "hz $(getconf CLK_TCK 2>/dev/null || echo 100)"`,
     `if [ "$stat" = 1 ] && ! [ -r /proc/stat ]; then echo "missing /proc/stat: not readable on this machine"; stat=0; fi`,
     `if ! read -r u0 _ 2>/dev/null < /proc/uptime; then echo "missing /proc/uptime: not readable, so no CPU readings"; exit 0; fi`,
@@ -74,16 +81,26 @@ export const SAMPLER_SCRIPT = [
     `      echo "proc $s $pid $comm $ns"`,
     `    done`,
     `  done`,
+    `  if [ -n "$final" ]; then [ -z "$again" ] || break; again=1; continue; fi`,
     `  [ "\${u%.*}" -lt "$end" ] || break`,
-    `  sleep "$iv"`,
+    // The sleep holds no output open: a sampler that ends mid-interval closes its stdout at once.
+    `  sleep "$iv" >/dev/null 2>&1 & wait $!`,
     `done`,
+    `[ -z "$w" ] || kill "$w" 2>/dev/null`,
+    `exit 0`,
 ].join("\n");
 
 /**
  * The argument vector of a sampler: until `untilEpochSeconds` (the machine's clock), every
  * `intervalSeconds`, /proc/stat when `stat`, the processes of `scopes` (`self`, or namespace names).
  */
-export function samplerArgs(untilEpochSeconds: number, intervalSeconds: number, stat: boolean, scopes: readonly string[]): string[] {
+export function samplerArgs(
+    untilEpochSeconds: number,
+    intervalSeconds: number,
+    stat: boolean,
+    scopes: readonly string[],
+    endOnEof = false,
+): string[] {
     for (const s of scopes) {
         if (!/^[A-Za-z0-9_.-]+$/.test(s)) throw new RangeError(`sampler scope '${s}' is not a namespace name ([A-Za-z0-9_.-]+)`);
     }
@@ -96,6 +113,7 @@ export function samplerArgs(untilEpochSeconds: number, intervalSeconds: number, 
         String(Math.ceil(untilEpochSeconds)),
         String(intervalSeconds),
         stat ? "1" : "0",
+        endOnEof ? "eof" : "-",
         ...scopes,
     ];
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { shellCommandLine } from "./shell-words";
-import type { StartGate } from "./start-gate";
+import type { Gate } from "./start-gate";
 import type { ProcessResult, RunOptions, Transport } from "./transport";
 import { runProcess, timedArgv, TransportError } from "./transport";
 import type { ClockReading, PlanEndpoint, SshAccess } from "./types";
@@ -258,7 +258,7 @@ export class SshTransport implements Transport {
             remote = timedArgv(targetNs, argv);
         }
         // A timed start sleeps on its stdin (BASH_WAIT_SCRIPT): it is held open until the program ends.
-        const held = { ...options, holdStdin: options.startAtMs !== undefined };
+        const held = { ...options, holdStdin: options.startAtMs !== undefined || options.endStdinOn !== undefined };
         const r = await this.withSession(access, (args) => runProcess("ssh", [...args, shellCommandLine(remote)], held), options.signal);
         if (r.code === 255 && !options.signal?.aborted) throw new SshError(explainSshFailure(r.stderr, access));
         return r;
@@ -274,7 +274,7 @@ export class SshTransport implements Transport {
         access: SshAccess,
         argv: readonly string[],
         options: RunOptions,
-        gate: StartGate,
+        gate: Gate,
     ): Promise<ProcessResult> {
         let offsetMs: number;
         try {

@@ -49,6 +49,16 @@ export function chooseStart(
     return Math.min(Math.max(...arrivals) + lead, first + options.maxWaitMs);
 }
 
+/** What a transport sees of the run's gate: the two steps of an armed client, or its leaving. */
+export interface Gate {
+    /** The client's session can arm at once; resolves when every client's can (or has left). */
+    ready(): Promise<void>;
+    /** The client is armed and asks for `leadMs` to be told the start; resolves with the start (epoch ms, runner's clock). */
+    arrive(leadMs: number): Promise<number>;
+    /** The client will not arrive (it failed before it was armed); called at most once, never after arrive. */
+    leave(): void;
+}
+
 /**
  * Gathers the armed clients of one run, in two steps. `ready`: the client's session is set up and
  * can arm at once (over SSH: its channel is open and the waiting shell runs); it resolves once every
@@ -60,7 +70,7 @@ export function chooseStart(
  * With `fixedAtMs` (a run that also holds clients launched at a start fixed in advance) both steps
  * resolve at once, and every client starts then.
  */
-export class StartGate {
+export class StartGate implements Gate {
     private readonly arrivals: number[] = [];
     private readonly leads: number[] = [];
     private readied = 0;

@@ -3,7 +3,7 @@
 import type { ChildProcess, StdioNull, StdioOptions, StdioPipe } from "child_process";
 import { spawn, spawnSync } from "child_process";
 import { readFileSync } from "fs";
-import type { StartGate } from "./start-gate";
+import type { Gate } from "./start-gate";
 import type { ClockReading, PlanEndpoint } from "./types";
 
 export interface ProcessResult {
@@ -33,7 +33,9 @@ export interface RunOptions {
      */
     readonly release?: boolean;
     /** The run's start gate (benchmarks/start-gate.ts), for an armed client. */
-    readonly gate?: StartGate;
+    readonly gate?: Gate;
+    /** Hold the program's stdin open (without data) and close it when this aborts: a CPU sampler then takes its last reading and ends. */
+    readonly endStdinOn?: AbortSignal;
 }
 
 /** How runProcess runs a program. */
@@ -245,12 +247,15 @@ export function runProcess(program: string, args: readonly string[], options: Pr
             return;
         }
         const startedAtMs = Date.now();
-        const stdin: StdioPipe | StdioNull = options.holdStdin ? "pipe" : "ignore";
+        const stdin: StdioPipe | StdioNull = options.holdStdin || options.endStdinOn ? "pipe" : "ignore";
         const child = spawn(program, args, { stdio: [stdin, "pipe", "pipe"] as StdioOptions });
         child.stdin?.on("error", () => {
             /* the program may exit before its stdin is closed */
         });
         if (child.pid !== undefined) options.onSpawn?.(child.pid);
+        const endStdin = () => child.stdin?.end();
+        if (options.endStdinOn?.aborted) endStdin();
+        else options.endStdinOn?.addEventListener("abort", endStdin, { once: true });
         let stdout = "";
         let stderr = "";
         let timedOut = false;
@@ -293,6 +298,7 @@ export function runProcess(program: string, args: readonly string[], options: Pr
             reject(new TransportError(`cannot run ${program}: ${err.message}`));
         });
         child.on("close", (code, signal) => {
+            options.endStdinOn?.removeEventListener("abort", endStdin);
             stderr += partial;
             child.stdin?.destroy();
             clearTimeout(timer);
@@ -338,7 +344,7 @@ export const LOCAL_RELEASE_LEAD_MS = 5;
  * there are. Resolves with the release's time (epoch ms), or undefined where the client exited
  * first (its result says why) or the run was stopped; a client that never armed leaves the gate.
  */
-export async function releaseWhenArmed(pid: number, gate: StartGate, signal?: AbortSignal, starter?: Starter): Promise<number | undefined> {
+export async function releaseWhenArmed(pid: number, gate: Gate, signal?: AbortSignal, starter?: Starter): Promise<number | undefined> {
     const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     for (;;) {
         let wchan: string;

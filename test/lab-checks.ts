@@ -98,9 +98,10 @@ function running(name: string): string[] {
 }
 
 /**
- * What every results document must hold, whatever went wrong: a status per run; a failed run
- * has no figures but a reason; an ok run has no reason and every stream measured; figures are
- * finite and the aggregate is the sum of its streams.
+ * What every results document must hold, whatever went wrong: a status per run; a run that is
+ * not ok says why; an ok run has no reason and every stream measured; figures are finite and the
+ * aggregate is the sum of its streams (a run without a common window has none); a stream a check
+ * failed keeps what it measured (a figure comes with the samples or netperf's own figure behind it).
  */
 export function assertValidResults(doc: ResultsDocument): void {
     assert.strictEqual(doc.schemaVersion, 1);
@@ -109,11 +110,9 @@ export function assertValidResults(doc: ResultsDocument): void {
         assert.ok(["ok", "partial", "failed"].includes(r.status), `${r.id}: status ${r.status}`);
         for (const v of [r.aggregate.throughputMbps, r.aggregate.goodputPct, r.skewMs, r.window.seconds])
             assert.ok(Number.isFinite(v), `${r.id}: a figure is not finite`);
-        if (r.status === "failed") {
-            assert.strictEqual(r.aggregate.throughputMbps, 0, `${r.id}: a failed run shows no number`);
-            assert.ok(r.error, `${r.id}: a failed run says why`);
-        } else {
-            assert.ok(r.window.seconds > 0, `${r.id}: a measured run has a window`);
+        if (r.status === "failed") assert.ok(r.error, `${r.id}: a failed run says why`);
+        else assert.ok(r.window.seconds > 0, `${r.id}: a measured run has a window`);
+        if (r.window.seconds > 0) {
             const streams = r.streams.reduce((a, s) => a + s.throughputMbps, 0);
             assert.ok(
                 r.repeats || Math.abs(streams - r.aggregate.throughputMbps) < 0.1,
@@ -126,8 +125,11 @@ export function assertValidResults(doc: ResultsDocument): void {
                 assert.ok(!s.error && s.samples.length > 0, `${r.id} ${s.endpoint}: an ok run's streams all measured`);
         }
         if (r.status === "partial") assert.ok(r.error, `${r.id}: a partial run says why`);
-        for (const s of r.streams.filter((x) => x.error))
-            assert.strictEqual(s.throughputMbps, 0, `${r.id} ${s.endpoint}: a failed stream shows no number`);
+        for (const s of r.streams.filter((x) => x.error && x.throughputMbps > 0))
+            assert.ok(
+                s.samples.length > 0 || (s.sentSamples?.length ?? 0) > 0 || s.netperfReported !== undefined,
+                `${r.id} ${s.endpoint}: a failed stream's figure has its samples or netperf's figure behind it`,
+            );
     }
 }
 
@@ -137,7 +139,8 @@ export function assertAtLimit(run: RunResult | undefined): void {
     assert.strictEqual(run.status, "ok", `${run.id}: ${run.error}`);
     for (const s of run.streams) {
         const pct = (100 * s.throughputMbps) / 956.4;
-        assert.ok(pct >= 97 && pct <= 100.5, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
+        // Above 100%: tbf lets its 256 KB bucket through at once, and a window edge can fall inside a burst (100.52% seen once).
+        assert.ok(pct >= 97 && pct <= 101, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
     }
 }
 
@@ -165,7 +168,8 @@ export function assertMeasuredLocalLab(outputs: Record<string, unknown>, expecte
         assert.strictEqual(run.streams.length, run.guests);
         for (const s of run.streams) {
             const pct = (100 * s.throughputMbps) / perWire;
-            assert.ok(pct >= 97 && pct <= 100.5, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
+            // Above 100%: tbf lets its 256 KB bucket through at once, and a window edge can fall inside a burst (100.52% seen once).
+            assert.ok(pct >= 97 && pct <= 101, `${run.id} ${s.endpoint}: ${pct.toFixed(2)}% of goodput`);
             assert.ok(s.samples.length >= 4, "every interim sample is kept");
         }
         assert.strictEqual(new Set(run.streams.map((s) => s.endpoint)).size, run.guests, "each stream on its own guest");

@@ -34,6 +34,26 @@ export interface SshNamespaces {
 const run = (argv: readonly string[]) => execFileSync(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }).toString();
 
 /**
+ * An sshd_config for a test server on `address`:22: key logins only (root too), no PAM, no pid
+ * file unless given, the authorized keys and host key from the given files.
+ */
+export function sshdConfig(c: { address: string; hostKey: string; authorizedKeys: string; pidFile?: string }): string {
+    return [
+        `ListenAddress ${c.address}`,
+        "Port 22",
+        `HostKey ${c.hostKey}`,
+        `PidFile ${c.pidFile ?? "none"}`,
+        `AuthorizedKeysFile ${c.authorizedKeys}`,
+        "PermitRootLogin prohibit-password",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "",
+    ].join("\n");
+}
+
+/**
  * Starts an sshd in each namespace, on 10.98.<third>.<4i+2>, cabled to this namespace through a
  * veth `<linkPrefix><i>` (10.98.<third>.<4i+1>). Resolves once every server listens; throws (after
  * undoing what it made) where one does not.
@@ -78,22 +98,7 @@ export async function sshIntoNamespaces(namespaces: readonly SshNamespace[], thi
             const delay = n.loginDelaySeconds;
             writeFileSync(keys, delay ? `command="sleep ${Number(delay)}; eval \\"$SSH_ORIGINAL_COMMAND\\"" ${client}` : client);
             const config = path.join(dir, `sshd-${i}.conf`);
-            writeFileSync(
-                config,
-                [
-                    `ListenAddress ${address}`,
-                    "Port 22",
-                    `HostKey ${path.join(dir, "hostkey")}`,
-                    "PidFile none",
-                    `AuthorizedKeysFile ${keys}`,
-                    "PermitRootLogin prohibit-password",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "UsePAM no",
-                    "StrictModes no",
-                    "",
-                ].join("\n"),
-            );
+            writeFileSync(config, sshdConfig({ address, hostKey: path.join(dir, "hostkey"), authorizedKeys: keys }));
             const server = spawn("ip", ["netns", "exec", n.namespace, "/usr/sbin/sshd", "-D", "-e", "-f", config], { stdio: "ignore" });
             server.on("error", () => undefined);
             servers.push(server);

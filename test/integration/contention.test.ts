@@ -15,15 +15,25 @@ import { buildPlan } from "../../components/lab-plan";
 import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";
 import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";
 
-/** Starts guest gN's clients (N-1) x stepMs late: streams that overlap only in part. */
+/** Starts guest gN's clients (N-1) x stepMs after the start the run's gate gives: streams that overlap only in part. */
 class StaggeredTransport implements Transport {
     private readonly inner = new NetnsTransport();
     constructor(private readonly stepMs: number) {}
     run(endpoint: PlanEndpoint, argv: readonly string[], options: RunOptions): Promise<ProcessResult> {
-        const late = options.startAtMs === undefined ? 0 : (Number(endpoint.name.replace(/^g/, "")) - 1) * this.stepMs;
+        const late = (Number(endpoint.name.replace(/^g/, "")) - 1) * this.stepMs;
+        const gate = options.gate;
         return this.inner.run(endpoint, argv, {
             ...options,
             ...(options.startAtMs !== undefined ? { startAtMs: options.startAtMs + late } : {}),
+            ...(gate
+                ? {
+                      gate: {
+                          ready: () => gate.ready(),
+                          arrive: async (leadMs: number) => (await gate.arrive(leadMs)) + late,
+                          leave: () => gate.leave(),
+                      },
+                  }
+                : {}),
         });
     }
     clock(): Promise<{ offsetMs: number; rttMs: number }> {
@@ -102,7 +112,7 @@ describe("@integration the shared-uplink wiring", function () {
         assert.match(run.error!, /start skew \d+(\.\d)? ms exceeds hvnetlab:maxSkewMs \(250 ms\)/);
         const g4 = run.streams.find((s) => s.endpoint === "g4")!;
         assert.match(g4.error ?? "", /started 1\.\d+ s after the common start \(more than 1 s\): the client did not start when told to/);
-        assert.strictEqual(g4.throughputMbps, 0, "a stream that failed a check shows no figure");
+        assert.ok(g4.throughputMbps > 0, "a stream that failed a check keeps its figure");
         // What the uplink carried while all four ran, from the samples every stream keeps.
         const windowSum = run.streams.reduce((a, s) => {
             assert.ok(s.samples.length > 0, `${s.endpoint} keeps its samples`);

@@ -15,8 +15,8 @@ import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
 import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";
 
-/** The share of one CPU g1's netperf gets: far less than a 1 Gbit/s stream needs. */
-const LIMIT_CPUS = 0.02;
+/** The share of one CPU g1's netperf gets: far less than a 1 Gbit/s stream needs (it took 0.017-0.02 CPU here, so 0.02 did not always hold it). */
+const LIMIT_CPUS = 0.01;
 
 const describeRun = (r: RunResult) =>
     `${r.id}: ${r.aggregate.goodputPct}% of the goodput limit; bottleneck: ${r.bottleneck?.says}; host ${JSON.stringify(r.cpu?.machines[0]?.total)}; processes ${JSON.stringify(r.cpu?.processes)}; missing ${JSON.stringify(r.cpu?.missing)}`;

@@ -13,6 +13,7 @@ import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../benchmark
 import type { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
 import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf-deployment";
 import { wireScripts } from "../../components/platforms/local";
+import { sshdConfig } from "../../tools/ssh-namespaces";
 import { tempDir } from "../tmp";
 
 const NS = { g1: "hvsshg1", peer: "hvsshpeer" };
@@ -100,19 +101,12 @@ describe("the SSH transport against OpenSSH servers in namespaces of their own @
             const config = path.join(dir, `sshd-${name}.conf`);
             writeFileSync(
                 config,
-                [
-                    `ListenAddress ${m.ns}`,
-                    "Port 22",
-                    `HostKey ${dir}/hostkey`,
-                    `PidFile ${dir}/sshd-${name}.pid`,
-                    `AuthorizedKeysFile ${dir}/authorized_keys`,
-                    "PermitRootLogin prohibit-password",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "UsePAM no",
-                    "StrictModes no",
-                    "",
-                ].join("\n"),
+                sshdConfig({
+                    address: m.ns,
+                    hostKey: `${dir}/hostkey`,
+                    authorizedKeys: `${dir}/authorized_keys`,
+                    pidFile: `${dir}/sshd-${name}.pid`,
+                }),
             );
             sshds.push(spawn("ip", ["netns", "exec", ns, "/usr/sbin/sshd", "-D", "-e", "-f", config], { stdio: "ignore" }));
         }

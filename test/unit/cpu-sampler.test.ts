@@ -1,7 +1,7 @@
 // The CPU sampler: its script run for real on this machine, its output parsed, and a run's CPU
 // figures and service demand computed over a window from constructed readings.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import {
     hostDemandUsPerKB,
     parseSamplerOutput,
@@ -114,5 +114,33 @@ describe("CPU sampler", () => {
         assert.ok(o.stats.length >= 2, r.stdout);
         assert.ok(Object.keys(o.stats[0].cpus).length >= 1);
         assert.ok(o.stats[1].at > o.stats[0].at);
+    });
+
+    it("ends when its stdin closes, with a last reading taken after the close, long before its end time", async function () {
+        this.timeout(10000);
+        const argv = samplerArgs(Date.now() / 1000 + 60, 1, true, ["self"], true);
+        const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+        const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+        await new Promise((r) => setTimeout(r, 1500));
+        const closedAt = Date.now() / 1000;
+        child.stdin.end();
+        const code = await exited;
+        const took = Date.now() / 1000 - closedAt;
+        assert.strictEqual(code, 0);
+        assert.ok(took < 0.5, `ended ${took.toFixed(3)} s after its stdin closed (its interval is 1 s)`);
+        const o = parseSamplerOutput(out);
+        assert.ok(o.stats.length >= 3, `readings at 0 and 1 s, then one after the close: ${o.stats.length}`);
+        assert.ok(o.stats[o.stats.length - 1].at >= closedAt - 0.01, "the last reading is after the close");
+    });
+
+    it("keeps to its interval and its end time where its stdin is not watched", function () {
+        this.timeout(10000);
+        const argv = samplerArgs(Date.now() / 1000 + 1, 0.5, true, ["self"], false);
+        assert.strictEqual(argv[7], "-");
+        // stdin closed at once: without the watcher this does not end it.
+        const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", input: "" });
+        assert.ok(parseSamplerOutput(r.stdout).stats.length >= 2, r.stdout);
     });
 });
