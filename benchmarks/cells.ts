@@ -217,7 +217,7 @@ function startRecord(
     streams.forEach((s, i) => {
         const l = launched[i];
         const at = "r" in l ? l.r.releasedAtMs : undefined;
-        if (at !== undefined) releaseMs[s.client.name] = Math.round((at - atMs) * 10) / 10;
+        if (at !== undefined) releaseMs[s.wire.guest] = Math.round((at - atMs) * 10) / 10;
     });
     return {
         how: report ? "gate" : "fixed",

@@ -92,11 +92,20 @@ export function timeFrameSlack(netperfSeconds: number): number {
 
 /**
  * An interim result's stated interval may differ from the gap between its stamp and the one
- * before by this much (seconds): netperf takes both from one clock reading and prints each to
- * 1 ms (captured outputs differ by at most 1 ms). The sum of the stated intervals may differ from
- * the span of the stamps by this much per interim result, at most 50 ms.
+ * before by the larger of this (seconds) and STAMP_SLACK_FRACTION of the planned interval. On
+ * this machine's namespaces they differ by at most 1 ms (each is printed to 1 ms); in lab:xen's
+ * PV guests under TCG by 8-19 ms, where the time between netperf's clock readings is long. The
+ * sum of the stated intervals may differ from the span of the stamps by the larger of twice
+ * STAMP_SLACK_SECONDS and STAMP_SLACK_FRACTION of the interval: a stamp's lateness does not add
+ * up (the sum's error is the first and the last stamp's), a clock that drifts does.
  */
 export const STAMP_SLACK_SECONDS = 0.005;
+export const STAMP_SLACK_FRACTION = 0.1;
+
+/** The slack of one stamp against its stated interval (seconds), for a planned interval (seconds). */
+export function stampSlack(intervalSeconds: number): number {
+    return Math.max(STAMP_SLACK_SECONDS, STAMP_SLACK_FRACTION * intervalSeconds);
+}
 
 /**
  * With `-D -<interval>` netperf checks the clock on every send and reports once an interval has
@@ -325,7 +334,9 @@ export function timeFrameProblems(
     }
     const at = (t: number) => fmt(t - (plannedStart ?? start));
     const stretched = p.samples.find((x) => x.intervalSeconds >= STRETCHED_INTERVALS * plan.intervalSeconds);
-    if (stretched && stretched.intervalSeconds <= STALL_INTERVALS * plan.intervalSeconds) {
+    // A long interval alone may be a guest descheduled for a while (under TCG intervals of 0.97 s
+    // were seen for 0.5 s): it is the step's evidence only where the time frame already ran past -l.
+    if (stretched && stretched.intervalSeconds <= STALL_INTERVALS * plan.intervalSeconds && problems.length > 0) {
         problems.push(
             `an interval reads ${fmt(stretched.intervalSeconds, 3)} s, ${fmt(stretched.intervalSeconds / plan.intervalSeconds, 1)} times the planned ${plan.intervalSeconds} s (${fmt(stretched.value)} ${unitOf(test)}, ending ${at(stretched.at)} s into the run): its clock stepped forward, or it stalled for ${fmt(stretched.intervalSeconds - plan.intervalSeconds)} s`,
         );
@@ -337,7 +348,7 @@ export function timeFrameProblems(
         );
     }
     const mismatch = p.samples.findIndex(
-        (x, i) => i > 0 && Math.abs(x.intervalSeconds - (x.at - p.samples[i - 1].at)) > STAMP_SLACK_SECONDS,
+        (x, i) => i > 0 && Math.abs(x.intervalSeconds - (x.at - p.samples[i - 1].at)) > stampSlack(plan.intervalSeconds),
     );
     if (mismatch > 0) {
         const x = p.samples[mismatch];
@@ -346,7 +357,7 @@ export function timeFrameProblems(
         );
     }
     const stated = p.samples.reduce((a, x) => a + x.intervalSeconds, 0);
-    const sumSlack = Math.max(STAMP_SLACK_SECONDS, Math.min(0.05, STAMP_SLACK_SECONDS * p.samples.length));
+    const sumSlack = Math.max(2 * STAMP_SLACK_SECONDS, STAMP_SLACK_FRACTION * plan.intervalSeconds);
     if (Math.abs(stated - span) > sumSlack) {
         problems.push(`its intervals' stated lengths add up to ${fmt(stated, 3)} s, but its stamps span ${fmt(span, 3)} s`);
     }

@@ -383,8 +383,9 @@ export interface StartRecord {
     readonly armed?: number;
     readonly expected?: number;
     /**
-     * Per client endpoint: when its release was sent, in ms after the common start (as its own
-     * machine timed it, on the runner's clock); absent for a client that was not released.
+     * Per stream, by its guest (the results' `endpoint`): when its client's release was sent, in
+     * ms after the common start (as the client's machine timed it, on the runner's clock); absent
+     * for a client that was not released.
      */
     readonly releaseMs: Record<string, number>;
 }

@@ -6,7 +6,7 @@ import * as path from "path";
 import { expandMatrix, streamsOf } from "../../benchmarks/matrix";
 import { parseNetperfOutput } from "../../benchmarks/netperf-client";
 import { aggregateCell, runPlan } from "../../benchmarks/runner";
-import { CONSISTENCY_TOLERANCE, windowProblem } from "../../benchmarks/stream-checks";
+import { CONSISTENCY_TOLERANCE, timeFrameProblems, windowProblem } from "../../benchmarks/stream-checks";
 import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
 import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../benchmarks/types";
 import { netperfText, type ReplayedStream, steady } from "../netperf-replay";
@@ -256,5 +256,39 @@ describe("healthy streams stay ok", () => {
         const run = await measure("TCP_STREAM", 2, () => healthy);
         assert.strictEqual(run.status, "ok", run.error);
         assert.strictEqual(run.aggregate.throughputMbps, 1880);
+    });
+});
+
+describe("the time frame check on a guest under emulation (lab:xen's PV guests under TCG)", () => {
+    const plan = { durationSeconds: 10, intervalSeconds: 0.5, warmupSeconds: 1, maxSkewMs: 500 };
+    /** 20 interim results of 0.5 s each whose stamps come up to `lateMs` late, and one interval `long` s long. */
+    const guest = (lateMs: readonly number[], long?: { at: number; seconds: number }) => {
+        let at = 1000;
+        const samples = Array.from({ length: 20 }, (_, i) => {
+            const seconds = long && i === long.at ? long.seconds : 0.5;
+            at += seconds;
+            return { value: 940, units: "10^6bits/s", intervalSeconds: seconds, at: at + lateMs[i % lateMs.length] / 1000 };
+        });
+        const span = samples[19].at - (samples[0].at - samples[0].intervalSeconds);
+        return { samples, throughput: 940, units: "10^6bits/s", elapsedSeconds: Math.min(span, 10.1) };
+    };
+
+    it("accepts stamps printed 8-19 ms after netperf's clock reading, as seen there", () => {
+        // Measured in a CI run: stated 0.504 s against 0.512 s between stamps, 0.502 against 0.521.
+        assert.deepStrictEqual(timeFrameProblems("TCP_STREAM", guest([0, 8, 19, 2, 12]), plan, 10), []);
+    });
+
+    it("accepts one interval of 0.97 s for 0.5 s where the time frame holds (a guest descheduled, not a clock step)", () => {
+        const g = guest([0], { at: 8, seconds: 0.97 });
+        assert.deepStrictEqual(timeFrameProblems("TCP_STREAM", { ...g, samples: g.samples.slice(0, 19) }, plan, 10), []);
+    });
+
+    it("still names a stamp 60 ms off its interval, and stamps that drift 4 ms an interval", () => {
+        assert.match(timeFrameProblems("TCP_STREAM", guest([0, 60, 0]), plan, 10).join("; "), /stated length, 0\.5 s, is not the 0\.56 s/);
+        const drift = Array.from({ length: 20 }, (_, i) => 4 * i);
+        assert.match(
+            timeFrameProblems("TCP_STREAM", guest(drift), plan, 10).join("; "),
+            /stated lengths add up to 10 s, but its stamps span 10\.076 s/,
+        );
     });
 });
