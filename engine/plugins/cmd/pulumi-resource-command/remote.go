@@ -42,6 +42,9 @@ type sshConnection struct {
 	DialErrorLimit int
 	// PerDialTimeout bounds one dial, in seconds.
 	PerDialTimeout int
+	// HostKey is the key the machine must present, an authorized_keys line (`<type> <base64>
+	// [comment]`); nil when not given, and then the machine's key is not checked.
+	HostKey *string
 }
 
 // parseConnection reads a remote Command's `connection`; r reports each problem.
@@ -62,6 +65,10 @@ func parseConnection(r providerkit.Reader) *sshConnection {
 		DialErrorLimit:     orDefault("dialErrorLimit", -1, defaultDialErrorLimit),
 		PerDialTimeout:     orDefault("perDialTimeout", 1, defaultPerDialTimeout),
 	}
+	if _, ok := r.Value("hostKey"); ok {
+		key := r.Str("hostKey")
+		c.HostKey = &key
+	}
 	if c.User == "" {
 		c.User = defaultSSHUser
 	}
@@ -75,9 +82,20 @@ func parseConnection(r providerkit.Reader) *sshConnection {
 	return c
 }
 
-// clientConfig is the SSH client configuration for the connection. Like @pulumi/command's own
-// provider, it does not check the host key: the connection's inputs have no way to give one.
+// clientConfig is the SSH client configuration for the connection. As @pulumi/command's own
+// provider (v1.2.1), it checks the host key only when `hostKey` is given: then the machine must
+// present exactly that key, and only that key's algorithm is offered; without it any key is taken.
 func (c *sshConnection) clientConfig() (*ssh.ClientConfig, error) {
+	hostKeyCallback := ssh.InsecureIgnoreHostKey() //nolint:gosec // no hostKey given: as @pulumi/command does
+	var hostKeyAlgorithms []string
+	if c.HostKey != nil {
+		key, _, _, _, err := ssh.ParseAuthorizedKey([]byte(*c.HostKey))
+		if err != nil {
+			return nil, fmt.Errorf("failed to parse host key: %w (connection.hostKey must be an authorized_keys line: <type> <base64> [comment])", err)
+		}
+		hostKeyCallback = ssh.FixedHostKey(key)
+		hostKeyAlgorithms = []string{key.Type()}
+	}
 	var auth []ssh.AuthMethod
 	if c.PrivateKey != "" {
 		var signer ssh.Signer
@@ -96,10 +114,11 @@ func (c *sshConnection) clientConfig() (*ssh.ClientConfig, error) {
 		auth = append(auth, ssh.Password(c.Password))
 	}
 	return &ssh.ClientConfig{
-		User:            c.User,
-		Auth:            auth,
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(), //nolint:gosec // as @pulumi/command does
-		Timeout:         time.Duration(c.PerDialTimeout) * time.Second,
+		User:              c.User,
+		Auth:              auth,
+		HostKeyCallback:   hostKeyCallback,
+		HostKeyAlgorithms: hostKeyAlgorithms,
+		Timeout:           time.Duration(c.PerDialTimeout) * time.Second,
 	}, nil
 }
 
@@ -125,6 +144,9 @@ func (c *sshConnection) dial(ctx context.Context, log lineLogger) (*ssh.Client, 
 			return nil, fmt.Errorf("%s@%s refused the key or password: %w", c.User, c.endpoint(), err)
 		}
 		if c.DialErrorLimit >= 0 && try > c.DialErrorLimit {
+			if strings.Contains(err.Error(), "host key mismatch") {
+				return nil, fmt.Errorf("%s did not present connection.hostKey, after %d attempts (connection.dialErrorLimit): %w", c.endpoint(), try, err)
+			}
 			return nil, fmt.Errorf("cannot reach %s after %d attempts (connection.dialErrorLimit): %w", c.endpoint(), try, err)
 		}
 		if log != nil {
@@ -242,7 +264,7 @@ func connectionSchema() map[string]any {
 		"properties": map[string]any{
 			"host": str, "port": num, "user": str,
 			"privateKey": secret, "privateKeyPassword": secret, "password": secret,
-			"dialErrorLimit": num, "perDialTimeout": num,
+			"dialErrorLimit": num, "perDialTimeout": num, "hostKey": str,
 		},
 		"required": []string{"host"},
 	}
