@@ -25,30 +25,6 @@ type hypervisor struct {
 	conn *golibvirt.Libvirt
 }
 
-// connectURI is the URI go-libvirt dials. libvirt's own client accepts `sshauth` and
-// `known_hosts` with the ssh transport; go-libvirt takes them only with its `libssh` transport,
-// which is the same Go SSH client with explicit auth methods, so such URIs are dialed that way.
-func connectURI(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("uri %q is not a URI: %w", raw, err)
-	}
-	driver, transport, _ := strings.Cut(u.Scheme, "+")
-	if driver == "" || u.Path == "" {
-		return nil, fmt.Errorf("uri %q is not a libvirt URI (like qemu+ssh://user@host/system or qemu:///system)", raw)
-	}
-	q := u.Query()
-	if transport == "ssh" && (q.Has("sshauth") || q.Has("known_hosts") || q.Has("known_hosts_verify")) {
-		u.Scheme = driver + "+libssh"
-		if q.Get("no_verify") == "1" {
-			q.Del("no_verify")
-			q.Set("known_hosts_verify", "ignore")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u, nil
-}
-
 func (h *hypervisor) get() (*golibvirt.Libvirt, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -62,7 +38,7 @@ func (h *hypervisor) get() (*golibvirt.Libvirt, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := golibvirt.ConnectToURI(u)
+	conn, err := u.connect()
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach libvirt at %s: %w (check that libvirtd runs there and that the SSH user, key and known host are right)", redactURI(h.uri), err)
 	}

@@ -140,22 +140,6 @@ func TestChecksNameEveryProblem(t *testing.T) {
 	}
 }
 
-func TestConnectURI(t *testing.T) {
-	u, err := connectURI("qemu+ssh://root@10.0.0.1:2222/system?keyfile=/k&sshauth=privkey")
-	if err != nil || u.Scheme != "qemu+libssh" || u.Port() != "2222" {
-		t.Fatalf("sshauth is dialed through go-libvirt's libssh transport: %v %v", u, err)
-	}
-	if u, _ := connectURI("qemu+ssh://root@h/system"); u.Scheme != "qemu+ssh" {
-		t.Fatalf("a plain ssh URI is kept: %v", u)
-	}
-	if _, err := connectURI("not a uri"); err == nil {
-		t.Fatal("a bad URI is refused")
-	}
-	if got := redactURI("qemu+ssh://u:secret@h/system"); strings.Contains(got, "secret") {
-		t.Fatalf("password shown: %s", got)
-	}
-}
-
 // TestAgainstLibvirtd creates and deletes every resource type on the local libvirtd (root, with
 // libvirtd running; skipped otherwise, saying why): a pool, an uploaded base image, a
 // copy-on-write layer, a cloud-init ISO and a defined domain, then checks that nothing is left.
