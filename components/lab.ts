@@ -11,7 +11,7 @@ import type { GuestShape } from "./config-blocks";
 import { NetperfDeployment } from "./netperf-deployment";
 import { buildPlan } from "./lab-plan";
 import { createPlatform } from "./platforms";
-import { connectionTo, GUEST_BOOT_DIALS } from "./platforms/remote";
+import { connectionTo, GUEST_BOOT_DIALS, machineHostKey } from "./platforms/remote";
 
 /** The `lab` stack output: what was built, and the fingerprint that says what it is comparable to. */
 export interface LabInventory {
@@ -71,7 +71,8 @@ export class Lab extends pulumi.ComponentResource {
                 ready: platform.ready,
                 connection: (e) => {
                     if (e.access.kind !== "ssh") throw new pulumi.ResourceError(`endpoint ${e.name} is not reached over ssh`, this);
-                    return connectionTo(e.access, secrets().sshPrivateKey, e.role === "guest" ? GUEST_BOOT_DIALS : undefined);
+                    const hostKey = machineHostKey(config, e.access);
+                    return connectionTo(e.access, secrets().sshPrivateKey, e.role === "guest" ? GUEST_BOOT_DIALS : undefined, hostKey);
                 },
             },
             { parent: this },

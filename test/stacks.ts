@@ -1,9 +1,11 @@
 // Runs one of the stacks in stacks/ under the mock runtime, with test secrets, answering the
 // vSphere lookups and the remote commands as real machines would.
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { loadStackConfig } from "../tools/stack-config";
 import type { Registration } from "./mocks";
 import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf } from "./mocks";
+import { tempDir } from "./tmp";
 
 export const ROOT = path.resolve(__dirname, "..");
 /** Secret values no plain output may contain. */
@@ -41,6 +43,41 @@ export const VSPHERE_INVOKES = {
     }),
 };
 
+/** The host keys of the machines in the known_hosts file labKnownHosts writes: host and peer. */
+export const TEST_HOST_KEYS = {
+    host: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhvnetlabTestHostKeyOfTheHostMachine000000",
+    peer: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhvnetlabTestHostKeyOfThePeerMachine000000",
+};
+
+/** known_hosts text with TEST_HOST_KEYS for the host and peerHost blocks of a stack's config. */
+export function knownHostsOf(config: Record<string, string>, machines: readonly ("host" | "peer")[] = ["host", "peer"]): string {
+    const lines = machines.flatMap((m) => {
+        const block = config[m === "host" ? "hvnetlab:host" : "hvnetlab:peerHost"];
+        if (!block) return [];
+        const spec = JSON.parse(block) as { address: string; port?: number };
+        const name = spec.port && spec.port !== 22 ? `[${spec.address}]:${spec.port}` : spec.address;
+        return [`${name} ${TEST_HOST_KEYS[m]} ${m}@test`];
+    });
+    return `${lines.join("\n")}\n`;
+}
+
+/** A known_hosts file with knownHostsOf's lines, in a folder of its own. */
+export function knownHostsFile(config: Record<string, string>, machines?: readonly ("host" | "peer")[]): string {
+    const file = path.join(tempDir("known-hosts"), "known_hosts");
+    writeFileSync(file, knownHostsOf(config, machines));
+    return file;
+}
+
+/**
+ * For a stack whose remote commands check host keys (sshHostKeyChecking yes and a
+ * sshKnownHostsFile: the labs' stacks), the file its lab writes before a run (tools/labs/harness.ts
+ * knownHost) stands in: the host's and the peer's keys (TEST_HOST_KEYS).
+ */
+function labKnownHosts(config: Record<string, string>): Record<string, string> {
+    if (config["hvnetlab:sshHostKeyChecking"] !== "yes" || !config["hvnetlab:sshKnownHostsFile"]) return {};
+    return { "hvnetlab:sshKnownHostsFile": knownHostsFile(config) };
+}
+
 export interface StackRun {
     readonly mocks: MockLab;
     readonly config: Record<string, string>;
@@ -64,10 +101,12 @@ export async function runStack(
         opts.creationMs,
     );
     await mocks.install(stack);
+    const stackConfig = loadStackConfig(ROOT, stack);
     const config = {
-        ...loadStackConfig(ROOT, stack),
+        ...stackConfig,
         "hvnetlab:sshPrivateKey": SECRETS.sshPrivateKey,
         "hvnetlab:vspherePassword": SECRETS.vspherePassword,
+        ...("hvnetlab:sshKnownHostsFile" in overrides ? {} : labKnownHosts({ ...stackConfig, ...overrides })),
         ...overrides,
     };
     const program = loadProgram(

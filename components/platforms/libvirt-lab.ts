@@ -14,7 +14,7 @@ import * as libvirt from "../providers/libvirt";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";
 import type { HypervisorConfig } from "./remote";
-import { guestTopology, hypervisorHost, parseHypervisorBlocks, parseRemoteBlocks, peerMachine } from "./remote";
+import { guestTopology, hypervisorHost, machineHostKey, parseHypervisorBlocks, parseRemoteBlocks, peerMachine, sshAccess } from "./remote";
 
 /** The kvm and xen labs' configuration: host, peer, the guests booted from a cloud image, and libvirt. */
 export interface LibvirtConfig extends HypervisorConfig {
@@ -79,15 +79,20 @@ function xenGuestModeOf(ctx: ConfigContext, guest: { kernel?: string }): XenSpec
 /** The guest's benchmark NIC name inside the guest (cloud-init renames it). */
 export const LIBVIRT_GUEST_NIC = "bench0";
 
-/** The libvirt connection URI over SSH; keyfile from config, else the SSH agent. */
+/**
+ * The libvirt connection URI over SSH; keyfile from config, else the SSH agent. The host key is
+ * checked against hvnetlab:sshKnownHostsFile (`knownhosts=`, the official provider's parameter;
+ * without it ~/.ssh/known_hosts), strictly whatever hvnetlab:sshHostKeyChecking says: the
+ * official provider (terraform-provider-libvirt v0.8.1, libvirt/uri/ssh.go) never adds a key, so
+ * the hypervisor host's key must already be in that file (accept-new serves the runner's SSH to
+ * the guests only).
+ */
 export function libvirtUri(scheme: "qemu+ssh" | "xen+ssh", config: LibvirtConfig): string {
     const h = config.host;
     const port = h.port === 22 ? "" : `:${h.port}`;
     const query = config.libvirt.keyfile ? `?keyfile=${config.libvirt.keyfile}&sshauth=privkey` : "?sshauth=agent";
-    // The same host-key policy as the runner's: its known-hosts file, and accept-new as libvirt's "auto".
-    const knownHosts = config.ssh.knownHostsFile ? `&known_hosts=${config.ssh.knownHostsFile}` : "";
-    const verify = config.ssh.hostKeyChecking === "accept-new" ? "&known_hosts_verify=auto" : "";
-    return `${scheme}://${h.user}@${h.address}${port}/system${query}${knownHosts}${verify}`;
+    const knownHosts = config.ssh.knownHostsFile ? `&knownhosts=${config.ssh.knownHostsFile}` : "";
+    return `${scheme}://${h.user}@${h.address}${port}/system${query}${knownHosts}`;
 }
 
 export function guestNetwork(config: LibvirtConfig, wire: PlanWire): GuestNetwork {
@@ -192,7 +197,8 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         this.endpoints = topology.endpoints;
         this.wires = topology.wires;
         this.hosts = [flavour.planHost(this.wires)];
-        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour, secrets.sshPrivateKey, this);
+        const hostKey = machineHostKey(config, sshAccess(config.host));
+        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour, secrets.sshPrivateKey, this, hostKey);
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);

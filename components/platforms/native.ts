@@ -8,7 +8,7 @@ import type { LabSecrets } from "../config";
 import type { PlatformConfigParser } from "../config-blocks";
 import type { PlatformLab } from "./platform";
 import type { RemoteConfig } from "./remote";
-import { connectionTo, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";
+import { connectionTo, machineHostKey, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";
 
 /** The native baseline's configuration: the bare-metal host and the peer. */
 export interface NativeConfig extends RemoteConfig {
@@ -60,7 +60,7 @@ export class NativeLab extends pulumi.ComponentResource implements PlatformLab {
             `host ${host.address}`,
             "host",
             wireEnds(this.wires, "host"),
-            connectionTo(sshAccess(host), secrets.sshPrivateKey),
+            connectionTo(sshAccess(host), secrets.sshPrivateKey, undefined, machineHostKey(config, sshAccess(host))),
             this,
         );
         const peerSide = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);

@@ -16,6 +16,7 @@ import { contains, ipv4Number } from "../addressing";
 import type { SharedConfig } from "../config";
 import type { ConfigContext, GuestShape, HostSpec } from "../config-blocks";
 import { parseGuest, parseHost, repeated } from "../config-blocks";
+import { knownHostKey } from "../known-hosts";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../shell";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
@@ -143,8 +144,15 @@ export const GUEST_BOOT_DIALS = 100;
 /**
  * The SSH connection to a machine; the private key stays a secret, so the whole connection does.
  * `dialErrorLimit` raises the provider's retries for a machine that may still be booting.
+ * `hostKey` (an authorized_keys line) is the key the machine must present; without it the
+ * command provider takes any key.
  */
-export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string>, dialErrorLimit?: number): pulumi.Output<Connection> {
+export function connectionTo(
+    access: SshAccess,
+    privateKey: pulumi.Output<string>,
+    dialErrorLimit?: number,
+    hostKey?: string,
+): pulumi.Output<Connection> {
     return pulumi.secret(
         privateKey.apply((key) => ({
             host: access.host,
@@ -152,8 +160,20 @@ export function connectionTo(access: SshAccess, privateKey: pulumi.Output<string
             port: access.port,
             privateKey: key,
             ...(dialErrorLimit !== undefined ? { dialErrorLimit } : {}),
+            ...(hostKey !== undefined ? { hostKey } : {}),
         })),
     );
+}
+
+/**
+ * The host key the remote commands to a machine check: for the machines of the host and peerHost
+ * blocks, which exist before the lab, their key in hvnetlab:sshKnownHostsFile where
+ * hvnetlab:sshHostKeyChecking is yes (knownHostKey); none for a guest, whose key is new on every
+ * boot, nor under accept-new, which the command provider cannot do.
+ */
+export function machineHostKey(config: SharedConfig & Partial<RemoteConfig>, access: SshAccess): string | undefined {
+    const known = [config.host, config.peerHost].some((m) => m !== undefined && m.address === access.host && m.port === access.port);
+    return known ? knownHostKey(config.ssh, access.host, access.port) : undefined;
 }
 
 /** Wire i: guest `guest(i)` with NIC `guestNic(i)` cabled to the peer's NIC i; addresses from the subnet. */
@@ -337,7 +357,9 @@ export function peerMachine(
     parent: pulumi.Resource,
 ): SshMachine {
     const spec = config.peerHost;
-    return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connectionTo(sshAccess(spec), privateKey), parent);
+    const access = sshAccess(spec);
+    const connection = connectionTo(access, privateKey, undefined, machineHostKey(config, access));
+    return sshMachine(name, `peer ${spec.address}`, "peerHost", wireEnds(wires, "peer"), connection, parent);
 }
 
 /**
@@ -395,6 +417,7 @@ export interface PnicSetup {
 /**
  * The hypervisor host seen over SSH: preflight (the platform's own checks first, then the pNICs of
  * the lab's guests, with host facts), then each pNIC made ready for its guest. NICs listed beyond hvnetlab:guests are left alone.
+ * `hostKey` is the key the host must present (machineHostKey).
  */
 export function hypervisorHost(
     name: string,
@@ -403,10 +426,11 @@ export function hypervisorHost(
     platform: { readonly pnic: PnicSetup; readonly hostPreflight?: (label: string) => string },
     privateKey: pulumi.Output<string>,
     parent: pulumi.Resource,
+    hostKey?: string,
 ): SshMachine {
     const label = `host ${spec.address}`;
     const setup = platform.pnic;
-    const connection = connectionTo(sshAccess(spec), privateKey);
+    const connection = connectionTo(sshAccess(spec), privateKey, undefined, hostKey);
     const used = spec.nics.slice(0, guests);
     const own = platform.hostPreflight?.(label);
     const preflight = new command.remote.Command(

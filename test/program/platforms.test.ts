@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { writeFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../../benchmarks/types";
 import { Benchmark } from "../../components/benchmark";
@@ -6,7 +7,7 @@ import { connectionTo } from "../../components/platforms/remote";
 import type { Registration } from "../mocks";
 import { isSecretValue, plainOccurrences, promiseOf } from "../mocks";
 import type { StackRun } from "../stacks";
-import { runStack, SECRETS } from "../stacks";
+import { knownHostsFile, knownHostsOf, runStack, SECRETS, TEST_HOST_KEYS } from "../stacks";
 
 const NICS = ["enp3s0f0", "enp3s0f1", "enp4s0f0", "enp4s0f1"];
 const of = (run: StackRun, type: string) => run.mocks.ofType(type);
@@ -231,9 +232,10 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             assert.deepStrictEqual(d.cmdlines, [{ root: "LABEL=root" }, { _: "rw" }, { console: "ttyS0" }, { console: "hvc0" }]);
         }
         const provider = qemu.mocks.registrations.find((r) => r.type === "pulumi:providers:libvirt")!;
+        // The official provider reads knownhosts= and checks strictly (accept-new is the runner's, for the guests).
         assert.match(
             String(provider.inputs.uri),
-            /^qemu\+ssh:\/\/root@10\.213\.0\.1\/system\?keyfile=.*&known_hosts=\/var\/lib\/hvnetlab\/qemu\/known_hosts&known_hosts_verify=auto$/,
+            /^qemu\+ssh:\/\/root@10\.213\.0\.1\/system\?keyfile=.*&knownhosts=\/var\/lib\/hvnetlab\/qemu\/known_hosts$/,
         );
         const kvmDomain = of(runs.kvm, "libvirt:index/domain:Domain")[0].inputs;
         assert.deepStrictEqual([kvmDomain.type, kvmDomain.cpu], ["kvm", { mode: "host-passthrough" }]);
@@ -242,6 +244,54 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             emulated.outputs.lab.fingerprint,
             runs.kvm.outputs.lab.fingerprint,
             "emulated guests are not comparable with KVM's",
+        );
+    });
+
+    it("kvm with sshHostKeyChecking yes: the remote commands check the host's and the peer's keys from sshKnownHostsFile, no guest's", async () => {
+        const file = knownHostsFile(runs.kvm.config);
+        const run = await runStack("kvm", { "hvnetlab:sshKnownHostsFile": file });
+        const remote = of(run, "command:remote:Command");
+        const to = (address: RegExp) => remote.filter((r) => address.test(r.inputs.connection.host));
+        const host = to(/^kvm1\.lab\.example$/);
+        const peer = to(/^peer1\.lab\.example$/);
+        const guests = to(/^192\.168\.10\.10\d$/);
+        assert.ok(host.length > 1 && peer.length > 1 && guests.length > 3, "commands to the host, the peer and the guests");
+        assert.deepStrictEqual(new Set(host.map((r) => r.inputs.connection.hostKey)), new Set([TEST_HOST_KEYS.host]));
+        assert.deepStrictEqual(new Set(peer.map((r) => r.inputs.connection.hostKey)), new Set([TEST_HOST_KEYS.peer]));
+        assert.ok(
+            guests.every((r) => !("hostKey" in r.inputs.connection)),
+            "a guest's key is new on every boot: not checked",
+        );
+        assert.ok(isSecretValue(host[0].raw.connection), "the connection stays a secret");
+        const uri = of(run, "pulumi:providers:libvirt")[0].inputs.uri;
+        assert.strictEqual(uri, `qemu+ssh://root@kvm1.lab.example/system?sshauth=agent&knownhosts=${file}`);
+    });
+
+    it("kvm with sshHostKeyChecking accept-new: no remote command checks a host key; libvirt still checks the host's in the file", async () => {
+        const file = knownHostsFile(runs.kvm.config);
+        const run = await runStack("kvm", { "hvnetlab:sshKnownHostsFile": file, "hvnetlab:sshHostKeyChecking": "accept-new" });
+        assert.ok(of(run, "command:remote:Command").every((r) => !("hostKey" in r.inputs.connection)));
+        assert.strictEqual(
+            of(run, "pulumi:providers:libvirt")[0].inputs.uri,
+            `qemu+ssh://root@kvm1.lab.example/system?sshauth=agent&knownhosts=${file}`,
+        );
+        assert.ok(
+            of(runs.kvm, "command:remote:Command").every((r) => !("hostKey" in r.inputs.connection)),
+            "without a file: none",
+        );
+    });
+
+    it("refuses a known_hosts file without the peer, or with only hashed lines, naming the file and the address", async () => {
+        const onlyHost = knownHostsFile(runs.kvm.config, ["host"]);
+        await assert.rejects(
+            runStack("kvm", { "hvnetlab:sshKnownHostsFile": onlyHost }),
+            new RegExp(`hvnetlab:sshKnownHostsFile ${onlyHost} has no line for peer1\\.lab\\.example`),
+        );
+        const hashed = knownHostsFile(runs.kvm.config, ["host"]);
+        writeFileSync(hashed, `${knownHostsOf(runs.kvm.config, ["host"])}|1|c2FsdA==|aGFzaA== ${TEST_HOST_KEYS.peer}\n`);
+        await assert.rejects(
+            runStack("kvm", { "hvnetlab:sshKnownHostsFile": hashed }),
+            /no plain line for peer1\.lab\.example, and its 1 hashed line\(s\) \(\|1\|\.\.\., HashKnownHosts\) cannot be matched/,
         );
     });
 

@@ -26,7 +26,7 @@ describe("lab:xen's stack", function () {
         const provider = run.mocks.registrations.find((r) => r.type === "pulumi:providers:libvirt")!;
         assert.match(
             String(provider.inputs.uri),
-            /^xen\+ssh:\/\/root@10\.219\.0\.10\/system\?keyfile=\/var\/lib\/hvnetlab\/xen\/id_ed25519&sshauth=privkey&known_hosts=\/var\/lib\/hvnetlab\/xen\/known_hosts&known_hosts_verify=auto$/,
+            /^xen\+ssh:\/\/root@10\.219\.0\.10\/system\?keyfile=\/var\/lib\/hvnetlab\/xen\/id_ed25519&sshauth=privkey&knownhosts=\/var\/lib\/hvnetlab\/xen\/known_hosts$/,
         );
     });
 
