@@ -455,6 +455,15 @@ export interface ClockReading {
     readonly rttMs: number;
 }
 
+/**
+ * Which implementation made a lab (the `lab` output's `engine`): the Pulumi CLI, and each
+ * provider the lab uses as `official <version>` or `built here, stand-in for <version>`.
+ */
+export interface EngineRecord {
+    readonly cli: string;
+    readonly providers: Readonly<Record<string, string>>;
+}
+
 export interface EndpointReport {
     readonly facts: HostFacts;
     readonly clock: ClockReading;

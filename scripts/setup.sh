@@ -11,9 +11,13 @@
 #   tests fail under CI=true where one of these tools is missing;
 # - chromium: a test opens the comparison's report.html in a real headless browser;
 # - the project's node modules (npm ci);
-# - the Pulumi engine (CLI, Node.js language host, command and libvirt providers) from the Go modules pinned
-#   under engine/, into a cache outside the repository keyed by those pins ($HVNETLAB_CACHE,
-#   default ~/.cache/hvnetlab): the first build takes minutes, later runs find it and do nothing.
+# - the Pulumi engine (tools/engine.ts, the choice in tools/engine-choice.ts): the Pulumi CLI on
+#   PATH where there is one, with the official command, libvirt and vSphere plugins installed into
+#   the labs' PULUMI_HOME (`pulumi plugin install resource NAME VERSION`) where they can be
+#   downloaded; what cannot be had that way (the CLI and language host without a CLI on PATH, a
+#   plugin whose install failed) is built from the Go modules pinned under engine/, into a cache
+#   outside the repository keyed by those pins ($HVNETLAB_CACHE, default ~/.cache/hvnetlab): the
+#   first build takes minutes, later runs find it and build nothing. It prints what it chose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +37,5 @@ echo "installed: $(netperf -V 2>&1 | head -1)"
 
 npm ci --no-audit --no-fund
 
-if ! command -v go >/dev/null; then
-    echo "setup: cannot build the Pulumi engine: Go is not installed (no 'go' on PATH); install Go 1.26.6 or newer, or use 'npm run lab:offline'" >&2
-    exit 2
-fi
+# Exits 2, saying what to install, where there is neither a Pulumi CLI on PATH nor Go to build one.
 node_modules/.bin/ts-node --transpile-only tools/engine.ts build

@@ -1,7 +1,7 @@
 // The lab through the real Pulumi engine, on a file backend inside the project (.pulumi/):
 //   npm run lab [-- ARGS]          pulumi up --stack local --yes ARGS, then the summary table
 //   npm run lab:destroy [-- ARGS]  pulumi destroy --stack local --yes ARGS
-//   npm run pulumi -- ARGS         the built CLI with the same backend, project and environment
+//   npm run pulumi -- ARGS         the engine's CLI (tools/engine.ts) with the same backend, project and environment
 // ARGS pass through to pulumi; `--stack NAME` picks another stack. `npm run lab` refreshes the
 // working copy of the stack's file from stacks/ first, so `--config` overrides last for one run.
 import { mkdirSync, writeFileSync } from "fs";

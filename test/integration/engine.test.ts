@@ -202,7 +202,12 @@ describe("@engine the local stack under the real Pulumi engine", function () {
         assert.deepStrictEqual(await resourcesInState("kvm"), []);
     });
 
-    it("a missing plugin fails at once, naming it, without a download", async () => {
+    it("a missing plugin fails at once, naming it, without a download", async function () {
+        // Only where setup built every plugin: with an official plugin the engine may fetch plugins.
+        if (env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION !== "true") {
+            console.log("      (skipped: setup chose an official plugin, so the engine fetches a missing one)");
+            return this.skip();
+        }
         await newStack("noplugin", { guests: 1, labPrefix: "hvenop" });
         // A PULUMI_HOME into which the built command plugin was never installed.
         const emptyHome = tempDir("home");
