@@ -12,6 +12,7 @@ import {
     checkComparable,
     comparisonTables,
     CompareInputError,
+    engineLines,
     formatText,
     formatVerdict,
     gate,
@@ -153,8 +154,9 @@ export function runCompare(args: CompareArgs, write: (text: string) => void, rea
     const mismatches = checkComparable(sources, args.allowMismatch);
     const tables = comparisonTables(sources, pickBaseline(sources, args.baselineSource));
     const warnings = nicWarnings(sources);
-    const notes = [...labelNotes, ...mismatches.map(mismatchNote), ...warnings];
-    if (args.json) write(`${JSON.stringify({ notes: labelNotes, mismatches, warnings, tables }, null, 2)}\n`);
+    const notes = [...labelNotes, engineLines(sources).join("\n"), ...mismatches.map(mismatchNote), ...warnings];
+    const engines = Object.fromEntries(sources.map((s) => [s.label, s.engine ?? null]));
+    if (args.json) write(`${JSON.stringify({ notes: labelNotes, engines, mismatches, warnings, tables }, null, 2)}\n`);
     else write(`${[...notes, ...tables.map(formatText)].join("\n\n")}\n`);
     return 0;
 }

@@ -4,7 +4,7 @@
 // files and prints what these return.
 import { differences } from "./comparability";
 import { flatSettings, nicSettingWarnings } from "./nic-settings";
-import type { HostFacts, ResultsDocument, RunResult } from "./types";
+import type { EngineRecord, HostFacts, ResultsDocument, RunResult } from "./types";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
 export class CompareInputError extends Error {
@@ -18,6 +18,8 @@ export interface Source {
     readonly results: ResultsDocument;
     /** Facts of the lab's own machines (the `lab` output's hostFacts), where the source had them. */
     readonly hostFacts?: Record<string, unknown>;
+    /** What made the lab (the `lab` output's engine), where the source had it. */
+    readonly engine?: EngineRecord;
 }
 
 /** Reads a source from JSON text: stack outputs ({ results, lab, ... }) or a bare results document. */
@@ -29,7 +31,7 @@ export function parseSource(text: string, origin: string, label?: string): Sourc
         throw new CompareInputError(`${origin}: not JSON (${(e as Error).message})`);
     }
     if (doc === null || typeof doc !== "object") throw new CompareInputError(`${origin}: not a results document or stack outputs`);
-    const outputs = doc as { results?: unknown; lab?: { hostFacts?: Record<string, unknown> } };
+    const outputs = doc as { results?: unknown; lab?: { hostFacts?: Record<string, unknown>; engine?: unknown } };
     const results = (outputs.results ?? doc) as Partial<ResultsDocument>;
     if (results === null || typeof results !== "object" || !("schemaVersion" in results)) {
         throw new CompareInputError(
@@ -48,7 +50,33 @@ export function parseSource(text: string, origin: string, label?: string): Sourc
         origin,
         results: results as ResultsDocument,
         ...(outputs.lab?.hostFacts ? { hostFacts: outputs.lab.hostFacts } : {}),
+        ...(isEngineRecord(outputs.lab?.engine) ? { engine: outputs.lab.engine } : {}),
     };
+}
+
+function isEngineRecord(v: unknown): v is EngineRecord {
+    const r = v as Partial<EngineRecord> | null | undefined;
+    return (
+        typeof r === "object" &&
+        r !== null &&
+        typeof r.cli === "string" &&
+        typeof r.providers === "object" &&
+        r.providers !== null &&
+        Object.values(r.providers).every((p) => typeof p === "string")
+    );
+}
+
+/**
+ * What made each source's lab, one line per source: the Pulumi CLI and each provider, as
+ * `official 4.17.0` or `built here, stand-in for 4.17.0` (the `lab` output's engine); documents
+ * made before it was recorded, and bare results documents, say `not recorded`.
+ */
+export function engineLines(sources: readonly Source[]): string[] {
+    return sources.map((s) => {
+        if (!s.engine) return `made by (${s.label}): not recorded`;
+        const providers = Object.entries(s.engine.providers).map(([name, how]) => `${name} ${how}`);
+        return `made by (${s.label}): Pulumi CLI ${s.engine.cli}; ${providers.join("; ")}`;
+    });
 }
 
 /** The name a source's origin gives it: a file's name less .outputs.json, .results.json or .json; a stack's name. */

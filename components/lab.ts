@@ -2,12 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serverEndpoints, wireEnds } from "../benchmarks/matrix";
 import type { SummaryRow } from "../benchmarks/summary";
-import type { HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
+import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
 import { resultsFileOf } from "../benchmarks/results-file";
 import { Benchmark, PROJECT_ROOT } from "./benchmark";
 import type { LabConfig, LabSecrets } from "./config";
 import { loadLabSecrets } from "./config";
 import type { GuestShape } from "./config-blocks";
+import { labEngine } from "./engine-record";
 import { NetperfDeployment } from "./netperf-deployment";
 import { buildPlan } from "./lab-plan";
 import { createPlatform } from "./platforms";
@@ -31,6 +32,8 @@ export interface LabInventory {
     readonly hostFacts: Record<string, HostFacts>;
     readonly endpoints: (PlanEndpoint & { nics: { name: string; address: string; wire: number; speedMbps: number; mtu: number }[] })[];
     readonly wires: PlanWire[];
+    /** Which implementation made the lab: the Pulumi CLI, and each provider as `official 4.17.0` or `built here, stand-in for 4.17.0`. */
+    readonly engine: EngineRecord;
 }
 
 export interface LabArgs {
@@ -38,6 +41,8 @@ export interface LabArgs {
     readonly config: LabConfig;
     /** Reads the secrets; called only by labs that need them. */
     readonly secrets?: () => LabSecrets;
+    /** What runs the program (default: the record in HVNETLAB_ENGINE, components/engine-record.ts). */
+    readonly engine?: EngineRecord;
 }
 
 /**
@@ -90,6 +95,7 @@ export class Lab extends pulumi.ComponentResource {
             { parent: this },
         );
         const plan = this.plan;
+        const engine = args.engine ?? labEngine(config.platform);
         const guest = "guest" in config ? (({ sshPublicKey: _key, ...shape }) => shape)(config.guest) : undefined;
         this.inventory = pulumi
             .all([netperf.versions, netperf.started, platform.hostFacts])
@@ -106,6 +112,7 @@ export class Lab extends pulumi.ComponentResource {
                 hostFacts,
                 endpoints: inventoryEndpoints(plan),
                 wires: plan.wires,
+                engine,
             }));
         this.results = benchmark.results;
         this.summary = benchmark.summary;

@@ -5,6 +5,14 @@
 // the lab, measures, and tears it down. It serves the `local` stack only.
 import { spawn } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
+import type { EngineRecord } from "../benchmarks/types";
+import { COMMAND_VERSION, ENGINE_RECORD_VAR } from "../components/engine-record";
+
+/** What makes a lab the offline runner builds: no engine; the runner itself runs the commands. */
+export const OFFLINE_ENGINE: EngineRecord = {
+    cli: "none (the offline runner, no Pulumi engine)",
+    providers: { command: `built here, stand-in for ${COMMAND_VERSION} (the offline runner)` },
+};
 
 export interface OfflineRunOptions {
     /** Config as the Pulumi CLI would pass it (`hvnetlab:key` -> string). */
@@ -178,9 +186,18 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     pulumi.runtime.setAllConfig(options.config);
 
     const outputs: Record<string, unknown> = {};
+    // The program records what made the lab when it loads (components/engine-record.ts).
+    const recorded = process.env[ENGINE_RECORD_VAR];
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
-        const program = require(options.program) as Record<string, unknown>;
+        process.env[ENGINE_RECORD_VAR] = JSON.stringify(OFFLINE_ENGINE);
+        let program: Record<string, unknown>;
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
+            program = require(options.program) as Record<string, unknown>;
+        } finally {
+            if (recorded === undefined) delete process.env[ENGINE_RECORD_VAR];
+            else process.env[ENGINE_RECORD_VAR] = recorded;
+        }
         const names = Object.keys(program);
         const values = await Promise.race([Promise.all(names.map((n) => valueOf(program[n]))), failure]);
         names.forEach((n, i) => {

@@ -57,7 +57,18 @@ describe("@integration compare, on real local runs", function () {
     it("tables two runs of the same lab side by side, each at the wire's goodput", () => {
         const r = cli("compare", "--label", "run-a", first, "--label", "run-b", second);
         assert.strictEqual(r.status, 0, r.stderr);
-        const lines = r.stdout.trim().split("\n");
+        // First what made each lab (the offline runner), then the table.
+        const [made, ...tables] = r.stdout.trim().split("\n\n");
+        assert.strictEqual(
+            made,
+            ["run-a", "run-b"]
+                .map(
+                    (l) =>
+                        `made by (${l}): Pulumi CLI none (the offline runner, no Pulumi engine); command built here, stand-in for 1.2.1 (the offline runner)`,
+                )
+                .join("\n"),
+        );
+        const lines = tables.join("\n\n").split("\n");
         assert.strictEqual(lines[0], "send TCP_STREAM 16384 B (peer native)");
         assert.match(lines[1], /^guests\s+run-a\s+run-b\s+run-b % of run-a$/);
         for (const [i, row] of lines.slice(3).entries()) {

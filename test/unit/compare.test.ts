@@ -9,6 +9,7 @@ import {
     checkComparable,
     comparisonTables,
     CompareInputError,
+    engineLines,
     fingerprintDifferences,
     formatText,
     gate,
@@ -16,7 +17,7 @@ import {
     parseTolerance,
     pickBaseline,
 } from "../../benchmarks/compare";
-import { parseCompareArgs } from "../../benchmarks/compare-cli";
+import { parseCompareArgs, runCompare } from "../../benchmarks/compare-cli";
 import { resultsCsv } from "../../benchmarks/report";
 import type { Comparable, ResultsDocument, RunResult } from "../../benchmarks/types";
 import { tempDir } from "../tmp";
@@ -92,6 +93,40 @@ describe("compare: sources", () => {
             /schemaVersion 7 is not one this version reads/,
         );
         assert.throws(() => parseSource(JSON.stringify(doc("kvm", [])), "d.json"), /d\.json: the results hold no runs/);
+    });
+    it("says what made each lab: the CLI and each provider, official or built here; `not recorded` where the source does not say", () => {
+        const official = { cli: "official v3.190.0", providers: { command: "official 1.2.1", libvirt: "official 0.5.4" } };
+        const built = {
+            cli: "built here, v3.274.1",
+            providers: { command: "built here, stand-in for 1.2.1", libvirt: "built here, stand-in for 0.5.4" },
+        };
+        const outputs: Record<string, string> = {
+            kvm: JSON.stringify({ lab: { platform: "kvm", engine: official }, results: doc("kvm", [940, 930]) }),
+            xen: JSON.stringify({ lab: { platform: "xen", engine: built }, results: doc("xen", [900, 890]) }),
+            esx: JSON.stringify({ results: doc("esx", [930, 920]) }),
+        };
+        const sources = ["kvm", "xen", "esx"].map((s) => parseSource(outputs[s], `stack ${s}`));
+        assert.deepStrictEqual(sources[0].engine, official);
+        assert.deepStrictEqual(engineLines(sources), [
+            "made by (kvm): Pulumi CLI official v3.190.0; command official 1.2.1; libvirt official 0.5.4",
+            "made by (xen): Pulumi CLI built here, v3.274.1; command built here, stand-in for 1.2.1; libvirt built here, stand-in for 0.5.4",
+            "made by (esx): not recorded",
+        ]);
+        const args = { sources: ["kvm", "xen"].map((value) => ({ kind: "stack" as const, value })), allowMismatch: true, tolerance: "5%" };
+        let text = "";
+        runCompare(
+            { ...args, json: false },
+            (t) => (text += t),
+            (stack) => outputs[stack],
+        );
+        assert.ok(text.startsWith(`${engineLines(sources.slice(0, 2)).join("\n")}\n\n`), text);
+        let json = "";
+        runCompare(
+            { ...args, json: true },
+            (t) => (json += t),
+            (stack) => outputs[stack],
+        );
+        assert.deepStrictEqual((JSON.parse(json) as { engines: unknown }).engines, { kvm: official, xen: built });
     });
 });
 
