@@ -4,12 +4,15 @@
 // every input name exists, every required input is set, and every value has the schema's type.
 // Then against the schemas the providers this project builds report, where the engine is built.
 import * as assert from "assert";
-import { readFileSync } from "fs";
+import { existsSync, lstatSync, readFileSync } from "fs";
 import * as path from "path";
+import type { PlatformName } from "../../components/config";
+import { COMMAND_VERSION, PROVIDERS_OF } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
 import { spawnSync } from "child_process";
-import { EngineError, engineEnv, locateEngine, onPath } from "../../tools/engine";
+import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine";
+import { listStacks } from "../../tools/stack-config";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";
 import { tempDir } from "../tmp";
@@ -18,17 +21,21 @@ import { tempDir } from "../tmp";
 export const SCHEMA_DIR = path.join(ROOT, "test", "fixtures", "provider-schemas");
 
 /**
- * Why the engine's binaries cannot be used here, or undefined when they can: the built cache is
- * complete, or every binary is on PATH (locateEngine returns the folder, or undefined, or throws).
+ * Why this project's built providers cannot be asked for their schemas here, or undefined when
+ * they can: an engine is set up (locateEngine) and the libvirt and vSphere stand-ins are built
+ * (setup builds them where the official plugins cannot be installed).
  */
 export function engineMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
     try {
         locateEngine(ROOT, env);
-        return undefined;
     } catch (e) {
         if (e instanceof EngineError) return e.message;
         throw e;
     }
+    const missing = ["libvirt", "vsphere"].map((pkg) => builtPlugin(pkg, env)).filter((f) => !existsSync(f));
+    return missing.length > 0
+        ? `this project's providers are not built (no ${missing.join(", ")}): setup builds them where the official plugins cannot be installed`
+        : undefined;
 }
 
 /**
@@ -41,13 +48,9 @@ export function skipOrFail(ctx: Mocha.Context, why: string, env: NodeJS.ProcessE
     ctx.skip();
 }
 
-/** The path of the resource plugin binary this project builds for pkg: in the built cache, else on PATH. */
-function builtPlugin(pkg: string): string {
-    const binary = `pulumi-resource-${pkg}`;
-    const bin = locateEngine();
-    const found = bin ? path.join(path.dirname(bin), "plugins", binary) : onPath(binary);
-    assert.ok(found, `${binary} is neither in the built engine nor on PATH`);
-    return found;
+/** The path of the resource plugin binary this project builds for pkg, in the built cache. */
+function builtPlugin(pkg: string, env: NodeJS.ProcessEnv = process.env): string {
+    return builtPath(engineBinDir(ROOT, env), `pulumi-resource-${pkg}`);
 }
 
 interface Property {
@@ -183,6 +186,54 @@ describe("conformance with the vSphere and libvirt provider schemas", function (
                     assert.ok(versions > 0, `${stack} asked for no ${pkg} plugin version: none was checked`);
                 } else assert.strictEqual(checked, 0, `${stack} registered ${checked} ${pkg} resources or invokes`);
             }
+        });
+    }
+
+    // Where `pulumi install` and the engine's plugin acquisition learn which plugins the program
+    // needs: a package in node_modules whose package.json has a `pulumi` block, as the official
+    // SDKs declare theirs. The official language host finds only a real folder there (it walks the
+    // project in name order and skips a folder it has seen, so a link to components/ is missed).
+    for (const [pkg, version] of [
+        ["libvirt", LIBVIRT_VERSION],
+        ["vsphere", VSPHERE_VERSION],
+    ] as const) {
+        it(`declares the ${pkg} plugin ${version} where \`pulumi install\` finds it`, () => {
+            const want = { resource: true, name: pkg, version: schemas[pkg].version };
+            assert.strictEqual(version, schemas[pkg].version);
+            const source = path.join(ROOT, "components", "providers", "plugins", pkg, "package.json");
+            assert.deepStrictEqual(JSON.parse(readFileSync(source, "utf8")).pulumi, want, source);
+            const installed = path.join(ROOT, "node_modules", "@hvnetlab", `${pkg}-plugin`);
+            assert.ok(lstatSync(installed).isDirectory(), `${installed} is a folder of its own (npm's install-links), not a link`);
+            assert.deepStrictEqual(
+                JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")).pulumi,
+                want,
+                `${installed}: run npm ci`,
+            );
+        });
+    }
+
+    it("declares the command plugin the program asks for", () => {
+        const pkg = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@pulumi", "command", "package.json"), "utf8"));
+        assert.deepStrictEqual(pkg.pulumi, { resource: true, name: "command", version: COMMAND_VERSION });
+    });
+
+    // The lab's `engine` output names the plugins of its platform (PROVIDERS_OF): exactly those the
+    // stack's registrations and invokes ask for, at the versions they ask for.
+    for (const stack of listStacks(ROOT)) {
+        it(`${stack}: the lab's engine record names exactly the plugins the stack asks for`, async () => {
+            const run = await runStack(stack);
+            const asked: Record<string, string> = {};
+            for (const v of run.mocks.versions.filter((x) => x.version !== "" && !/^(hvnetlab|pulumi:pulumi):/.test(x.token))) {
+                const pkg = v.token.startsWith("pulumi:providers:") ? v.token.split(":")[2] : v.token.split(":")[0];
+                assert.ok(
+                    asked[pkg] === undefined || asked[pkg] === v.version,
+                    `${v.token} asks for ${pkg} ${v.version}, another for ${asked[pkg]}`,
+                );
+                asked[pkg] = v.version;
+            }
+            const platform = (run.config["hvnetlab:platform"] ?? "local") as PlatformName;
+            assert.deepStrictEqual(asked, PROVIDERS_OF[platform]);
+            assert.deepStrictEqual(Object.keys(run.outputs.lab.engine.providers).sort(), Object.keys(asked).sort());
         });
     }
 
