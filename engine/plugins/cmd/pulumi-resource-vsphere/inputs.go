@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -78,23 +79,28 @@ var (
 	nicKeys          = []string{"networkId", "adapterType"}
 	diskKeys         = []string{"label", "size", "thinProvisioned", "eagerlyScrub"}
 	cloneKeys        = []string{"templateUuid", "linkedClone", "customize"}
-	customizeKeys    = []string{"linuxOptions", "ipv4Gateway", "networkInterfaces"}
-	linuxOptionsKeys = []string{"hostName", "domain", "scriptText"}
+	customizeKeys    = []string{"linuxOptions", "ipv4Gateway", "networkInterfaces", "timeout"}
+	linuxOptionsKeys = []string{"hostName", "domain", "scriptText", "timeZone", "hwClockUtc"}
 	customizeNICKeys = []string{"ipv4Address", "ipv4Netmask"}
 )
 
 // Values and defaults of the official provider (terraform-provider-vsphere's virtual_machine
 // resource: scsi_type, firmware, disk.thin_provisioned, disk.eagerly_scrub,
-// wait_for_guest_net_timeout).
+// wait_for_guest_net_timeout; clone.customize.timeout in
+// vsphere/internal/vmworkflow/virtual_machine_clone_subresource.go; linux_options.time_zone in
+// vsphere/internal/helper/guestoscustomizations/customizations_helper.go, v2.16.1).
 var (
 	scsiTypes = []string{"lsilogic", "lsilogic-sas", "pvscsi"}
 	firmwares = []string{"bios", "efi"}
+	// timeZonePattern is what the official provider accepts as linux_options.time_zone.
+	timeZonePattern = regexp.MustCompile(`^[-+/_a-zA-Z0-9]+$`)
 )
 
 const (
 	defaultSCSIType               = "pvscsi"
 	defaultFirmware               = "bios"
 	defaultWaitForGuestNetMinutes = 5
+	defaultCustomizeMinutes       = 10
 )
 
 type nicInputs struct{ NetworkID, AdapterType string }
@@ -116,7 +122,14 @@ type customizeNIC struct {
 
 type customizeInputs struct {
 	HostName, Domain, ScriptText, IPv4Gateway string
-	NICs                                      []customizeNIC
+	// TimeZone is the Linux guest's time zone (America/Los_Angeles style); empty leaves it.
+	TimeZone string
+	// HwClockUTC: the guest's hardware clock keeps UTC (official default true).
+	HwClockUTC bool
+	NICs       []customizeNIC
+	// TimeoutMinutes is how long Create waits after power-on for the customization's outcome
+	// (clone.customize.timeout, official default 10); below 1, not at all.
+	TimeoutMinutes int
 }
 
 type cloneInputs struct {
@@ -189,12 +202,20 @@ func parseVM(r providerkit.Reader) vmInputs {
 	vm.Clone.Linked = c.Boolean("linkedClone", false)
 	c.Only(cloneKeys...)
 	if cz, ok := c.Object("customize"); ok {
-		custom := &customizeInputs{IPv4Gateway: cz.Str("ipv4Gateway")}
+		custom := &customizeInputs{IPv4Gateway: cz.Str("ipv4Gateway"), HwClockUTC: true, TimeoutMinutes: defaultCustomizeMinutes}
+		if _, ok := cz.Value("timeout"); ok {
+			custom.TimeoutMinutes = int(cz.Number("timeout", math.MinInt32))
+		}
 		cz.Only(customizeKeys...)
 		if lo, ok := cz.Object("linuxOptions"); ok {
 			custom.HostName = lo.Required("hostName", "the guest's host name")
 			custom.Domain = lo.Required("domain", "the guest's domain")
 			custom.ScriptText = lo.Str("scriptText")
+			custom.TimeZone = lo.Str("timeZone")
+			if custom.TimeZone != "" && !timeZonePattern.MatchString(custom.TimeZone) {
+				lo.Fail("timeZone", "must be similar to America/Los_Angeles or other Linux/Unix TZ format, got %q", custom.TimeZone)
+			}
+			custom.HwClockUTC = lo.Boolean("hwClockUtc", true)
 			lo.Only(linuxOptionsKeys...)
 		}
 		for _, n := range cz.List("networkInterfaces") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,8 +18,9 @@ import (
 
 var unmarshal = providerkit.Unmarshal
 
-// provider serves the vSphere resources and lookups; Base checks their inputs, replaces them on
-// any change (the old one deleted first: the names would collide) and refuses updates.
+// provider serves the vSphere resources and lookups; Base checks their inputs and replaces them on
+// any change (the old one deleted first: the names would collide); Update only keeps a state whose
+// inputs did not change.
 type provider struct {
 	providerkit.Base
 	vc vcenter
@@ -103,11 +105,52 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 		out, err = createVM(ctx, c, v)
 		id = out.UUID
 		state["moid"], state["uuid"], state["defaultIpAddress"] = resource.NewProperty(out.Moid), resource.NewProperty(out.UUID), resource.NewProperty(out.DefaultIPAddress)
+		if kept := (*vmKept)(nil); errors.As(err, &kept) {
+			return nil, initFailed(id, state, kept)
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return providerkit.Created(id, state)
+}
+
+// initFailed reports a VM that exists but whose create failed later (power-on, the customization's
+// outcome, the guest-network waiter), as the official provider's bridge reports a Terraform create
+// that failed with its id set: an ErrorResourceInitFailed detail with the id and the state, so
+// that the engine records the VM as a partially created resource and shows the reason.
+func initFailed(id string, state resource.PropertyMap, cause error) error {
+	props, err := plugin.MarshalProperties(state, unmarshal)
+	if err != nil {
+		return err
+	}
+	return rpcerror.WithDetails(rpcerror.New(codes.Unknown, cause.Error()), &pulumirpc.ErrorResourceInitFailed{
+		Id: id, Properties: props, Reasons: []string{cause.Error()},
+	})
+}
+
+// Update answers the engine's update of a resource with unchanged inputs, which it asks for on the
+// next `up` after a partially created one (initFailed): the state is kept as it is, as the official
+// provider's bridge does when Terraform finds no change. Changed inputs replace the resource
+// (Diff) and are never updated.
+func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	olds, err := plugin.UnmarshalProperties(req.GetOldInputs(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	if len(olds) == 0 {
+		if olds, err = plugin.UnmarshalProperties(req.GetOlds(), unmarshal); err != nil {
+			return nil, err
+		}
+	}
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	if providerkit.ReplaceOnAnyChange(olds, news).GetChanges() == pulumirpc.DiffResponse_DIFF_NONE {
+		return &pulumirpc.UpdateResponse{Properties: req.GetOlds()}, nil
+	}
+	return p.Base.Update(ctx, req)
 }
 
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {

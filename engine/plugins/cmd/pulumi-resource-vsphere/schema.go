@@ -60,10 +60,10 @@ func schemaJSON() string {
 			}, "templateUuid"),
 			"vsphere:index/VirtualMachineCloneCustomize:VirtualMachineCloneCustomize": object(kit.Spec{
 				"linuxOptions": ref("VirtualMachineCloneCustomizeLinuxOptions"), "ipv4Gateway": str,
-				"networkInterfaces": arrayOf(ref("VirtualMachineCloneCustomizeNetworkInterface")),
+				"networkInterfaces": arrayOf(ref("VirtualMachineCloneCustomizeNetworkInterface")), "timeout": integer,
 			}),
 			"vsphere:index/VirtualMachineCloneCustomizeLinuxOptions:VirtualMachineCloneCustomizeLinuxOptions": object(kit.Spec{
-				"hostName": str, "domain": str, "scriptText": str,
+				"hostName": str, "domain": str, "scriptText": str, "timeZone": str, "hwClockUtc": boolean,
 			}, "hostName", "domain"),
 			"vsphere:index/VirtualMachineCloneCustomizeNetworkInterface:VirtualMachineCloneCustomizeNetworkInterface": object(kit.Spec{
 				"ipv4Address": str, "ipv4Netmask": integer,

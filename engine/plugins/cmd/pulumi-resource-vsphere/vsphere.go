@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -11,8 +12,11 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/event"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -376,9 +380,15 @@ func reconfigureSpec(in vmInputs, devices object.VirtualDeviceList, cards []type
 // createVM clones the template (by UUID) as the official provider does: the clone (linked or
 // full, each disk's provisioning set) in the datacenter's VM folder on the resource pool, host and
 // datastore given; then one reconfigure (CPUs, memory, guest id, firmware, SCSI controller type,
-// disk sizes, the planned NICs in order); then the customization (host name, domain, script,
-// per-NIC static addresses); then power-on, and a wait of up to waitForGuestNetTimeout minutes for
-// the guest to report an IP address. A clone that fails after it exists is destroyed.
+// disk sizes, the planned NICs in order); then the customization (host name, domain, time zone,
+// hardware clock, script, per-NIC static addresses), its waiter armed first; then power-on, the
+// wait of up to clone.customize.timeout minutes for the customization's outcome, and of up to
+// waitForGuestNetTimeout minutes for the guest to report an IP address.
+//
+// As upstream (terraform-provider-vsphere v2.16.1 vsphere/resource_vsphere_virtual_machine.go,
+// resourceVSphereVirtualMachinePostDeployChanges), a clone that fails up to sending its
+// customization is destroyed, and one that fails later (power-on, the customization's outcome, the
+// guest-network waiter) is kept: the error is then a *vmKept, with the VM's outputs.
 func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, error) {
 	pool := object.NewResourcePool(c.Client, ref("ResourcePool", in.ResourcePoolID))
 	var poolMo mo.ResourcePool
@@ -440,17 +450,28 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 		return vmOutputs{}, fmt.Errorf("cloning %s: %w", in.Name, err)
 	}
 	vm := object.NewVirtualMachine(c.Client, info.Result.(types.ManagedObjectReference))
-	if err := settle(ctx, vm, in, cards); err != nil {
+	out := vmOutputs{Moid: vm.Reference().Value}
+	var idMo mo.VirtualMachine
+	err = vm.Properties(ctx, vm.Reference(), []string{"config.uuid"}, &idMo)
+	if err == nil && (idMo.Config == nil || idMo.Config.Uuid == "") {
+		err = errors.New("vCenter reports no config.uuid")
+	}
+	if err != nil {
+		_ = deleteVM(ctx, c, vm.Reference().Value)
+		return vmOutputs{}, fmt.Errorf("reading the UUID of %s: %w", in.Name, err)
+	}
+	out.UUID = idMo.Config.Uuid
+	watch, err := prepareClone(ctx, c, vm, in, cards)
+	if err != nil {
 		_ = deleteVM(ctx, c, vm.Reference().Value)
 		return vmOutputs{}, err
 	}
-	var vmMo mo.VirtualMachine
-	if err := vm.Properties(ctx, vm.Reference(), []string{"config.uuid", "guest.ipAddress"}, &vmMo); err != nil {
-		return vmOutputs{}, err
+	if err := startClone(ctx, c, vm, in, watch); err != nil {
+		return out, &vmKept{err: err}
 	}
-	out := vmOutputs{Moid: vm.Reference().Value}
-	if vmMo.Config != nil {
-		out.UUID = vmMo.Config.Uuid
+	var vmMo mo.VirtualMachine
+	if err := vm.Properties(ctx, vm.Reference(), []string{"guest.ipAddress"}, &vmMo); err != nil {
+		return out, &vmKept{err: fmt.Errorf("reading the guest address of %s: %w", in.Name, err)}
 	}
 	if vmMo.Guest != nil {
 		out.DefaultIPAddress = vmMo.Guest.IpAddress
@@ -458,39 +479,62 @@ func createVM(ctx context.Context, c *govmomi.Client, in vmInputs) (vmOutputs, e
 	return out, nil
 }
 
-// settle gives a fresh clone its shape and devices (reconfigureSpec), its customization, powers
-// it on and waits for its IP address.
-func settle(ctx context.Context, vm *object.VirtualMachine, in vmInputs, cards []types.BaseVirtualDevice) error {
+// vmKept is the error of a create that failed once the clone's customization was sent: the
+// official provider keeps such a VM (its id already set) rather than destroying it, and reports
+// the error; under Pulumi it is a partially created resource (provider.go: initFailed).
+type vmKept struct{ err error }
+
+func (k *vmKept) Error() string { return k.err.Error() }
+func (k *vmKept) Unwrap() error { return k.err }
+
+// prepareClone gives a fresh clone its shape and devices (reconfigureSpec) and sends its
+// customization, the watch of the customization's outcome started first so that no event is
+// missed. The watch is nil without customize or with clone.customize.timeout below 1.
+func prepareClone(ctx context.Context, c *govmomi.Client, vm *object.VirtualMachine, in vmInputs, cards []types.BaseVirtualDevice) (*customizationWatch, error) {
 	devices, err := vm.Device(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the devices of %s: %w", in.Name, err)
+		return nil, fmt.Errorf("reading the devices of %s: %w", in.Name, err)
 	}
 	spec, err := reconfigureSpec(in, devices, cards)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	task, err := vm.Reconfigure(ctx, spec)
 	if err == nil {
 		err = task.Wait(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("reconfiguring %s: %w", in.Name, err)
+		return nil, fmt.Errorf("reconfiguring %s: %w", in.Name, err)
 	}
-	if cz := in.Clone.Customize; cz != nil {
-		task, err := vm.Customize(ctx, *customization(*cz))
-		if err == nil {
-			err = task.Wait(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("customizing %s (clone.customize): %w", in.Name, err)
-		}
+	cz := in.Clone.Customize
+	if cz == nil {
+		return nil, nil
 	}
+	watch, err := watchCustomization(ctx, c.Client, vm.Reference(), cz.TimeoutMinutes)
+	if err != nil {
+		return nil, fmt.Errorf("following the customization of %s: %w", in.Name, err)
+	}
+	task, err = vm.Customize(ctx, *customization(*cz))
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		watch.stop()
+		return nil, fmt.Errorf("customizing %s (clone.customize): %w", in.Name, err)
+	}
+	return watch, nil
+}
+
+// startClone powers the clone on, waits for its customization's outcome (watch, if any), then for
+// the guest's network (waitForGuestNet).
+func startClone(ctx context.Context, c *govmomi.Client, vm *object.VirtualMachine, in vmInputs, watch *customizationWatch) error {
+	defer watch.stop()
 	state, err := vm.PowerState(ctx)
 	if err != nil {
 		return err
 	}
 	if state != types.VirtualMachinePowerStatePoweredOn {
-		task, err = vm.PowerOn(ctx)
+		task, err := vm.PowerOn(ctx)
 		if err == nil {
 			err = task.Wait(ctx)
 		}
@@ -498,7 +542,135 @@ func settle(ctx context.Context, vm *object.VirtualMachine, in vmInputs, cards [
 			return fmt.Errorf("powering on %s: %w", in.Name, err)
 		}
 	}
+	if err := watch.wait(); err != nil {
+		path, perr := find.InventoryPath(ctx, c.Client, vm.Reference())
+		if perr != nil {
+			path = in.Name
+		}
+		return customizationFailed(path, err)
+	}
 	return waitForGuestNet(ctx, vm, in.Name, time.Duration(in.WaitForGuestNetMinutes)*guestNetMinute, guestNetMinute/30, in.WaitForGuestNetRoutable)
+}
+
+// customizationFailed is the error of a customization that failed or timed out, on one line, with
+// the words of the official provider's (formatVirtualMachineCustomizationWaitError, which is on
+// several lines and says "taint" where Pulumi replaces).
+func customizationFailed(inventoryPath string, err error) error {
+	return fmt.Errorf("warning: The virtual machine customization failed on %q: %v. The virtual machine has not been deleted to assist with troubleshooting; if corrective steps are taken without modifying clone.customize, replace it (pulumi up --replace) before trying again", inventoryPath, err)
+}
+
+// customizeMinute is the unit of clone.customize.timeout: a minute (tests shorten it).
+var customizeMinute = time.Minute
+
+// customizationEventPage is how many of the VM's latest events each update of the watch carries.
+const customizationEventPage = 10
+
+// errCustomizationTimeout is the official waiter's message when its deadline passes.
+var errCustomizationTimeout = errors.New("timeout waiting for customization to complete")
+
+// customizationWatch waits for the outcome of a VM's guest customization as the official
+// provider's waiter does (terraform-provider-vsphere v2.16.1 vsphere/event_helper.go, wait): it
+// follows the VM's events from before the customization spec is sent; a CustomizationSucceeded
+// event ends it well, any CustomizationFailed subtype (network setup, Linux identity, sysprep,
+// unknown) with that event's FullFormattedMessage, and its deadline, counted from its start, with
+// errCustomizationTimeout. A nil watch waits for nothing.
+type customizationWatch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// watchCustomization starts the watch of the VM's customization for up to minutes; below 1 there
+// is none (nil), as the official provider skips its waiter.
+func watchCustomization(ctx context.Context, c *vim25.Client, vm types.ManagedObjectReference, minutes int) (*customizationWatch, error) {
+	if minutes < 1 {
+		return nil, nil
+	}
+	collector, err := event.NewManager(c).CreateCollectorForEvents(ctx, types.EventFilterSpec{
+		Entity: &types.EventFilterSpecByEntity{Entity: vm, Recursion: types.EventFilterSpecRecursionOptionSelf},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := collector.SetPageSize(ctx, customizationEventPage); err != nil {
+		_ = collector.Destroy(ctx)
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Duration(minutes)*customizeMinute)
+	w := &customizationWatch{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		w.err = customizationOutcome(wctx, c, collector.Reference())
+		if w.err != nil && errors.Is(wctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			w.err = errCustomizationTimeout
+		}
+		dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer dcancel()
+		_ = collector.Destroy(dctx)
+	}()
+	return w, nil
+}
+
+// customizationOutcome follows the event collector's latest page until it holds the outcome of
+// the customization: nil for CustomizationSucceeded, the event's message for a CustomizationFailed;
+// else the error that ended the wait (its context's).
+func customizationOutcome(ctx context.Context, c *vim25.Client, collector types.ManagedObjectReference) error {
+	seen := map[int32]bool{}
+	decided := false
+	var outcome error
+	err := property.Wait(ctx, property.DefaultCollector(c), collector, []string{"latestPage"}, func(changes []types.PropertyChange) bool {
+		for _, ch := range changes {
+			page, ok := ch.Val.(types.ArrayOfEvent)
+			if !ok {
+				continue
+			}
+			// The page is newest first: read it oldest first, so the first outcome counts.
+			for i := len(page.Event) - 1; i >= 0; i-- {
+				e := page.Event[i]
+				if seen[e.GetEvent().Key] {
+					continue
+				}
+				seen[e.GetEvent().Key] = true
+				switch ev := e.(type) {
+				case *types.CustomizationSucceeded:
+					decided = true
+					return true
+				case types.BaseCustomizationFailed:
+					decided, outcome = true, errors.New(ev.GetCustomizationFailed().FullFormattedMessage)
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if decided {
+		return outcome
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err == nil {
+		err = errors.New("the event collector stopped before the customization's outcome")
+	}
+	return err
+}
+
+// wait blocks until the watch has the outcome (nil for none).
+func (w *customizationWatch) wait() error {
+	if w == nil {
+		return nil
+	}
+	<-w.done
+	return w.err
+}
+
+// stop ends the watch, whatever it has seen, and waits for it to let go of its collector.
+func (w *customizationWatch) stop() {
+	if w == nil {
+		return
+	}
+	w.cancel()
+	<-w.done
 }
 
 // guestNetMinute is the unit of waitForGuestNetTimeout: a minute (tests shorten it).
@@ -507,7 +679,8 @@ var guestNetMinute = time.Minute
 // waitForGuestNet waits up to timeout (waitForGuestNetTimeout; none below a minute) for the guest
 // to report an IP address (guest.ipAddress, which VMware Tools fills in), polling every interval;
 // with routable (waitForGuestNetRoutable), also a default gateway in the guest's routes
-// (guest.ipStack), as the official provider's waiter does.
+// (guest.ipStack), as the official provider's waiter does. Its timeout begins with the official
+// message, "timeout waiting for an available IP address".
 func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string, timeout, interval time.Duration, routable bool) error {
 	if timeout <= 0 {
 		return nil
@@ -523,9 +696,9 @@ func waitForGuestNet(ctx context.Context, vm *object.VirtualMachine, name string
 		}
 		if time.Now().After(deadline) {
 			if routable {
-				return fmt.Errorf("%s reported no routable IP address (an address and a default gateway) within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address and a gateway, set waitForGuestNetRoutable to false, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
+				return fmt.Errorf("timeout waiting for an available IP address: %s reported no routable IP address (an address and a default gateway) within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address and a gateway, set waitForGuestNetRoutable to false, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
 			}
-			return fmt.Errorf("%s reported no IP address within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
+			return fmt.Errorf("timeout waiting for an available IP address: %s reported no IP address within %v (waitForGuestNetTimeout): check that the template runs VMware Tools and gets an address, or set waitForGuestNetTimeout to 0 not to wait", name, timeout)
 		}
 		select {
 		case <-ctx.Done():
@@ -550,12 +723,20 @@ func hasDefaultGateway(stacks []types.GuestStackInfo) bool {
 	return false
 }
 
+// customization is the customization spec of the official provider for a Linux guest
+// (terraform-provider-vsphere v2.16.1 customizations_helper.go, expandCustomizationLinuxPrep and
+// expandCustomizationIPSettings): the identity with host name, domain, time zone, script and the
+// hardware clock's UTC flag; per NIC a fixed address and netmask, else DHCP, and ipv4Gateway only
+// on the NICs whose subnet holds it.
 func customization(cz customizeInputs) *types.CustomizationSpec {
+	hwClockUTC := cz.HwClockUTC
 	spec := &types.CustomizationSpec{
 		Identity: &types.CustomizationLinuxPrep{
 			HostName:   &types.CustomizationFixedName{Name: cz.HostName},
 			Domain:     cz.Domain,
+			TimeZone:   cz.TimeZone,
 			ScriptText: cz.ScriptText,
+			HwClockUTC: &hwClockUTC,
 		},
 		GlobalIPSettings: types.CustomizationGlobalIPSettings{},
 	}
@@ -564,13 +745,28 @@ func customization(cz customizeInputs) *types.CustomizationSpec {
 		if n.IPv4Address != "" {
 			adapter.Ip = &types.CustomizationFixedIp{IpAddress: n.IPv4Address}
 			adapter.SubnetMask = netmask(n.IPv4Netmask)
-			if cz.IPv4Gateway != "" {
+			if gatewayInSubnet(n.IPv4Address, n.IPv4Netmask, cz.IPv4Gateway) {
 				adapter.Gateway = []string{cz.IPv4Gateway}
 			}
 		}
 		spec.NicSettingMap = append(spec.NicSettingMap, types.CustomizationAdapterMapping{Adapter: adapter})
 	}
 	return spec
+}
+
+// gatewayInSubnet: gateway is an address of the same family in address/prefix (the official
+// provider's matchGateway; an empty or unreadable gateway is in no subnet).
+func gatewayInSubnet(address string, prefix int, gateway string) bool {
+	a, err := netip.ParseAddr(address)
+	if err != nil {
+		return false
+	}
+	g, err := netip.ParseAddr(gateway)
+	if err != nil || a.Is4() != g.Is4() {
+		return false
+	}
+	subnet, err := a.Prefix(prefix)
+	return err == nil && subnet.Contains(g)
 }
 
 // netmask is the dotted form of a prefix length.
