@@ -111,6 +111,17 @@ export const parseEsxConfig: PlatformConfigParser<EsxConfig> = (ctx) => {
     return { platform: "esx", ...remote, guest: { ...guest, template: guest.template ?? "" }, managementSubnet, vsphere };
 };
 
+/**
+ * Minutes a VM's create waits after power-on for its guest to report the customization's outcome
+ * (VirtualMachine clone.customize.timeout). The official provider waits for it, 10 minutes by
+ * default, whatever waitForGuestNetTimeout says. A Linux guest on ESXi boots, applies the
+ * customization, reboots and reports within a few minutes, even with the lab's guests booting
+ * together on one host; one that has not reported in 5 never will (a template without VMware
+ * Tools, say), and its create fails then with one line naming the VM and the reason (the VM kept
+ * for troubleshooting), before anything dials the guest.
+ */
+export const ESX_CUSTOMIZE_TIMEOUT_MINUTES = 5;
+
 /** vSwitch and port group of guest i. */
 export function esxNames(labPrefix: string, i: number): { vswitch: string; portGroup: string; vm: string } {
     return { vswitch: `${labPrefix}-vs${i + 1}`, portGroup: `${labPrefix}-pg${i + 1}`, vm: `${labPrefix}-g${i + 1}` };
@@ -252,7 +263,8 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
                     // The official provider waits 5 minutes by default for VMware Tools to report a
                     // routable address, which needs a default gateway: with no managementGateway
                     // every create would time out. The lab waits for what it needs instead: the
-                    // guest's SSH at its customized address (the next step dials it with retries).
+                    // customization's outcome (clone.customize.timeout), then the guest's SSH at its
+                    // customized address (the next step dials it with retries).
                     waitForGuestNetTimeout: 0,
                     waitForGuestNetRoutable: false,
                     clone: {
@@ -267,7 +279,9 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
                                 { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
                                 { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
                             ],
+                            // The official provider sets it only on the NIC whose subnet holds it: the management NIC.
                             ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
+                            timeout: ESX_CUSTOMIZE_TIMEOUT_MINUTES,
                         },
                     },
                 },

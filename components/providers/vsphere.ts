@@ -86,6 +86,8 @@ export interface VirtualMachineClone {
         readonly linuxOptions?: In<{ readonly hostName: In<string>; readonly domain: In<string>; readonly scriptText?: In<string> }>;
         readonly networkInterfaces?: In<In<{ readonly ipv4Address?: In<string>; readonly ipv4Netmask?: In<number> }>[]>;
         readonly ipv4Gateway?: In<string>;
+        /** Minutes to wait after power-on for the guest to report the customization's outcome; below 1 disables the waiter (official default 10). */
+        readonly timeout?: In<number>;
     }>;
 }
 

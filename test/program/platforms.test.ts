@@ -3,6 +3,7 @@ import { writeFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../../benchmarks/types";
 import { Benchmark } from "../../components/benchmark";
+import { ESX_CUSTOMIZE_TIMEOUT_MINUTES } from "../../components/platforms/esx";
 import { connectionTo } from "../../components/platforms/remote";
 import type { Registration } from "../mocks";
 import { isSecretValue, plainOccurrences, promiseOf } from "../mocks";
@@ -71,6 +72,18 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         }
     });
 
+    it("esx: a guest's MTU command dials it only once its VM is created, customization waited for", async () => {
+        const VM = "vsphere:index/virtualMachine:VirtualMachine";
+        const run = await runStack("esx", {}, { creationMs: (r) => (r.type === VM ? 200 : 0) });
+        const at = (event: string) => run.mocks.events.indexOf(event);
+        for (const vm of of(run, VM)) {
+            const guest = /-vm-(g\d)$/.exec(vm.name)![1];
+            const mtu = of(run, "command:remote:Command").find(named(`-mtu-${guest}`))!.name;
+            // A VM whose customization fails is not created: its error is the guest's only one.
+            assert.ok(at(`register ${mtu}`) > at(`created ${vm.name}`), `${guest}: the MTU command waits for the VM`);
+        }
+    });
+
     it("kvm and xen guests of the same prefix get MACs of their own on a shared management LAN", () => {
         const macs = (stack: string) =>
             of(runs[stack], "libvirt:index/domain:Domain").flatMap((d) => d.inputs.networkInterfaces.map((n: any) => n.mac as string));
@@ -111,6 +124,13 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             // stack's empty managementGateway never gives: every create would time out.
             assert.strictEqual(vm.inputs.waitForGuestNetTimeout, 0, "the guest-net waiter is off: SSH with retries waits instead");
             assert.strictEqual(vm.inputs.waitForGuestNetRoutable, false);
+            // The customization waiter is not: the official provider waits for its outcome (10
+            // minutes unless set), so the program sets it, and a failed customization is the VM's error.
+            assert.strictEqual(vm.inputs.clone.customize.timeout, ESX_CUSTOMIZE_TIMEOUT_MINUTES);
+            assert.ok(
+                ESX_CUSTOMIZE_TIMEOUT_MINUTES >= 1 && ESX_CUSTOMIZE_TIMEOUT_MINUTES < 10,
+                "set, and shorter than the official default",
+            );
         });
         assert.strictEqual(new Set(vswitches.map((v) => v.inputs.networkAdapters[0])).size, 4, "no pNIC shared");
         const lookups = run.mocks.calls.filter((c) => c.token === "vsphere:index/getNetwork:getNetwork").map((c) => c.inputs.name);
