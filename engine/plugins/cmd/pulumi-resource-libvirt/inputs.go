@@ -1,9 +1,6 @@
 package main
 
 import (
-	"sort"
-	"strings"
-
 	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
@@ -62,8 +59,14 @@ func parseVolume(r providerkit.Reader) volumeInputs {
 	if v.Source != "" && v.BaseVolumeID != "" {
 		r.Fail("source", "and baseVolumeId exclude each other: a volume is either uploaded or backed by another")
 	}
-	if v.Source == "" && v.BaseVolumeID == "" && v.Size == 0 && !r.Unknown() {
-		r.Fail("size", "is required for an empty volume (no source and no baseVolumeId)")
+	// As the official provider (v0.8.1 libvirt/resource_libvirt_volume.go): an uploaded volume's
+	// size is the image's, so `size` with `source` is an error; an empty volume without `size`
+	// is 1 byte (libvirt/volume_def.go newDefVolume).
+	if v.Source != "" && v.Size != 0 {
+		r.Fail("size", "cannot be given with source: an uploaded volume is the size of its image")
+	}
+	if v.Source == "" && v.BaseVolumeID == "" && v.Size == 0 {
+		v.Size = 1
 	}
 	r.Refuse("baseVolumeName", "baseVolumePool", "xml")
 	return v
@@ -142,19 +145,16 @@ func parseDomain(r providerkit.Reader) domainInputs {
 	if x, ok := r.Object("xml"); ok {
 		d.XSLT = x.Str("xslt")
 	}
-	// The maps keep their order; within one, Go maps have none, so keys are sorted.
-	var words []string
+	// All the words sorted, as the official provider builds the line (see kernelCmdline).
+	var maps []map[string]string
 	for _, c := range r.List("cmdlines") {
-		keys := make([]string, 0, len(c.M))
+		m := map[string]string{}
 		for k := range c.M {
-			keys = append(keys, string(k))
+			m[string(k)] = c.Str(string(k))
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			words = append(words, cmdlineWord(k, c.Str(k)))
-		}
+		maps = append(maps, m)
 	}
-	d.Cmdline = strings.Join(words, " ")
+	d.Cmdline = kernelCmdline(maps)
 	for _, disk := range r.List("disks") {
 		id := disk.Str("volumeId")
 		if id == "" && !r.Unknown() {
@@ -190,12 +190,4 @@ func parseDomain(r providerkit.Reader) domainInputs {
 	}
 	r.Refuse("filesystems", "graphics", "video", "tpm", "nvram", "firmware", "bootDevices", "coreosIgnition", "fwCfgName", "metadata", "emulator", "description")
 	return d
-}
-
-// cmdlineWord is one kernel command-line word of the SDK's cmdlines maps ("_" is a bare value).
-func cmdlineWord(k, v string) string {
-	if k == "_" {
-		return v
-	}
-	return k + "=" + v
 }

@@ -231,9 +231,6 @@ func createVolume(l *golibvirt.Libvirt, v volumeInputs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := l.StorageVolLookupByName(pool, v.Name); err == nil {
-		return "", fmt.Errorf("volume %q already exists in pool %q: delete it or choose another name", v.Name, v.Pool)
-	}
 	capacity := v.Size
 	var backingPath, backingFormat string
 	var src *source
@@ -253,23 +250,55 @@ func createVolume(l *golibvirt.Libvirt, v volumeInputs) (string, error) {
 			return "", fmt.Errorf("baseVolumeId %s: %w", v.BaseVolumeID, err)
 		}
 		backingPath, backingFormat = base.Path, base.Format
-		capacity = max(capacity, base.Capacity)
+		if capacity == 0 {
+			capacity = base.Capacity
+		}
+		if capacity < base.Capacity {
+			return "", fmt.Errorf("size %d of volume %q is smaller than its base volume's %d bytes: give at least the base's size, or none", capacity, v.Name, base.Capacity)
+		}
 	}
 	x, err := volumeXML(v.Name, v.Format, capacity, backingPath, backingFormat)
 	if err != nil {
 		return "", err
 	}
-	vol, err := l.StorageVolCreateXML(pool, x, 0)
+	vol, adopted, err := createOrAdoptVolume(l, pool, v.Name, x)
 	if err != nil {
 		return "", fmt.Errorf("creating volume %q in pool %q: %w", v.Name, v.Pool, err)
 	}
 	if src != nil {
 		if err := l.StorageVolUpload(vol, src.r, 0, src.length, 0); err != nil {
-			_ = l.StorageVolDelete(vol, 0)
+			if !adopted {
+				_ = l.StorageVolDelete(vol, 0)
+			}
 			return "", fmt.Errorf("uploading %s into volume %q: %w", v.Source, v.Name, err)
 		}
 	}
 	return vol.Key, nil
+}
+
+// volumeCreator is the part of go-libvirt's client that creates and looks up volumes.
+type volumeCreator interface {
+	StorageVolCreateXML(pool golibvirt.StoragePool, xml string, flags golibvirt.StorageVolCreateFlags) (golibvirt.StorageVol, error)
+	StorageVolLookupByName(pool golibvirt.StoragePool, name string) (golibvirt.StorageVol, error)
+}
+
+// createOrAdoptVolume creates a volume, or, where libvirt answers that one of that name exists
+// (VIR_ERR_STORAGE_VOL_EXIST), takes the existing one as it is, without comparing its size,
+// format or backing file, as the official provider does (terraform-provider-libvirt v0.8.1,
+// libvirt/resource_libvirt_volume.go resourceLibvirtVolumeCreate: "Volume about to be created was
+// found and left as-is"). adopted says which; an adopted volume is deleted with the resource.
+func createOrAdoptVolume(l volumeCreator, pool golibvirt.StoragePool, name, xml string) (vol golibvirt.StorageVol, adopted bool, err error) {
+	vol, err = l.StorageVolCreateXML(pool, xml, 0)
+	var e golibvirt.Error
+	if err != nil && errors.As(err, &e) && golibvirt.ErrorNumber(e.Code) == golibvirt.ErrStorageVolExist {
+		existing, lerr := l.StorageVolLookupByName(pool, name)
+		if lerr != nil {
+			return vol, false, fmt.Errorf("%w; looking the existing volume up: %v", err, lerr)
+		}
+		fmt.Fprintf(os.Stderr, "volume %q was found in its pool and left as it is (as the official libvirt provider adopts it)\n", name)
+		return existing, true, nil
+	}
+	return vol, false, err
 }
 
 // deleteVolume deletes a volume by key; a volume that is gone is fine.

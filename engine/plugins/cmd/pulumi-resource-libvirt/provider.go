@@ -16,9 +16,9 @@ import (
 
 var unmarshal = providerkit.Unmarshal
 
-// provider serves the libvirt resources; Base checks their inputs, replaces them on any change
-// (every input is fixed at creation, as in the official provider, where they are ForceNew) and
-// refuses updates.
+// provider serves the libvirt resources; Base checks their inputs and replaces Pools, Volumes and
+// CloudInitDisks on any change (their inputs are ForceNew in the official provider); a Domain is
+// diffed and updated as the official provider does it (domain_update.go).
 type provider struct {
 	providerkit.Base
 	hv hypervisor
@@ -94,11 +94,73 @@ func (p *provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 		id, err = createCloudInit(l, v)
 	case domainInputs:
 		id, err = createDomain(l, v)
+		props = domainState(props, v)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return providerkit.Created(id, props)
+}
+
+// Diff: a Domain as the official provider diffs it (domainDiff: some inputs update in place);
+// every other resource is replaced on any change, as its inputs are all ForceNew upstream.
+func (p *provider) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	if providerkit.TypeOf(req.GetType(), req.GetUrn()) != domainType {
+		return p.Base.Diff(ctx, req)
+	}
+	state, err := plugin.UnmarshalProperties(req.GetOlds(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return domainDiff(state, news), nil
+}
+
+// Update applies a Domain's in-place changes as the official provider does (updateDomain), and
+// records the new inputs.
+func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if providerkit.TypeOf(req.GetType(), req.GetUrn()) != domainType {
+		return p.Base.Update(ctx, req)
+	}
+	news, err := plugin.UnmarshalProperties(req.GetNews(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	olds, err := plugin.UnmarshalProperties(req.GetOlds(), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	r := providerkit.NewReader(news)
+	d := parseDomain(r)
+	if f := r.Failures(); len(f) > 0 {
+		return nil, providerkit.CheckError(f)
+	}
+	if !req.GetPreview() && !r.Unknown() {
+		old := parseDomain(providerkit.NewReader(olds))
+		l, err := p.hv.get()
+		if err != nil {
+			return nil, err
+		}
+		iso := ""
+		if d.CloudInit != old.CloudInit && d.CloudInit != "" {
+			_, f, err := volumeByKey(l, cloudInitKey(d.CloudInit))
+			if err != nil {
+				return nil, fmt.Errorf("cloudinit %s: %w", d.CloudInit, err)
+			}
+			iso = f.Path
+		}
+		if err := updateDomain(l, old, d, iso); err != nil {
+			return nil, err
+		}
+	}
+	state, err := plugin.MarshalProperties(domainState(news, d), unmarshal)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: state}, nil
 }
 
 // Read (refresh) drops a resource that is gone from the host, and keeps the state otherwise.

@@ -35,8 +35,8 @@ func TestDomainXMLHasEveryDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`<domain type="qemu">`, `<memory unit="MiB">1024</memory>`, `<vcpu>2</vcpu>`,
-		`<kernel>/boot/vmlinuz</kernel>`, `<cmdline>console=ttyS0 root=/dev/vda quiet</cmdline>`,
+		`<domain type="qemu">`, `<memory unit="MiB">1024</memory>`, `<vcpu placement="static">2</vcpu>`,
+		`<kernel>/boot/vmlinuz</kernel>`, `<cmdline>console=ttyS0 quiet root=/dev/vda</cmdline>`,
 		`<source file="/pool/g1.qcow2"`, `<target dev="vda" bus="virtio"`, `<driver name="qemu" type="qcow2"`,
 		`device="cdrom"`, `<source file="/pool/g1-init.iso"`, `<readonly>`,
 		`<interface type="bridge">`, `<source bridge="mgmt0">`, `<mac address="02:00:00:00:00:01">`,

@@ -14,29 +14,45 @@ import (
 // attachedDisk is a volume as the domain attaches it: its path on the host and its format.
 type attachedDisk struct{ Path, Format string }
 
-// domainXML is the libvirt domain definition for the inputs: disks as virtio vdX, the cloud-init
-// ISO as a read-only IDE CD-ROM, each NIC as a virtio interface on its bridge or macvtap
-// (direct) source, pty consoles, no graphics. Pure: the volumes are already resolved.
+// domainXML is the libvirt domain definition for the inputs, with the devices the official
+// provider gives every domain (terraform-provider-libvirt v0.8.1, libvirt/domain_def.go
+// newDomainDef): PAE, ACPI and APIC, an empty <cpu/>, spice graphics on an automatic port, the
+// qemu guest-agent channel and a virtio RNG from /dev/urandom ($TF_LIBVIRT_RNG_DEV where set); a
+// program that wants fewer removes them in its xml.xslt. Then disks as virtio vdX, the cloud-init
+// ISO as a read-only IDE CD-ROM, each NIC as a virtio interface on its bridge or macvtap (direct)
+// source, pty consoles. Pure: the volumes are already resolved.
 func domainXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (string, error) {
+	rng := os.Getenv("TF_LIBVIRT_RNG_DEV")
+	if rng == "" {
+		rng = "/dev/urandom"
+	}
 	dom := libvirtxml.Domain{
 		Type:   d.Type,
 		Name:   d.Name,
 		Memory: &libvirtxml.DomainMemory{Value: d.MemoryMiB, Unit: "MiB"},
-		VCPU:   &libvirtxml.DomainVCPU{Value: d.VCPU},
+		VCPU:   &libvirtxml.DomainVCPU{Placement: "static", Value: d.VCPU},
 		OS: &libvirtxml.DomainOS{
 			Type:    &libvirtxml.DomainOSType{Arch: d.Arch, Machine: d.Machine, Type: osType(d.Type)},
 			Kernel:  d.Kernel,
 			Initrd:  d.Initrd,
 			Cmdline: d.Cmdline,
 		},
-		Features:   &libvirtxml.DomainFeatureList{ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}},
-		OnPoweroff: "destroy",
-		OnReboot:   "restart",
-		OnCrash:    "destroy",
-		Devices:    &libvirtxml.DomainDeviceList{},
+		Features: &libvirtxml.DomainFeatureList{PAE: &libvirtxml.DomainFeature{}, ACPI: &libvirtxml.DomainFeature{}, APIC: &libvirtxml.DomainFeatureAPIC{}},
+		CPU:      &libvirtxml.DomainCPU{},
+		Devices: &libvirtxml.DomainDeviceList{
+			Graphics: []libvirtxml.DomainGraphic{{Spice: &libvirtxml.DomainGraphicSpice{AutoPort: "yes"}}},
+			Channels: []libvirtxml.DomainChannel{{
+				Source: &libvirtxml.DomainChardevSource{UNIX: &libvirtxml.DomainChardevSourceUNIX{}},
+				Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{Name: "org.qemu.guest_agent.0"}},
+			}},
+			RNGs: []libvirtxml.DomainRNG{{
+				Model:   "virtio",
+				Backend: &libvirtxml.DomainRNGBackend{Random: &libvirtxml.DomainRNGBackendRandom{Device: rng}},
+			}},
+		},
 	}
 	if d.CPUMode != "" {
-		dom.CPU = &libvirtxml.DomainCPU{Mode: d.CPUMode}
+		dom.CPU.Mode = d.CPUMode
 	}
 	for i, disk := range disks {
 		dom.Devices.Disks = append(dom.Devices.Disks, libvirtxml.DomainDisk{
@@ -47,13 +63,7 @@ func domainXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (strin
 		})
 	}
 	if cloudInitISO != "" {
-		dom.Devices.Disks = append(dom.Devices.Disks, libvirtxml.DomainDisk{
-			Device:   "cdrom",
-			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
-			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: cloudInitISO}},
-			Target:   &libvirtxml.DomainDiskTarget{Dev: "hdd", Bus: "ide"},
-			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
-		})
+		dom.Devices.Disks = append(dom.Devices.Disks, cloudInitCDROM(cloudInitISO))
 	}
 	for _, n := range d.NICs {
 		iface := libvirtxml.DomainInterface{Model: &libvirtxml.DomainInterfaceModel{Type: "virtio"}}
@@ -89,12 +99,6 @@ func domainXML(d domainInputs, disks []attachedDisk, cloudInitISO string) (strin
 		dom.Devices.Consoles = append(dom.Devices.Consoles, libvirtxml.DomainConsole{
 			Source: &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}},
 			Target: &libvirtxml.DomainConsoleTarget{Type: target, Port: &port},
-		})
-	}
-	if d.QemuAgent {
-		dom.Devices.Channels = append(dom.Devices.Channels, libvirtxml.DomainChannel{
-			Source: &libvirtxml.DomainChardevSource{UNIX: &libvirtxml.DomainChardevSourceUNIX{}},
-			Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{Name: "org.qemu.guest_agent.0"}},
 		})
 	}
 	return dom.Marshal()
