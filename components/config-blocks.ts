@@ -192,11 +192,14 @@ export function parseGuest(obj: Record<string, unknown>, report: Report): GuestS
     const optional = (key: string, pattern: RegExp, fix: string) => (obj[key] === undefined ? undefined : f.str(key, pattern, fix));
     const kernel = optional("kernel", PATTERNS.path, "use the absolute path of the guest kernel on the hypervisor host");
     const initrd = optional("initrd", PATTERNS.path, "use the absolute path of the guest initrd on the hypervisor host");
-    const cmdline = optional(
-        "cmdline",
-        PATTERNS.kernelCmdline,
-        "use kernel arguments separated by single spaces, e.g. root=/dev/vda console=ttyS0",
-    );
+    const cmdline = optional("cmdline", PATTERNS.kernelCmdline, "use kernel arguments separated by single spaces, e.g. root=/dev/vda rw");
+    if (cmdline !== undefined && cmdline.split(" ").some((w) => w.startsWith("console=")))
+        report(
+            "guest.cmdline",
+            cmdline,
+            "sets console=, which the platform sets (kvm ttyS0; xen hvc0 for PV guests, ttyS0 for HVM)",
+            "remove console= from guest.cmdline: the official libvirt provider sorts the kernel's arguments, so consoles given here would reach the guest in another order than written (the last is the primary)",
+        );
     if ((kernel === undefined) !== (initrd === undefined))
         report(
             "guest.kernel",

@@ -64,7 +64,8 @@ export const GUEST_IMAGE_RECIPE = {
     cloudCfg: "datasource_list: [NoCloud, None]\n",
     // By label: the root disk is vda on KVM and xvda on Xen.
     fstab: "LABEL=root / ext4 defaults,errors=remount-ro 0 1\n",
-    // One command line for KVM (serial ttyS0) and Xen PV (console hvc0): the consoles that exist are used.
+    // Kept as the image's cache key has it; the stacks' guest.cmdline holds no console (each
+    // platform adds its own: ttyS0 on KVM and Xen HVM, hvc0 on Xen PV).
     cmdline: "root=LABEL=root rw console=ttyS0 console=hvc0",
     masked: QUIET_UNITS,
 } as const;

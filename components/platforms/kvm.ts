@@ -3,10 +3,15 @@
 // macvtap (direct) interface on its dedicated pNIC, which the host brings up with the wire MTU
 // first. The runner samples the host's CPU with the kvm sampler (kvmPlanHost). The rest (host preflight, pool, volumes, cloud-init, domains, peer) is LibvirtLab's.
 import type * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import * as path from "path";
 import type { PlanHost, PlanWire } from "../../benchmarks/types";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
 import { pnicUpScripts } from "./remote";
+
+/** The stylesheet applied to every kvm domain's XML (kvm-domain.xslt: no graphics). */
+export const KVM_XSLT_PATH = path.join(__dirname, "kvm-domain.xslt");
 
 /**
  * The KVM host as the plan names it: machine "host", sampled by the kvm sampler (its /proc/stat,
@@ -30,6 +35,8 @@ export class KvmLab extends LibvirtLab {
                 domainType: args.config.libvirt.domainType,
                 pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
                 benchmarkNic: (i) => ({ macvtap: args.config.host.nics[i] }),
+                xslt: readFileSync(KVM_XSLT_PATH, "utf8"),
+                console: "ttyS0",
             },
             opts,
         );

@@ -149,6 +149,10 @@ export interface LibvirtFlavour {
     readonly benchmarkNic: (index: number) => libvirt.DomainNetworkInterface;
     /** Applied to the generated domain XML. */
     readonly xslt?: string;
+    /** The guest kernel's console device (a direct kernel boot's `console=`), e.g. ttyS0 or hvc0. */
+    readonly console: string;
+    /** libvirt's machine type, where the official provider's default (`pc`) is not the host's. */
+    readonly machine?: string;
     /** The platform's own checks of the host, run first in its preflight (a script; `label` names the host). */
     readonly hostPreflight?: (label: string) => string;
 }
@@ -208,16 +212,59 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
     }
 }
 
-/** The Domain inputs of a direct kernel boot, where the guest block asks for one. */
-export function directKernelBoot(guest: LibvirtConfig["guest"]): Pick<libvirt.DomainArgs, "kernel" | "initrd" | "cmdlines"> {
-    if (!guest.kernel) return {};
-    const words = guest.cmdline ? guest.cmdline.split(" ") : [];
-    const cmdlines = words.map((w) => {
+/**
+ * The kernel command line as the official libvirt provider writes it and reads it back
+ * (terraform-provider-libvirt v0.8.1: `setCmdlineArgs` in libvirt/domain.go sorts every word as a
+ * whole string; `splitKernelCmdLine` in libvirt/utils_domain_def.go reads the line back as maps,
+ * a new map at each repeated key, the bare words last under "_"). A Domain's `cmdlines` in this
+ * form is what its state holds after a read, so a later `pulumi up` sees no change; in any other
+ * form the official provider replaces the domain on every update (`cmdline` is ForceNew).
+ */
+export function officialCmdlines(words: readonly string[]): Record<string, string>[] {
+    const maps: Record<string, string>[] = [];
+    const bare: string[] = [];
+    let current: Record<string, string> = {};
+    // Byte order, as Go's sort.Strings.
+    for (const w of [...words].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
         const eq = w.indexOf("=");
-        return eq > 0 ? { [w.slice(0, eq)]: w.slice(eq + 1) } : { _: w };
-    });
-    return { kernel: guest.kernel, initrd: guest.initrd, ...(cmdlines.length > 0 ? { cmdlines } : {}) };
+        if (eq < 0) {
+            bare.push(w);
+            continue;
+        }
+        const key = w.slice(0, eq);
+        if (key in current) {
+            maps.push(current);
+            current = {};
+        }
+        current[key] = w.slice(eq + 1);
+    }
+    if (Object.keys(current).length > 0) maps.push(current);
+    if (bare.length > 0) maps.push({ _: bare.join(" ") });
+    return maps;
 }
+
+/**
+ * The Domain inputs of a direct kernel boot, where the guest block asks for one: the guest's
+ * command line and the platform's console (`console=<device>`: the official provider sorts the
+ * words, so the platform sets the one console and guest.cmdline holds none), in the form the
+ * official provider reads back (officialCmdlines).
+ */
+export function directKernelBoot(
+    guest: LibvirtConfig["guest"],
+    console: string,
+): Pick<libvirt.DomainArgs, "kernel" | "initrd" | "cmdlines"> {
+    if (!guest.kernel) return {};
+    const words = [...(guest.cmdline ? guest.cmdline.split(" ") : []), `console=${console}`];
+    return { kernel: guest.kernel, initrd: guest.initrd, cmdlines: officialCmdlines(words) };
+}
+
+/**
+ * The Domain inputs the official libvirt provider updates in place without touching the domain
+ * (v0.8.1, libvirt/resource_libvirt_domain.go: not ForceNew, and its Update redefines nothing): a
+ * changed NIC, kernel, initrd or cloud-init disk would leave the guest as it was, so the program
+ * replaces the domain instead.
+ */
+export const DOMAIN_REPLACE_ON_CHANGES = ["networkInterfaces", "kernel", "initrd", "cloudinit"];
 
 /** Registers the pool, base volume and guests; returns the domains in guest order. */
 function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Resource): libvirt.Domain[] {
@@ -273,14 +320,15 @@ function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Res
                     { bridge: l.managementBridge, mac: net.management.mac },
                     { ...flavour.benchmarkNic(w.index), mac: net.benchmark.mac },
                 ],
-                ...directKernelBoot(guest),
+                ...directKernelBoot(guest, flavour.console),
+                ...(flavour.machine ? { machine: flavour.machine } : {}),
                 consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
                 ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
                 autostart: false,
                 running: true,
                 ...(flavour.xslt ? { xml: { xslt: flavour.xslt } } : {}),
             },
-            { ...ro, dependsOn: args.dependsOn },
+            { ...ro, dependsOn: args.dependsOn, replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES },
         );
     });
 }

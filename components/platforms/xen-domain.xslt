@@ -12,7 +12,8 @@
   - removes the virtio RNG device (not a libxl device);
   - puts the guest's disks on Xen's bus as xvdX (the provider writes vdX on virtio);
   - gives every NIC the paravirtual netfront model (the provider writes virtio);
-  - replaces spice graphics with VNC on localhost.
+  - removes the graphics (the official provider adds spice to every domain; libxl has no spice,
+    and a PV guest's framebuffer would need a device model in dom0).
   Everything else is copied unchanged.
 -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -83,7 +84,5 @@
     <model type="netfront"/>
   </xsl:template>
 
-  <xsl:template match="/domain/devices/graphics[@type='spice']">
-    <graphics type="vnc" port="-1" autoport="yes" listen="127.0.0.1"/>
-  </xsl:template>
+  <xsl:template match="/domain/devices/graphics"/>
 </xsl:stylesheet>

@@ -94,6 +94,12 @@ export class XenLab extends LibvirtLab {
                 pnic: { kind: "bridge", scripts: (label, nic, i) => pnicBridgeScripts(label, nic, bridge(i), args.config.mtu) },
                 benchmarkNic: (i) => ({ bridge: bridge(i) }),
                 xslt: xenDomainXslt(args.config.xenGuestMode ?? "hvm"),
+                // A PV guest's console is Xen's (hvc0), an HVM guest's the emulated serial port.
+                console: (args.config.xenGuestMode ?? "hvm") === "pv" ? "hvc0" : "ttyS0",
+                // libvirt's libxl driver offers one machine for HVM guests, xenfv; without it the
+                // official provider looks for pc and fails (v0.8.1 libvirt/utils_domain_def.go
+                // getMachineTypeForArch). A PV guest gets xenpv from the XSLT.
+                machine: "xenfv",
                 hostPreflight: (label) =>
                     xenHostPreflightScript(
                         label,

@@ -145,7 +145,9 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             NICS,
         );
         assert.ok(domains.every((d) => d.inputs.networkInterfaces.length === 2 && d.inputs.networkInterfaces[0].bridge === "br0"));
-        assert.ok(domains.every((d) => d.inputs.type === "kvm" && d.inputs.xml === undefined));
+        assert.ok(
+            domains.every((d) => d.inputs.type === "kvm" && /<xsl:template match="\/domain\/devices\/graphics"\/>/.test(d.inputs.xml.xslt)),
+        );
         const provider = of(run, "pulumi:providers:libvirt")[0];
         assert.strictEqual(provider.inputs.uri, "qemu+ssh://root@kvm1.lab.example/system?sshauth=agent");
         const inits = of(run, "libvirt:index/cloudInitDisk:CloudInitDisk");
@@ -249,7 +251,14 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             assert.strictEqual(d.type, "qemu");
             assert.strictEqual(d.cpu, undefined, "no host-passthrough CPU under emulation");
             assert.strictEqual(d.kernel, "/var/lib/libvirt/boot/hvnetlab-vmlinuz");
-            assert.deepStrictEqual(d.cmdlines, [{ root: "LABEL=root" }, { _: "rw" }, { console: "ttyS0" }, { console: "hvc0" }]);
+            // The form the official provider reads back (sorted, split), so a second up plans no change.
+            assert.deepStrictEqual(d.cmdlines, [{ console: "ttyS0", root: "LABEL=root" }, { _: "rw" }]);
+            assert.strictEqual(d.machine, undefined, "kvm takes libvirt's default machine");
+            assert.match(
+                String(d.xml?.xslt),
+                /<xsl:template match="\/domain\/devices\/graphics"\/>/,
+                "kvm domains drop the default spice graphics",
+            );
         }
         const provider = qemu.mocks.registrations.find((r) => r.type === "pulumi:providers:libvirt")!;
         // The official provider reads knownhosts= and checks strictly (accept-new is the runner's, for the guests).

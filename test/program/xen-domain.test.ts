@@ -73,7 +73,7 @@ describe("xen domains as the libvirt provider writes them", function () {
             image: "/var/lib/hvnetlab/guest.qcow2",
             kernel: "/var/lib/xen/boot/vmlinuz",
             initrd: "/var/lib/xen/boot/initrd.img",
-            cmdline: "root=/dev/xvda ro console=hvc0",
+            cmdline: "root=/dev/xvda ro",
             user: "bench",
             sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHvnetlabPlaceholderReplaceWithYourOwnKey0 bench@hvnetlab",
         }),
@@ -87,6 +87,8 @@ describe("xen domains as the libvirt provider writes them", function () {
             assert.strictEqual(invalid(xml), "", xml);
             assert.match(xml, /<domain type="xen">/);
             assert.match(xml, /<type arch="x86_64" machine="xenfv">hvm<\/type>/);
+            assert.strictEqual((d as Record<string, unknown>).machine, "xenfv");
+            assert.doesNotMatch(xml, /<graphics|<channel/, "no spice and no qemu guest-agent channel on libxl");
             assert.match(xml, /<target dev="xvda" bus="xen"\/>/);
             assert.match(xml, /<target dev="hdd" bus="ide"\/>/, "the cloud-init CD-ROM stays emulated IDE");
             assert.strictEqual(xml.match(/<model type="netfront"\/>/g)?.length, 2);
@@ -101,6 +103,14 @@ describe("xen domains as the libvirt provider writes them", function () {
             assert.strictEqual(invalid(xml), "", xml);
             assert.match(xml, /<type arch="x86_64" machine="xenpv">xen<\/type>/);
             assert.match(xml, /<kernel>\/var\/lib\/xen\/boot\/vmlinuz<\/kernel>/);
+            // Sorted as the official provider sorts it; Xen's console is the only one.
+            assert.match(xml, /<cmdline>console=hvc0 ro root=\/dev\/xvda<\/cmdline>/);
+            assert.strictEqual(
+                (d as Record<string, unknown>).machine,
+                "xenfv",
+                "the hvm lookup the official provider makes first needs xenfv",
+            );
+            assert.doesNotMatch(xml, /<graphics/);
             assert.doesNotMatch(xml, /<features>|<acpi|<apic/);
             assert.match(xml, /<console type="pty">\s*<target type="xen" port="0"\/>/);
             assert.match(xml, /<target dev="xvdd" bus="xen"\/>/, "the cloud-init CD-ROM on Xen's bus");

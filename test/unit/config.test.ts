@@ -121,6 +121,16 @@ describe("lab configuration", () => {
         );
         rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, image: undefined }) }, "guest.image", /boots its guests from a cloud image/);
         rejects({ ...kvm, guest: JSON.stringify({ ...GUEST, cpus: 2 }) }, "guest", /unknown setting\(s\) cpus/);
+        // The official libvirt provider sorts the kernel's arguments: the platform sets the console.
+        const boot = { ...GUEST, kernel: "/boot/vmlinuz", initrd: "/boot/initrd.img" };
+        const booted = parse({ ...kvm, guest: JSON.stringify({ ...boot, cmdline: "root=/dev/vda rw" }) });
+        assert.ok(booted.platform === "kvm");
+        assert.strictEqual(booted.guest.cmdline, "root=/dev/vda rw");
+        rejects(
+            { ...kvm, guest: JSON.stringify({ ...boot, cmdline: "root=/dev/vda console=ttyS0 console=hvc0" }) },
+            "guest.cmdline",
+            /sorts the kernel's arguments/,
+        );
     });
     it("rejects a subnet too small for the wires", () =>
         rejects(
