@@ -532,6 +532,8 @@ export interface StackRun {
     pulumi(args: readonly string[], show?: boolean): Promise<PulumiRun>;
     /** Sets one secret of the stack through stdin. */
     secret(key: string, value: string): void;
+    /** Sets one plain config value of the stack (`path`: the key is a path into a structured value). */
+    set(key: string, value: string, path?: boolean): void;
 }
 
 /** One lab: only what is particular to it. */
@@ -672,6 +674,7 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
             env,
             pulumi: (a, show) => runPulumi(a, { workDir: WORK_DIR, env, show }),
             secret: (key, value) => setConfig(key, value, true, false),
+            set: (key, value, isPath = false) => setConfig(key, value, false, isPath),
         };
         problems.push(...(await (lab.run ? lab.run(h, stackRun) : upAndCheck(lab, h, env))));
     } catch (e) {

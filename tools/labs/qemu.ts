@@ -13,8 +13,9 @@ import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import type { RunResult } from "../../benchmarks/types";
 import { ensureGuestImage } from "../guest-image";
-import type { Lab, LabHost } from "./harness";
-import { ethernetShaping, LabError, main, managementNet, run, sleepMs } from "./harness";
+import type { Lab, LabHost, StackRun } from "./harness";
+import { ethernetShaping, LabError, main, managementNet, run, sleepMs, upAndCheck } from "./harness";
+import { plannedChanges, replaced } from "./preview";
 
 const BOOT = "/var/lib/libvirt/boot";
 /** libvirtd's read-write socket: the daemon is ready once it is there. */
@@ -78,6 +79,13 @@ const lab: Lab = {
         h.secret("hvnetlab:sshPrivateKey", key.privateKey);
     },
 
+    // The stack's up and checks, then what a user expects of the standing lab under the official
+    // provider's diff: an unchanged lab plans no change, and a changed pNIC replaces its guest only.
+    async run(h, s) {
+        const problems = await upAndCheck(lab, h, s.env);
+        return problems.length > 0 ? problems : standingLabProblems(h, s);
+    },
+
     check(outputs) {
         const problems: string[] = [];
         const endpoints = (outputs.results?.endpoints ?? {}) as Record<string, { facts?: unknown }>;
@@ -121,6 +129,38 @@ export function kvmHostCpuProblems(runs: readonly RunResult[]): string[] {
                     `run ${r.id} has no QEMU vCPU thread of ${g} on the host (${threads.map((t) => t.label).join(", ") || "no thread"})`,
                 );
         }
+    }
+    return problems;
+}
+
+/**
+ * `pulumi preview` twice on the standing lab: unchanged, it must plan nothing (the Domains'
+ * cmdlines in the form the official provider reads back); with guest 2's pNIC changed
+ * (hvnetlab:host.nics[1]), it must replace guest 2's Domain and no other (the program's
+ * replaceOnChanges over the provider's in-place NIC update). The config is set back after.
+ */
+async function standingLabProblems(h: LabHost, s: StackRun): Promise<string[]> {
+    const preview = async (what: string) => {
+        h.log(`pulumi preview: ${what}`);
+        const r = await s.pulumi(["preview", "--stack", s.stack, "--json", "--non-interactive"]);
+        if (r.code !== 0)
+            throw new LabError(
+                `pulumi preview (${what}) exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ")}`,
+            );
+        return plannedChanges(r.stdout);
+    };
+    const problems: string[] = [];
+    const again = await preview("the unchanged lab");
+    if (again.length > 0)
+        problems.push(`a second pulumi up of the unchanged lab would change: ${again.map((c) => `${c.op} ${c.name}`).join(", ")}`);
+    s.set("hvnetlab:host.nics[1]", "hvq-pnic9", true);
+    try {
+        const domains = replaced(await preview("guest 2's pNIC changed"), "libvirt:index/domain:Domain");
+        if (domains.length !== 1 || !domains[0].endsWith("-domain-g2"))
+            problems.push(`changing guest 2's pNIC replaces the Domains [${domains.join(", ")}], not guest 2's alone`);
+        else h.log(`pulumi preview: guest 2's pNIC changed replaces ${domains[0]} alone`);
+    } finally {
+        s.set("hvnetlab:host.nics[1]", "hvq-pnic1", true);
     }
     return problems;
 }
