@@ -1,21 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/pem"
-	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"hvnetlab/engine/plugins/internal/sshtest"
 )
 
 // keyServer is an SSH server in this process, on a loopback port: it presents the host keys it
@@ -29,56 +23,15 @@ type keyServer struct {
 
 func newKeyServer(t *testing.T, hostKeys ...ssh.Signer) *keyServer {
 	t.Helper()
-	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientSigner, err := ssh.NewSignerFromKey(clientPriv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(clientPriv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	config := &ssh.ServerConfig{
-		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
-			if bytes.Equal(k.Marshal(), clientSigner.PublicKey().Marshal()) {
-				return nil, nil
-			}
-			return nil, errors.New("not the test client's key")
-		},
-	}
-	for _, k := range hostKeys {
-		config.AddHostKey(k)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &keyServer{port: l.Addr().(*net.TCPAddr).Port, privateKey: string(pem.EncodeToMemory(block)), accepted: make(chan struct{}, 16)}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c, config)
-		}
-	}()
+	s := &keyServer{accepted: make(chan struct{}, 16)}
+	srv := sshtest.Start(t, s.serve, hostKeys...)
+	s.port, s.privateKey = srv.Port, string(srv.ClientKey)
 	return s
 }
 
-func (s *keyServer) serve(c net.Conn, config *ssh.ServerConfig) {
-	defer c.Close()
-	conn, chans, reqs, err := ssh.NewServerConn(c, config)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
+// serve answers a connection's sessions: every exec gets "ran" and exit status 0.
+func (s *keyServer) serve(chans <-chan ssh.NewChannel) {
 	s.accepted <- struct{}{}
-	go ssh.DiscardRequests(reqs)
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
 			_ = nc.Reject(ssh.UnknownChannelType, "sessions only")
@@ -109,31 +62,9 @@ func (s *keyServer) connection(hostKey string) *sshConnection {
 		DialErrorLimit: 0, PerDialTimeout: 5, HostKey: &hostKey}
 }
 
-func ed25519Signer(t *testing.T) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func ed25519Signer(t *testing.T) ssh.Signer { return sshtest.Signer(t, "ed25519") }
 
-func ecdsaSigner(t *testing.T) ssh.Signer {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func ecdsaSigner(t *testing.T) ssh.Signer { return sshtest.Signer(t, "ecdsa") }
 
 // authorizedLine is a public key as an authorized_keys line with a comment: `<type> <base64> <comment>`.
 func authorizedLine(k ssh.PublicKey, comment string) string {

@@ -1,16 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"hvnetlab/engine/plugins/internal/sshtest"
 )
 
 // socketServer is an SSH server in this process standing in for a libvirt host: it presents the
@@ -32,56 +26,17 @@ type socketServer struct {
 
 func newSocketServer(t *testing.T, hostKeys ...ssh.Signer) *socketServer {
 	t.Helper()
-	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
+	s := &socketServer{sockets: make(chan string, 16)}
+	srv := sshtest.Start(t, s.serve, hostKeys...)
+	s.port, s.keyFile = srv.Port, filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(s.keyFile, srv.ClientKey, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	clientSigner, _ := ssh.NewSignerFromKey(clientPriv)
-	block, err := ssh.MarshalPrivateKey(clientPriv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	config := &ssh.ServerConfig{
-		PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
-			if bytes.Equal(k.Marshal(), clientSigner.PublicKey().Marshal()) {
-				return nil, nil
-			}
-			return nil, errors.New("not the test client's key")
-		},
-	}
-	for _, k := range hostKeys {
-		config.AddHostKey(k)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &socketServer{port: l.Addr().(*net.TCPAddr).Port, keyFile: keyFile, sockets: make(chan string, 16)}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c, config)
-		}
-	}()
 	return s
 }
 
-func (s *socketServer) serve(c net.Conn, config *ssh.ServerConfig) {
-	defer c.Close()
-	conn, chans, reqs, err := ssh.NewServerConn(c, config)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	go ssh.DiscardRequests(reqs)
+// serve echoes what is written to each forwarded unix socket, recording its path.
+func (s *socketServer) serve(chans <-chan ssh.NewChannel) {
 	for nc := range chans {
 		if nc.ChannelType() != "direct-streamlocal@openssh.com" {
 			_ = nc.Reject(ssh.UnknownChannelType, "unix sockets only")
@@ -139,25 +94,7 @@ func (s *socketServer) dial(t *testing.T, params string) error {
 	return nil
 }
 
-func signer(t *testing.T, kind string) ssh.Signer {
-	t.Helper()
-	var key any
-	var err error
-	switch kind {
-	case "ed25519":
-		_, key, err = ed25519.GenerateKey(rand.Reader)
-	case "ecdsa":
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func signer(t *testing.T, kind string) ssh.Signer { return sshtest.Signer(t, kind) }
 
 // knownHostsFile writes a known_hosts file with one line per key for the server's address.
 func (s *socketServer) knownHostsFile(t *testing.T, keys ...ssh.PublicKey) string {
