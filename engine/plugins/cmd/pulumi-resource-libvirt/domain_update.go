@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"libvirt.org/go/libvirtxml"
+
+	"hvnetlab/engine/plugins/internal/providerkit"
 )
 
 // domainInPlace are the Domain inputs the official provider updates in place, without replacing
@@ -27,17 +29,8 @@ var domainInPlace = map[string]bool{
 // changed inputs that are fixed at creation replace the domain, the old one deleted first; the
 // others are an update.
 func domainDiff(state, news resource.PropertyMap) *pulumirpc.DiffResponse {
-	changed := map[string]bool{}
-	for _, k := range state.Diff(news).ChangedKeys() {
-		changed[string(k)] = true
-	}
-	for k, v := range news {
-		if v.ContainsUnknowns() {
-			changed[string(k)] = true
-		}
-	}
 	var diffs, replaces []string
-	for k := range changed {
+	for _, k := range providerkit.ChangedKeys(state, news) {
 		if strings.HasPrefix(k, "__") {
 			continue
 		}

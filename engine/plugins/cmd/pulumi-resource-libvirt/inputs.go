@@ -109,7 +109,7 @@ type domainInputs struct {
 	Disks                                                             []string
 	NICs                                                              []domainNIC
 	Consoles                                                          []domainConsole
-	Running, Autostart, QemuAgent                                     bool
+	Running, Autostart                                                bool
 }
 
 func parseDomain(r providerkit.Reader) domainInputs {
@@ -125,8 +125,10 @@ func parseDomain(r providerkit.Reader) domainInputs {
 		MemoryMiB: uint(r.Number("memory", 1)),
 		Running:   r.Boolean("running", true),
 		Autostart: r.Boolean("autostart", false),
-		QemuAgent: r.Boolean("qemuAgent", false),
 	}
+	// Read for its type only: the guest-agent channel is in every domain (domainXML), and
+	// upstream uses qemuAgent only to wait for a lease, which this provider refuses.
+	r.Boolean("qemuAgent", false)
 	if d.Type == "" {
 		d.Type = "kvm"
 	}

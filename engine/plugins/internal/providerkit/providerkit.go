@@ -235,9 +235,9 @@ func (r Reader) Strings(key string) []string {
 	return out
 }
 
-// ReplaceOnAnyChange is the diff of a resource whose inputs are all fixed at creation: any
-// changed (or unknown) input replaces it, the old one deleted first (the names would collide).
-func ReplaceOnAnyChange(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
+// ChangedKeys are the inputs that differ between olds and news, then those whose new value is
+// unknown (a preview), each once.
+func ChangedKeys(olds, news resource.PropertyMap) []string {
 	var changed []string
 	seen := map[string]bool{}
 	for _, k := range olds.Diff(news).ChangedKeys() {
@@ -249,6 +249,13 @@ func ReplaceOnAnyChange(olds, news resource.PropertyMap) *pulumirpc.DiffResponse
 			changed = append(changed, string(k))
 		}
 	}
+	return changed
+}
+
+// ReplaceOnAnyChange is the diff of a resource whose inputs are all fixed at creation: any
+// changed (or unknown) input replaces it, the old one deleted first (the names would collide).
+func ReplaceOnAnyChange(olds, news resource.PropertyMap) *pulumirpc.DiffResponse {
+	changed := ChangedKeys(olds, news)
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}
 	}
