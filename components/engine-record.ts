@@ -1,8 +1,8 @@
 // Which implementation made the lab: the Pulumi CLI and each provider plugin the lab uses, as
 // whoever ran the program recorded it (`npm run lab` and the labs through engineEnv, from the
 // plan setup chose; the offline runner, itself). It becomes the `lab` output's `engine`.
-import type { EngineRecord } from "../benchmarks/types";
-import type { PlatformName } from "./config";
+import type { EngineRecord } from "../model/types";
+import type { PlatformName } from "./config/lab-config";
 import { LIBVIRT_VERSION } from "./providers/libvirt";
 import { VSPHERE_VERSION } from "./providers/vsphere";
 

@@ -2,9 +2,9 @@
 // comparable (guest shape, wire speed, MTU, netperf version, test matrix and method), and of
 // nothing that may differ between them (platform, names, addresses).
 import { createHash } from "crypto";
-import { canonical } from "../benchmarks/canonical";
-import type { Comparable } from "../benchmarks/types";
-import type { LabConfig } from "./config";
+import { canonical } from "../model/canonical-json";
+import type { Comparable } from "../model/types";
+import type { LabConfig } from "./config/lab-config";
 
 export function fingerprintInputs(config: LabConfig): Comparable {
     // The SSH key and OS user name say how to log in, not what is measured.
@@ -51,7 +51,7 @@ export function fingerprintInputs(config: LabConfig): Comparable {
  * What the lab emulates, or "" on real hardware: hvnetlab:emulation where set; else the local lab
  * (namespaces and shaped veth wires on one machine) and kvm guests under QEMU's TCG
  * (libvirt.domainType qemu) are emulated by definition. Emulated labs compare only with each other
- * (benchmarks/comparability.ts); kvm, esx and xen on hardware share one fingerprint for one guest block.
+ * (analysis/comparability.ts); kvm, esx and xen on hardware share one fingerprint for one guest block.
  */
 export function emulationOf(config: LabConfig): string {
     if (config.emulation !== "") return config.emulation;

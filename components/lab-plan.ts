@@ -1,6 +1,6 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
-import type { Plan } from "../benchmarks/types";
-import type { LabConfig } from "./config";
+import type { Plan } from "../model/types";
+import type { LabConfig } from "./config/lab-config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
 import type { PlatformLab } from "./platforms/platform";
 

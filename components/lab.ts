@@ -1,13 +1,13 @@
 // The lab: the platform's hosts and wires, netperf on them, and the benchmark that measures them.
 import * as pulumi from "@pulumi/pulumi";
-import { serverEndpoints, wireEnds } from "../benchmarks/matrix";
-import type { SummaryRow } from "../benchmarks/summary";
-import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../benchmarks/types";
-import { resultsFileOf } from "../benchmarks/results-file";
+import { serverEndpoints, wireEnds } from "../model/matrix";
+import type { SummaryRow } from "../analysis/summary";
+import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../model/types";
+import { resultsFileOf } from "../runner/results-store";
 import { Benchmark, PROJECT_ROOT } from "./benchmark";
-import type { LabConfig, LabSecrets } from "./config";
-import { loadLabSecrets } from "./config";
-import type { GuestShape } from "./config-blocks";
+import type { LabConfig, LabSecrets } from "./config/lab-config";
+import { loadLabSecrets } from "./config/lab-config";
+import type { GuestShape } from "./config/blocks";
 import { labEngine } from "./engine-record";
 import { NetperfDeployment } from "./netperf-deployment";
 import { buildPlan } from "./lab-plan";

@@ -11,7 +11,7 @@
 #   tests fail under CI=true where one of these tools is missing;
 # - chromium: a test opens the comparison's report.html in a real headless browser;
 # - the project's node modules (npm ci);
-# - the Pulumi engine (tools/engine.ts, the choice in tools/engine-choice.ts): the Pulumi CLI on
+# - the Pulumi engine (tools/engine/engine.ts, the choice in tools/engine/engine-choice.ts): the Pulumi CLI on
 #   PATH where there is one, with the official command, libvirt and vSphere plugins installed into
 #   the labs' PULUMI_HOME (`pulumi plugin install resource NAME VERSION`) where they can be
 #   downloaded; what cannot be had that way (the CLI and language host without a CLI on PATH, a
@@ -38,4 +38,4 @@ echo "installed: $(netperf -V 2>&1 | head -1)"
 npm ci --no-audit --no-fund
 
 # Exits 2, saying what to install, where there is neither a Pulumi CLI on PATH nor Go to build one.
-node_modules/.bin/ts-node --transpile-only tools/engine.ts build
+node_modules/.bin/ts-node --transpile-only tools/engine/engine.ts build

@@ -4,10 +4,10 @@ import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
-import type { ResultsDocument, RunResult } from "../benchmarks/types";
-import { parseLabConfig } from "../components/config";
+import type { ResultsDocument, RunResult } from "../model/types";
+import { parseLabConfig } from "../components/config/lab-config";
 import type { LocalConfig } from "../components/platforms/local";
-import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
+import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine/engine";
 import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -2,8 +2,8 @@
 // { id, state: { ...inputs, ...outputsByType } } and answers invokes from a map.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { expandMatrix } from "../benchmarks/matrix";
-import type { Plan, ResultsDocument } from "../benchmarks/types";
+import { expandMatrix } from "../model/matrix";
+import type { Plan, ResultsDocument } from "../model/types";
 
 export interface Registration {
     readonly type: string;

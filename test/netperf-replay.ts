@@ -1,7 +1,7 @@
 // netperf 2.7.0 output, written in the shape it prints with `-D -<interval> -o <selectors>`
 // (test/fixtures/*.out hold the same shape captured on a lab): a banner, one interim line per
 // report `value,units,interval,end`, then the selector titles and one line of values.
-import type { NetperfTest } from "../benchmarks/types";
+import type { NetperfTest } from "../model/types";
 
 const BANNER: Record<NetperfTest, string> = {
     TCP_STREAM: "MIGRATED TCP STREAM TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 10.250.0.1 () port 0 AF_INET : demo",
@@ -13,7 +13,7 @@ const BANNER: Record<NetperfTest, string> = {
 const TITLES =
     "Throughput,Throughput Units,Local Send Throughput,Remote Recv Throughput,Local CPU Util %,Remote CPU Util %,Elapsed Time (sec)";
 
-/** The titles netperf prints for the project's stream-test selectors (benchmarks/netperf-client.ts OUTPUT_SELECTORS). */
+/** The titles netperf prints for the project's stream-test selectors (runner/netperf/netperf-client.ts OUTPUT_SELECTORS). */
 export const SELECTOR_TITLES = `${TITLES},Local Send Calls,Remote Recv Calls,Remote Send Calls`;
 
 /** netperf 2.7.0's banner for a test, ending in " : demo" (a netperf built with --enable-demo). */

@@ -1,8 +1,8 @@
 // The plan the runner's unit tests measure: a local lab of N guests, each on its own 1 Gb/s wire
 // to one peer (addresses as the local lab gives them), with the method fields a test overrides.
-import type { Source } from "../benchmarks/compare";
-import { parseSource } from "../benchmarks/compare";
-import type { HostFacts, Plan, PlanMatrix, ResultsDocument, RunResult } from "../benchmarks/types";
+import type { Source } from "../analysis/compare";
+import { parseSource } from "../analysis/compare";
+import type { HostFacts, Plan, PlanMatrix, ResultsDocument, RunResult } from "../model/types";
 
 /** A plan of `guests` guests g1..gN and a peer, wire i at 10.77.0.4i+2 (guest) / +1 (peer). */
 export function testPlan(

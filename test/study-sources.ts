@@ -2,8 +2,8 @@
 // guests on 1 GbE wires, each document with its endpoints' facts and its lab's hostFacts (the
 // hypervisor host, the peer); esx's ESXi host not sampled in any run, as when hvnetlab:host.user
 // is not set.
-import type { Source } from "../benchmarks/compare";
-import type { EndpointReport, HostFacts, HostThreadFigures, MachineCpuFigures, RunResult } from "../benchmarks/types";
+import type { Source } from "../analysis/compare";
+import type { EndpointReport, HostFacts, HostThreadFigures, MachineCpuFigures, RunResult } from "../model/types";
 import { sourceOf } from "./plans";
 
 /** The reason the esx lab gives for its ESXi host's CPU when hvnetlab:host.user is not set (components/platforms/esx.ts). */

@@ -1,15 +1,15 @@
 // The lab through the real Pulumi engine, on a file backend inside the project (.pulumi/):
 //   npm run lab [-- ARGS]          pulumi up --stack local --yes ARGS, then the summary table
 //   npm run lab:destroy [-- ARGS]  pulumi destroy --stack local --yes ARGS
-//   npm run pulumi -- ARGS         the engine's CLI (tools/engine.ts) with the same backend, project and environment
+//   npm run pulumi -- ARGS         the engine's CLI (tools/engine/engine.ts) with the same backend, project and environment
 // ARGS pass through to pulumi; `--stack NAME` picks another stack. `npm run lab` refreshes the
 // working copy of the stack's file from stacks/ first, so `--config` overrides last for one run.
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { SummaryRow } from "../benchmarks/summary";
-import { formatTable } from "../benchmarks/summary";
-import { resultsFileOf } from "../benchmarks/results-file";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine";
+import type { SummaryRow } from "../analysis/summary";
+import { formatTable } from "../analysis/summary";
+import { resultsFileOf } from "../runner/results-store";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine/engine";
 import { describeKeptResults } from "./kept-results";
 import { readProject, stackValue } from "./stack-config";
 

@@ -8,8 +8,8 @@ import { execFileSync, spawn } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import type { SshOptions } from "../benchmarks/ssh";
-import type { SshAccess } from "../benchmarks/types";
+import type { SshOptions } from "../runner/transport/ssh";
+import type { SshAccess } from "../model/types";
 import { listening } from "./labs/harness";
 
 /** One namespace to reach over SSH. */

@@ -15,11 +15,11 @@ import { spawn } from "child_process";
 import { existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../benchmarks/compare";
-import { readSourceFile } from "../benchmarks/input-files";
-import type { Source } from "../benchmarks/compare";
-import { readReference, writeReport } from "../benchmarks/report";
-import { ROOT } from "./engine";
+import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../analysis/compare";
+import { readSourceFile } from "../analysis/user-files";
+import type { Source } from "../analysis/compare";
+import { readReference, writeReport } from "../analysis/report";
+import { ROOT } from "./engine/engine";
 import { outputsFile } from "./lab";
 import type { Lab } from "./labs/harness";
 import nativeLab from "./labs/native";
@@ -31,7 +31,7 @@ import { listStacks } from "./stack-config";
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
 export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];
 
-export const REFERENCE = path.join(ROOT, "benchmarks", "reference", "scale-out-study.json");
+export const REFERENCE = path.join(ROOT, "analysis", "reference", "scale-out-study.json");
 
 export class StudyError extends Error {
     readonly name = "StudyError";

@@ -4,10 +4,10 @@
 // set by guest customization. The peer is a machine reached over SSH.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../benchmarks/types";
-import type { LabSecrets } from "../config";
-import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config-blocks";
-import { parseVsphere, PATTERNS } from "../config-blocks";
+import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model/types";
+import type { LabSecrets } from "../config/lab-config";
+import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config/blocks";
+import { parseVsphere, PATTERNS } from "../config/blocks";
 import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";
 import type { PlatformLab } from "./platform";

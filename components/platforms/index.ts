@@ -2,8 +2,8 @@
 // of its part of the configuration and the component that builds it. A new platform is one file
 // in this folder and one line here.
 import type * as pulumi from "@pulumi/pulumi";
-import type { LabSecrets, SharedConfig } from "../config";
-import type { PlatformConfigParser } from "../config-blocks";
+import type { LabSecrets, SharedConfig } from "../config/lab-config";
+import type { PlatformConfigParser } from "../config/blocks";
 import { EsxLab, parseEsxConfig } from "./esx";
 import { KvmLab } from "./kvm";
 import { libvirtConfigParser } from "./libvirt-lab";

@@ -4,12 +4,12 @@
 // platforms differ only in the URI scheme, the domain type, how a pNIC is made ready, the benchmark
 // NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
 import * as pulumi from "@pulumi/pulumi";
-import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../benchmarks/types";
+import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../model/types";
 import type { GuestNetwork } from "../cloud-init";
 import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
-import type { LabSecrets } from "../config";
-import type { ConfigContext, GuestShape, LibvirtSpec, PlatformConfigParser, XenSpec } from "../config-blocks";
-import { parseLibvirt, parseXen } from "../config-blocks";
+import type { LabSecrets } from "../config/lab-config";
+import type { ConfigContext, GuestShape, LibvirtSpec, PlatformConfigParser, XenSpec } from "../config/blocks";
+import { parseLibvirt, parseXen } from "../config/blocks";
 import * as libvirt from "../providers/libvirt";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";

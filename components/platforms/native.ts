@@ -2,10 +2,10 @@
 // reached over SSH, each with one dedicated NIC per wire, cabled NIC to NIC; netperf runs on the
 // server's dedicated NICs directly.
 import * as pulumi from "@pulumi/pulumi";
-import { wireEnds } from "../../benchmarks/matrix";
-import type { HostFacts, PlanEndpoint, PlanWire } from "../../benchmarks/types";
-import type { LabSecrets } from "../config";
-import type { PlatformConfigParser } from "../config-blocks";
+import { wireEnds } from "../../model/matrix";
+import type { HostFacts, PlanEndpoint, PlanWire } from "../../model/types";
+import type { LabSecrets } from "../config/lab-config";
+import type { PlatformConfigParser } from "../config/blocks";
 import type { PlatformLab } from "./platform";
 import type { RemoteConfig } from "./remote";
 import { connectionTo, machineHostKey, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";

@@ -4,18 +4,18 @@
 // @pulumi/command remote commands.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { factsArgs, nicHoldingAddress, parseFacts } from "../../benchmarks/facts";
-import { shellCommandLine } from "../../benchmarks/shell-words";
-import type { WireEnd } from "../../benchmarks/matrix";
-import { wireEnds } from "../../benchmarks/matrix";
-import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../benchmarks/types";
+import { factsArgs, nicHoldingAddress, parseFacts } from "../../runner/netperf/endpoint-facts";
+import { shellCommandLine } from "../../runner/transport/shell-words";
+import type { WireEnd } from "../../model/matrix";
+import { wireEnds } from "../../model/matrix";
+import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../model/types";
 import { wireAddresses } from "../addressing";
-import { IPV4 } from "../../benchmarks/patterns";
+import { IPV4 } from "../../model/value-patterns";
 import type { Cidr } from "../addressing";
 import { contains, ipv4Number } from "../addressing";
-import type { SharedConfig } from "../config";
-import type { ConfigContext, GuestShape, HostSpec } from "../config-blocks";
-import { parseGuest, parseHost, repeated } from "../config-blocks";
+import type { SharedConfig } from "../config/lab-config";
+import type { ConfigContext, GuestShape, HostSpec } from "../config/blocks";
+import { parseGuest, parseHost, repeated } from "../config/blocks";
 import { knownHostKey } from "../known-hosts";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../shell";
 

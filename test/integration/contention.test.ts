@@ -5,11 +5,11 @@
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { meanOverWindow } from "../../benchmarks/aggregate";
-import { runPlan } from "../../benchmarks/runner";
-import type { ProcessResult, RunOptions, Transport } from "../../benchmarks/transport";
-import { NetnsTransport } from "../../benchmarks/transport";
-import type { Plan, PlanEndpoint } from "../../benchmarks/types";
+import { meanOverWindow } from "../../runner/judging/common-window";
+import { runPlan } from "../../runner/run-plan";
+import type { ProcessResult, RunOptions, Transport } from "../../runner/transport/transport";
+import { NetnsTransport } from "../../runner/transport/transport";
+import type { Plan, PlanEndpoint } from "../../model/types";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { buildPlan } from "../../components/lab-plan";
 import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";

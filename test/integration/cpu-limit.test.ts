@@ -6,10 +6,10 @@
 // Needs root, netperf and a cgroup CPU controller; skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import { runPlan } from "../../benchmarks/runner";
-import { NetnsTransport } from "../../benchmarks/transport";
-import type { Plan, RunResult } from "../../benchmarks/types";
-import { CgroupTransport, makeCgroup } from "../../tools/cgroup-limit";
+import { runPlan } from "../../runner/run-plan";
+import { NetnsTransport } from "../../runner/transport/transport";
+import type { Plan, RunResult } from "../../model/types";
+import { CgroupTransport, makeCgroup } from "../../tools/experiments/cgroup-limit";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";

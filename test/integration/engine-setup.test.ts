@@ -1,4 +1,4 @@
-// Setup's choice of engine (tools/engine.ts choose: the step of scripts/setup.sh before any Go
+// Setup's choice of engine (tools/engine/engine.ts choose: the step of scripts/setup.sh before any Go
 // build), with stand-ins for `pulumi` and `go` on PATH: a CLI whose plugin installs succeed takes
 // the official plugins; one whose installs fail gets this project's stand-ins, installed under the
 // official names. Then the environment the labs run in (engineEnv) follows the plan: the CLI on
@@ -9,8 +9,8 @@ import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ENGINE_RECORD_VAR } from "../../components/engine-record";
-import type { EnginePlan } from "../../tools/engine-choice";
-import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine";
+import type { EnginePlan } from "../../tools/engine/engine-choice";
+import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -2,14 +2,14 @@
 // lacks netperf and has only the main component (what a fresh cloud guest has): it must enable
 // non-free, install Debian's netperf 2.7.0 through apt (and iproute2 and ethtool, which the lab
 // needs beside it), and print the version; run again, it keeps them. The root filesystem comes
-// from debootstrap once and is cached (tools/guest-image.ts).
+// from debootstrap once and is cached (tools/images/guest-image.ts).
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { copyFileSync, readFileSync, rmSync } from "fs";
 import * as path from "path";
 import { netperfInstallScript } from "../../components/netperf-deployment";
-import { onPath } from "../../tools/engine";
-import { ensureBareRootfs } from "../../tools/guest-image";
+import { onPath } from "../../tools/engine/engine";
+import { ensureBareRootfs } from "../../tools/images/guest-image";
 import { tempDir } from "../tmp";
 
 describe("netperf install on a Debian root filesystem without it (real apt, in a chroot)", function () {

@@ -6,9 +6,9 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
-import type { NicChannels, Unavailable } from "../../benchmarks/nic-settings";
-import { isAvailable } from "../../benchmarks/nic-settings";
-import type { ResultsDocument, RunResult } from "../../benchmarks/types";
+import type { NicChannels, Unavailable } from "../../runner/netperf/ethtool";
+import { isAvailable } from "../../runner/netperf/ethtool";
+import type { ResultsDocument, RunResult } from "../../model/types";
 import { assertValidResults, leftovers, offline, whyNoLocalLab } from "../lab-checks";
 import { tempDir } from "../tmp";
 

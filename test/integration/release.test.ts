@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
-import { REALTIME_MS, Starter } from "../../benchmarks/transport";
+import { REALTIME_MS, Starter } from "../../runner/transport/transport";
 
 const policyOf = (pid: number) =>
     execFileSync("chrt", ["-p", String(pid)], { encoding: "utf8" })

@@ -1,4 +1,4 @@
-// Streams started over SSH start together (benchmarks/start-gate.ts): four guests reached over
+// Streams started over SSH start together (runner/transport/start-gate.ts): four guests reached over
 // OpenSSH in namespaces of this test's own, one of whose logins takes 2 s longer than the others'
 // (a slow login shell, a guest busy booting). A start fixed before the sessions were opened would
 // start that guest's client 2 s late; armed over sessions that are already open, every client is
@@ -6,10 +6,10 @@
 import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
-import { runPlan } from "../../benchmarks/runner";
-import { SshTransport } from "../../benchmarks/ssh";
-import { AccessTransport, NetnsTransport } from "../../benchmarks/transport";
-import type { Plan, PlanEndpoint, PlanWire } from "../../benchmarks/types";
+import { runPlan } from "../../runner/run-plan";
+import { SshTransport } from "../../runner/transport/ssh";
+import { AccessTransport, NetnsTransport } from "../../runner/transport/transport";
+import type { Plan, PlanEndpoint, PlanWire } from "../../model/types";
 import { wireScripts } from "../../components/platforms/local";
 import type { SshNamespaces } from "../../tools/ssh-namespaces";
 import { sshIntoNamespaces } from "../../tools/ssh-namespaces";

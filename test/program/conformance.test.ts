@@ -6,12 +6,12 @@
 import * as assert from "assert";
 import { existsSync, lstatSync, readFileSync } from "fs";
 import * as path from "path";
-import type { PlatformName } from "../../components/config";
+import type { PlatformName } from "../../components/config/lab-config";
 import { COMMAND_VERSION, PROVIDERS_OF } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
 import { spawnSync } from "child_process";
-import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine";
+import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine/engine";
 import { listStacks } from "../../tools/stack-config";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";

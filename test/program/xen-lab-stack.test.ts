@@ -2,8 +2,8 @@
 // bridges, reached over xen+ssh with the lab's key and known_hosts, and comparable with the other
 // labs of `npm run study` (same wires, matrix, method and guest block; all emulated).
 import * as assert from "assert";
-import { differences } from "../../benchmarks/comparability";
-import type { Comparable } from "../../benchmarks/types";
+import { differences } from "../../analysis/comparability";
+import type { Comparable } from "../../model/types";
 import { runStack } from "../stacks";
 
 describe("lab:xen's stack", function () {

@@ -16,11 +16,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { createConnection } from "net";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../benchmarks/limits";
-import type { ResultsDocument } from "../../benchmarks/types";
+import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model/limits";
+import type { ResultsDocument } from "../../model/types";
 import { tbfBurstKb } from "../../components/platforms/local";
-import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine";
-import type { PulumiRun } from "../engine";
+import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine/engine";
+import type { PulumiRun } from "../engine/engine";
 import { destroy, outputsFile, up, WORK_DIR } from "../lab";
 
 export class LabError extends Error {
@@ -30,7 +30,7 @@ export class LabError extends Error {
 /**
  * tc arguments (after `tc qdisc add dev NIC root`) that shape a NIC's egress so that full-size
  * frames cost what they cost on Ethernet at `speedMbps`: MTU + 38 bytes each (header 14, FCS 4,
- * preamble 8, gap 12; benchmarks/limits.ts's Ethernet basis). tbf counts each frame with its
+ * preamble 8, gap 12; model/limits.ts's Ethernet basis). tbf counts each frame with its
  * 14-byte header only, so its rate is the wire's scaled by (MTU + 14) / (MTU + 38): at 1 Gb/s and
  * MTU 1500, 984395 kbit/s, whose TCP goodput limit is Ethernet's 941.5 Mb/s. Frames shorter than
  * the MTU (ACKs, a datagram's last fragment) get a little more than on Ethernet.
@@ -487,7 +487,7 @@ export class LabHost {
     }
 
     /**
-     * The guest image (tools/guest-image.ts) where the qemu, xen-qemu and vcsim stacks' guest block
+     * The guest image (tools/images/guest-image.ts) where the qemu, xen-qemu and vcsim stacks' guest block
      * says it is: a link at <lab state>/images/debian-12-netperf.qcow2, removed on teardown.
      */
     linkGuestImage(disk: string): void {

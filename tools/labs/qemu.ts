@@ -7,12 +7,12 @@
 //   - the peer: namespace hvq-peer with its own sshd on 10.213.0.2, cabled to the bridge;
 //   - a dedicated "pNIC" per guest: veth hvq-pnicN on the host, its other end wireN in the peer,
 //     shaped to 1 GbE as the native lab's wires (ethernetShaping);
-//   - the guest image (tools/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
+//   - the guest image (tools/images/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
-import type { RunResult } from "../../benchmarks/types";
-import { ensureGuestImage } from "../guest-image";
+import type { RunResult } from "../../model/types";
+import { ensureGuestImage } from "../images/guest-image";
 import type { Lab, LabHost, StackRun } from "./harness";
 import { ethernetShaping, LabError, main, managementNet, run, sleepMs, upAndCheck } from "./harness";
 import { plannedChanges, replaced } from "./preview";

@@ -1,7 +1,7 @@
 // npm run lab:xen [-- --keep | --down]: the xen stack (stacks/Pulumi.xen-qemu.yaml: platform xen)
 // through the real engine, on a Xen 4.17 host that runs under QEMU (TCG) on this machine, with what
 // a real Xen host and peer already have:
-//   - the Xen host (tools/xen-host-image.ts): Xen 4.17 and a Debian 12 dom0 with libvirtd (libxl),
+//   - the Xen host (tools/images/xen-host-image.ts): Xen 4.17 and a Debian 12 dom0 with libvirtd (libxl),
 //     booted by QEMU with one vCPU for dom0 (as the study's dom0) on a copy-on-write overlay of the
 //     cached image, its SSH keys on a seed disk; dom0 is reached over SSH on 10.219.0.10 through
 //     its bridge xenbr0 (eth0), cabled here to the management bridge hvx-mgmt;
@@ -19,9 +19,9 @@ import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ensureGuestImage } from "../guest-image";
-import { DOM0_ADDRESS, ensureXenHostImage } from "../xen-host-image";
-import { ROOT } from "../engine";
+import { ensureGuestImage } from "../images/guest-image";
+import { DOM0_ADDRESS, ensureXenHostImage } from "../images/xen-host-image";
+import { ROOT } from "../engine/engine";
 import { outputsFile } from "../lab";
 import type { Lab, LabHost, StackRun } from "./harness";
 import { ethernetShaping, LabError, listening, main, managementNet, run, upAndCheck } from "./harness";

@@ -1,0 +1,508 @@
+// The lab's configuration: every `hvnetlab:*` key read once into one typed, validated object.
+// Parsing is pure (parseLabConfig takes a key lookup) so that every rule is tested without Pulumi.
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import type { Experiment, NetperfTest, PeerKind } from "../../model/types";
+import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../../model/types";
+import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../../model/value-patterns";
+import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../../runner/netperf/armed-hold";
+import { maxSkewOf } from "../../model/plan-check";
+import type { FailOn } from "../../analysis/fail-on";
+import { FAIL_ON } from "../../analysis/fail-on";
+import type { Cidr } from "../addressing";
+import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "../addressing";
+import type { ConfigContext, Report } from "./blocks";
+import { parseObject, PATTERNS } from "./blocks";
+import type { Platform } from "../platforms";
+import { PLATFORM_REGISTRY } from "../platforms";
+
+type Registry = typeof PLATFORM_REGISTRY;
+/** The platforms by name (hvnetlab:platform), as components/platforms/index.ts lists them. */
+export type PlatformName = keyof Registry;
+export const PLATFORMS = Object.keys(PLATFORM_REGISTRY) as PlatformName[];
+/** The configuration of a lab on one platform: what that platform's parser gives, on the shared keys. */
+export type ConfigOf<P extends PlatformName> = Registry[P] extends Platform<infer C> ? C : never;
+
+/** The largest UDP payload in one IPv4 datagram. */
+export const MAX_UDP_MESSAGE = 65507;
+/** The largest send size the lab lets netperf use for TCP tests (and request/response sizes). */
+export const MAX_TCP_MESSAGE = 1 << 20;
+
+/**
+ * The lab's configuration: the shared keys, and the blocks its platform needs (a discriminated
+ * union on `platform`; each platform module declares and parses its own part).
+ */
+export type LabConfig = { [P in PlatformName]: ConfigOf<P> }[PlatformName];
+
+/** The keys every platform reads. */
+export interface SharedConfig {
+    /** Which platform builds the lab (each platform's configuration narrows it to its name). */
+    readonly platform: string;
+    /** Guests (and dedicated wires) the benchmark scales out to. */
+    readonly guests: number;
+    /** The guest counts measured, ascending (every count from 1 to guests unless set). */
+    readonly guestCounts: number[];
+    /** Whether hvnetlab:guestCounts was set (it is then part of the fingerprint). */
+    readonly guestCountsSet: boolean;
+    readonly nicSpeedMbps: number;
+    readonly mtu: number;
+    readonly durationSeconds: number;
+    readonly intervalSeconds: number;
+    readonly warmupSeconds: number;
+    readonly startLeadMs: number;
+    readonly experiments: Experiment[];
+    readonly peer: PeerKind;
+    readonly tests: NetperfTest[];
+    readonly messageSizes: number[];
+    readonly labPrefix: string;
+    readonly subnet: Cidr;
+    /** The subnet as written, for display. */
+    readonly subnetText: string;
+    readonly runId: string;
+    readonly netserverPort: number;
+    readonly netperfVersion: string;
+    readonly cpu: boolean;
+    /** The management network, which benchmark wires must never overlap (empty: none declared). */
+    readonly managementSubnet?: Cidr;
+    /** Default gateway of the guests' management NIC. */
+    readonly managementGateway?: string;
+    /** Static management address of guest i (hypervisor platforms). */
+    readonly guestManagementAddresses: string[];
+    /** How the runner's SSH client checks host keys. */
+    readonly ssh: { readonly hostKeyChecking: "yes" | "accept-new"; readonly knownHostsFile: string };
+    /** The largest clock offset between the runner and an endpoint that still allows aggregation. */
+    readonly maxClockOffsetMs: number;
+    /** Largest start skew for a run to count as ok (ms): set, or 5% of durationSeconds. */
+    readonly maxSkewMs: number;
+    /** How many times each cell is measured. */
+    readonly repeats: number;
+    /** Which runs fail the update (the results are kept either way). */
+    readonly failOn: FailOn;
+    /** Where the results document is kept (absolute, or relative to the project; empty: out/<stack>.results.json). */
+    readonly resultsFile: string;
+    /** Where netperf is built from on machines whose distribution does not package the version. */
+    readonly netperfSource: { readonly url: string; readonly sha256: string };
+    /**
+     * What the lab emulates, when it is not real hardware (empty: real hardware). The labs on this
+     * machine set it; the kvm stack with libvirt.domainType qemu and the local lab are emulated by
+     * definition (components/fingerprint.ts). Emulated labs compare only with each other.
+     */
+    readonly emulation: string;
+    /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets). */
+    readonly secretsSet: Readonly<Record<SecretKey, boolean>>;
+}
+
+/** Defaults, as declared in Pulumi.yaml (a test keeps the two in step). */
+export const DEFAULTS = {
+    platform: "local",
+    guests: 4,
+    nicSpeedMbps: 1000,
+    mtu: 1500,
+    durationSeconds: 10,
+    intervalSeconds: 0.5,
+    warmupSeconds: 1,
+    startLeadMs: 500,
+    experiments: ["send", "receive"],
+    peer: "native",
+    tests: ["TCP_STREAM"],
+    messageSizes: [16384],
+    labPrefix: "hvnetlab",
+    subnet: "10.77.0.0/24",
+    runId: "1",
+    netserverPort: 12865,
+    netperfVersion: "2.7.0",
+    cpu: true,
+    managementSubnet: "",
+    managementGateway: "",
+    guestCounts: [] as number[],
+    guestManagementAddresses: [] as string[],
+    sshHostKeyChecking: "yes",
+    sshKnownHostsFile: "",
+    maxClockOffsetMs: 5,
+    maxSkewMs: "",
+    localTopology: "wires",
+    uplinkMbps: "",
+    repeats: 1,
+    failOn: "failed",
+    resultsFile: "",
+    netperfSourceUrl: "https://github.com/HewlettPackard/netperf/archive/refs/tags/netperf-2.7.0.tar.gz",
+    netperfSourceSha256: "",
+    emulation: "",
+    sshPrivateKey: "",
+    vspherePassword: "",
+} as const;
+
+export type ConfigKey = keyof typeof DEFAULTS;
+/**
+ * Structured blocks, set in the stack file as YAML mappings. Pulumi.yaml cannot declare a key of
+ * object type (pulumi/pulumi#11321), so these are documented in the README and read here only.
+ */
+export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt", "xen"] as const;
+export type StructuredKey = (typeof STRUCTURED_KEYS)[number];
+/** Keys whose values are secrets: parseLabConfig only learns whether they are set. */
+export const SECRET_KEYS = ["sshPrivateKey", "vspherePassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export class ConfigError extends Error {
+    readonly name = "ConfigError";
+    constructor(readonly problems: string[]) {
+        super(
+            `invalid hvnetlab configuration (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n  - ${problems.join("\n  - ")}`,
+        );
+    }
+}
+
+/**
+ * hvnetlab:startLeadMs, 50 ms up to MAX_ARMED_LEAD_MS (2500 ms). The upper bound is netperf's: a
+ * netserver's timer starts at test setup, before the client's armed wait, and runs only PAD_TIME
+ * (4 s, netperf 2.7.0 src/netlib.h) past the test length, so a longer lead would end the streams
+ * early (runner/netperf/armed-hold.ts).
+ */
+function boundedStartLead(raw: string, fail: (key: ConfigKey, raw: string, what: string, fix: string) => void): number {
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < 50) {
+        fail("startLeadMs", raw, "is out of range", `use a whole number from 50 to ${MAX_ARMED_LEAD_MS} ms`);
+    } else if (v > MAX_ARMED_LEAD_MS) {
+        fail(
+            "startLeadMs",
+            raw,
+            `is longer than the ${MAX_ARMED_LEAD_MS} ms a client can be held armed: a netserver's timer runs only netperf's PAD_TIME (${NETPERF_PAD_SECONDS} s) past the test, so the streams would lose their end`,
+            `use a whole number from 50 to ${MAX_ARMED_LEAD_MS} ms`,
+        );
+    }
+    return v;
+}
+
+/** Reads and validates the configuration; `get` returns a key's raw value (as Pulumi config does). */
+export function parseLabConfig(get: (key: ConfigKey | StructuredKey) => string | undefined): LabConfig {
+    const problems: string[] = [];
+    const report: Report = (key, raw, what, fix) =>
+        problems.push(`hvnetlab:${key} ${raw === undefined ? "" : `= ${JSON.stringify(raw)} `}${what}; ${fix}`);
+    const fail = (key: ConfigKey, raw: string | undefined, what: string, fix: string) => report(key, raw, what, fix);
+
+    const text = (key: ConfigKey): string => {
+        const raw = get(key);
+        return raw === undefined || raw === "" ? String(DEFAULTS[key]) : raw;
+    };
+    const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T => {
+        const v = text(key);
+        if (!allowed.includes(v as T)) fail(key, v, "is not known", `use one of ${allowed.join(", ")}`);
+        return v as T;
+    };
+    const number = (key: ConfigKey, min: number, max: number, integer: boolean, unit = ""): number => {
+        const raw = text(key);
+        const v = Number(raw);
+        if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+            fail(key, raw, `is out of range`, `use ${integer ? "a whole number" : "a number"} from ${min} to ${max}${unit}`);
+        }
+        return v;
+    };
+    const list = (key: ConfigKey): string[] => {
+        const raw = get(key);
+        if (raw === undefined || raw === "") return [...(DEFAULTS[key] as readonly (string | number)[])].map(String);
+        if (raw.trim().startsWith("[")) {
+            try {
+                const parsed = yaml.load(raw); // JSON as Pulumi passes lists, or a YAML flow list
+                if (Array.isArray(parsed)) return parsed.map(String);
+            } catch {
+                /* reported below */
+            }
+            fail(key, raw, "is not a list", `write a YAML/JSON list like [a, b] or a comma-separated string`);
+            return [];
+        }
+        return raw
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "");
+    };
+    const subsetOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T[] => {
+        const values = list(key);
+        if (values.length === 0) fail(key, get(key), "is empty", `list at least one of ${allowed.join(", ")}`);
+        const unknown = values.filter((v) => !allowed.includes(v as T));
+        if (unknown.length > 0) fail(key, get(key), `names unknown value(s) ${unknown.join(", ")}`, `use only ${allowed.join(", ")}`);
+        if (new Set(values).size !== values.length) fail(key, get(key), "lists a value twice", "list each value once");
+        return values as T[];
+    };
+
+    const platform = oneOf("platform", PLATFORMS);
+    const guests = number("guests", 1, 64, true);
+    const nicSpeedMbps = number("nicSpeedMbps", 10, 400000, true, " Mb/s");
+    const mtu = number("mtu", 576, 9216, true, " bytes");
+    const durationSeconds = number("durationSeconds", 2, 3600, true, " seconds");
+    const intervalSeconds = number("intervalSeconds", 0.1, 10, false, " seconds");
+    const warmupSeconds = number("warmupSeconds", 0, 600, false, " seconds");
+    const startLeadMs = boundedStartLead(text("startLeadMs"), fail);
+    const netserverPort = number("netserverPort", 1024, 65535, true);
+    if (Number.isFinite(durationSeconds) && durationSeconds <= warmupSeconds + 2 * intervalSeconds) {
+        fail(
+            "durationSeconds",
+            text("durationSeconds"),
+            `leaves no aggregation window after a ${warmupSeconds} s warm-up`,
+            `set it above ${warmupSeconds + 2 * intervalSeconds} s or lower hvnetlab:warmupSeconds`,
+        );
+    }
+
+    const experiments = subsetOf("experiments", EXPERIMENTS);
+    const peer = oneOf("peer", PEER_KINDS);
+    const tests = subsetOf("tests", NETPERF_TESTS);
+    const messageSizes = list("messageSizes").map(Number);
+    // A UDP datagram holds at most 65507 bytes; a TCP send may be as large as netperf takes (1 MiB here).
+    const largest = tests.includes("UDP_STREAM") ? MAX_UDP_MESSAGE : MAX_TCP_MESSAGE;
+    if (messageSizes.length === 0 || messageSizes.some((m) => !Number.isInteger(m) || m < 1 || m > largest)) {
+        fail(
+            "messageSizes",
+            get("messageSizes"),
+            "is not a list of message sizes",
+            tests.includes("UDP_STREAM")
+                ? `list whole byte counts from 1 to ${MAX_UDP_MESSAGE} (the largest UDP datagram, with UDP_STREAM in hvnetlab:tests), e.g. [1472, 16384]`
+                : `list whole byte counts from 1 to ${MAX_TCP_MESSAGE}, e.g. [16384, 65536]`,
+        );
+    }
+
+    const guestCountsRaw = list("guestCounts");
+    const guestCountsSet = guestCountsRaw.length > 0;
+    const guestCounts = guestCountsSet
+        ? [...new Set(guestCountsRaw.map(Number))].sort((a, b) => a - b)
+        : Array.from({ length: Number.isInteger(guests) ? guests : 0 }, (_, i) => i + 1);
+    if (
+        guestCountsSet &&
+        guestCountsRaw.map(Number).some((g) => !Number.isInteger(g) || g < 1 || (Number.isInteger(guests) && g > guests))
+    ) {
+        fail(
+            "guestCounts",
+            get("guestCounts"),
+            `is not a list of guest counts from 1 to hvnetlab:guests (${guests})`,
+            "list whole numbers such as [1, 2, 4], or leave it empty to measure every count",
+        );
+    } else if (guestCountsSet && guestCounts.length !== guestCountsRaw.length) {
+        fail("guestCounts", get("guestCounts"), "lists a count twice", "list each guest count once");
+    }
+
+    const labPrefix = text("labPrefix");
+    if (!LAB_PREFIX.test(labPrefix)) {
+        fail("labPrefix", labPrefix, "cannot name namespaces and links", "use 1-10 lowercase letters and digits, starting with a letter");
+    }
+    const runId = text("runId");
+    if (!RUN_ID.test(runId)) fail("runId", runId, "is not a plain identifier", "use 1-64 letters, digits, '.', '_' or '-'");
+    const netperfVersion = text("netperfVersion");
+    if (!VERSION.test(netperfVersion)) fail("netperfVersion", netperfVersion, "is not a version", "use a version like 2.7.0");
+    const cpuText = text("cpu");
+    if (cpuText !== "true" && cpuText !== "false") fail("cpu", cpuText, "is not a boolean", "use true or false");
+
+    const subnetText = text("subnet");
+    const parsed = parseCidr(subnetText);
+    let subnet: Cidr = { base: 0, prefix: 0 };
+    if (typeof parsed === "string") {
+        fail("subnet", subnetText, parsed, "use a private network such as 10.77.0.0/24");
+    } else {
+        subnet = parsed;
+        if (!PRIVATE_RANGES.some((r) => contains(parseCidr(r) as Cidr, parsed))) {
+            fail("subnet", subnetText, "is not inside a private range", `use a network inside ${PRIVATE_RANGES.join(", ")}`);
+        } else if (Number.isInteger(guests) && wireCapacity(parsed) < guests) {
+            const prefixNeeded = 30 - Math.ceil(Math.log2(guests));
+            fail(
+                "subnet",
+                subnetText,
+                `holds ${wireCapacity(parsed)} /30 wire(s) but hvnetlab:guests is ${guests}`,
+                `use a /${prefixNeeded} or larger, e.g. ${formatIpv4(parsed.base)}/${prefixNeeded}`,
+            );
+        }
+    }
+
+    const managementText = get("managementSubnet") ?? "";
+    let managementSubnet: Cidr | undefined;
+    if (managementText !== "") {
+        const m = parseCidr(managementText);
+        if (typeof m === "string") {
+            fail("managementSubnet", managementText, m, "use the management network's CIDR, e.g. 192.168.1.0/24");
+        } else {
+            managementSubnet = m;
+            if (typeof parsed !== "string" && overlaps(m, parsed)) {
+                fail(
+                    "subnet",
+                    subnetText,
+                    `overlaps the management network ${managementText}`,
+                    "benchmark traffic must stay off the management network: choose a subnet outside it",
+                );
+            }
+        }
+    }
+
+    const managementGatewayText = text("managementGateway");
+    if (managementGatewayText !== "" && !IPV4.test(managementGatewayText))
+        fail("managementGateway", managementGatewayText, "is not an IPv4 address", "use the management network's gateway address");
+    const guestManagementAddresses = list("guestManagementAddresses");
+    const hostKeyChecking = oneOf("sshHostKeyChecking", ["yes", "accept-new"] as const);
+    const knownHostsFile = text("sshKnownHostsFile");
+    if (knownHostsFile !== "" && !PATTERNS.path.test(knownHostsFile))
+        fail(
+            "sshKnownHostsFile",
+            knownHostsFile,
+            "is not an absolute path",
+            "use an absolute path, or leave it empty for ~/.ssh/known_hosts",
+        );
+    const maxClockOffsetMs = number("maxClockOffsetMs", 0.1, 10000, false, " ms");
+    const maxSkewMs =
+        text("maxSkewMs") === ""
+            ? maxSkewOf({ durationSeconds })
+            : number("maxSkewMs", 0, 600000, false, " ms (empty: 5% of durationSeconds)");
+    // Streams that start maxSkewMs apart share at most the duration less that skew, and the
+    // aggregation needs the warm-up and two intervals of it: a larger bound could never be met.
+    const skewRoom = Math.floor((durationSeconds - warmupSeconds - 2 * intervalSeconds) * 1000);
+    if (text("maxSkewMs") !== "" && Number.isFinite(maxSkewMs) && skewRoom > 0 && maxSkewMs >= skewRoom) {
+        fail(
+            "maxSkewMs",
+            text("maxSkewMs"),
+            `leaves no common window: streams started ${maxSkewMs} ms apart overlap by less than the ${warmupSeconds} s warm-up and two ${intervalSeconds} s intervals of a ${durationSeconds} s run`,
+            `use less than ${skewRoom} ms, or run longer (hvnetlab:durationSeconds)`,
+        );
+    }
+    const localTopology = text("localTopology");
+    if (localTopology !== "wires" && platform !== "local") {
+        fail(
+            "localTopology",
+            localTopology,
+            `is a wiring of the local lab, not of platform ${platform}`,
+            "leave it at wires (a real host's wiring is what it is)",
+        );
+    }
+    const repeats = number("repeats", 1, 100, true);
+    const failOn = oneOf("failOn", FAIL_ON);
+    const resultsFile = get("resultsFile") ?? "";
+    if (resultsFile !== "" && !RESULTS_FILE.test(resultsFile)) {
+        fail(
+            "resultsFile",
+            resultsFile,
+            "is not a plain file path",
+            "use a path of letters, digits and _ . / @ + - ending in .json, e.g. out/kvm.results.json",
+        );
+    }
+    const netperfSource = { url: text("netperfSourceUrl"), sha256: text("netperfSourceSha256") };
+    if (!HTTPS_URL.test(netperfSource.url))
+        fail("netperfSourceUrl", netperfSource.url, "is not an https URL", "use the https URL of the netperf release tarball");
+    if (netperfSource.sha256 !== "" && !SHA256.test(netperfSource.sha256))
+        fail("netperfSourceSha256", netperfSource.sha256, "is not a SHA-256 checksum", "use the 64 hex digits of the tarball's sha256sum");
+    const emulation = text("emulation");
+    if (emulation !== "" && !EMULATION.test(emulation))
+        fail(
+            "emulation",
+            emulation,
+            "is not a short description",
+            "say what stands in for the hardware in up to 120 letters, digits, spaces and _ . , : ( ) + / -, e.g. 'QEMU TCG guests', or leave it empty on real hardware",
+        );
+    const secretsSet = Object.fromEntries(SECRET_KEYS.map((k) => [k, (get(k) ?? "") !== ""])) as Record<SecretKey, boolean>;
+    for (const k of SECRET_KEYS) {
+        if (get(k) === PLAIN_SECRET) {
+            fail(
+                k,
+                undefined,
+                "is stored in plain text in the stack file",
+                `remove it (pulumi config rm hvnetlab:${k}) and set it again with --secret`,
+            );
+        }
+    }
+
+    const shared: SharedConfig = {
+        platform,
+        guests,
+        guestCounts,
+        guestCountsSet,
+        nicSpeedMbps,
+        mtu,
+        durationSeconds,
+        intervalSeconds,
+        warmupSeconds,
+        startLeadMs,
+        experiments,
+        peer,
+        tests,
+        messageSizes,
+        labPrefix,
+        subnet,
+        subnetText,
+        runId,
+        netserverPort,
+        netperfVersion,
+        cpu: cpuText === "true",
+        ...(managementSubnet ? { managementSubnet } : {}),
+        ...(managementGatewayText !== "" ? { managementGateway: managementGatewayText } : {}),
+        guestManagementAddresses,
+        ssh: { hostKeyChecking, knownHostsFile },
+        maxClockOffsetMs,
+        maxSkewMs,
+        repeats,
+        failOn,
+        resultsFile,
+        netperfSource,
+        emulation,
+        secretsSet,
+    };
+
+    // The platform's own part: the blocks it needs, parsed by its module, into the same problem list.
+    const blocks = Object.fromEntries(STRUCTURED_KEYS.map((k) => [k, parseObject(k, get(k), report)])) as Record<
+        StructuredKey,
+        Record<string, unknown> | undefined
+    >;
+    const context: ConfigContext = {
+        shared,
+        get: (key) => get(key),
+        text,
+        oneOf,
+        number,
+        need: (key, what) => {
+            if (!blocks[key]) {
+                report(
+                    key,
+                    undefined,
+                    `is missing but hvnetlab:platform ${platform} needs it`,
+                    `add a hvnetlab:${key} block with ${what} to the stack file (see stacks/Pulumi.${platform}.yaml)`,
+                );
+            }
+            return blocks[key];
+        },
+        block: (key) => blocks[key],
+        report,
+    };
+    const own = PLATFORMS.includes(platform) ? PLATFORM_REGISTRY[platform].parseConfig(context) : { platform };
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { ...shared, ...own } as LabConfig;
+}
+
+/** What the parser is told of a secret key that holds a value set without --secret. */
+export const PLAIN_SECRET = "(plain)";
+
+/** Whether the engine passed a config key as a secret (the SDK knows; its accessor is internal). */
+function isConfigSecret(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? true;
+}
+
+/**
+ * Reads the stack's `hvnetlab:*` configuration; of the secrets it learns only whether they are
+ * set, and whether as secrets.
+ */
+export function loadLabConfig(): LabConfig {
+    const config = new pulumi.Config("hvnetlab");
+    const secret = new Set<string>(SECRET_KEYS);
+    return parseLabConfig((key) => {
+        if (!secret.has(key)) return config.get(key);
+        const full = `hvnetlab:${key}`;
+        if (!pulumi.runtime.getConfig(full)) return undefined;
+        return isConfigSecret(full) ? "set" : PLAIN_SECRET;
+    });
+}
+
+/** The secrets the lab uses, as Pulumi secrets (never plain values). */
+export interface LabSecrets {
+    readonly sshPrivateKey: pulumi.Output<string>;
+    readonly vspherePassword: pulumi.Output<string>;
+}
+
+export function loadLabSecrets(): LabSecrets {
+    const config = new pulumi.Config("hvnetlab");
+    return {
+        sshPrivateKey: config.requireSecret("sshPrivateKey"),
+        vspherePassword: config.requireSecret("vspherePassword"),
+    };
+}

@@ -1,0 +1,491 @@
+// The two documents the benchmark runner works with: the plan it is given and the results it
+// prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
+import type { Bottleneck } from "../runner/judging/bottleneck";
+import type { RunCpuFigures } from "../runner/sampling/endpoint-sampler";
+import type { NicChannels, NicOffloads, NicRings, Unavailable } from "../runner/netperf/ethtool";
+
+export type { Bottleneck } from "../runner/judging/bottleneck";
+export type { HostThreadFigures, MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "../runner/sampling/endpoint-sampler";
+
+/** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
+export type Experiment = "send" | "receive";
+/** The far end of every wire: one native machine with N NICs, or a guest of its own (VM-to-VM). */
+export type PeerKind = "native" | "guest";
+/** The netperf tests the lab runs. */
+export type NetperfTest = "TCP_STREAM" | "TCP_MAERTS" | "UDP_STREAM" | "TCP_RR";
+/** Which per-frame overhead the goodput limit counts (see model/limits.ts). */
+export type LimitBasis = "ethernet" | "tbf";
+
+export const EXPERIMENTS: readonly Experiment[] = ["send", "receive"];
+export const PEER_KINDS: readonly PeerKind[] = ["native", "guest"];
+export const NETPERF_TESTS: readonly NetperfTest[] = ["TCP_STREAM", "TCP_MAERTS", "UDP_STREAM", "TCP_RR"];
+
+/** How the runner reaches an endpoint to run a command there. */
+export interface NetnsAccess {
+    readonly kind: "netns";
+    /** Network namespace on the machine that runs the runner. */
+    readonly namespace: string;
+}
+/** An endpoint reached with the system's OpenSSH client (guests, peers and hosts of real labs). */
+export interface SshAccess {
+    readonly kind: "ssh";
+    /** Management address or DNS name. */
+    readonly host: string;
+    readonly user: string;
+    readonly port: number;
+}
+export type EndpointAccess = NetnsAccess | SshAccess;
+
+/** How the runner's SSH client authenticates hosts (the key itself comes from the environment). */
+export interface PlanSsh {
+    /** yes: only hosts in known_hosts; accept-new: trust a host on first contact, refuse a changed key. */
+    readonly hostKeyChecking: "yes" | "accept-new";
+    /** known_hosts file; empty for ssh's default. */
+    readonly knownHostsFile: string;
+}
+
+/** A machine (guest, peer, or namespace standing in for one) that takes part in a benchmark. */
+export interface PlanEndpoint {
+    readonly name: string;
+    readonly role: "guest" | "peer";
+    readonly access: EndpointAccess;
+}
+
+/** Which sampler reads a hypervisor host's CPU (runner/sampling/host-sampler.ts). */
+export type HostSamplerKind = "kvm" | "xen" | "esx";
+export const HOST_SAMPLER_KINDS: readonly HostSamplerKind[] = ["kvm", "xen", "esx"];
+
+/**
+ * A hypervisor host whose CPU is sampled over every run (never a netperf endpoint): the KVM host,
+ * Xen's dom0, or the ESXi host. The platform component names it (components/platforms/*).
+ */
+export interface PlanHost {
+    /** The machine's name in the CPU figures: "host" (kvm, esx) or "dom0" (xen). */
+    readonly name: string;
+    /**
+     * kvm: /proc/stat and each guest's QEMU threads and vhost threads; xen: dom0's /proc/stat and
+     * `xentop -b`; esx: `esxtop -b` over SSH.
+     */
+    readonly sampler: HostSamplerKind;
+    /** How the runner reaches it (the SSH access the stack has for the host); absent with `unreachable`. */
+    readonly access?: SshAccess;
+    /** Why it cannot be sampled (e.g. no SSH login for the ESXi host); the runs say so in their CPU figures. */
+    readonly unreachable?: string;
+    /** Each guest endpoint on it, by name, to its libvirt domain, Xen domain or vSphere VM name. */
+    readonly guests: Record<string, string>;
+    /** Each guest's vCPUs (the matched guest shape): how much CPU a domain or VM can use at most. */
+    readonly guestVcpus?: number;
+}
+
+/** One dedicated wire: a guest NIC cabled to its own NIC on the peer side. */
+export interface PlanWire {
+    readonly index: number;
+    readonly guest: string;
+    readonly guestNic: string;
+    readonly guestAddress: string;
+    readonly peer: string;
+    readonly peerNic: string;
+    readonly peerAddress: string;
+    readonly speedMbps: number;
+    readonly mtu: number;
+}
+
+/** What the runner measures: every cell of experiments x tests x message sizes x guest counts. */
+export interface PlanMatrix {
+    readonly experiments: Experiment[];
+    readonly peer: PeerKind;
+    readonly tests: NetperfTest[];
+    readonly messageSizes: number[];
+    /** Guest counts to scale out over, e.g. [1, 2, 3, 4]. */
+    readonly guestCounts: number[];
+}
+
+/**
+ * What must match for two labs' results to be comparable, and nothing that may differ between
+ * them (platform, names, addresses, logins): the fingerprint is a hash of it.
+ */
+export interface Comparable {
+    /** The guests' shape (hypervisor stacks); absent for local and native. */
+    readonly guest?: { vcpus: number; memoryMiB: number; diskGiB: number; image?: string; template?: string };
+    /**
+     * Set when the lab is an emulation, not real hardware: what stands in for it (QEMU TCG guests,
+     * Xen under QEMU, namespaces standing in for a host or guests). Emulated labs compare only
+     * with each other (analysis/comparability.ts).
+     */
+    readonly emulation?: string;
+    /** xen labs: how Xen runs the guests (hvnetlab:xen.guestMode), hvm or pv. */
+    readonly xenGuestMode?: string;
+    readonly nicSpeedMbps: number;
+    /** With the local lab's shared-uplink wiring: the uplink's speed. */
+    readonly uplinkMbps?: number;
+    readonly mtu: number;
+    readonly netperfVersion: string;
+    readonly matrix: {
+        experiments: Experiment[];
+        peer: PeerKind;
+        tests: NetperfTest[];
+        messageSizes: number[];
+        guests: number;
+        guestCounts?: number[];
+    };
+    readonly method: { durationSeconds: number; intervalSeconds: number; warmupSeconds: number };
+}
+
+export interface Plan {
+    readonly schemaVersion: 1;
+    readonly platform: string;
+    readonly labPrefix: string;
+    readonly fingerprint: string;
+    /** What the fingerprint hashes, so that a comparison can say which part differs. */
+    readonly comparable?: Comparable;
+    readonly netserverPort: number;
+    readonly durationSeconds: number;
+    /** netperf demo-mode interval (-D) in seconds. */
+    readonly intervalSeconds: number;
+    /** Seconds after the last stream started that are left out of the aggregation window. */
+    readonly warmupSeconds: number;
+    /** How far ahead of now the common start time is set, in milliseconds. */
+    readonly startLeadMs: number;
+    /** Record CPU utilization (netperf -c -C). */
+    readonly cpu: boolean;
+    readonly limitBasis: LimitBasis;
+    /** Largest clock offset between the runner and an endpoint that still allows aggregation (ms). */
+    readonly maxClockOffsetMs: number;
+    /** Largest start skew of a run's streams for it to count as ok (ms); absent: 5% of the duration. */
+    readonly maxSkewMs?: number;
+    /** How many times each cell of the matrix is measured (absent: once). */
+    readonly repeats?: number;
+    /**
+     * Where every wire shares one uplink to the peer (the local lab's shared-uplink wiring): its
+     * speed in Mb/s. A run's limits are then the tighter of the wires' sum and the uplink.
+     */
+    readonly uplinkMbps?: number;
+    /** SSH client settings, for plans with ssh endpoints. */
+    readonly ssh?: PlanSsh;
+    readonly matrix: PlanMatrix;
+    readonly endpoints: PlanEndpoint[];
+    readonly wires: PlanWire[];
+    /** The hypervisor host(s) whose CPU is sampled over every run; absent on local and native. */
+    readonly hosts?: PlanHost[];
+}
+
+export type Sample = [epochSeconds: number, value: number];
+
+/**
+ * TCP_RR: round-trip times of one transaction (a request sent and its response received, timed by
+ * the netperf client), in microseconds, from netperf's omni output selectors MIN_LATENCY,
+ * MEAN_LATENCY, P50_LATENCY, P90_LATENCY, P99_LATENCY, MAX_LATENCY and STDDEV_LATENCY
+ * (runner/netperf/netperf-client.ts says how exact each is). They cover netperf's whole test, not
+ * only the run's window.
+ */
+export interface LatencyFigures {
+    readonly minUs: number;
+    readonly meanUs: number;
+    readonly p50Us: number;
+    readonly p90Us: number;
+    readonly p99Us: number;
+    readonly maxUs: number;
+    readonly stddevUs?: number;
+}
+
+export interface StreamResult {
+    /** The guest whose dedicated wire carried this stream. */
+    readonly endpoint: string;
+    /** The guest's NIC on that wire. */
+    readonly nic: string;
+    /** Where netperf ran, and the netserver it talked to. */
+    readonly client: string;
+    readonly server: string;
+    /**
+     * Mean over the run's aggregation window (Mb/s; for UDP_STREAM what arrived), whatever the
+     * checks say of it (`error`, `warnings`): a check marks a stream, it never zeroes its figure.
+     * Where the run has no window, or the stream printed no interim result, `figureFrom` says
+     * where the figure comes from. 0 only for a stream that measured nothing: no interim result
+     * and no final line (or, for UDP_STREAM, no final line to say what arrived).
+     */
+    readonly throughputMbps: number;
+    /**
+     * Absent: the figure is the window mean. "samples": the time-weighted mean of the stream's own
+     * interim results (its run has no common window). "netperf": netperf's whole-test figure
+     * (THROUGHPUT), as it printed no interim result.
+     */
+    readonly figureFrom?: "samples" | "netperf";
+    readonly transactionsPerSec?: number;
+    /** TCP_RR: the stream's round-trip times over its whole test (netperf's latency selectors). */
+    readonly latency?: LatencyFigures;
+    /**
+     * Stream tests: messages of the run's message size per second over the window,
+     * throughputMbps x 10^6 / (8 x messageBytes). For UDP_STREAM a message is one datagram (one IP
+     * packet when messageBytes + 28 fits the MTU), so these are the datagrams that arrived; for TCP
+     * they are the sender's send() calls, and the segments on the wire are TCP's to choose
+     * (coalescing, TSO/GSO): netperf counts no packets.
+     */
+    readonly messagesPerSec?: number;
+    /** netperf's own figure for the whole test (THROUGHPUT; for UDP_STREAM what the netserver received), for cross-checking. */
+    readonly netperfReported?: number;
+    /**
+     * The stream's timeline as its receiver got it: [end of interval (epoch s, runner's clock),
+     * Mb/s or transactions/s], one point per netperf demo-mode interim result.
+     *
+     * For TCP_STREAM, TCP_MAERTS and TCP_RR they are netperf's interim results as printed. For
+     * UDP_STREAM netperf's interim results are the sender's rate, and netperf reports no interim
+     * receive rate: `samples` are then the sender's interim rates scaled by the fraction delivered
+     * over the whole test (`udp.receivedMbps / udp.sentMbps`), an estimate of what arrived whose
+     * window mean is the stream's figure; the sender's own are in `sentSamples`. So a chart of
+     * `samples` never shows a rate that was sent as one that arrived. A UDP stream that failed
+     * before its final line has no `samples`, only `sentSamples`.
+     */
+    readonly samples: Sample[];
+    /** UDP_STREAM only: the sender's interim results as netperf printed them, [end of interval, Mb/s sent]. */
+    readonly sentSamples?: Sample[];
+    /** UDP_STREAM only: what was sent and what arrived over the whole test, from netperf's final line. */
+    readonly udp?: UdpFigures;
+    readonly localCpuPct?: number;
+    readonly remoteCpuPct?: number;
+    /**
+     * netperf's service demand of the stream's sender (the client's netperf; for TCP_MAERTS the
+     * server's netserver), from the host-side sampler: us of CPU per KB (1024 bytes) moved, over the
+     * run's window. Where several streams share the endpoint, their processes' demand together.
+     */
+    readonly senderDemandUsPerKB?: number;
+    /** The same for the stream's receiver (the server's netserver; for TCP_MAERTS the client's netperf). */
+    readonly receiverDemandUsPerKB?: number;
+    /** Why the stream failed (netperf's failure, or a failed check); its figure and samples are kept. */
+    readonly error?: string;
+    /**
+     * What the checks doubt about the stream although it measured (its time frame against the
+     * runner's, a rate that changed inside the window, its clock moved): the run is then partial.
+     * Its figure and samples are kept.
+     */
+    readonly warnings?: string[];
+}
+
+/** A run's host-side CPU over its window (runner/sampling/endpoint-sampler.ts) and its service demand. */
+export interface RunCpu extends RunCpuFigures {
+    /** The sampled machines' CPU (busy % x CPUs, summed) per KB of the aggregate, in us/KB (netperf's unit). */
+    readonly hostDemandUsPerKB?: number;
+}
+
+/** A UDP stream's whole-test figures (netperf's final line). */
+export interface UdpFigures {
+    /** LOCAL_SEND_THROUGHPUT: what the sender sent, in Mb/s. */
+    readonly sentMbps: number;
+    /** THROUGHPUT (the netserver's REMOTE_RECV_THROUGHPUT): what arrived, in Mb/s. */
+    readonly receivedMbps: number;
+    /**
+     * Datagrams lost on the way or dropped by the receiver: 100 x (1 - received / sent), in percent;
+     * from the datagram counts where netperf gave them, else from the two rates.
+     */
+    readonly lossPct: number;
+    /** LOCAL_SEND_CALLS: datagrams sent over the whole test (netperf counts only whole sends). */
+    readonly sentDatagrams?: number;
+    /** REMOTE_RECV_CALLS: datagrams the netserver received over the whole test. */
+    readonly receivedDatagrams?: number;
+    /** sentDatagrams / ELAPSED_TIME: datagrams (packets) sent per second. */
+    readonly sentPps?: number;
+    /** receivedDatagrams / ELAPSED_TIME: datagrams (packets) received per second. */
+    readonly receivedPps?: number;
+}
+
+export interface Limits {
+    readonly lineRateMbps: number;
+    readonly goodputMbps: number;
+    /** Human-readable statement of the goodput limit that was used. */
+    readonly basis: string;
+}
+
+/** What identifies one cell of the matrix, and so one run. */
+export interface RunKey {
+    readonly id: string;
+    readonly experiment: Experiment;
+    readonly peer: PeerKind;
+    readonly test: NetperfTest;
+    readonly messageBytes: number;
+    /** How many guests run at once, each on its own wire. */
+    readonly guests: number;
+}
+
+/** One measurement of a cell: every stream of it, started at one time. */
+export interface Measurement {
+    readonly status: RunStatus;
+    /** Spread of the streams' measured start times, in milliseconds. */
+    readonly skewMs: number;
+    readonly window: { start: number; end: number; seconds: number };
+    /** How the streams were told to start, and when each was released (runner/transport/start-gate.ts). */
+    readonly start?: StartRecord;
+    readonly aggregate: {
+        throughputMbps: number;
+        lineRatePct: number;
+        goodputPct: number;
+        transactionsPerSec?: number;
+        /** UDP_STREAM runs: 100 x (1 - received / sent) over the streams, in percent. */
+        lossPct?: number;
+        /** Stream tests: the streams' messagesPerSec summed (UDP: datagrams that arrived per second). */
+        messagesPerSec?: number;
+        /** UDP_STREAM runs: the streams' sentPps and receivedPps summed (whole tests). */
+        sentPps?: number;
+        receivedPps?: number;
+        /**
+         * TCP_RR runs: the streams' round-trip times together (runner/judging/run-result.ts runLatency):
+         * the smallest minimum, the transaction-weighted mean, and for the percentiles and the
+         * maximum the worst stream's, an upper bound of the pooled percentile.
+         */
+        latency?: LatencyFigures;
+    };
+    readonly streams: StreamResult[];
+    /** Host-side CPU sampled over the window; absent when the run had no window (or no sampler ran). */
+    readonly cpu?: RunCpu;
+    /** What limited the run (runner/judging/bottleneck.ts), failed and partial runs too; absent without CPU figures. */
+    readonly bottleneck?: Bottleneck;
+    readonly error?: string;
+    /**
+     * What a reader should look at although the measurement holds: a stream far below the others
+     * (a bad wire, NIC or unfair scheduling), a UDP loss, a clock that could not be re-read. They
+     * do not change the status (what does is in `error`).
+     */
+    readonly warnings?: string[];
+    /**
+     * Each client endpoint's clock offset to the runner before the run (the one its samples were
+     * moved by) and read afresh after it (runner/judging/run-result.ts withClockCheck).
+     */
+    readonly clocks?: Record<string, ClockCheck>;
+}
+
+/** An endpoint's clock offset before and after a run (offset = endpoint - runner), in ms. */
+export interface ClockCheck {
+    /** The offset the run's samples were moved by (read before the first run). */
+    readonly beforeMs: number;
+    /** The offset read afresh after the run; absent when it could not be read (`error`). */
+    readonly afterMs?: number;
+    /** The round trip of the fresh reading (it is good to half of it). */
+    readonly rttMs?: number;
+    /** afterMs - beforeMs. */
+    readonly movedMs?: number;
+    readonly error?: string;
+}
+
+export type RunStatus = "ok" | "partial" | "failed";
+
+/**
+ * How a measurement's streams were started. `gate`: every client was armed first and the start
+ * chosen once they were (the last arrival plus the largest lead a client measured for being told),
+ * `fixed`: a start fixed before the clients were launched (a client that cannot be armed).
+ */
+export interface StartRecord {
+    readonly how: "gate" | "fixed";
+    /** The common start, epoch seconds on the runner's clock. */
+    readonly at: number;
+    /** gate: from the first client armed to the start (ms), the longest a client waited armed. */
+    readonly heldMs?: number;
+    /** gate: the lead added after the last client armed (ms): the largest its transport measured. */
+    readonly leadMs?: number;
+    /** gate: clients armed before the start was chosen, of those expected (fewer: the wait's bound ended it). */
+    readonly armed?: number;
+    readonly expected?: number;
+    /**
+     * Per stream, by its guest (the results' `endpoint`): when its client's release was sent, in
+     * ms after the common start (as the client's machine timed it, on the runner's clock); absent
+     * for a client that was not released.
+     */
+    readonly releaseMs: Record<string, number>;
+}
+
+/** The spread of a cell's repeats (their aggregate throughput, Mb/s). */
+export interface RunStats {
+    /** Repeats that measured (ok or partial). */
+    readonly n: number;
+    readonly meanMbps: number;
+    readonly sdMbps: number;
+    /** Coefficient of variation, in percent. */
+    readonly cvPct: number;
+    /** 95% Student t confidence interval of the mean, in Mb/s. */
+    readonly ci95Mbps: [number, number];
+}
+
+/**
+ * One cell of the matrix, measured. Its status is ok when every repeat is ok, failed when none
+ * measured, partial otherwise. With repeats, the aggregate is their mean, and skew, window and
+ * streams are those of the repeat nearest the mean.
+ */
+export interface RunResult extends RunKey, Measurement {
+    readonly limits: Limits;
+    /** With hvnetlab:repeats above 1: the spread of the repeats' aggregates. */
+    readonly stats?: RunStats;
+    /** With hvnetlab:repeats above 1: every repeat, in the order measured. */
+    readonly repeats?: Measurement[];
+}
+
+/** What an endpoint's dedicated NIC is, as read on the endpoint. */
+export interface NicFacts {
+    /** The wire address the NIC holds. */
+    readonly address: string;
+    readonly name: string;
+    readonly driver: string;
+    /** Link speed reported by the kernel (ethtool), in Mb/s; undefined when unknown. */
+    readonly speedMbps?: number;
+    /** The NIC's MTU; undefined when unknown. */
+    readonly mtu?: number;
+    /**
+     * What the NIC was set to (runner/netperf/ethtool.ts): its offloads (ethtool -k), channels
+     * (ethtool -l) and ring sizes (ethtool -g), each or why it could not be read (ethtool missing,
+     * a query the NIC does not support: veth has no rings). Absent in documents from before.
+     */
+    readonly offloads?: NicOffloads | Unavailable;
+    readonly channels?: NicChannels | Unavailable;
+    readonly rings?: NicRings | Unavailable;
+}
+
+/** What a machine taking part in a run is: so a result says what it was measured on. */
+export interface HostFacts {
+    readonly kernel: string;
+    readonly cpuModel: string;
+    /** systemd-detect-virt's answer (none on bare metal). */
+    readonly virtualization: string;
+    /** Hypervisor name and version where the machine can read it (Xen's /sys/hypervisor, DMI). */
+    readonly hypervisor: string;
+    /** On a Xen guest: how Xen runs it, as its kernel reports it (/sys/hypervisor/guest_type: PV, HVM or PVH). */
+    readonly guestType?: string;
+    readonly nics: NicFacts[];
+}
+
+/** The endpoint's clock against the runner's: offset = endpoint - runner. */
+export interface ClockReading {
+    readonly offsetMs: number;
+    /** Round trip of the best of several readings; the offset is good to half of it. */
+    readonly rttMs: number;
+}
+
+/**
+ * Which implementation made a lab (the `lab` output's `engine`): the Pulumi CLI, and each
+ * provider the lab uses as `official <version>` or `built here, stand-in for <version>`.
+ */
+export interface EngineRecord {
+    readonly cli: string;
+    readonly providers: Readonly<Record<string, string>>;
+}
+
+export interface EndpointReport {
+    readonly facts: HostFacts;
+    readonly clock: ClockReading;
+}
+
+export interface ResultsDocument {
+    readonly schemaVersion: 1;
+    readonly platform: string;
+    readonly fingerprint: string;
+    /** The plan's comparable block (absent in documents of plans that had none). */
+    readonly comparable?: Comparable;
+    readonly startedAt: string;
+    readonly finishedAt: string;
+    /** Notes a reader needs to interpret the figures (e.g. CPU figures under a hypervisor). */
+    readonly notes: string[];
+    /** Per endpoint: what it is, and its clock offset to the runner (samples are corrected by it). */
+    readonly endpoints: Record<string, EndpointReport>;
+    readonly maxClockOffsetMs: number;
+    /** Set when not every cell was measured (the runner was stopped): says why and how far it got. */
+    readonly incomplete?: string;
+    readonly runs: RunResult[];
+}
+
+/** Environment variable that carries the SSH private key to the runner (never a file in the plan). */
+export const SSH_KEY_ENV = "HVNETLAB_SSH_PRIVATE_KEY";

@@ -1,0 +1,54 @@
+// npm run study: its arguments, which stacks run through which lab, and the commands it runs.
+import * as assert from "assert";
+import { commandsOf, LABS_HERE, parseStudyArgs, planSteps, StudyError } from "../../../tools/study";
+
+const STACKS = ["esx", "kvm", "local", "native", "native-ns", "qemu", "vcsim", "xen", "xen-qemu"];
+
+describe("npm run study", () => {
+    it("runs the labs of this machine by default, native first (the baseline)", () => {
+        const args = parseStudyArgs([], STACKS);
+        assert.deepStrictEqual(args.stacks, ["native-ns", "vcsim", "qemu", "xen-qemu"]);
+        assert.deepStrictEqual(
+            planSteps(args).map((s) => s.lab?.name),
+            ["native", "vcsim", "qemu", "xen"],
+        );
+        assert.ok(
+            LABS_HERE.every((l) => STACKS.includes(l.stack)),
+            "every lab's stack file exists",
+        );
+    });
+
+    it("runs a stack without a lab here through the engine: up, then destroy unless --keep", () => {
+        const [step] = planSteps(parseStudyArgs(["--stack", "kvm"], STACKS));
+        assert.strictEqual(step.lab, undefined);
+        const cmds = commandsOf(step, parseStudyArgs(["--stack", "kvm", "--guests", "3"], STACKS));
+        assert.deepStrictEqual(
+            cmds.map((c) => c.what),
+            ["pulumi up", "pulumi destroy"],
+        );
+        assert.ok(cmds[0].argv.join(" ").endsWith("tools/lab.ts up --stack kvm --config hvnetlab:guests=3"), cmds[0].argv.join(" "));
+        const kept = commandsOf(step, parseStudyArgs(["--stack", "kvm", "--keep"], STACKS));
+        assert.deepStrictEqual(
+            kept.map((c) => c.what),
+            ["pulumi up"],
+        );
+    });
+
+    it("hands --keep to a lab, and --guests only to a lab that takes it", () => {
+        const args = parseStudyArgs(["--guests", "3", "--keep"], STACKS);
+        const [native, vcsim] = planSteps(args);
+        assert.ok(commandsOf(native, args)[0].argv.join(" ").endsWith("tools/labs/native.ts --guests 3 --keep"));
+        const v = commandsOf(vcsim, args)[0].argv;
+        assert.ok(!v.includes("--guests") && v.includes("--keep"), v.join(" "));
+    });
+
+    it("refuses a stack that does not exist, twice the same, a bad guest count and an unknown option, in one line", () => {
+        assert.throws(() => parseStudyArgs(["--stack", "vmware"], STACKS), /^StudyError: no stack 'vmware': the stacks are esx, kvm, /);
+        assert.throws(() => parseStudyArgs(["--stack", "kvm", "--stack", "kvm"], STACKS), /named twice/);
+        assert.throws(() => parseStudyArgs(["--guests", "0"], STACKS), /--guests takes 1 to 16, got '0'/);
+        assert.throws(
+            () => parseStudyArgs(["--fast"], STACKS),
+            (e: Error) => e instanceof StudyError && /Unknown option '--fast'/.test(e.message),
+        );
+    });
+});
