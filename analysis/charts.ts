@@ -2,7 +2,7 @@
 // to SVG in Node with vega and vega-lite (no browser, no canvas).
 import type { Source } from "./compare";
 import { groupKey, maxGuests, metricOf } from "./compare";
-import type { RunResult, Sample, StreamResult } from "../model/types";
+import type { RunResult, Sample, StreamResult } from "../model";
 
 /** A Vega-Lite specification (kept loose: the library validates it when compiling). */
 export type VlSpec = Record<string, unknown>;

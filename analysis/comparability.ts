@@ -12,8 +12,8 @@
 // 4. Emulated labs (guests under QEMU's TCG, Xen under QEMU, stand-in guests or hosts made of
 //    network namespaces) compare with each other, never with labs on real hardware: their figures
 //    are the emulator's. What each one emulates is shown, but need not be the same.
-import { canonical } from "../model/canonical-json";
-import type { Comparable } from "../model/types";
+import { canonical } from "../model";
+import type { Comparable } from "../model";
 
 /** A lab's role in a comparison: the baseline (no guests) or a virtualized lab. */
 export type Role = "baseline" | "virtualized";

@@ -3,8 +3,8 @@
 // one stack against a baseline. Pure functions; the `hvnetlab compare` command line reads the
 // files and prints what these return.
 import { differences } from "./comparability";
-import { flatSettings, nicSettingWarnings } from "../runner/netperf/ethtool";
-import type { EngineRecord, HostFacts, ResultsDocument, RunResult } from "../model/types";
+import { flatSettings, nicSettingWarnings } from "./nic-differences";
+import type { EngineRecord, HostFacts, ResultsDocument, RunResult } from "../model";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
 export class CompareInputError extends Error {

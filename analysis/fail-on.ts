@@ -1,6 +1,6 @@
 // Whether a benchmark that measured should still fail (and so fail `pulumi up`): a documented
 // choice, hvnetlab:failOn. The results are kept either way.
-import type { ResultsDocument } from "../model/types";
+import type { ResultsDocument } from "../model";
 
 /** failed: any run failed (the default); partial: any run not ok; never: only an unusable lab fails. */
 export const FAIL_ON = ["failed", "partial", "never"] as const;

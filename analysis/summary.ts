@@ -1,5 +1,5 @@
 // The one-row-per-run summary exported as a stack output, and its text table.
-import type { ResultsDocument, RunResult } from "../model/types";
+import type { ResultsDocument, RunResult } from "../model";
 
 export interface SummaryRow {
     readonly id: string;

@@ -5,8 +5,8 @@ import { readFileSync } from "fs";
 import * as yaml from "js-yaml";
 import type { Source } from "./compare";
 import { parseSource } from "./compare";
-import { validatePlan } from "../model/plan-check";
-import type { Plan } from "../model/types";
+import { validatePlan } from "../model";
+import type { Plan } from "../model";
 
 /** A named file that cannot be read, or is not JSON. */
 export class InputFileError extends Error {

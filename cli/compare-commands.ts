@@ -7,7 +7,7 @@
 // 2 unusable input.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import type { Source } from "../analysis/compare";
+import type { Source } from "../analysis";
 import {
     checkComparable,
     comparisonTables,
@@ -22,10 +22,10 @@ import {
     parseSource,
     parseTolerance,
     pickBaseline,
-} from "../analysis/compare";
+} from "../analysis";
 import { commandNamed, helpText, HelpRequest, parseCommandArgs } from "./spec";
-import { readSourceFile } from "../analysis/user-files";
-import { readReference, writeReport } from "../analysis/report";
+import { readSourceFile } from "../analysis";
+import { readReference, writeReport } from "../analysis";
 
 /** The usage of compare and report, from the one command-line spec (cli-spec.ts). */
 export const COMPARE_USAGE = helpText("compare");

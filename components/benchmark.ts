@@ -3,11 +3,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import type { SummaryRow } from "../analysis/summary";
-import { summarize } from "../analysis/summary";
-import type { Plan, ResultsDocument } from "../model/types";
-import { SSH_KEY_ENV } from "../model/types";
-import type { FailOn } from "../analysis/fail-on";
+import type { SummaryRow } from "../analysis";
+import { summarize } from "../analysis";
+import type { Plan, ResultsDocument } from "../model";
+import { SSH_KEY_ENV } from "../model";
+import type { FailOn } from "../analysis";
 import { shellQuote, SAFE } from "./shell";
 
 /** The project's command-line entry point, which the benchmark command runs. */

@@ -2,8 +2,8 @@
 // comparable (guest shape, wire speed, MTU, netperf version, test matrix and method), and of
 // nothing that may differ between them (platform, names, addresses).
 import { createHash } from "crypto";
-import { canonical } from "../model/canonical-json";
-import type { Comparable } from "../model/types";
+import { canonical } from "../model";
+import type { Comparable } from "../model";
 import type { LabConfig } from "./config/lab-config";
 
 export function fingerprintInputs(config: LabConfig): Comparable {

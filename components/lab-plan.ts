@@ -1,5 +1,5 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
-import type { Plan } from "../model/types";
+import type { Plan } from "../model";
 import type { LabConfig } from "./config/lab-config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
 import type { PlatformLab } from "./platforms/platform";

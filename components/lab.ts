@@ -1,9 +1,9 @@
 // The lab: the platform's hosts and wires, netperf on them, and the benchmark that measures them.
 import * as pulumi from "@pulumi/pulumi";
-import { serverEndpoints, wireEnds } from "../model/matrix";
-import type { SummaryRow } from "../analysis/summary";
-import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../model/types";
-import { resultsFileOf } from "../runner/results-store";
+import { serverEndpoints, wireEnds } from "../model";
+import type { SummaryRow } from "../analysis";
+import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../model";
+import { resultsFileOf } from "../runner";
 import { Benchmark, PROJECT_ROOT } from "./benchmark";
 import type { LabConfig, LabSecrets } from "./config/lab-config";
 import { loadLabSecrets } from "./config/lab-config";

@@ -2,7 +2,7 @@
 // started there on the configured port and checked listening; stopped on delete.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlanEndpoint } from "../model/types";
+import type { PlanEndpoint } from "../model";
 import type { Connection } from "./platforms/remote";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "./shell";
 

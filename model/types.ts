@@ -1,11 +1,7 @@
 // The two documents the benchmark runner works with: the plan it is given and the results it
 // prints. Both are plain JSON, shared by the Pulumi program, the runner and the comparison tools.
-import type { Bottleneck } from "../runner/judging/bottleneck";
-import type { RunCpuFigures } from "../runner/sampling/endpoint-sampler";
-import type { NicChannels, NicOffloads, NicRings, Unavailable } from "../runner/netperf/ethtool";
-
-export type { Bottleneck } from "../runner/judging/bottleneck";
-export type { HostThreadFigures, MachineCpuFigures, ProcessCpuFigures, RunCpuFigures } from "../runner/sampling/endpoint-sampler";
+import type { Bottleneck, RunCpuFigures } from "./cpu";
+import type { NicChannels, NicOffloads, NicRings, Unavailable } from "./nic";
 
 /** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
 export type Experiment = "send" | "receive";

@@ -1,24 +1,24 @@
 // The cells: each measured hvnetlab:repeats times, every stream of a repeat started for one common
 // time, its netperf output read onto the runner's clock and handed to the judging.
-import type { Cell, StreamPlan } from "../model/matrix";
-import { streamsOf } from "../model/matrix";
-import type { NetperfResult } from "./netperf/netperf-client";
-import { netperfArgs } from "./netperf/netperf-client";
-import type { DiagnosisPlan, NetperfRun } from "./netperf/diagnosis";
-import { diagnoseNetperf } from "./netperf/diagnosis";
-import type { ClockRereading, StreamOutcome } from "./judging/run-result";
-import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "./judging/run-result";
-import type { SamplerSource } from "./sampling/endpoint-sampler";
-import { parseSamplerOutput, samplerArgs } from "./sampling/endpoint-sampler";
-import type { ClientStart } from "./netperf/armed-hold";
-import { clientStart } from "./netperf/armed-hold";
-import { StartGate } from "./transport/start-gate";
-import type { ProcessResult, Transport } from "./transport/transport";
-import type { HostSamplerSource } from "./sampling/host-sampler";
-import { hostSamplerArgs, parseHostSamplerOutput } from "./sampling/host-sampler";
-import type { NetperfTest, Plan, PlanEndpoint, PlanHost, RunResult, StartRecord } from "../model/types";
+import type { Cell, StreamPlan } from "../model";
+import { streamsOf } from "../model";
+import type { NetperfResult } from "./netperf";
+import { netperfArgs } from "./netperf";
+import type { DiagnosisPlan, NetperfRun } from "./netperf";
+import { diagnoseNetperf } from "./netperf";
+import type { ClockRereading, StreamOutcome } from "./judging";
+import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "./judging";
+import type { SamplerSource } from "./sampling";
+import { parseSamplerOutput, samplerArgs } from "./sampling";
+import type { ClientStart } from "./netperf";
+import { clientStart } from "./netperf";
+import { StartGate } from "./transport";
+import type { ProcessResult, Transport } from "./transport";
+import type { HostSamplerSource } from "./sampling";
+import { hostSamplerArgs, parseHostSamplerOutput } from "./sampling";
+import type { NetperfTest, Plan, PlanEndpoint, PlanHost, RunResult, StartRecord } from "../model";
 
-export { netperfFailure } from "./netperf/diagnosis";
+export { netperfFailure } from "./netperf";
 
 /** How long a machine's sampler has to end after its stdin closed before it is killed (ms). */
 export const SAMPLER_GRACE_MS = 3000;

@@ -1,12 +1,12 @@
 // The checks before the first run: what every endpoint is (facts, clock), that its wires are the
 // plan's, and that every netserver the matrix uses answers. A lab that fails them is unfit to
 // measure: they throw, and nothing is measured.
-import { factsArgs, parseFacts } from "./netperf/endpoint-facts";
-import type { Cell, StreamPlan } from "../model/matrix";
-import { streamsOf, wireEnds } from "../model/matrix";
-import { reachabilityArgs } from "./netperf/netperf-client";
-import type { Transport } from "./transport/transport";
-import type { ClockReading, EndpointReport, Plan } from "../model/types";
+import { factsArgs, parseFacts } from "./netperf";
+import type { Cell, StreamPlan } from "../model";
+import { streamsOf, wireEnds } from "../model";
+import { reachabilityArgs } from "./netperf";
+import type { Transport } from "./transport";
+import type { ClockReading, EndpointReport, Plan } from "../model";
 
 /** How the checks reach the endpoints. */
 export interface PreflightOptions {

@@ -1,8 +1,8 @@
 // The results document: what the runner prints, with every cell of the matrix (those not
 // measured marked so, with why).
-import type { Cell } from "../model/matrix";
-import { EMPTY_WINDOW, NO_AGGREGATE, runIdentity } from "./judging/run-result";
-import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model/types";
+import type { Cell } from "../model";
+import { EMPTY_WINDOW, NO_AGGREGATE, runIdentity } from "./judging";
+import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model";
 
 export const CPU_NOTE =
     "CPU utilization (netperf -c -C) is recorded as netperf reports it; inside a guest, CPU figures are unreliable because the hypervisor steals and accounts time the guest cannot see.";

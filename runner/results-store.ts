@@ -2,7 +2,7 @@
 // update fails, so that nothing measured is lost.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { ResultsDocument } from "../model/types";
+import type { ResultsDocument } from "../model";
 
 /** Where a stack's results are kept: the configured file (relative to root), else out/<stack>.results.json. */
 export function resultsFileOf(configured: string, stack: string, root: string): string {

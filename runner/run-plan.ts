@@ -1,19 +1,19 @@
 // The benchmark runner, as its steps: the checks before the first run (preflight.ts), then every
 // cell of the plan's matrix with a synchronized start (cells.ts), each judged (judging.ts), and
 // one results document (results-document.ts).
-import type { Cell } from "../model/matrix";
-import { expandMatrix } from "../model/matrix";
+import type { Cell } from "../model";
+import { expandMatrix } from "../model";
 import { measureCell } from "./measure-cell";
-import { validatePlan } from "../model/plan-check";
+import { validatePlan } from "../model";
 import { checkClocks, checkReachable, checkWires, describeEndpoints } from "./preflight";
 import { resultsDocument } from "./results-document";
-import type { Transport } from "./transport/transport";
-import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model/types";
+import type { Transport } from "./transport";
+import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model";
 
 export { ClockOffsetError, ReachabilityError, WireMismatchError, checkClocks, checkWires } from "./preflight";
 export { netperfDeadlineMs, netperfFailure, startLeadMs, toRunnerClock } from "./measure-cell";
-export type { StreamOutcome } from "./judging/run-result";
-export { aggregateCell, combineRepeats, judge, LAGGARD_FRACTION, laggards, udpRunLoss } from "./judging/run-result";
+export type { StreamOutcome } from "./judging";
+export { aggregateCell, combineRepeats, judge, LAGGARD_FRACTION, laggards, udpRunLoss } from "./judging";
 export { notRun } from "./results-document";
 
 export type ProgressEvent =

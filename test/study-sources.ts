@@ -3,7 +3,8 @@
 // hypervisor host, the peer); esx's ESXi host not sampled in any run, as when hvnetlab:host.user
 // is not set.
 import type { Source } from "../analysis/compare";
-import type { EndpointReport, HostFacts, HostThreadFigures, MachineCpuFigures, RunResult } from "../model/types";
+import type { EndpointReport, HostFacts, RunResult } from "../model/types";
+import type { HostThreadFigures, MachineCpuFigures } from "../model/cpu";
 import { sourceOf } from "./plans";
 
 /** The reason the esx lab gives for its ESXi host's CPU when hvnetlab:host.user is not set (components/platforms/esx.ts). */

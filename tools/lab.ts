@@ -6,9 +6,9 @@
 // working copy of the stack's file from stacks/ first, so `--config` overrides last for one run.
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { SummaryRow } from "../analysis/summary";
-import { formatTable } from "../analysis/summary";
-import { resultsFileOf } from "../runner/results-store";
+import type { SummaryRow } from "../analysis";
+import { formatTable } from "../analysis";
+import { resultsFileOf } from "../runner";
 import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine/engine";
 import { describeKeptResults } from "./kept-results";
 import { readProject, stackValue } from "./stack-config";

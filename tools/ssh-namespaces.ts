@@ -8,8 +8,8 @@ import { execFileSync, spawn } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import type { SshOptions } from "../runner/transport/ssh";
-import type { SshAccess } from "../model/types";
+import type { SshOptions } from "../runner/transport";
+import type { SshAccess } from "../model";
 import { listening } from "./labs/harness";
 
 /** One namespace to reach over SSH. */

@@ -15,7 +15,7 @@ import {
     SSH_PUBLIC_KEY,
     USER,
     VSPHERE_USER,
-} from "../../model/value-patterns";
+} from "../../model";
 
 /** Collects problems as "hvnetlab:KEY = VALUE what; fix". */
 export type Report = (key: string, raw: unknown, what: string, fix: string) => void;

@@ -2,13 +2,13 @@
 // Parsing is pure (parseLabConfig takes a key lookup) so that every rule is tested without Pulumi.
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import type { Experiment, NetperfTest, PeerKind } from "../../model/types";
-import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../../model/types";
-import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../../model/value-patterns";
-import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../../runner/netperf/armed-hold";
-import { maxSkewOf } from "../../model/plan-check";
-import type { FailOn } from "../../analysis/fail-on";
-import { FAIL_ON } from "../../analysis/fail-on";
+import type { Experiment, NetperfTest, PeerKind } from "../../model";
+import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../../model";
+import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../../model";
+import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../../runner/netperf";
+import { maxSkewOf } from "../../model";
+import type { FailOn } from "../../analysis";
+import { FAIL_ON } from "../../analysis";
 import type { Cidr } from "../addressing";
 import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "../addressing";
 import type { ConfigContext, Report } from "./blocks";

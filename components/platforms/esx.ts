@@ -4,7 +4,7 @@
 // set by guest customization. The peer is a machine reached over SSH.
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model/types";
+import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model";
 import type { LabSecrets } from "../config/lab-config";
 import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config/blocks";
 import { parseVsphere, PATTERNS } from "../config/blocks";

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
-import type { PlanHost, PlanWire } from "../../model/types";
+import type { PlanHost, PlanWire } from "../../model";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
 import { pnicUpScripts } from "./remote";

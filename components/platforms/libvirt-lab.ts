@@ -4,7 +4,7 @@
 // platforms differ only in the URI scheme, the domain type, how a pNIC is made ready, the benchmark
 // NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
 import * as pulumi from "@pulumi/pulumi";
-import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../model/types";
+import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../model";
 import type { GuestNetwork } from "../cloud-init";
 import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
 import type { LabSecrets } from "../config/lab-config";

@@ -3,14 +3,14 @@
 // N NICs, or one peer namespace per guest), shaped with tc tbf to the configured wire speed.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { factsArgs, parseFacts } from "../../runner/netperf/endpoint-facts";
-import { wireEnds } from "../../model/matrix";
-import type { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../model/types";
+import { factsArgs, parseFacts } from "../../runner/netperf";
+import { wireEnds } from "../../model";
+import type { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../model";
 import { wireAddresses } from "../addressing";
 import type { SharedConfig } from "../config/lab-config";
 import type { PlatformConfigParser } from "../config/blocks";
 import { exitWithError, shellQuote, SAFE, script } from "../shell";
-import { shellCommandLine } from "../../runner/transport/shell-words";
+import { shellCommandLine } from "../../runner/transport";
 import type { PlatformLab } from "./platform";
 
 /** Namespaces, endpoints and wires of a local lab (pure: derived from the config alone). */

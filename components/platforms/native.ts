@@ -2,8 +2,8 @@
 // reached over SSH, each with one dedicated NIC per wire, cabled NIC to NIC; netperf runs on the
 // server's dedicated NICs directly.
 import * as pulumi from "@pulumi/pulumi";
-import { wireEnds } from "../../model/matrix";
-import type { HostFacts, PlanEndpoint, PlanWire } from "../../model/types";
+import { wireEnds } from "../../model";
+import type { HostFacts, PlanEndpoint, PlanWire } from "../../model";
 import type { LabSecrets } from "../config/lab-config";
 import type { PlatformConfigParser } from "../config/blocks";
 import type { PlatformLab } from "./platform";

@@ -2,7 +2,7 @@
 // dedicated NIC each, and hand back what the plan needs. Adding a platform means one new file in
 // this folder and one line in ./index.ts.
 import type * as pulumi from "@pulumi/pulumi";
-import type { HostFacts, LimitBasis, PlanEndpoint, PlanHost, PlanWire } from "../../model/types";
+import type { HostFacts, LimitBasis, PlanEndpoint, PlanHost, PlanWire } from "../../model";
 
 export interface PlatformLab {
     /** Every guest and peer, with how the runner reaches it. */

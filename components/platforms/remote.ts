@@ -4,13 +4,13 @@
 // @pulumi/command remote commands.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { factsArgs, nicHoldingAddress, parseFacts } from "../../runner/netperf/endpoint-facts";
-import { shellCommandLine } from "../../runner/transport/shell-words";
-import type { WireEnd } from "../../model/matrix";
-import { wireEnds } from "../../model/matrix";
-import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../model/types";
+import { factsArgs, nicHoldingAddress, parseFacts } from "../../runner/netperf";
+import { shellCommandLine } from "../../runner/transport";
+import type { WireEnd } from "../../model";
+import { wireEnds } from "../../model";
+import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../model";
 import { wireAddresses } from "../addressing";
-import { IPV4 } from "../../model/value-patterns";
+import { IPV4 } from "../../model";
 import type { Cidr } from "../addressing";
 import { contains, ipv4Number } from "../addressing";
 import type { SharedConfig } from "../config/lab-config";

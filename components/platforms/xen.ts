@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { XenSpec } from "../config/blocks";
-import type { PlanHost, PlanWire } from "../../model/types";
+import type { PlanHost, PlanWire } from "../../model";
 import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../shell";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";

@@ -1,21 +1,12 @@
 // What limited a run: the wire, a saturated CPU (a machine's CPU, a netperf/netserver process
 // against one CPU or its cgroup's CPU limit, or a hypervisor host's thread or domain: a guest's
 // QEMU vCPU or vhost thread, a Xen domain, dom0's vCPUs), or nothing the figures explain. Pure.
-import type { CpuUse } from "../sampling/cpu-accounting";
-import type { MachineCpuFigures, RunCpuFigures } from "../sampling/endpoint-sampler";
+import type { Bottleneck, CpuUse, MachineCpuFigures, RunCpuFigures } from "../../model";
 
 /** A run at or above this share of its goodput limit (and a stream at or above it of its wire's) is at its limit, in %. */
 export const AT_LIMIT_PCT = 97;
 /** A CPU (or a process against one CPU or its cgroup limit) at or above this is saturated, in %. */
 export const SATURATED_PCT = 90;
-
-/** What limited a run, and the figures that say so. */
-export interface Bottleneck {
-    /** wire: every stream at its limit; cpu: a CPU or process saturated; unexplained: neither. */
-    readonly kind: "wire" | "cpu" | "unexplained";
-    /** In words, with the figures: e.g. "g1's netperf at 99.5% of its cgroup CPU limit of 0.01 CPU". */
-    readonly says: string;
-}
 
 /** The inputs of the verdict: the run's share of its limit, each stream's of its wire's, and the CPU figures. */
 export interface BottleneckInput {

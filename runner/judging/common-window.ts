@@ -4,7 +4,7 @@
 // interval begins and ends at its last sample. The aggregation window starts when the last stream
 // has started (plus a warm-up) and ends when the first stream ends; each stream's rate is
 // integrated over that window only, so partly overlapping intervals are never summed.
-import type { InterimSample } from "../netperf/netperf-client";
+import type { InterimSample } from "../netperf";
 
 export interface Window {
     readonly start: number;

@@ -2,11 +2,11 @@
 // stream's checks, the figures and the status), and a cell's repeats combined into one.
 import type { Window } from "./common-window";
 import { commonWindow, meanOverWindow, startSkewMs, streamSpan, sum } from "./common-window";
-import { goodputLimit, round } from "../../model/limits";
-import type { Cell, StreamPlan } from "../../model/matrix";
-import type { InterimSample, NetperfResult } from "../netperf/netperf-client";
-import { isMegabits } from "../netperf/netperf-client";
-import { maxSkewOf } from "../../model/plan-check";
+import { goodputLimit, round } from "../../model";
+import type { Cell, StreamPlan } from "../../model";
+import type { InterimSample, NetperfResult } from "../netperf";
+import { isMegabits } from "../netperf";
+import { maxSkewOf } from "../../model";
 import { spread } from "./statistics";
 import {
     consistencyProblem,
@@ -32,12 +32,12 @@ import type {
     RunResult,
     Sample,
     StreamResult,
-} from "../../model/types";
+} from "../../model";
 import { bottleneck } from "./bottleneck";
-import type { SamplerSource } from "../sampling/endpoint-sampler";
-import { hostDemandUsPerKB, processDemandUsPerKB, runCpu } from "../sampling/endpoint-sampler";
-import type { HostSamplerSource } from "../sampling/host-sampler";
-import { withHostCpu } from "../sampling/host-sampler";
+import type { SamplerSource } from "../sampling";
+import { hostDemandUsPerKB, processDemandUsPerKB, runCpu } from "../sampling";
+import type { HostSamplerSource } from "../sampling";
+import { withHostCpu } from "../sampling";
 
 /**
  * What one netperf client of a run gave: its parsed output, or why it failed (runner/netperf/

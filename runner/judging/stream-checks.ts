@@ -14,9 +14,9 @@
 // line show it. For UDP_STREAM the interim results are the sender's rate (netperf's
 // LOCAL_SEND_THROUGHPUT over the whole test); THROUGHPUT is what the netserver received
 // (REMOTE_RECV_THROUGHPUT).
-import { round } from "../../model/limits";
-import type { InterimSample, NetperfResult } from "../netperf/netperf-client";
-import type { NetperfTest, Plan } from "../../model/types";
+import { round } from "../../model";
+import type { InterimSample, NetperfResult } from "../netperf";
+import type { NetperfTest, Plan } from "../../model";
 
 /** What the checks read of the plan. */
 export type CheckPlan = Pick<Plan, "durationSeconds" | "intervalSeconds" | "warmupSeconds"> & { readonly maxSkewMs: number };

@@ -5,7 +5,7 @@
 // only sends (TCP_MAERTS: NETPERF_XMIT_ONLY) gets none. A client held longer than that slack loses
 // the end of its test: the netserver stops first (upstream netperf issue 77). The client connects
 // its data connection only after the wait (send_omni_inner: WAIT_BEFORE_DATA_TRAFFIC).
-import type { NetperfTest } from "../../model/types";
+import type { NetperfTest } from "../../model";
 
 /** netperf 2.7.0's PAD_TIME (src/netlib.h), seconds a receiving netserver's timer runs past the test length. */
 export const NETPERF_PAD_SECONDS = 4;

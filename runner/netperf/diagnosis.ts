@@ -4,7 +4,7 @@
 // stderr. Pure: the runner hands it the process's result (runner/measure-cell.ts).
 import type { InterimSample, NetperfResult } from "./netperf-client";
 import { interimSamples, NetperfOutputError, parseNetperfOutput } from "./netperf-client";
-import type { NetperfTest } from "../../model/types";
+import type { NetperfTest } from "../../model";
 
 /** What the transport gave back for one netperf client. */
 export interface NetperfRun {

@@ -2,7 +2,7 @@
 // its name, driver, link speed and MTU), read on the endpoint by one fixed script and parsed here.
 import type { EthtoolOutput, EthtoolQuery } from "./ethtool";
 import { nicSettings } from "./ethtool";
-import type { HostFacts, NicFacts } from "../../model/types";
+import type { HostFacts, NicFacts } from "../../model";
 
 /** A shell command printing the name of the NIC that holds an IPv4 address (a quoted shell word). */
 export function nicHoldingAddress(address: string): string {

@@ -1,6 +1,6 @@
 // netperf command lines and the parsing of what netperf prints.
-import type { LatencyFigures, NetperfTest } from "../../model/types";
-import { IPV4 } from "../../model/value-patterns";
+import type { LatencyFigures, NetperfTest } from "../../model";
+import { IPV4 } from "../../model";
 
 /** Output selectors asked of netperf (-o); the parser reads the final line by these names. */
 export const OUTPUT_SELECTORS = [

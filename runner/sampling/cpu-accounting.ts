@@ -15,6 +15,7 @@
 //   columns `\\HOST\Object(Instance)\Counter`, each later row is one sample, the first column the
 //   time. Physical Cpu(_Total) / Physical Cpu(N) "% Util Time" and Group Cpu(ID:NAME) "% Used"
 //   are the columns read here.
+import type { CpuUse } from "../../model";
 
 /** Ticks of one CPU (or of all, for the `cpu` line) by state, as /proc/stat counts them. */
 export interface CpuTicks {
@@ -55,20 +56,6 @@ export function parseProcStat(text: string, at: number): ProcStat {
     }
     if (!total) throw new CpuParseError(`no 'cpu' line in /proc/stat: ${text.slice(0, 80)}`);
     return { at, total, cpus };
-}
-
-/**
- * Utilization of a CPU (or of all) between two readings, in % of its time. The split is absent
- * where the source gives none (esxtop's "% Util Time" of a physical CPU is busy time only).
- */
-export interface CpuUse {
-    readonly busyPct: number;
-    readonly userPct?: number;
-    readonly systemPct?: number;
-    readonly softirqPct?: number;
-    readonly irqPct?: number;
-    readonly stealPct?: number;
-    readonly iowaitPct?: number;
 }
 
 function use(a: CpuTicks, b: CpuTicks): CpuUse {

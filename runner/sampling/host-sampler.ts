@@ -15,9 +15,9 @@
 //   a real ESXi host (none here): written to esxtop's documented CSV format.
 import type { EsxtopSample, ProcStat, XentopDomain } from "./cpu-accounting";
 import { covering, CpuParseError, parseEsxtop, parseXentop, procStatUse } from "./cpu-accounting";
-import type { HostThreadFigures, MachineCpuFigures, RunCpuFigures } from "./endpoint-sampler";
+import type { HostThreadFigures, MachineCpuFigures, RunCpuFigures } from "../../model";
 import { parseSamplerOutput } from "./endpoint-sampler";
-import type { HostSamplerKind, PlanHost } from "../../model/types";
+import type { HostSamplerKind, PlanHost } from "../../model";
 
 /** A domain or VM name as the host scripts take it: no shell or path characters. */
 const DOMAIN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -10,7 +10,7 @@ import { shellCommandLine } from "./shell-words";
 import type { Gate } from "./start-gate";
 import type { ProcessResult, RunOptions, Transport } from "./transport";
 import { runProcess, timedArgv, TransportError } from "./transport";
-import type { ClockReading, PlanEndpoint, SshAccess } from "../../model/types";
+import type { ClockReading, PlanEndpoint, SshAccess } from "../../model";
 
 export interface SshOptions {
     /** Private key file (mode 0600); without it, ssh's own defaults and agent apply. */

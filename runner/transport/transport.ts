@@ -4,7 +4,7 @@ import type { ChildProcess, StdioNull, StdioOptions, StdioPipe } from "child_pro
 import { spawn, spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import type { Gate } from "./start-gate";
-import type { ClockReading, PlanEndpoint } from "../../model/types";
+import type { ClockReading, PlanEndpoint } from "../../model";
 
 export interface ProcessResult {
     readonly code: number | null;

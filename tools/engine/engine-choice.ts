@@ -9,7 +9,7 @@
 import { COMMAND_VERSION } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
-import type { EngineRecord } from "../../model/types";
+import type { EngineRecord } from "../../model";
 
 /** The CLI version built from engine/pulumi (the version ldflag of the build). */
 export const CLI_VERSION = "v3.274.1";

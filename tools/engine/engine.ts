@@ -14,7 +14,7 @@ import * as yaml from "js-yaml";
 import { homedir } from "os";
 import * as path from "path";
 import { ENGINE_RECORD_VAR } from "../../components/engine-record";
-import type { EngineRecord } from "../../model/types";
+import type { EngineRecord } from "../../model";
 import type { EngineChoice, EnginePlan, EngineProbe, PluginInstall } from "./engine-choice";
 import { chooseEngine, CLI_VERSION, engineRecord, parsePlan, PROVIDERS } from "./engine-choice";
 import { isSecureValue, listStacks, readProject } from "../stack-config";

@@ -5,9 +5,9 @@
 // test/integration/cpu-limit.test.ts.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { ProcessResult, RunOptions, Transport } from "../../runner/transport/transport";
-import { bashTimedArgv, NetnsTransport, runProcess } from "../../runner/transport/transport";
-import type { PlanEndpoint } from "../../model/types";
+import type { ProcessResult, RunOptions, Transport } from "../../runner/transport";
+import { bashTimedArgv, NetnsTransport, runProcess } from "../../runner/transport";
+import type { PlanEndpoint } from "../../model";
 
 /** The cgroup period, in microseconds (the kernel's default). */
 export const PERIOD_US = 100000;

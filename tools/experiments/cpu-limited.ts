@@ -7,13 +7,13 @@
 // CPU against guests). The lab's namespaces, wires, netservers and the cgroup are removed after.
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { parseSource } from "../../analysis/compare";
-import { writeReport } from "../../analysis/report";
-import { runPlan } from "../../runner/run-plan";
-import { formatTable, summarize } from "../../analysis/summary";
-import type { Transport } from "../../runner/transport/transport";
-import { NetnsTransport } from "../../runner/transport/transport";
-import type { ResultsDocument } from "../../model/types";
+import { parseSource } from "../../analysis";
+import { writeReport } from "../../analysis";
+import { runPlan } from "../../runner";
+import { formatTable, summarize } from "../../analysis";
+import type { Transport } from "../../runner/transport";
+import { NetnsTransport } from "../../runner/transport";
+import type { ResultsDocument } from "../../model";
 import { parseLabConfig } from "../../components/config/lab-config";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";

@@ -16,8 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { createConnection } from "net";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model/limits";
-import type { ResultsDocument } from "../../model/types";
+import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model";
+import type { ResultsDocument } from "../../model";
 import { tbfBurstKb } from "../../components/platforms/local";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine/engine";
 import type { PulumiRun } from "../engine/engine";

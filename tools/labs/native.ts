@@ -11,7 +11,7 @@
 //     the engine and the benchmark runner are.
 // The stand-in host runs no systemd of its own: netserver must start there as a plain process.
 import { existsSync } from "fs";
-import { goodputLimit } from "../../model/limits";
+import { goodputLimit } from "../../model";
 import type { Lab, LabHost, StackOutputs } from "./harness";
 import { ethernetShaping, main, managementNet } from "./harness";
 

@@ -11,7 +11,7 @@
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
-import type { RunResult } from "../../model/types";
+import type { RunResult } from "../../model";
 import { ensureGuestImage } from "../images/guest-image";
 import type { Lab, LabHost, StackRun } from "./harness";
 import { ethernetShaping, LabError, main, managementNet, run, sleepMs, upAndCheck } from "./harness";

@@ -5,7 +5,7 @@
 // the lab, measures, and tears it down. It serves the `local` stack only.
 import { spawn } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
-import type { EngineRecord } from "../../model/types";
+import type { EngineRecord } from "../../model";
 import { COMMAND_VERSION, ENGINE_RECORD_VAR } from "../../components/engine-record";
 
 /** What makes a lab the offline runner builds: no engine; the runner itself runs the commands. */

@@ -3,9 +3,9 @@
 // stack output to one JSON file, and tears the lab down (also on failure and on Ctrl-C).
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { SummaryRow } from "../../analysis/summary";
-import { formatTable } from "../../analysis/summary";
-import { resultsFileOf } from "../../runner/results-store";
+import type { SummaryRow } from "../../analysis";
+import { formatTable } from "../../analysis";
+import { resultsFileOf } from "../../runner";
 import { describeKeptResults } from "../kept-results";
 import { outputsFile } from "../lab";
 import { runOffline } from "./offline-runner";

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import { hostBusyPct, hostCpuSpec, renderSvg } from "../../../analysis/charts";
 import { groupKey } from "../../../analysis/compare";
 import { bottleneckRows, reportCharts, reportMarkdown } from "../../../analysis/report";
-import type { MachineCpuFigures, RunResult } from "../../../model/types";
+import type { RunResult } from "../../../model/types";
+import type { MachineCpuFigures } from "../../../model/cpu";
 import { sourceOf } from "../../plans";
 
 const machine = (name: string, busyPct: number, cpus: number, hypervisor = false): MachineCpuFigures => ({

@@ -1,7 +1,7 @@
 // The bottleneck verdict on constructed runs: the wire, a saturated CPU or process, or unexplained.
 import * as assert from "assert";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
-import type { RunCpuFigures } from "../../../../runner/sampling/endpoint-sampler";
+import type { RunCpuFigures } from "../../../../model/cpu";
 
 const use = (busyPct: number) => ({
     busyPct,

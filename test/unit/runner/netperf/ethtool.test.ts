@@ -9,8 +9,10 @@ import { nicWarnings, parseSource } from "../../../../analysis/compare";
 import { runCompare } from "../../../../cli/compare-commands";
 import { reportMarkdown } from "../../../../analysis/report";
 import { factsArgs, parseFacts } from "../../../../runner/netperf/endpoint-facts";
-import type { NicChannels, NicRings, Unavailable } from "../../../../runner/netperf/ethtool";
-import { isAvailable, nicSettingWarnings, parseChannels, parseOffloads, parseRings } from "../../../../runner/netperf/ethtool";
+import type { NicChannels, NicRings, Unavailable } from "../../../../model/nic";
+import { isAvailable } from "../../../../model/nic";
+import { nicSettingWarnings } from "../../../../analysis/nic-differences";
+import { parseChannels, parseOffloads, parseRings } from "../../../../runner/netperf/ethtool";
 import type { HostFacts, NicFacts, ResultsDocument } from "../../../../model/types";
 import { tempDir } from "../../../tmp";
 

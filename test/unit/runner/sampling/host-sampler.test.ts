@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
-import type { RunCpuFigures } from "../../../../runner/sampling/endpoint-sampler";
+import type { RunCpuFigures } from "../../../../model/cpu";
 import { hostDemandUsPerKB } from "../../../../runner/sampling/endpoint-sampler";
 import {
     hostCpu,

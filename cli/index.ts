@@ -1,0 +1,1 @@
+// cli/: its public surface, what other folders import from it.
