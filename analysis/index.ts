@@ -1,4 +1,6 @@
-// analysis/: its public surface, what other folders import from it.
+// analysis/: reading results documents side by side: the comparability rules, the comparison
+// and its regression gate, the one-row-per-run summary, the report (Markdown, HTML, CSV, charts),
+// failOn's verdict, and the reader of every file a user names.
 export {
     CompareInputError,
     checkComparable,

@@ -1,5 +1,6 @@
 // Wire speed and goodput limits: the highest payload rate a wire of a given speed and MTU can carry.
-import type { Limits, LimitBasis, NetperfTest } from "./types";
+import type { LimitBasis, NetperfTest } from "./plan";
+import type { Limits } from "./results";
 
 /** Bytes each frame costs beyond the IP packet: Ethernet header 14 + FCS 4 + preamble 8 + gap 12. */
 export const ETHERNET_OVERHEAD = 38;

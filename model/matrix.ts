@@ -1,5 +1,6 @@
 // The test matrix: every cell the runner measures, and who talks to whom in each cell.
-import type { Plan, PlanEndpoint, PlanMatrix, PlanWire, RunKey } from "./types";
+import type { Plan, PlanEndpoint, PlanMatrix, PlanWire } from "./plan";
+import type { RunKey } from "./results";
 
 export interface Cell extends RunKey {
     /** The first `guests` wires. */

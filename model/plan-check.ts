@@ -1,8 +1,8 @@
 // Checks a plan document before anything runs, so a plan written or edited by hand fails with a
 // message that says which field is wrong.
 import { ABSOLUTE_PATH, HOST, IPV4, NAME, USER } from "./value-patterns";
-import type { Plan } from "./types";
-import { EXPERIMENTS, HOST_SAMPLER_KINDS, NETPERF_TESTS, PEER_KINDS } from "./types";
+import type { Plan } from "./plan";
+import { EXPERIMENTS, HOST_SAMPLER_KINDS, NETPERF_TESTS, PEER_KINDS } from "./plan";
 
 /** The largest start skew a run may have and count as ok: the plan's, else 5% of the duration. */
 export function maxSkewOf(plan: Pick<Plan, "maxSkewMs" | "durationSeconds">): number {

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
-import type { ResultsDocument, RunResult } from "../model/types";
+import type { ResultsDocument, RunResult } from "../model";
 import { parseLabConfig } from "../components/config/lab-config";
 import type { LocalConfig } from "../components/platforms/local";
 import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine/engine";

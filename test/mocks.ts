@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { expandMatrix } from "../model/matrix";
-import type { Plan, ResultsDocument } from "../model/types";
+import type { Plan, ResultsDocument } from "../model";
 
 export interface Registration {
     readonly type: string;

@@ -1,7 +1,7 @@
 // netperf 2.7.0 output, written in the shape it prints with `-D -<interval> -o <selectors>`
 // (test/fixtures/*.out hold the same shape captured on a lab): a banner, one interim line per
 // report `value,units,interval,end`, then the selector titles and one line of values.
-import type { NetperfTest } from "../model/types";
+import type { NetperfTest } from "../model";
 
 const BANNER: Record<NetperfTest, string> = {
     TCP_STREAM: "MIGRATED TCP STREAM TEST from 0.0.0.0 (0.0.0.0) port 0 AF_INET to 10.250.0.1 () port 0 AF_INET : demo",

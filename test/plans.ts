@@ -2,7 +2,7 @@
 // to one peer (addresses as the local lab gives them), with the method fields a test overrides.
 import type { Source } from "../analysis/compare";
 import { parseSource } from "../analysis/compare";
-import type { HostFacts, Plan, PlanMatrix, ResultsDocument, RunResult } from "../model/types";
+import type { HostFacts, Plan, PlanMatrix, ResultsDocument, RunResult } from "../model";
 
 /** A plan of `guests` guests g1..gN and a peer, wire i at 10.77.0.4i+2 (guest) / +1 (peer). */
 export function testPlan(

@@ -3,7 +3,7 @@
 // hypervisor host, the peer); esx's ESXi host not sampled in any run, as when hvnetlab:host.user
 // is not set.
 import type { Source } from "../analysis/compare";
-import type { EndpointReport, HostFacts, RunResult } from "../model/types";
+import type { EndpointReport, HostFacts, RunResult } from "../model";
 import type { HostThreadFigures, MachineCpuFigures } from "../model/cpu";
 import { sourceOf } from "./plans";
 

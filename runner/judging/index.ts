@@ -1,4 +1,6 @@
-// runner/judging/: its public surface, what other folders import from it.
+// runner/judging/: a run's netperf outcomes judged: the common window of all streams, each
+// stream's checks (marks, never discards), the run's figures, status and bottleneck, and a
+// cell's repeats combined with their statistics.
 export {
     EMPTY_WINDOW,
     LAGGARD_FRACTION,

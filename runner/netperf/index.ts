@@ -1,4 +1,6 @@
-// runner/netperf/: its public surface, what other folders import from it.
+// runner/netperf/: what the runner asks of netperf and reads from it: command lines, the parsing
+// and diagnosis of its output, how long a client may be held armed, and the endpoint facts script
+// (kernel, CPU, NICs with their ethtool settings).
 export { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS, clientStart } from "./armed-hold";
 export type { ClientStart } from "./armed-hold";
 export { diagnoseNetperf, netperfFailure } from "./diagnosis";

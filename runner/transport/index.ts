@@ -1,4 +1,6 @@
-// runner/transport/: its public surface, what other folders import from it.
+// runner/transport/: how the runner runs a program on an endpoint (a network namespace, a local
+// process, OpenSSH with one reused connection per machine), the start gate that releases armed
+// netperf clients together, and POSIX shell quoting.
 export { quoteWord, shellCommandLine } from "./shell-words";
 export { SshTransport } from "./ssh";
 export type { SshOptions } from "./ssh";

@@ -9,7 +9,7 @@ import { meanOverWindow } from "../../runner/judging/common-window";
 import { runPlan } from "../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../runner/transport/transport";
 import { NetnsTransport } from "../../runner/transport/transport";
-import type { Plan, PlanEndpoint } from "../../model/types";
+import type { Plan, PlanEndpoint } from "../../model";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { buildPlan } from "../../components/lab-plan";
 import { bridgedWireScripts, hypervisorNamespace, localTopology, namespaceScripts, uplinkScripts } from "../../components/platforms/local";

@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { runPlan } from "../../runner/run-plan";
 import { NetnsTransport } from "../../runner/transport/transport";
-import type { Plan, RunResult } from "../../model/types";
+import type { Plan, RunResult } from "../../model";
 import { CgroupTransport, makeCgroup } from "../../tools/experiments/cgroup-limit";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";

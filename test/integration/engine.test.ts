@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import type { ResultsDocument } from "../../model/types";
+import type { ResultsDocument } from "../../model";
 import type { PulumiRun } from "../../tools/engine/engine";
 import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine/engine";
 import { assertMeasuredLocalLab, engineLabOrSkip, leftovers } from "../lab-checks";

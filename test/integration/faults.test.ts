@@ -7,7 +7,7 @@ import type { ChildProcess } from "child_process";
 import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
-import type { ResultsDocument, RunResult } from "../../model/types";
+import type { ResultsDocument, RunResult } from "../../model";
 import type { OfflineRun } from "../lab-checks";
 import { assertAtLimit, assertValidResults, leftovers, offline, whyNoLocalLab } from "../lab-checks";
 import { tempDir } from "../tmp";

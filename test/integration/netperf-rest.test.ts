@@ -8,7 +8,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import type { NicChannels, Unavailable } from "../../model/nic";
 import { isAvailable } from "../../model/nic";
-import type { ResultsDocument, RunResult } from "../../model/types";
+import type { ResultsDocument, RunResult } from "../../model";
 import { assertValidResults, leftovers, offline, whyNoLocalLab } from "../lab-checks";
 import { tempDir } from "../tmp";
 

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "child_process";
 import { runPlan } from "../../runner/run-plan";
 import { SshTransport } from "../../runner/transport/ssh";
 import { AccessTransport, NetnsTransport } from "../../runner/transport/transport";
-import type { Plan, PlanEndpoint, PlanWire } from "../../model/types";
+import type { Plan, PlanEndpoint, PlanWire } from "../../model";
 import { wireScripts } from "../../components/platforms/local";
 import type { SshNamespaces } from "../../tools/ssh-namespaces";
 import { sshIntoNamespaces } from "../../tools/ssh-namespaces";

@@ -10,7 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import { runPlan } from "../../runner/run-plan";
 import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../runner/transport/ssh";
-import type { Plan, PlanEndpoint, PlanWire } from "../../model/types";
+import type { Plan, PlanEndpoint, PlanWire } from "../../model";
 import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf-deployment";
 import { wireScripts } from "../../components/platforms/local";
 import { sshdConfig } from "../../tools/ssh-namespaces";

@@ -1,7 +1,7 @@
 // lab:native's stack (stacks/Pulumi.native-ns.yaml) under the mock runtime: it validates, and its
 // plan is what the stand-in host and peer of tools/labs/native.ts provide.
 import * as assert from "assert";
-import type { Plan } from "../../model/types";
+import type { Plan } from "../../model";
 import { loadStackConfig } from "../../tools/stack-config";
 import { ROOT, runStack, TEST_HOST_KEYS } from "../stacks";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { writeFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan } from "../../model/types";
+import type { Plan } from "../../model";
 import { Benchmark } from "../../components/benchmark";
 import { ESX_CUSTOMIZE_TIMEOUT_MINUTES } from "../../components/platforms/esx";
 import { connectionTo } from "../../components/platforms/remote";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { Plan, ResultsDocument } from "../../model/types";
+import type { Plan, ResultsDocument } from "../../model";
 import type { Registration } from "../mocks";
 import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf } from "../mocks";
 

@@ -3,7 +3,7 @@
 // labs of `npm run study` (same wires, matrix, method and guest block; all emulated).
 import * as assert from "assert";
 import { differences } from "../../analysis/comparability";
-import type { Comparable } from "../../model/types";
+import type { Comparable } from "../../model";
 import { runStack } from "../stacks";
 
 describe("lab:xen's stack", function () {

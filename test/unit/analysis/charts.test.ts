@@ -7,7 +7,7 @@ import { fairnessSpec, renderSvg, throughputSpec, timeSeriesSpec } from "../../.
 import { groupKey } from "../../../analysis/compare";
 import { readReference, resultsCsv, writeReport } from "../../../analysis/report";
 import { formatTable, summarize } from "../../../analysis/summary";
-import type { RunResult } from "../../../model/types";
+import type { RunResult } from "../../../model";
 import { tempDir } from "../../tmp";
 import { sourceOf } from "../../plans";
 

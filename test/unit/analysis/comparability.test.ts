@@ -5,7 +5,7 @@ import * as path from "path";
 import { differences, roleOf } from "../../../analysis/comparability";
 import type { Source } from "../../../analysis/compare";
 import { checkComparable, fingerprintDifferences, labelCollisions, originName } from "../../../analysis/compare";
-import type { Comparable, ResultsDocument } from "../../../model/types";
+import type { Comparable, ResultsDocument } from "../../../model";
 import { parseLabConfig } from "../../../components/config/lab-config";
 import { fingerprint, fingerprintInputs } from "../../../components/fingerprint";
 import { loadStackConfig } from "../../../tools/stack-config";

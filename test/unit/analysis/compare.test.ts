@@ -19,7 +19,7 @@ import {
 } from "../../../analysis/compare";
 import { parseCompareArgs, runCompare } from "../../../cli/compare-commands";
 import { resultsCsv } from "../../../analysis/report";
-import type { Comparable, ResultsDocument, RunResult } from "../../../model/types";
+import type { Comparable, ResultsDocument, RunResult } from "../../../model";
 import { tempDir } from "../../tmp";
 
 const COMPARABLE: Comparable = {

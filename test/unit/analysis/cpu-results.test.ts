@@ -8,7 +8,7 @@ import { withCpu } from "../../../runner/judging/run-result";
 import type { Cell } from "../../../model/matrix";
 import { resultsCsv } from "../../../analysis/report";
 import { formatTable, summarize } from "../../../analysis/summary";
-import type { PlanWire, ResultsDocument, RunResult } from "../../../model/types";
+import type { PlanWire, ResultsDocument, RunResult } from "../../../model";
 
 const wire = (i: number): PlanWire => ({
     index: i,

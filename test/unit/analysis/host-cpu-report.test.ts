@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { hostBusyPct, hostCpuSpec, renderSvg } from "../../../analysis/charts";
 import { groupKey } from "../../../analysis/compare";
 import { bottleneckRows, reportCharts, reportMarkdown } from "../../../analysis/report";
-import type { RunResult } from "../../../model/types";
+import type { RunResult } from "../../../model";
 import type { MachineCpuFigures } from "../../../model/cpu";
 import { sourceOf } from "../../plans";
 

@@ -12,7 +12,7 @@ import { LATENCY_SELECTORS, netperfArgs, parseNetperfOutput } from "../../../run
 import { resultsCsv } from "../../../analysis/report";
 import { aggregateCell } from "../../../runner/run-plan";
 import { formatTable, summarize } from "../../../analysis/summary";
-import type { LatencyFigures, NetperfTest, ResultsDocument, RunResult } from "../../../model/types";
+import type { LatencyFigures, NetperfTest, ResultsDocument, RunResult } from "../../../model";
 import { testPlan } from "../../plans";
 
 const fixture = (name: string) => parseNetperfOutput(readFileSync(path.join(__dirname, "..", "..", "fixtures", name), "utf8"));

@@ -3,7 +3,7 @@
 // hypervisor host, the peer) are described in words, as the guests are, never as JSON.
 import * as assert from "assert";
 import { bottleneckRows, reportMarkdown } from "../../../analysis/report";
-import type { HostFacts } from "../../../model/types";
+import type { HostFacts } from "../../../model";
 import { sourceOf } from "../../plans";
 import { ESX_NOT_SAMPLED, run, studySources } from "../../study-sources";
 

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { readResultsSince, writeResultsFile } from "../../../runner/results-store";
-import type { ResultsDocument } from "../../../model/types";
+import type { ResultsDocument } from "../../../model";
 import { tempDir } from "../../tmp";
 
 const doc = { schemaVersion: 1, platform: "local", runs: [] } as unknown as ResultsDocument;

@@ -13,7 +13,7 @@ import {
     WireMismatchError,
 } from "../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../runner/transport/transport";
-import type { ClockReading, Plan, PlanEndpoint } from "../../../model/types";
+import type { ClockReading, Plan, PlanEndpoint } from "../../../model";
 import { factsFor, testPlan } from "../../plans";
 
 const stream = readFileSync(path.join(__dirname, "..", "..", "fixtures", "tcp_stream.out"), "utf8");

@@ -7,7 +7,7 @@ import { expandMatrix, serverEndpoints, streamsOf } from "../../../../model/matr
 import type { InterimSample } from "../../../../runner/netperf/netperf-client";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { aggregateCell } from "../../../../runner/run-plan";
-import type { Plan, PlanEndpoint, PlanWire } from "../../../../model/types";
+import type { Plan, PlanEndpoint, PlanWire } from "../../../../model";
 
 const s = (at: number, value: number, intervalSeconds = 1): InterimSample => ({ at, value, intervalSeconds, units: "10^6bits/s" });
 

@@ -11,7 +11,7 @@ import { expandMatrix, streamsOf } from "../../../../model/matrix";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { runPlan } from "../../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
-import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../../../model/types";
+import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../../../model";
 import { bannerOf, netperfText, type ReplayedStream, SELECTOR_TITLES, steady } from "../../../netperf-replay";
 import { factsFor, testPlan } from "../../../plans";
 

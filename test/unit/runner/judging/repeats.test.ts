@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { combineRepeats, laggards } from "../../../../runner/run-plan";
 import { spread, tQuantile975 } from "../../../../runner/judging/statistics";
-import type { RunResult } from "../../../../model/types";
+import type { RunResult } from "../../../../model";
 import { failureOf } from "../../../../analysis/fail-on";
 
 const run = (mbps: number, status: RunResult["status"] = "ok", error?: string): RunResult => ({

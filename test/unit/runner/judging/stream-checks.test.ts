@@ -8,7 +8,7 @@ import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { aggregateCell, runPlan } from "../../../../runner/run-plan";
 import { CONSISTENCY_TOLERANCE, timeFrameProblems, windowProblem } from "../../../../runner/judging/stream-checks";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
-import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../../../model/types";
+import type { ClockReading, NetperfTest, Plan, PlanEndpoint, RunResult } from "../../../../model";
 import { netperfText, type ReplayedStream, steady } from "../../../netperf-replay";
 import { factsFor, testPlan } from "../../../plans";
 

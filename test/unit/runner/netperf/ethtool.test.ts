@@ -13,7 +13,7 @@ import type { NicChannels, NicRings, Unavailable } from "../../../../model/nic";
 import { isAvailable } from "../../../../model/nic";
 import { nicSettingWarnings } from "../../../../analysis/nic-differences";
 import { parseChannels, parseOffloads, parseRings } from "../../../../runner/netperf/ethtool";
-import type { HostFacts, NicFacts, ResultsDocument } from "../../../../model/types";
+import type { HostFacts, NicFacts, ResultsDocument } from "../../../../model";
 import { tempDir } from "../../../tmp";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "..", "..", "fixtures", "ethtool", `${name}.txt`), "utf8");

@@ -20,14 +20,14 @@ import {
     withHostCpu,
 } from "../../../../runner/sampling/host-sampler";
 import { validatePlan } from "../../../../model/plan-check";
-import type { PlanHost } from "../../../../model/types";
+import type { PlanHost } from "../../../../model";
 import { esxPlanHost } from "../../../../components/platforms/esx";
 import { kvmPlanHost } from "../../../../components/platforms/kvm";
 import { xenPlanHost } from "../../../../components/platforms/xen";
 import { kvmHostCpuProblems } from "../../../../tools/labs/qemu";
 import { runPlan } from "../../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
-import type { ClockReading, PlanEndpoint, RunResult } from "../../../../model/types";
+import type { ClockReading, PlanEndpoint, RunResult } from "../../../../model";
 import { factsFor, testPlan } from "../../../plans";
 
 const fixture = (f: string) => readFileSync(path.join(__dirname, "..", "..", "..", "fixtures", "cpu", f), "utf8");

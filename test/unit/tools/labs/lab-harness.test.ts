@@ -1,7 +1,7 @@
 // The lab harness's pure parts: its arguments, what counts as left behind by a stack, the runs'
 // check.
 import * as assert from "assert";
-import type { ResultsDocument } from "../../../../model/types";
+import type { ResultsDocument } from "../../../../model";
 import type { Made, Observed } from "../../../../tools/labs/harness";
 import { LabError, leftoversOf, parseLabArgs, runProblems, usage } from "../../../../tools/labs/harness";
 
