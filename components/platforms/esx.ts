@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model/types";
-import type { LabSecrets } from "../config/lab-config";
-import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config/blocks";
+import type { LabSecrets, PlatformConfigParser } from "../config/keys";
+import type { GuestShape, VsphereSpec } from "../config/blocks";
 import { parseVsphere, PATTERNS } from "../config/blocks";
 import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";

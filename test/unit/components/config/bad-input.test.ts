@@ -2,7 +2,7 @@
 // (or field) and says how to fix it (the inputs are in test/bad-inputs.ts).
 import * as assert from "assert";
 import { PlanError, validatePlan } from "../../../../model/plan-check";
-import { ConfigError, parseLabConfig } from "../../../../components/config/lab-config";
+import { ConfigError, parseLabConfig } from "../../../../components/config";
 import { CONFIGS, PLAN, PLANS } from "../../../bad-inputs";
 
 describe("the bad-input sweep", () => {
