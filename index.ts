@@ -1,5 +1,5 @@
 // hvnetlab: builds the lab the stack's config describes, measures it, and exports the outcome.
-import { loadLabConfig } from "./components/config/lab-config";
+import { loadLabConfig } from "./components/config";
 import { Lab } from "./components/lab";
 
 const built = new Lab("hvnetlab", { config: loadLabConfig() });

@@ -2,7 +2,7 @@
 // whoever ran the program recorded it (`npm run lab` and the labs through engineEnv, from the
 // plan setup chose; the offline runner, itself). It becomes the `lab` output's `engine`.
 import type { EngineRecord } from "../model";
-import type { PlatformName } from "./config/lab-config";
+import type { PlatformName } from "./config";
 import { LIBVIRT_VERSION } from "./providers/libvirt";
 import { VSPHERE_VERSION } from "./providers/vsphere";
 

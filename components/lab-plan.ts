@@ -1,8 +1,8 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
 import type { Plan } from "../model";
-import type { LabConfig } from "./config/lab-config";
+import type { LabConfig } from "./config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
-import type { PlatformLab } from "./platforms/platform";
+import type { PlatformLab } from "./platforms";
 
 export function buildPlan(config: LabConfig, lab: Pick<PlatformLab, "endpoints" | "wires" | "limitBasis" | "uplinkMbps" | "hosts">): Plan {
     return {

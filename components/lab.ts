@@ -5,14 +5,12 @@ import type { SummaryRow } from "../analysis";
 import type { EngineRecord, HostFacts, Plan, PlanEndpoint, PlanWire, ResultsDocument } from "../model";
 import { resultsFileOf } from "../runner";
 import { Benchmark, PROJECT_ROOT } from "./benchmark";
-import type { LabConfig, LabSecrets } from "./config/lab-config";
-import { loadLabSecrets } from "./config/lab-config";
-import type { GuestShape } from "./config/blocks";
+import type { GuestShape, LabConfig, LabSecrets } from "./config";
+import { loadLabSecrets } from "./config";
 import { labEngine } from "./engine-record";
 import { NetperfDeployment } from "./netperf-deployment";
 import { buildPlan } from "./lab-plan";
-import { createPlatform } from "./platforms";
-import { connectionTo, GUEST_BOOT_DIALS, machineHostKey } from "./platforms/remote";
+import { connectionTo, createPlatform, GUEST_BOOT_DIALS, machineHostKey } from "./platforms";
 
 /** The `lab` stack output: what was built, and the fingerprint that says what it is comparable to. */
 export interface LabInventory {

@@ -3,7 +3,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanEndpoint } from "../model";
-import type { Connection } from "./platforms/remote";
+import type { Connection } from "./platforms";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "./shell";
 
 /** Prints the installed netperf version, or fails with how to install the wanted one. */

@@ -1,8 +1,8 @@
 // The bad inputs the sweep holds: invalid configs and plans, each with the key or field its
 // message must name and the fix it must give.
 import type { Plan } from "../model";
-import type { ConfigKey, StructuredKey } from "../components/config/lab-config";
-import { PLAIN_SECRET } from "../components/config/lab-config";
+import type { ConfigKey, StructuredKey } from "../components/config";
+import { PLAIN_SECRET } from "../components/config";
 
 export type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
 

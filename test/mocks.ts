@@ -2,7 +2,7 @@
 // { id, state: { ...inputs, ...outputsByType } } and answers invokes from a map.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { expandMatrix } from "../model/matrix";
+import { expandMatrix } from "../model";
 import type { Plan, ResultsDocument } from "../model";
 
 export interface Registration {

@@ -4,7 +4,7 @@
 // is not set.
 import type { Source } from "../analysis/compare";
 import type { EndpointReport, HostFacts, RunResult } from "../model";
-import type { HostThreadFigures, MachineCpuFigures } from "../model/cpu";
+import type { HostThreadFigures, MachineCpuFigures } from "../model";
 import { sourceOf } from "./plans";
 
 /** The reason the esx lab gives for its ESXi host's CPU when hvnetlab:host.user is not set (components/platforms/esx.ts). */

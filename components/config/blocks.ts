@@ -1,8 +1,9 @@
 // The structured configuration blocks of the hypervisor stacks: the matched `guest` shape, the
-// hypervisor `host` and its `peerHost`, and the vSphere and libvirt connection details. Each parser
-// is pure and reports every problem with the key path, the value and the fix.
+// hypervisor `host` and its `peerHost`, the vSphere and libvirt connection details, and the xen
+// guest mode. Each parser is pure and reports every problem with the key path, the value and the
+// fix. A leaf like ./keys.ts: the platforms' parsers call these, and nothing here imports them.
 import * as yaml from "js-yaml";
-import type { ConfigKey, SharedConfig, StructuredKey } from "./lab-config";
+import type { Report } from "./keys";
 import {
     ABSOLUTE_PATH,
     HOST,
@@ -16,33 +17,6 @@ import {
     USER,
     VSPHERE_USER,
 } from "../../model";
-
-/** Collects problems as "hvnetlab:KEY = VALUE what; fix". */
-export type Report = (key: string, raw: unknown, what: string, fix: string) => void;
-
-/**
- * What a platform's config parser gets: the shared keys already parsed, readers for the plain
- * keys (reporting like the shared parser), the structured blocks, and the one problem list.
- */
-export interface ConfigContext {
-    readonly shared: SharedConfig;
-    /** A plain key's raw value, as Pulumi config gives it. */
-    readonly get: (key: ConfigKey | StructuredKey) => string | undefined;
-    /** A plain key's value, or its default. */
-    readonly text: (key: ConfigKey) => string;
-    readonly oneOf: <T extends string>(key: ConfigKey, allowed: readonly T[]) => T;
-    readonly number: (key: ConfigKey, min: number, max: number, integer: boolean, unit?: string) => number;
-    /** A structured block, or a report that the platform needs it (with what it must hold). */
-    readonly need: (key: StructuredKey, what: string) => Record<string, unknown> | undefined;
-    /** A structured block the platform may do without: undefined when it is not set. */
-    readonly block: (key: StructuredKey) => Record<string, unknown> | undefined;
-    readonly report: Report;
-}
-
-/** A platform's part of the configuration, parsed from the context; problems go to ctx.report. */
-export type PlatformConfigParser<C extends SharedConfig> = (
-    ctx: ConfigContext,
-) => Omit<C, keyof SharedConfig> & { readonly platform: C["platform"] };
 
 /** The guest shape every hypervisor stack shares; the fingerprint covers it. */
 export interface GuestShape {

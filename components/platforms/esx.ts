@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model";
-import type { LabSecrets } from "../config/lab-config";
-import type { GuestShape, PlatformConfigParser, VsphereSpec } from "../config/blocks";
+import type { LabSecrets, PlatformConfigParser } from "../config/keys";
+import type { GuestShape, VsphereSpec } from "../config/blocks";
 import { parseVsphere, PATTERNS } from "../config/blocks";
 import { shellQuote } from "../shell";
 import * as vsphere from "../providers/vsphere";
@@ -168,6 +168,134 @@ export function esxPlanHost(config: Pick<EsxConfig, "host" | "labPrefix" | "gues
     };
 }
 
+/** The options of the lab's vSphere resources and lookups: the lab as parent, and its vSphere provider. */
+interface EsxOptions {
+    readonly parent: pulumi.Resource;
+    readonly provider: vsphere.VsphereProvider;
+}
+
+/** The vSphere inventory the guests are placed on, looked up by name in the lab's datacenter. */
+interface EsxInventory {
+    readonly datacenterId: pulumi.Output<string>;
+    /** The ESXi host the guests are pinned to (and whose resource pool they run in). */
+    readonly esxHost: ReturnType<typeof vsphere.getHost>;
+    /** The datastore the guests' disks go on. */
+    readonly datastore: ReturnType<typeof vsphere.getDatastore>;
+    /** The template the guests are cloned from. */
+    readonly template: ReturnType<typeof vsphere.getVirtualMachine>;
+    /** The port group of the guests' management NIC. */
+    readonly management: ReturnType<typeof vsphere.getNetwork>;
+}
+
+/** Looks up the datacenter, the ESXi host, the datastore, the template and the management port group. */
+function esxInventory(config: EsxConfig, ro: EsxOptions): EsxInventory {
+    const v = config.vsphere;
+    const datacenter = vsphere.getDatacenter({ name: v.datacenter }, ro);
+    const datacenterId = datacenter.id;
+    const esxHost = vsphere.getHost({ name: config.host.address, datacenterId }, ro);
+    const datastore = vsphere.getDatastore({ name: v.datastore, datacenterId }, ro);
+    const template = vsphere.getVirtualMachine({ name: config.guest.template!, datacenterId }, ro);
+    const management = vsphere.getNetwork({ name: v.managementNetwork, datacenterId }, ro);
+    return { datacenterId, esxHost, datastore, template, management };
+}
+
+/**
+ * Guest i's wire on the host: a standard vSwitch whose only uplink is the guest's dedicated pNIC,
+ * with the wire MTU, and a port group on it. Returns the port group's network, which the guest's
+ * benchmark NIC joins.
+ */
+function esxWireNetwork(name: string, config: EsxConfig, inventory: EsxInventory, i: number, ro: EsxOptions) {
+    const names = esxNames(config.labPrefix, i);
+    const pnic = config.host.nics[i];
+    const vswitch = new vsphere.HostVirtualSwitch(
+        `${name}-vswitch-${i + 1}`,
+        {
+            name: names.vswitch,
+            hostSystemId: inventory.esxHost.id,
+            networkAdapters: [pnic],
+            activeNics: [pnic],
+            standbyNics: [],
+            mtu: config.mtu,
+        },
+        ro,
+    );
+    const portGroup = new vsphere.HostPortGroup(
+        `${name}-portgroup-${i + 1}`,
+        {
+            name: names.portGroup,
+            hostSystemId: inventory.esxHost.id,
+            virtualSwitchName: vswitch.name,
+        },
+        ro,
+    );
+    // A host port group's id is not a network id: the VM needs the network's.
+    return vsphere.getNetwork({ name: portGroup.name, datacenterId: inventory.datacenterId }, { ...ro, dependsOn: [portGroup] });
+}
+
+/**
+ * Guest i's VM: cloned from the template onto the ESXi host and the datastore, in the guest
+ * shape, with a management NIC and one vmxnet3 benchmark NIC on the wire's network; guest
+ * customization sets its host name, both NICs' addresses and the lab's key for the guest user.
+ */
+function esxGuestVm(
+    name: string,
+    config: EsxConfig,
+    inventory: EsxInventory,
+    network: ReturnType<typeof vsphere.getNetwork>,
+    w: PlanWire,
+    i: number,
+    ro: EsxOptions,
+): vsphere.VirtualMachine {
+    const names = esxNames(config.labPrefix, i);
+    const guest = config.guest;
+    const { esxHost, datastore, template, management } = inventory;
+    const netmask = config.managementSubnet.prefix;
+    return new vsphere.VirtualMachine(
+        `${name}-vm-${w.guest}`,
+        {
+            name: names.vm,
+            resourcePoolId: esxHost.resourcePoolId,
+            hostSystemId: esxHost.id,
+            datastoreId: datastore.id,
+            numCpus: guest.vcpus,
+            memory: guest.memoryMiB,
+            guestId: template.guestId,
+            scsiType: template.scsiType,
+            firmware: template.firmware,
+            disks: template.disks.apply((d) => [{ label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true }]),
+            networkInterfaces: [
+                { networkId: management.id, adapterType: "vmxnet3" },
+                { networkId: network.id, adapterType: "vmxnet3" },
+            ],
+            // The official provider waits 5 minutes by default for VMware Tools to report a
+            // routable address, which needs a default gateway: with no managementGateway
+            // every create would time out. The lab waits for what it needs instead: the
+            // customization's outcome (clone.customize.timeout), then the guest's SSH at its
+            // customized address (the next step dials it with retries).
+            waitForGuestNetTimeout: 0,
+            waitForGuestNetRoutable: false,
+            clone: {
+                templateUuid: template.id,
+                customize: {
+                    linuxOptions: {
+                        hostName: names.vm,
+                        domain: "lab",
+                        scriptText: pulumi.secret(authorizeKeyScript(guest.user, guest.sshPublicKey)),
+                    },
+                    networkInterfaces: [
+                        { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
+                        { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
+                    ],
+                    // The official provider sets it only on the NIC whose subnet holds it: the management NIC.
+                    ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
+                    timeout: ESX_CUSTOMIZE_TIMEOUT_MINUTES,
+                },
+            },
+        },
+        ro,
+    );
+}
+
 /**
  * The ESX lab through vSphere: per guest a standard vSwitch whose only uplink is the guest's
  * dedicated pNIC, a port group, and a VM cloned from the template and pinned to the host (its
@@ -187,8 +315,6 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
         super("hvnetlab:platforms:EsxLab", name, {}, opts);
         const { config, secrets } = args;
         const v = config.vsphere;
-        const guest = config.guest;
-        const host = config.host;
         // Guest customization cannot name the NIC inside the guest; the port group names it here
         // and the runner's host facts report the name the guest gave it.
         const topology = guestTopology(config, (i) => esxNames(config.labPrefix, i).portGroup);
@@ -206,87 +332,11 @@ export class EsxLab extends pulumi.ComponentResource implements PlatformLab {
             },
             { parent: this },
         );
-        const ro = { parent: this, provider: this.provider };
-        const datacenter = vsphere.getDatacenter({ name: v.datacenter }, ro);
-        const datacenterId = datacenter.id;
-        const esxHost = vsphere.getHost({ name: host.address, datacenterId }, ro);
-        const datastore = vsphere.getDatastore({ name: v.datastore, datacenterId }, ro);
-        const template = vsphere.getVirtualMachine({ name: guest.template!, datacenterId }, ro);
-        const management = vsphere.getNetwork({ name: v.managementNetwork, datacenterId }, ro);
-        const netmask = config.managementSubnet.prefix;
-
+        const ro: EsxOptions = { parent: this, provider: this.provider };
+        const inventory = esxInventory(config, ro);
         const vms = this.wires.map((w, i) => {
-            const names = esxNames(config.labPrefix, i);
-            const pnic = host.nics[i];
-            const vswitch = new vsphere.HostVirtualSwitch(
-                `${name}-vswitch-${i + 1}`,
-                {
-                    name: names.vswitch,
-                    hostSystemId: esxHost.id,
-                    networkAdapters: [pnic],
-                    activeNics: [pnic],
-                    standbyNics: [],
-                    mtu: config.mtu,
-                },
-                ro,
-            );
-            const portGroup = new vsphere.HostPortGroup(
-                `${name}-portgroup-${i + 1}`,
-                {
-                    name: names.portGroup,
-                    hostSystemId: esxHost.id,
-                    virtualSwitchName: vswitch.name,
-                },
-                ro,
-            );
-            // A host port group's id is not a network id: the VM needs the network's.
-            const network = vsphere.getNetwork({ name: portGroup.name, datacenterId }, { ...ro, dependsOn: [portGroup] });
-            return new vsphere.VirtualMachine(
-                `${name}-vm-${w.guest}`,
-                {
-                    name: names.vm,
-                    resourcePoolId: esxHost.resourcePoolId,
-                    hostSystemId: esxHost.id,
-                    datastoreId: datastore.id,
-                    numCpus: guest.vcpus,
-                    memory: guest.memoryMiB,
-                    guestId: template.guestId,
-                    scsiType: template.scsiType,
-                    firmware: template.firmware,
-                    disks: template.disks.apply((d) => [
-                        { label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true },
-                    ]),
-                    networkInterfaces: [
-                        { networkId: management.id, adapterType: "vmxnet3" },
-                        { networkId: network.id, adapterType: "vmxnet3" },
-                    ],
-                    // The official provider waits 5 minutes by default for VMware Tools to report a
-                    // routable address, which needs a default gateway: with no managementGateway
-                    // every create would time out. The lab waits for what it needs instead: the
-                    // customization's outcome (clone.customize.timeout), then the guest's SSH at its
-                    // customized address (the next step dials it with retries).
-                    waitForGuestNetTimeout: 0,
-                    waitForGuestNetRoutable: false,
-                    clone: {
-                        templateUuid: template.id,
-                        customize: {
-                            linuxOptions: {
-                                hostName: names.vm,
-                                domain: "lab",
-                                scriptText: pulumi.secret(authorizeKeyScript(guest.user, guest.sshPublicKey)),
-                            },
-                            networkInterfaces: [
-                                { ipv4Address: config.guestManagementAddresses[i], ipv4Netmask: netmask },
-                                { ipv4Address: w.guestAddress, ipv4Netmask: 30 },
-                            ],
-                            // The official provider sets it only on the NIC whose subnet holds it: the management NIC.
-                            ...(config.managementGateway ? { ipv4Gateway: config.managementGateway } : {}),
-                            timeout: ESX_CUSTOMIZE_TIMEOUT_MINUTES,
-                        },
-                    },
-                },
-                ro,
-            );
+            const network = esxWireNetwork(name, config, inventory, i, ro);
+            return esxGuestVm(name, config, inventory, network, w, i, ro);
         });
         // The vSwitch carries the wire MTU; the guest's NIC must too, or the limits would be wrong.
         const mtus = this.wires.map((w, i) => {

@@ -1,9 +1,8 @@
 // The platforms a lab can be built on, by the name used in hvnetlab:platform: for each, the parser
 // of its part of the configuration and the component that builds it. A new platform is one file
-// in this folder and one line here.
+// in this folder and one line here. The rest of the lab imports the platforms through this file.
 import type * as pulumi from "@pulumi/pulumi";
-import type { LabSecrets, SharedConfig } from "../config/lab-config";
-import type { PlatformConfigParser } from "../config/blocks";
+import type { LabSecrets, PlatformConfigParser, SharedConfig } from "../config/keys";
 import { EsxLab, parseEsxConfig } from "./esx";
 import { KvmLab } from "./kvm";
 import { libvirtConfigParser } from "./libvirt-lab";
@@ -11,6 +10,12 @@ import { LocalLab, parseLocalConfig } from "./local";
 import { NativeLab, parseNativeConfig } from "./native";
 import type { PlatformLab } from "./platform";
 import { XenLab } from "./xen";
+
+// What the rest of the lab uses of the platforms besides the registry: the interface every
+// platform implements, and the SSH connection its machines are reached through.
+export type { PlatformLab } from "./platform";
+export type { Connection } from "./remote";
+export { connectionTo, GUEST_BOOT_DIALS, machineHostKey } from "./remote";
 
 /** A platform: how to read its configuration, and how to build it from that configuration. */
 export interface Platform<C extends SharedConfig> {

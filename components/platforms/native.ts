@@ -4,8 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { wireEnds } from "../../model";
 import type { HostFacts, PlanEndpoint, PlanWire } from "../../model";
-import type { LabSecrets } from "../config/lab-config";
-import type { PlatformConfigParser } from "../config/blocks";
+import type { LabSecrets, PlatformConfigParser } from "../config/keys";
 import type { PlatformLab } from "./platform";
 import type { RemoteConfig } from "./remote";
 import { connectionTo, machineHostKey, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";

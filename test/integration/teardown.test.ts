@@ -4,7 +4,7 @@
 // Needs root and netperf (CI installs both); skipped with a message otherwise.
 import * as assert from "assert";
 import { execFileSync, spawn } from "child_process";
-import { serverEndpoints } from "../../model/matrix";
+import { serverEndpoints } from "../../model";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
 import { leftovers, parseLocal, whyNoLocalLab } from "../lab-checks";

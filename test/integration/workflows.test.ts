@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ConfigError, parseLabConfig } from "../../components/config/lab-config";
+import { ConfigError, parseLabConfig } from "../../components/config";
 import { engineBinDir } from "../../tools/engine/engine";
 import { loadStackConfig } from "../../tools/stack-config";
 import { tempDir } from "../tmp";

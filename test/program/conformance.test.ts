@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { existsSync, lstatSync, readFileSync } from "fs";
 import * as path from "path";
-import type { PlatformName } from "../../components/config/lab-config";
+import type { PlatformName } from "../../components/config";
 import { COMMAND_VERSION, PROVIDERS_OF } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";

@@ -14,7 +14,7 @@ import { formatTable, summarize } from "../../analysis";
 import type { Transport } from "../../runner/transport";
 import { NetnsTransport } from "../../runner/transport";
 import type { ResultsDocument } from "../../model";
-import { parseLabConfig } from "../../components/config/lab-config";
+import { parseLabConfig } from "../../components/config";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";

@@ -6,7 +6,7 @@ import { differences, roleOf } from "../../../analysis/comparability";
 import type { Source } from "../../../analysis/compare";
 import { checkComparable, fingerprintDifferences, labelCollisions, originName } from "../../../analysis/compare";
 import type { Comparable, ResultsDocument } from "../../../model";
-import { parseLabConfig } from "../../../components/config/lab-config";
+import { parseLabConfig } from "../../../components/config";
 import { fingerprint, fingerprintInputs } from "../../../components/fingerprint";
 import { loadStackConfig } from "../../../tools/stack-config";
 

@@ -5,7 +5,7 @@ import { parseSamplerOutput } from "../../../runner/sampling/endpoint-sampler";
 import type { Source } from "../../../analysis/compare";
 import { comparisonTables, parseSource } from "../../../analysis/compare";
 import { withCpu } from "../../../runner/judging/run-result";
-import type { Cell } from "../../../model/matrix";
+import type { Cell } from "../../../model";
 import { resultsCsv } from "../../../analysis/report";
 import { formatTable, summarize } from "../../../analysis/summary";
 import type { PlanWire, ResultsDocument, RunResult } from "../../../model";

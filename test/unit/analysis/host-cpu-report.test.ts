@@ -5,7 +5,7 @@ import { hostBusyPct, hostCpuSpec, renderSvg } from "../../../analysis/charts";
 import { groupKey } from "../../../analysis/compare";
 import { bottleneckRows, reportCharts, reportMarkdown } from "../../../analysis/report";
 import type { RunResult } from "../../../model";
-import type { MachineCpuFigures } from "../../../model/cpu";
+import type { MachineCpuFigures } from "../../../model";
 import { sourceOf } from "../../plans";
 
 const machine = (name: string, busyPct: number, cpus: number, hypervisor = false): MachineCpuFigures => ({

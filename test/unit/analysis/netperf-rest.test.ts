@@ -7,7 +7,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { cell as compareCell } from "../../../analysis/compare";
 import { combineRepeats, messagesPerSec, runLatency, udpRunPps } from "../../../runner/judging/run-result";
-import { expandMatrix, streamsOf } from "../../../model/matrix";
+import { expandMatrix, streamsOf } from "../../../model";
 import { LATENCY_SELECTORS, netperfArgs, parseNetperfOutput } from "../../../runner/netperf/netperf-client";
 import { resultsCsv } from "../../../analysis/report";
 import { aggregateCell } from "../../../runner/run-plan";

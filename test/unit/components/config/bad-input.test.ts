@@ -1,8 +1,8 @@
 // The bad-input sweep: invalid configs and plans, each rejected with a message that names the key
 // (or field) and says how to fix it (the inputs are in test/bad-inputs.ts).
 import * as assert from "assert";
-import { PlanError, validatePlan } from "../../../../model/plan-check";
-import { ConfigError, parseLabConfig } from "../../../../components/config/lab-config";
+import { PlanError, validatePlan } from "../../../../model";
+import { ConfigError, parseLabConfig } from "../../../../components/config";
 import { CONFIGS, PLAN, PLANS } from "../../../bad-inputs";
 
 describe("the bad-input sweep", () => {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { wireAddresses } from "../../../../components/addressing";
-import { ConfigError, DEFAULTS, parseLabConfig, STRUCTURED_KEYS } from "../../../../components/config/lab-config";
+import { ConfigError, DEFAULTS, parseLabConfig, STRUCTURED_KEYS } from "../../../../components/config";
 import { readProject } from "../../../../tools/stack-config";
 import type { Values } from "../../../bad-inputs";
 import { host, NATIVE } from "../../../bad-inputs";

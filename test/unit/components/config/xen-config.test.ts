@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { differences } from "../../../../analysis/comparability";
-import { parseLabConfig } from "../../../../components/config/lab-config";
+import { parseLabConfig } from "../../../../components/config";
 import { fingerprintInputs } from "../../../../components/fingerprint";
 import { loadStackConfig } from "../../../../tools/stack-config";
 

@@ -1,7 +1,7 @@
 // The bottleneck verdict on constructed runs: the wire, a saturated CPU or process, or unexplained.
 import * as assert from "assert";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
-import type { RunCpuFigures } from "../../../../model/cpu";
+import type { RunCpuFigures } from "../../../../model";
 
 const use = (busyPct: number) => ({
     busyPct,

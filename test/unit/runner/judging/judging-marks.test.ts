@@ -7,7 +7,7 @@ import { parseSamplerOutput } from "../../../../runner/sampling/endpoint-sampler
 import { bottleneck } from "../../../../runner/judging/bottleneck";
 import type { StreamOutcome } from "../../../../runner/judging/run-result";
 import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "../../../../runner/judging/run-result";
-import { expandMatrix, streamsOf } from "../../../../model/matrix";
+import { expandMatrix, streamsOf } from "../../../../model";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { runPlan } from "../../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";

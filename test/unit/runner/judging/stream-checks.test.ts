@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { expandMatrix, streamsOf } from "../../../../model/matrix";
+import { expandMatrix, streamsOf } from "../../../../model";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { aggregateCell, runPlan } from "../../../../runner/run-plan";
 import { CONSISTENCY_TOLERANCE, timeFrameProblems, windowProblem } from "../../../../runner/judging/stream-checks";

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
-import type { RunCpuFigures } from "../../../../model/cpu";
+import type { RunCpuFigures } from "../../../../model";
 import { hostDemandUsPerKB } from "../../../../runner/sampling/endpoint-sampler";
 import {
     hostCpu,
@@ -19,7 +19,7 @@ import {
     windowMean,
     withHostCpu,
 } from "../../../../runner/sampling/host-sampler";
-import { validatePlan } from "../../../../model/plan-check";
+import { validatePlan } from "../../../../model";
 import type { PlanHost } from "../../../../model";
 import { esxPlanHost } from "../../../../components/platforms/esx";
 import { kvmPlanHost } from "../../../../components/platforms/kvm";

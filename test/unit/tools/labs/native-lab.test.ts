@@ -1,6 +1,6 @@
 // lab:native's stand-in for a bare-metal host: its wires' shaping and the check of its NICs' state.
 import * as assert from "assert";
-import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../../../model/limits";
+import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../../../model";
 import { ethernetShaping } from "../../../../tools/labs/harness";
 import { nicStateProblems } from "../../../../tools/labs/native";
 

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { formatIpv4 } from "../../../../components/addressing";
-import { parseLabConfig } from "../../../../components/config/lab-config";
+import { parseLabConfig } from "../../../../components/config";
 import { loadStackConfig } from "../../../../tools/stack-config";
 import type { SimulatedVm, SimulatedVswitch } from "../../../../tools/labs/vcsim";
 import {
