@@ -7,7 +7,7 @@ import * as path from "path";
 import type { ResultsDocument, RunResult } from "../model/types";
 import { parseLabConfig } from "../components/config/lab-config";
 import type { LocalConfig } from "../components/platforms/local";
-import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine/engine";
+import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
 import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -9,7 +9,7 @@ import * as path from "path";
 import type { SummaryRow } from "../analysis/summary";
 import { formatTable } from "../analysis/summary";
 import { resultsFileOf } from "../runner/results-store";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine/engine";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine";
 import { describeKeptResults } from "./kept-results";
 import { readProject, stackValue } from "./stack-config";
 

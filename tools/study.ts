@@ -19,7 +19,7 @@ import { checkComparable, comparisonTables, CompareInputError, formatText, label
 import { readSourceFile } from "../analysis/user-files";
 import type { Source } from "../analysis/compare";
 import { readReference, writeReport } from "../analysis/report";
-import { ROOT } from "./engine/engine";
+import { ROOT } from "./engine";
 import { outputsFile } from "./lab";
 import type { Lab } from "./labs/harness";
 import nativeLab from "./labs/native";

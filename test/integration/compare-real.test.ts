@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { whyNoLocalLab } from "../lab-checks";
-import { onPath } from "../../tools/engine/engine";
+import { onPath } from "../../tools/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");

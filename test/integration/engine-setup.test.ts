@@ -9,8 +9,8 @@ import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ENGINE_RECORD_VAR } from "../../components/engine-record";
-import type { EnginePlan } from "../../tools/engine/engine-choice";
-import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine/engine";
+import type { EnginePlan } from "../../tools/engine";
+import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -27,7 +27,7 @@ import { formatTable } from "../../analysis/summary";
 import { SshTransport } from "../../runner/transport/ssh";
 import { AccessTransport, NetnsTransport } from "../../runner/transport/transport";
 import type { Plan, ResultsDocument, RunResult } from "../../model/types";
-import { runOffline } from "../offline/offline-runner";
+import { runOffline } from "../offline";
 import { sshIntoNamespaces } from "../ssh-namespaces";
 import { loadStackConfig, parseOverrides } from "../stack-config";
 

@@ -19,8 +19,8 @@ import { parseArgs } from "util";
 import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model/limits";
 import type { ResultsDocument } from "../../model/types";
 import { tbfBurstKb } from "../../components/platforms/local";
-import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine/engine";
-import type { PulumiRun } from "../engine/engine";
+import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi, selectStack, setStackConfig } from "../engine";
+import type { PulumiRun } from "../engine";
 import { destroy, outputsFile, up, WORK_DIR } from "../lab";
 
 export class LabError extends Error {

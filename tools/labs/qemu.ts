@@ -12,7 +12,7 @@
 import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import type { RunResult } from "../../model/types";
-import { ensureGuestImage } from "../images/guest-image";
+import { ensureGuestImage } from "../images";
 import type { Lab, LabHost, StackRun } from "./harness";
 import { ethernetShaping, LabError, main, managementNet, run, sleepMs, upAndCheck } from "./harness";
 import { plannedChanges, replaced } from "./preview";

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { originName } from "../../../analysis/compare";
-import { ROOT } from "../../../tools/engine/engine";
+import { ROOT } from "../../../tools/engine";
 import { outputsFile } from "../../../tools/lab";
 import { readOutputs } from "../../../tools/labs/harness";
 import { tempDir } from "../../tmp";
