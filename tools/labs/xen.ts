@@ -22,8 +22,12 @@ import * as path from "path";
 import { DOM0_ADDRESS, ensureGuestImage, ensureXenHostImage } from "../images";
 import { ROOT } from "../engine";
 import { outputsFile } from "../lab";
-import type { Lab, LabHost, StackRun } from "./harness";
-import { ethernetShaping, LabError, listening, main, managementNet, run, upAndCheck } from "./harness";
+import { LabError } from "./lab-error";
+import type { Lab, LabHost } from "./lab-host";
+import { ethernetShaping, managementNet } from "./lab-network";
+import { main, upAndCheck } from "./run-lab";
+import type { StackRun } from "./stack";
+import { listening, run } from "./this-machine";
 
 const NET = managementNet("hvx", "10.219.0");
 /** The xen-qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */

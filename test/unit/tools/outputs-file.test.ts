@@ -6,7 +6,7 @@ import * as path from "path";
 import { originName } from "../../../analysis/compare";
 import { ROOT } from "../../../tools/engine";
 import { outputsFile } from "../../../tools/lab";
-import { readOutputs } from "../../../tools/labs/harness";
+import { readOutputs } from "../../../tools/labs";
 import { tempDir } from "../../tmp";
 
 describe("outputsFile: a stack's kept outputs", () => {
