@@ -7,7 +7,7 @@ import * as path from "path";
 import type { ResultsDocument, RunResult } from "../model";
 import { parseLabConfig } from "../components/config";
 import type { LocalConfig } from "../components/platforms/local";
-import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine/engine";
+import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
 import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -22,7 +22,7 @@ export interface OfflineRun {
 /** Runs `npm run lab:offline -- ARGS`; onStderr sees the progress so far, and the child. */
 export function offline(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<OfflineRun> {
     return new Promise((resolve) => {
-        const child = spawn(TS_NODE, ["--transpile-only", path.join(ROOT, "tools", "offline.ts"), ...args], { cwd: ROOT });
+        const child = spawn(TS_NODE, ["--transpile-only", path.join(ROOT, "tools", "offline", "offline.ts"), ...args], { cwd: ROOT });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => {

@@ -70,8 +70,8 @@ export function knownHostsFile(config: Record<string, string>, machines?: readon
 
 /**
  * For a stack whose remote commands check host keys (sshHostKeyChecking yes and a
- * sshKnownHostsFile: the labs' stacks), the file its lab writes before a run (tools/labs/harness.ts
- * knownHost) stands in: the host's and the peer's keys (TEST_HOST_KEYS).
+ * sshKnownHostsFile: the labs' stacks), the file its lab writes before a run (tools/labs/lab-host.ts
+ * LabHost.knownHost) stands in: the host's and the peer's keys (TEST_HOST_KEYS).
  */
 function labKnownHosts(config: Record<string, string>): Record<string, string> {
     if (config["hvnetlab:sshHostKeyChecking"] !== "yes" || !config["hvnetlab:sshKnownHostsFile"]) return {};

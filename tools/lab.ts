@@ -9,7 +9,7 @@ import * as path from "path";
 import type { SummaryRow } from "../analysis";
 import { formatTable } from "../analysis";
 import { resultsFileOf } from "../runner";
-import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine/engine";
+import { EngineError, engineEnv, prepareWorkingProject, ROOT, runPulumi, selectStack, workingProjectDir } from "./engine";
 import { describeKeptResults } from "./kept-results";
 import { readProject, stackValue } from "./stack-config";
 

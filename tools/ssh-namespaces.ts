@@ -10,7 +10,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import type { SshOptions } from "../runner/transport";
 import type { SshAccess } from "../model";
-import { listening } from "./labs/harness";
+import { listening } from "./labs";
 
 /** One namespace to reach over SSH. */
 export interface SshNamespace {

@@ -19,13 +19,10 @@ import { checkComparable, comparisonTables, CompareInputError, formatText, label
 import { readSourceFile } from "../analysis";
 import type { Source } from "../analysis";
 import { readReference, writeReport } from "../analysis";
-import { ROOT } from "./engine/engine";
+import { ROOT } from "./engine";
 import { outputsFile } from "./lab";
-import type { Lab } from "./labs/harness";
-import nativeLab from "./labs/native";
-import qemuLab from "./labs/qemu";
-import vcsimLab from "./labs/vcsim";
-import xenLab from "./labs/xen";
+import type { Lab } from "./labs";
+import { nativeLab, qemuLab, vcsimLab, xenLab } from "./labs";
 import { listStacks } from "./stack-config";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */

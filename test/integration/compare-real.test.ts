@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { whyNoLocalLab } from "../lab-checks";
-import { onPath } from "../../tools/engine/engine";
+import { onPath } from "../../tools/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -20,7 +20,7 @@ describe("@integration compare, on real local runs", function () {
             path.join(ROOT, "node_modules", ".bin", "ts-node"),
             [
                 "--transpile-only",
-                path.join(ROOT, "tools", "offline.ts"),
+                path.join(ROOT, "tools", "offline", "offline.ts"),
                 "--config",
                 "guests=2",
                 "--config",

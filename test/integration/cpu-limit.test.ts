@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import { runPlan } from "../../runner/run-plan";
 import { NetnsTransport } from "../../runner/transport/transport";
 import type { Plan, RunResult } from "../../model";
-import { CgroupTransport, makeCgroup } from "../../tools/experiments/cgroup-limit";
+import { CgroupTransport, makeCgroup } from "../../tools/experiments";
 import { buildPlan } from "../../components/lab-plan";
 import { netserverScripts } from "../../components/netperf-deployment";
 import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";

@@ -9,8 +9,8 @@ import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ENGINE_RECORD_VAR } from "../../components/engine-record";
-import type { EnginePlan } from "../../tools/engine/engine-choice";
-import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine/engine";
+import type { EnginePlan } from "../../tools/engine";
+import { builtPath, engineBinDir, engineEnv, planFile, STAND_IN_MARK } from "../../tools/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -55,7 +55,7 @@ function standIns(dir: string, files: Record<string, string>): string {
 /** Runs setup's choice step (no build) as setup.sh runs it; returns its exit code and what it printed. */
 function choose(env: NodeJS.ProcessEnv): { status: number | null; lines: string[] } {
     const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-    const r = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(ROOT, "tools", "engine.ts"), "choose"], {
+    const r = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(ROOT, "tools", "engine", "engine.ts"), "choose"], {
         env,
         encoding: "utf8",
         timeout: 60000,

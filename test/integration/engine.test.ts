@@ -8,8 +8,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import type { ResultsDocument } from "../../model";
-import type { PulumiRun } from "../../tools/engine/engine";
-import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine/engine";
+import type { PulumiRun } from "../../tools/engine";
+import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
 import { assertMeasuredLocalLab, engineLabOrSkip, leftovers } from "../lab-checks";
 import { tempDir } from "../tmp";
 

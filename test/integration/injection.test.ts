@@ -19,7 +19,7 @@ describe("@integration a value built to run a command", function () {
             ts,
             [
                 "--transpile-only",
-                path.join(__dirname, "..", "..", "tools", "offline.ts"),
+                path.join(__dirname, "..", "..", "tools", "offline", "offline.ts"),
                 "--config",
                 `labPrefix=x; touch ${marker}`,
                 "--config",

@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import { existsSync, mkdirSync, rmSync } from "fs";
-import type { Lab } from "../../tools/labs/harness";
-import { commOf, LabHost, settle } from "../../tools/labs/harness";
+import type { Lab } from "../../tools/labs";
+import { commOf, LabHost, settle } from "../../tools/labs";
 import { tempDir } from "../tmp";
 
 const NS = "hvht-ns";

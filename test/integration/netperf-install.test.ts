@@ -8,8 +8,8 @@ import { spawnSync } from "child_process";
 import { copyFileSync, readFileSync, rmSync } from "fs";
 import * as path from "path";
 import { netperfInstallScript } from "../../components/netperf-deployment";
-import { onPath } from "../../tools/engine/engine";
-import { ensureBareRootfs } from "../../tools/images/guest-image";
+import { onPath } from "../../tools/engine";
+import { ensureBareRootfs } from "../../tools/images";
 import { tempDir } from "../tmp";
 
 describe("netperf install on a Debian root filesystem without it (real apt, in a chroot)", function () {

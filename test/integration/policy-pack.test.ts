@@ -4,8 +4,8 @@
 import * as assert from "assert";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import type { PulumiRun } from "../../tools/engine/engine";
-import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine/engine";
+import type { PulumiRun } from "../../tools/engine";
+import { engineEnv, locateEngine, prepareWorkingProject, runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -7,8 +7,8 @@ import * as assert from "assert";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import type { PulumiRun } from "../../tools/engine/engine";
-import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine/engine";
+import type { PulumiRun } from "../../tools/engine";
+import { runPulumi, selectStack, workingProjectDir } from "../../tools/engine";
 import { engineLabOrSkip, leftovers } from "../lab-checks";
 
 interface Diagnostic {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ConfigError, parseLabConfig } from "../../components/config";
-import { engineBinDir } from "../../tools/engine/engine";
+import { engineBinDir } from "../../tools/engine";
 import { loadStackConfig } from "../../tools/stack-config";
 import { tempDir } from "../tmp";
 

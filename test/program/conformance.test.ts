@@ -11,7 +11,7 @@ import { COMMAND_VERSION, PROVIDERS_OF } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
 import { spawnSync } from "child_process";
-import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine/engine";
+import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine";
 import { listStacks } from "../../tools/stack-config";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";

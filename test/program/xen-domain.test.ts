@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { existsSync, writeFileSync } from "fs";
 import * as path from "path";
-import { builtPath, engineBinDir, onPath } from "../../tools/engine/engine";
+import { builtPath, engineBinDir, onPath } from "../../tools/engine";
 import { runStack } from "../stacks";
 import { tempDir } from "../tmp";
 

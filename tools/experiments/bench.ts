@@ -27,7 +27,7 @@ import { formatTable } from "../../analysis";
 import { SshTransport } from "../../runner/transport";
 import { AccessTransport, NetnsTransport } from "../../runner/transport";
 import type { Plan, ResultsDocument, RunResult } from "../../model";
-import { runOffline } from "../offline/offline-runner";
+import { runOffline } from "../offline";
 import { sshIntoNamespaces } from "../ssh-namespaces";
 import { loadStackConfig, parseOverrides } from "../stack-config";
 

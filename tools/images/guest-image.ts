@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { cacheRoot, onPath } from "../engine/engine";
+import { cacheRoot, onPath } from "../engine";
 
 /** What a Debian root filesystem needs to boot from its own kernel and initrd, with ifupdown's network. */
 export const BOOTABLE_PACKAGES = [

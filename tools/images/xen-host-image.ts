@@ -12,7 +12,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "fs";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { onPath } from "../engine/engine";
+import { onPath } from "../engine";
 import {
     BOOTABLE_PACKAGES,
     buildInto,

@@ -12,8 +12,10 @@
 // The stand-in host runs no systemd of its own: netserver must start there as a plain process.
 import { existsSync } from "fs";
 import { goodputLimit } from "../../model";
-import type { Lab, LabHost, StackOutputs } from "./harness";
-import { ethernetShaping, main, managementNet } from "./harness";
+import type { Lab, LabHost } from "./lab-host";
+import { ethernetShaping, managementNet } from "./lab-network";
+import { main } from "./run-lab";
+import type { StackOutputs } from "./stack";
 
 const NET = managementNet("hvn", "10.217.0");
 const HOST_NS = "hvn-host";

@@ -12,9 +12,13 @@
 import { copyFileSync, existsSync, mkdirSync } from "fs";
 import * as path from "path";
 import type { RunResult } from "../../model";
-import { ensureGuestImage } from "../images/guest-image";
-import type { Lab, LabHost, StackRun } from "./harness";
-import { ethernetShaping, LabError, main, managementNet, run, sleepMs, upAndCheck } from "./harness";
+import { ensureGuestImage } from "../images";
+import { LabError } from "./lab-error";
+import type { Lab, LabHost } from "./lab-host";
+import { ethernetShaping, managementNet } from "./lab-network";
+import { main, upAndCheck } from "./run-lab";
+import type { StackRun } from "./stack";
+import { run, sleepMs } from "./this-machine";
 import { plannedChanges, replaced } from "./preview";
 
 const BOOT = "/var/lib/libvirt/boot";

@@ -32,8 +32,12 @@ import { spawnSync } from "child_process";
 import { parseCidr, wireAddresses } from "../../components/addressing";
 import type { Cidr } from "../../components/addressing";
 import { outputsFile, up } from "../lab";
-import type { Lab, LabHost } from "./harness";
-import { commOf, ethernetShaping, LabError, listening, main, managementNet, readOutputs, runProblems } from "./harness";
+import { LabError } from "./lab-error";
+import type { Lab, LabHost } from "./lab-host";
+import { ethernetShaping, managementNet } from "./lab-network";
+import { main } from "./run-lab";
+import { readOutputs, runProblems } from "./stack";
+import { commOf, listening } from "./this-machine";
 
 const HOST_PORT = { host: "127.0.0.1", port: 18989 };
 // vcsim refuses every login when its -username holds an @ (administrator@vsphere.local): a gap of

@@ -19,12 +19,16 @@ import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ensureGuestImage } from "../images/guest-image";
-import { DOM0_ADDRESS, ensureXenHostImage } from "../images/xen-host-image";
-import { ROOT } from "../engine/engine";
+import type { GuestImage, XenHostImage } from "../images";
+import { DOM0_ADDRESS, ensureGuestImage, ensureXenHostImage } from "../images";
+import { ROOT } from "../engine";
 import { outputsFile } from "../lab";
-import type { Lab, LabHost, StackRun } from "./harness";
-import { ethernetShaping, LabError, listening, main, managementNet, run, upAndCheck } from "./harness";
+import { LabError } from "./lab-error";
+import type { Lab, LabHost } from "./lab-host";
+import { ethernetShaping, managementNet } from "./lab-network";
+import { main, upAndCheck } from "./run-lab";
+import type { StackRun } from "./stack";
+import { listening, run } from "./this-machine";
 
 const NET = managementNet("hvx", "10.219.0");
 /** The xen-qemu stack's hvnetlab:guests, hvnetlab:nicSpeedMbps and hvnetlab:mtu. */
@@ -192,6 +196,159 @@ async function badInputs(h: LabHost, s: StackRun): Promise<string[]> {
     return problems;
 }
 
+/**
+ * The management bridge with the peer on it, and the Xen host's taps: hvx-tapm (dom0's eth0) on
+ * the bridge, and per pNIC a tap cabled through a bridge and a veth to a wire in the peer, both
+ * directions shaped to 1 GbE. Returns the taps, eth0's first.
+ */
+async function cable(h: LabHost): Promise<string[]> {
+    h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
+    h.bridge(NET.bridge, `${NET.host}/24`);
+    await h.machine("peer", NET.peerNs, NET, "hvx-pm", NET.peer);
+    const taps = ["hvx-tapm", ...Array.from({ length: GUESTS }, (_, i) => `hvx-tap${i}`)];
+    for (const tap of taps) {
+        h.run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
+        h.record({ kind: "link", name: tap });
+    }
+    h.link(undefined, "hvx-tapm", "master", NET.bridge, "up");
+    for (let i = 0; i < GUESTS; i++) {
+        // dom0's eth(i+1) -- tap -- bridge hvx-c(i) -- veth hvx-pnic(i) | wire(i) in the peer.
+        h.bridge(`hvx-c${i}`);
+        h.veth(`hvx-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
+        h.link(undefined, `hvx-tap${i}`, "master", `hvx-c${i}`, "up");
+        h.link(undefined, `hvx-pnic${i}`, "master", `hvx-c${i}`, "up");
+        h.link(NET.peerNs, `wire${i}`, "up");
+        // Guest to peer leaves through hvx-pnicN, peer to guest through wireN: both 1 GbE.
+        h.run("tc", ["qdisc", "add", "dev", `hvx-pnic${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)]);
+        h.run("tc", ["qdisc", "add", "dev", `wire${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)], { ns: NET.peerNs });
+    }
+    return taps;
+}
+
+/** The Xen host's disks for this boot, and the lab's client key that its seed authorizes. */
+interface Dom0Disks {
+    /** The lab's client key (LabHost.clientKey). */
+    readonly key: ReturnType<LabHost["clientKey"]>;
+    /** The seed disk (raw, ext4): dom0's authorized_keys and its SSH host key. */
+    readonly seed: string;
+    /** A copy-on-write overlay (qcow2) on the cached image's disk. */
+    readonly overlay: string;
+}
+
+/** dom0's disks for this boot: the seed with its keys, and the overlay it boots from; its host key goes into the lab's known_hosts. */
+function dom0Disks(h: LabHost, host: XenHostImage): Dom0Disks {
+    // dom0's keys for this boot: the lab's client key, and a host key of dom0's own.
+    const key = h.clientKey();
+    const hostKey = h.keyPair("dom0_host_key", "hvnetlab-xen-dom0");
+    const seedDir = path.join(h.dir, "seed");
+    rmSync(seedDir, { recursive: true, force: true });
+    mkdirSync(seedDir);
+    writeFileSync(path.join(seedDir, "authorized_keys"), `${key.publicKey}\n`);
+    writeFileSync(path.join(seedDir, "ssh_host_ed25519_key"), readFileSync(path.join(h.dir, "dom0_host_key")));
+    writeFileSync(path.join(seedDir, "ssh_host_ed25519_key.pub"), `${hostKey}\n`);
+    const seed = path.join(h.dir, "seed.raw");
+    const overlay = path.join(h.dir, "dom0.qcow2");
+    for (const f of [seed, overlay]) rmSync(f, { force: true });
+    h.run("truncate", ["-s", "8M", seed]);
+    h.file(seed);
+    h.run("mkfs.ext4", ["-q", "-d", seedDir, seed]);
+    rmSync(seedDir, { recursive: true, force: true });
+    h.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", host.disk, overlay]);
+    h.file(overlay);
+    h.knownHost(DOM0_ADDRESS, hostKey);
+    return { key, seed, overlay };
+}
+
+/** Starts QEMU with Xen and dom0 (TCG), a NIC on each tap; returns the file its serial console goes to. */
+function bootXenHost(h: LabHost, host: XenHostImage, taps: readonly string[], disks: Dom0Disks): string {
+    const consoleLog = path.join(h.dir, "xen-console.log");
+    rmSync(consoleLog, { force: true });
+    h.log(`booting Xen 4.17 and dom0 under QEMU (TCG); console in ${consoleLog}`);
+    h.start(
+        "the Xen host (QEMU)",
+        [
+            "qemu-system-x86_64",
+            "-name",
+            "hvx-xenhost",
+            "-machine",
+            "q35,accel=tcg",
+            "-cpu",
+            h.options.cpu,
+            "-smp",
+            "2",
+            "-m",
+            String(HOST_MEMORY_MIB),
+            "-display",
+            "none",
+            "-serial",
+            `file:${consoleLog}`,
+            "-monitor",
+            "none",
+            "-kernel",
+            host.xen,
+            "-append",
+            host.xenCmdline,
+            "-initrd",
+            `${host.kernel} ${host.dom0Cmdline},${host.initrd}`,
+            "-drive",
+            `file=${disks.overlay},format=qcow2,if=virtio`,
+            "-drive",
+            `file=${disks.seed},format=raw,if=virtio,readonly=on`,
+            ...taps.flatMap((tap, i) => [
+                "-netdev",
+                `tap,id=n${i},ifname=${tap},script=no,downscript=no`,
+                "-device",
+                `virtio-net-pci,netdev=n${i},mac=${mac(i)}`,
+            ]),
+        ],
+        "qemu-system-x86",
+    );
+    h.file(consoleLog);
+    return consoleLog;
+}
+
+/**
+ * Waits for dom0 to answer SSH (BOOT_TIMEOUT_S, then throws LabError with the console's last
+ * line) and for its libvirtd with the libxl driver; logs Xen's version and virt_caps.
+ */
+async function waitForDom0(h: LabHost, consoleLog: string): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+        if (await listening(DOM0_ADDRESS, 22, 15000)) break;
+        const s = Math.round((Date.now() - started) / 1000);
+        if (s > BOOT_TIMEOUT_S)
+            throw new LabError(
+                `dom0 does not answer SSH on ${DOM0_ADDRESS}:22 after ${s} s; its console's last line: ${consoleTail(consoleLog)}`,
+            );
+        h.log(`waiting for dom0 (${s} s): ${consoleTail(consoleLog)}`);
+    }
+    h.log(`dom0 answers SSH after ${Math.round((Date.now() - started) / 1000)} s`);
+    await waitForLibxl(h, 180);
+    const info = inDom0(h, "xl info");
+    const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, "m").exec(info)?.[1] ?? "?";
+    h.log(
+        `Xen ${field("xen_version")}, virt_caps ${field("virt_caps")}, libvirtd with libxl after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+}
+
+/**
+ * What a real Xen host of the stack has: the guests' kernel and initrd in dom0 where the guest
+ * block says; the guest image the stack uploads from this machine; and the stack's guest key and
+ * SSH private key.
+ */
+function placeGuestFiles(h: LabHost, guest: GuestImage, key: Dom0Disks["key"]): void {
+    for (const [from, to] of [
+        [guest.kernel, `${BOOT}/hvnetlab-vmlinuz`],
+        [guest.initrd, `${BOOT}/hvnetlab-initrd.img`],
+    ]) {
+        inDom0(h, `mkdir -p ${BOOT} && cat > ${to}`, { input: readFileSync(from) });
+    }
+    // The guest image the stack uploads from this machine.
+    h.linkGuestImage(guest.disk);
+    h.set("hvnetlab:guest.sshPublicKey", key.publicKey.replace(/ [^ ]*$/, " bench@hvnetlab"), { path: true });
+    h.secret("hvnetlab:sshPrivateKey", key.privateKey);
+}
+
 const lab: Lab = {
     name: "xen",
     stack: "xen-qemu",
@@ -203,120 +360,11 @@ const lab: Lab = {
         const host = ensureXenHostImage((l) => h.log(l));
         const guest = ensureGuestImage((l) => h.log(l));
         mkdirSync(h.dir, { recursive: true });
-
-        h.log(`management bridge ${NET.bridge} (${NET.host}), peer namespace ${NET.peerNs} (${NET.peer}), ${GUESTS} pNICs`);
-        h.bridge(NET.bridge, `${NET.host}/24`);
-        await h.machine("peer", NET.peerNs, NET, "hvx-pm", NET.peer);
-        const taps = ["hvx-tapm", ...Array.from({ length: GUESTS }, (_, i) => `hvx-tap${i}`)];
-        for (const tap of taps) {
-            h.run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
-            h.record({ kind: "link", name: tap });
-        }
-        h.link(undefined, "hvx-tapm", "master", NET.bridge, "up");
-        for (let i = 0; i < GUESTS; i++) {
-            // dom0's eth(i+1) -- tap -- bridge hvx-c(i) -- veth hvx-pnic(i) | wire(i) in the peer.
-            h.bridge(`hvx-c${i}`);
-            h.veth(`hvx-pnic${i}`, undefined, `wire${i}`, NET.peerNs);
-            h.link(undefined, `hvx-tap${i}`, "master", `hvx-c${i}`, "up");
-            h.link(undefined, `hvx-pnic${i}`, "master", `hvx-c${i}`, "up");
-            h.link(NET.peerNs, `wire${i}`, "up");
-            // Guest to peer leaves through hvx-pnicN, peer to guest through wireN: both 1 GbE.
-            h.run("tc", ["qdisc", "add", "dev", `hvx-pnic${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)]);
-            h.run("tc", ["qdisc", "add", "dev", `wire${i}`, "root", ...ethernetShaping(SPEED_MBPS, WIRE_MTU)], { ns: NET.peerNs });
-        }
-
-        // dom0's keys for this boot: the lab's client key, and a host key of dom0's own.
-        const key = h.clientKey();
-        const hostKey = h.keyPair("dom0_host_key", "hvnetlab-xen-dom0");
-        const seedDir = path.join(h.dir, "seed");
-        rmSync(seedDir, { recursive: true, force: true });
-        mkdirSync(seedDir);
-        writeFileSync(path.join(seedDir, "authorized_keys"), `${key.publicKey}\n`);
-        writeFileSync(path.join(seedDir, "ssh_host_ed25519_key"), readFileSync(path.join(h.dir, "dom0_host_key")));
-        writeFileSync(path.join(seedDir, "ssh_host_ed25519_key.pub"), `${hostKey}\n`);
-        const seed = path.join(h.dir, "seed.raw");
-        const overlay = path.join(h.dir, "dom0.qcow2");
-        for (const f of [seed, overlay]) rmSync(f, { force: true });
-        h.run("truncate", ["-s", "8M", seed]);
-        h.file(seed);
-        h.run("mkfs.ext4", ["-q", "-d", seedDir, seed]);
-        rmSync(seedDir, { recursive: true, force: true });
-        h.run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", host.disk, overlay]);
-        h.file(overlay);
-        h.knownHost(DOM0_ADDRESS, hostKey);
-
-        const consoleLog = path.join(h.dir, "xen-console.log");
-        rmSync(consoleLog, { force: true });
-        h.log(`booting Xen 4.17 and dom0 under QEMU (TCG); console in ${consoleLog}`);
-        h.start(
-            "the Xen host (QEMU)",
-            [
-                "qemu-system-x86_64",
-                "-name",
-                "hvx-xenhost",
-                "-machine",
-                "q35,accel=tcg",
-                "-cpu",
-                h.options.cpu,
-                "-smp",
-                "2",
-                "-m",
-                String(HOST_MEMORY_MIB),
-                "-display",
-                "none",
-                "-serial",
-                `file:${consoleLog}`,
-                "-monitor",
-                "none",
-                "-kernel",
-                host.xen,
-                "-append",
-                host.xenCmdline,
-                "-initrd",
-                `${host.kernel} ${host.dom0Cmdline},${host.initrd}`,
-                "-drive",
-                `file=${overlay},format=qcow2,if=virtio`,
-                "-drive",
-                `file=${seed},format=raw,if=virtio,readonly=on`,
-                ...taps.flatMap((tap, i) => [
-                    "-netdev",
-                    `tap,id=n${i},ifname=${tap},script=no,downscript=no`,
-                    "-device",
-                    `virtio-net-pci,netdev=n${i},mac=${mac(i)}`,
-                ]),
-            ],
-            "qemu-system-x86",
-        );
-        h.file(consoleLog);
-        const started = Date.now();
-        for (;;) {
-            if (await listening(DOM0_ADDRESS, 22, 15000)) break;
-            const s = Math.round((Date.now() - started) / 1000);
-            if (s > BOOT_TIMEOUT_S)
-                throw new LabError(
-                    `dom0 does not answer SSH on ${DOM0_ADDRESS}:22 after ${s} s; its console's last line: ${consoleTail(consoleLog)}`,
-                );
-            h.log(`waiting for dom0 (${s} s): ${consoleTail(consoleLog)}`);
-        }
-        h.log(`dom0 answers SSH after ${Math.round((Date.now() - started) / 1000)} s`);
-        await waitForLibxl(h, 180);
-        const info = inDom0(h, "xl info");
-        const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, "m").exec(info)?.[1] ?? "?";
-        h.log(
-            `Xen ${field("xen_version")}, virt_caps ${field("virt_caps")}, libvirtd with libxl after ${Math.round((Date.now() - started) / 1000)} s`,
-        );
-
-        // What a real Xen host of the stack has: the guests' kernel and initrd where the guest block says.
-        for (const [from, to] of [
-            [guest.kernel, `${BOOT}/hvnetlab-vmlinuz`],
-            [guest.initrd, `${BOOT}/hvnetlab-initrd.img`],
-        ]) {
-            inDom0(h, `mkdir -p ${BOOT} && cat > ${to}`, { input: readFileSync(from) });
-        }
-        // The guest image the stack uploads from this machine.
-        h.linkGuestImage(guest.disk);
-        h.set("hvnetlab:guest.sshPublicKey", key.publicKey.replace(/ [^ ]*$/, " bench@hvnetlab"), { path: true });
-        h.secret("hvnetlab:sshPrivateKey", key.privateKey);
+        const taps = await cable(h);
+        const disks = dom0Disks(h, host);
+        const consoleLog = bootXenHost(h, host, taps, disks);
+        await waitForDom0(h, consoleLog);
+        placeGuestFiles(h, guest, disks.key);
     },
 
     options: {

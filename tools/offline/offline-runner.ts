@@ -108,73 +108,145 @@ function valueOf(output: unknown): Promise<unknown> {
     return Promise.resolve(output);
 }
 
-export async function runOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
-    const created: Created[] = [];
-    const running = new Set<Promise<unknown>>();
-    const aborted = new AbortController();
-    const onAbort = () => aborted.abort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    let firstError: Error | undefined;
-    let failed!: (e: Error) => void;
-    const failure = new Promise<never>((_, reject) => {
-        failed = reject;
+/** What one run shares between its commands, the program's outputs and the teardown. */
+class RunState {
+    /** What the run created with a delete command, in the order created. */
+    readonly created: Created[] = [];
+    /** The commands running now. */
+    readonly running = new Set<Promise<unknown>>();
+    /** Aborted on the first failure, or when the caller's signal aborts: kills the running commands. */
+    readonly aborted = new AbortController();
+    /** The run's first failure. */
+    firstError: Error | undefined;
+    /** Rejects with the first failure (handled here: it is only raced against the program's outputs). */
+    readonly failure: Promise<never>;
+    private failed!: (e: Error) => void;
+
+    constructor() {
+        this.failure = new Promise<never>((_, reject) => {
+            this.failed = reject;
+        });
+        this.failure.catch(() => undefined);
+        this.aborted.signal.addEventListener("abort", () => {
+            if (!this.firstError) this.fail(new CommandFailedError("interrupted"));
+        });
+    }
+
+    /** Records the first failure, aborts the run and rejects `failure`. */
+    fail(err: Error): void {
+        if (!this.firstError) this.firstError = err;
+        this.aborted.abort();
+        this.failed(err);
+    }
+}
+
+/**
+ * The mock runtime's newResource: a `command:local:Command` has its create command run (its
+ * delete recorded for the teardown), anything else is echoed back. A failed command fails the run.
+ */
+async function createResource(
+    args: pulumi.runtime.MockResourceArgs,
+    run: RunState,
+    log: (line: string) => void,
+): Promise<pulumi.runtime.MockResourceResult> {
+    if (args.type !== "command:local:Command") return { id: `${args.name}-id`, state: args.inputs };
+    if (run.aborted.signal.aborted) throw new CommandFailedError(`${args.name}: not created (the run is stopping)`);
+    const inputs = args.inputs as { create?: string; delete?: string; stdin?: string; environment?: Record<string, string> };
+    const started = Date.now();
+    log(`+ ${args.name}`);
+    const execution = execute(inputs.create ?? "true", {
+        stdin: inputs.stdin,
+        environment: inputs.environment,
+        signal: run.aborted.signal,
+        onStderrLine: (l) => log(`  ${args.name}: ${l}`),
     });
-    failure.catch(() => undefined);
-    const fail = (err: Error) => {
-        if (!firstError) firstError = err;
-        aborted.abort();
-        failed(err);
+    run.running.add(execution);
+    let result: Execution;
+    try {
+        result = await execution;
+    } finally {
+        run.running.delete(execution);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (result.code !== 0) {
+        // A command killed by the abort may have done part of its work: tear it down too.
+        // (One that failed by itself cleaned up after itself, and may have failed because
+        // what it would make belongs to someone else.)
+        if (result.signal !== null && inputs.delete)
+            run.created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
+        const err = new CommandFailedError(
+            `${args.name} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}, ${seconds} s):\n${tail(result.stderr || result.stdout) || "(no output)"}`,
+        );
+        run.fail(err);
+        throw err;
+    }
+    if (inputs.delete) run.created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
+    log(`= ${args.name} (${seconds} s)`);
+    return {
+        id: `${args.name}-id`,
+        state: { ...inputs, stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") },
     };
-    aborted.signal.addEventListener("abort", () => {
-        if (!firstError) fail(new CommandFailedError("interrupted"));
-    });
+}
+
+/**
+ * Loads the program (after setMocks) with the offline runner's engine record, and resolves its
+ * exports: the stack outputs, or none when the run failed first (the failure kept in `run`).
+ */
+async function programOutputs(program: string, run: RunState): Promise<Record<string, unknown>> {
+    const outputs: Record<string, unknown> = {};
+    // The program records what made the lab when it loads (components/engine-record.ts).
+    const recorded = process.env[ENGINE_RECORD_VAR];
+    try {
+        process.env[ENGINE_RECORD_VAR] = JSON.stringify(OFFLINE_ENGINE);
+        let loaded: Record<string, unknown>;
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
+            loaded = require(program) as Record<string, unknown>;
+        } finally {
+            if (recorded === undefined) delete process.env[ENGINE_RECORD_VAR];
+            else process.env[ENGINE_RECORD_VAR] = recorded;
+        }
+        const names = Object.keys(loaded);
+        const values = await Promise.race([Promise.all(names.map((n) => valueOf(loaded[n]))), run.failure]);
+        names.forEach((n, i) => {
+            outputs[n] = values[i];
+        });
+    } catch (err) {
+        if (!run.firstError) run.firstError = err as Error;
+    }
+    return outputs;
+}
+
+/** Runs the delete commands of what was created, newest first (reversing `created`); returns the ones that failed. */
+async function tearDown(created: Created[], log: (line: string) => void): Promise<string[]> {
+    const teardownErrors: string[] = [];
+    if (created.length > 0) log(`tearing down ${created.length} resource(s)`);
+    for (const c of created.reverse()) {
+        const r = await execute(c.delete, { environment: c.environment });
+        if (r.code === 0) {
+            log(`- ${c.name}`);
+        } else {
+            const msg = `${c.name}: delete failed (exit ${r.code}): ${tail(r.stderr || r.stdout, 3)}`;
+            teardownErrors.push(msg);
+            log(`! ${msg}`);
+        }
+    }
+    return teardownErrors;
+}
+
+export async function runOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
+    const run = new RunState();
+    const onAbort = () => run.aborted.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     // The engine's failed registrations surface as rejections nobody awaits, some of them late:
     // they are this run's failure, not a reason for Node to exit before or during the teardown.
     // The handler stays for the life of the process (the offline runner is a one-shot process).
-    const onUnhandled = (reason: unknown) => fail(reason instanceof Error ? reason : new Error(String(reason)));
+    const onUnhandled = (reason: unknown) => run.fail(reason instanceof Error ? reason : new Error(String(reason)));
     process.on("unhandledRejection", onUnhandled);
 
     await pulumi.runtime.setMocks(
         {
-            newResource: async (args) => {
-                if (args.type !== "command:local:Command") return { id: `${args.name}-id`, state: args.inputs };
-                if (aborted.signal.aborted) throw new CommandFailedError(`${args.name}: not created (the run is stopping)`);
-                const inputs = args.inputs as { create?: string; delete?: string; stdin?: string; environment?: Record<string, string> };
-                const started = Date.now();
-                options.log(`+ ${args.name}`);
-                const run = execute(inputs.create ?? "true", {
-                    stdin: inputs.stdin,
-                    environment: inputs.environment,
-                    signal: aborted.signal,
-                    onStderrLine: (l) => options.log(`  ${args.name}: ${l}`),
-                });
-                running.add(run);
-                let result: Execution;
-                try {
-                    result = await run;
-                } finally {
-                    running.delete(run);
-                }
-                const seconds = ((Date.now() - started) / 1000).toFixed(1);
-                if (result.code !== 0) {
-                    // A command killed by the abort may have done part of its work: tear it down too.
-                    // (One that failed by itself cleaned up after itself, and may have failed because
-                    // what it would make belongs to someone else.)
-                    if (result.signal !== null && inputs.delete)
-                        created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
-                    const err = new CommandFailedError(
-                        `${args.name} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}, ${seconds} s):\n${tail(result.stderr || result.stdout) || "(no output)"}`,
-                    );
-                    fail(err);
-                    throw err;
-                }
-                if (inputs.delete) created.push({ name: args.name, delete: inputs.delete, environment: inputs.environment });
-                options.log(`= ${args.name} (${seconds} s)`);
-                return {
-                    id: `${args.name}-id`,
-                    state: { ...inputs, stdout: result.stdout.replace(/\n$/, ""), stderr: result.stderr.replace(/\n$/, "") },
-                };
-            },
+            newResource: (args) => createResource(args, run, options.log),
             call: (args) => {
                 throw new CommandFailedError(`the offline runner does not answer invokes (${args.token})`);
             },
@@ -185,49 +257,18 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     );
     pulumi.runtime.setAllConfig(options.config);
 
-    const outputs: Record<string, unknown> = {};
-    // The program records what made the lab when it loads (components/engine-record.ts).
-    const recorded = process.env[ENGINE_RECORD_VAR];
-    try {
-        process.env[ENGINE_RECORD_VAR] = JSON.stringify(OFFLINE_ENGINE);
-        let program: Record<string, unknown>;
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
-            program = require(options.program) as Record<string, unknown>;
-        } finally {
-            if (recorded === undefined) delete process.env[ENGINE_RECORD_VAR];
-            else process.env[ENGINE_RECORD_VAR] = recorded;
-        }
-        const names = Object.keys(program);
-        const values = await Promise.race([Promise.all(names.map((n) => valueOf(program[n]))), failure]);
-        names.forEach((n, i) => {
-            outputs[n] = values[i];
-        });
-    } catch (err) {
-        if (!firstError) firstError = err as Error;
-    }
+    const outputs = await programOutputs(options.program, run);
     // Let every command that already started finish (or die from the abort) before tearing down.
-    while (running.size > 0) await Promise.allSettled([...running]);
-    if (!firstError && options.beforeTeardown) {
+    while (run.running.size > 0) await Promise.allSettled([...run.running]);
+    if (!run.firstError && options.beforeTeardown) {
         try {
             await options.beforeTeardown(outputs);
         } catch (err) {
-            firstError = err as Error;
+            run.firstError = err as Error;
         }
     }
     options.signal?.removeEventListener("abort", onAbort);
 
-    const teardownErrors: string[] = [];
-    if (created.length > 0) options.log(`tearing down ${created.length} resource(s)`);
-    for (const c of created.reverse()) {
-        const r = await execute(c.delete, { environment: c.environment });
-        if (r.code === 0) {
-            options.log(`- ${c.name}`);
-        } else {
-            const msg = `${c.name}: delete failed (exit ${r.code}): ${tail(r.stderr || r.stdout, 3)}`;
-            teardownErrors.push(msg);
-            options.log(`! ${msg}`);
-        }
-    }
-    return { outputs, ...(firstError ? { error: firstError } : {}), teardownErrors };
+    const teardownErrors = await tearDown(run.created, options.log);
+    return { outputs, ...(run.firstError ? { error: run.firstError } : {}), teardownErrors };
 }

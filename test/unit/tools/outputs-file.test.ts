@@ -4,9 +4,9 @@ import * as assert from "assert";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { originName } from "../../../analysis/compare";
-import { ROOT } from "../../../tools/engine/engine";
+import { ROOT } from "../../../tools/engine";
 import { outputsFile } from "../../../tools/lab";
-import { readOutputs } from "../../../tools/labs/harness";
+import { readOutputs } from "../../../tools/labs";
 import { tempDir } from "../../tmp";
 
 describe("outputsFile: a stack's kept outputs", () => {

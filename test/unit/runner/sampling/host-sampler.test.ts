@@ -24,7 +24,7 @@ import type { PlanHost } from "../../../../model";
 import { esxPlanHost } from "../../../../components/platforms/esx";
 import { kvmPlanHost } from "../../../../components/platforms/kvm";
 import { xenPlanHost } from "../../../../components/platforms/xen";
-import { kvmHostCpuProblems } from "../../../../tools/labs/qemu";
+import { kvmHostCpuProblems } from "../../../../tools/labs";
 import { runPlan } from "../../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
 import type { ClockReading, PlanEndpoint, RunResult } from "../../../../model";

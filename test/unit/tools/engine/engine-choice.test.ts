@@ -3,8 +3,8 @@
 // of what made the lab that the program exports and `compare` shows.
 import * as assert from "assert";
 import { labEngine, parseEngineRecord, PROVIDERS_OF } from "../../../../components/engine-record";
-import type { EngineProbe } from "../../../../tools/engine/engine-choice";
-import { chooseEngine, CLI_VERSION, engineRecord, parsePlan, PROVIDERS, providerRecord, TOOLS } from "../../../../tools/engine/engine-choice";
+import type { EngineProbe } from "../../../../tools/engine";
+import { chooseEngine, CLI_VERSION, engineRecord, parsePlan, PROVIDERS, providerRecord, TOOLS } from "../../../../tools/engine";
 
 const CLI = { path: "/usr/local/bin/pulumi", version: "v3.190.0" };
 const installs = (failing: string[]) =>

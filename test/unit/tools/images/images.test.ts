@@ -3,8 +3,7 @@
 import * as assert from "assert";
 import { mkdirSync, readlinkSync, writeFileSync } from "fs";
 import * as path from "path";
-import { GUEST_IMAGE_RECIPE, maskUnits, QUIET_UNITS } from "../../../../tools/images/guest-image";
-import { XEN_HOST_RECIPE } from "../../../../tools/images/xen-host-image";
+import { GUEST_IMAGE_RECIPE, maskUnits, QUIET_UNITS, XEN_HOST_RECIPE } from "../../../../tools/images";
 import { tempDir } from "../../../tmp";
 
 describe("lab machine images", () => {

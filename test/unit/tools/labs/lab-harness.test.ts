@@ -2,8 +2,8 @@
 // check.
 import * as assert from "assert";
 import type { ResultsDocument } from "../../../../model";
-import type { Made, Observed } from "../../../../tools/labs/harness";
-import { LabError, leftoversOf, parseLabArgs, runProblems, usage } from "../../../../tools/labs/harness";
+import type { Made, Observed } from "../../../../tools/labs";
+import { LabError, leftoversOf, parseLabArgs, runProblems, usage } from "../../../../tools/labs";
 
 const guests = { guests: { help: "N", pattern: /^[1-9]$/, default: "2" } };
 

@@ -1,8 +1,7 @@
 // lab:native's stand-in for a bare-metal host: its wires' shaping and the check of its NICs' state.
 import * as assert from "assert";
 import { ETHERNET_OVERHEAD, goodputLimit, TBF_OVERHEAD } from "../../../../model";
-import { ethernetShaping } from "../../../../tools/labs/harness";
-import { nicStateProblems } from "../../../../tools/labs/native";
+import { ethernetShaping, nicStateProblems } from "../../../../tools/labs";
 
 describe("lab:native: the stand-in's wires", () => {
     it("tbf's rate makes a full-size frame cost MTU + 38 bytes: the Ethernet goodput limit", () => {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { plannedChanges, replaced } from "../../../../tools/labs/preview";
+import { plannedChanges, replaced } from "../../../../tools/labs";
 
 const DOMAIN = "libvirt:index/domain:Domain";
 const urn = (type: string, name: string) => `urn:pulumi:qemu::hvnetlab::hvnetlab:lab:Lab$hvnetlab:platforms:KvmLab$${type}::${name}`;

@@ -7,7 +7,7 @@ import * as path from "path";
 import { formatIpv4 } from "../../../../components/addressing";
 import { parseLabConfig } from "../../../../components/config";
 import { loadStackConfig } from "../../../../tools/stack-config";
-import type { SimulatedVm, SimulatedVswitch } from "../../../../tools/labs/vcsim";
+import type { SimulatedVm, SimulatedVswitch } from "../../../../tools/labs";
 import {
     checkSimulatedVm,
     checkSimulatedVswitches,
@@ -16,7 +16,7 @@ import {
     MAX_VM_CREATE_S,
     PLAN,
     vmExpectation,
-} from "../../../../tools/labs/vcsim";
+} from "../../../../tools/labs";
 
 const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc" };
 const vswitch = (i: number, adapters: string[], mtu = 9000) => ({
