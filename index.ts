@@ -1,6 +1,6 @@
 // hvnetlab: builds the lab the stack's config describes, measures it, and exports the outcome.
-import { loadLabConfig } from "./components/config";
-import { Lab } from "./components/lab";
+import { loadLabConfig } from "./components";
+import { Lab } from "./components";
 
 const built = new Lab("hvnetlab", { config: loadLabConfig() });
 

@@ -8,7 +8,7 @@ import { summarize } from "../analysis";
 import type { Plan, ResultsDocument } from "../model";
 import { SSH_KEY_ENV } from "../model";
 import type { FailOn } from "../analysis";
-import { shellQuote, SAFE } from "./shell";
+import { shellQuote, SAFE } from "./scripts";
 
 /** The project's command-line entry point, which the benchmark command runs. */
 export const CLI_PATH = path.resolve(__dirname, "..", "bin", "hvnetlab.js");

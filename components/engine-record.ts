@@ -2,9 +2,9 @@
 // whoever ran the program recorded it (`npm run lab` and the labs through engineEnv, from the
 // plan setup chose; the offline runner, itself). It becomes the `lab` output's `engine`.
 import type { EngineRecord } from "../model";
-import type { PlatformName } from "./config";
-import { LIBVIRT_VERSION } from "./providers/libvirt";
-import { VSPHERE_VERSION } from "./providers/vsphere";
+import type { PlatformName } from "./lab-config";
+import { LIBVIRT_VERSION } from "./providers";
+import { VSPHERE_VERSION } from "./providers";
 
 /** The environment variable that carries the record (JSON) to the program. */
 export const ENGINE_RECORD_VAR = "HVNETLAB_ENGINE";

@@ -4,7 +4,7 @@
 import { createHash } from "crypto";
 import { canonical } from "../model";
 import type { Comparable } from "../model";
-import type { LabConfig } from "./config";
+import type { LabConfig } from "./lab-config";
 
 export function fingerprintInputs(config: LabConfig): Comparable {
     // The SSH key and OS user name say how to log in, not what is measured.

@@ -1,6 +1,6 @@
 // The plan handed to the benchmark runner, built from the config and what the platform made.
 import type { Plan } from "../model";
-import type { LabConfig } from "./config";
+import type { LabConfig } from "./lab-config";
 import { fingerprint, fingerprintInputs } from "./fingerprint";
 import type { PlatformLab } from "./platforms";
 

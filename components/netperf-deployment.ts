@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanEndpoint } from "../model";
 import type { Connection } from "./platforms";
-import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "./shell";
+import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "./scripts";
 
 /** Prints the installed netperf version, or fails with how to install the wanted one. */
 export function netperfVersionCheck(version: string): string[] {

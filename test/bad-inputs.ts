@@ -2,7 +2,7 @@
 // message must name and the fix it must give.
 import type { Plan } from "../model";
 import type { ConfigKey, StructuredKey } from "../components/config";
-import { PLAIN_SECRET } from "../components/config";
+import { PLAIN_SECRET } from "../components";
 
 export type Values = Partial<Record<ConfigKey | StructuredKey, string>>;
 

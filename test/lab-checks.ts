@@ -5,7 +5,7 @@ import type { ChildProcess } from "child_process";
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
 import type { ResultsDocument, RunResult } from "../model";
-import { parseLabConfig } from "../components/config";
+import { parseLabConfig } from "../components";
 import type { LocalConfig } from "../components/platforms/local";
 import { engineEnv, locateEngine, prepareWorkingProject } from "../tools/engine";
 import { tempDir } from "./tmp";

@@ -2,7 +2,7 @@
 // vSphere lookups and the remote commands as real machines would.
 import { writeFileSync } from "fs";
 import * as path from "path";
-import { loadStackConfig } from "../tools/stack-config";
+import { loadStackConfig } from "../tools/engine/stack-config";
 import type { Registration } from "./mocks";
 import { fakeBenchmarkRun, loadProgram, MockLab, promiseOf } from "./mocks";
 import { tempDir } from "./tmp";

@@ -20,10 +20,10 @@ import { readSourceFile } from "../analysis";
 import type { Source } from "../analysis";
 import { readReference, writeReport } from "../analysis";
 import { ROOT } from "./engine";
-import { outputsFile } from "./lab";
+import { outputsFile } from "./engine";
 import type { Lab } from "./labs";
 import { nativeLab, qemuLab, vcsimLab, xenLab } from "./labs";
-import { listStacks } from "./stack-config";
+import { listStacks } from "./engine";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
 export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];

@@ -1,20 +1,10 @@
-// The lab's configuration, as the rest of the project uses it: load it from the stack
-// (loadLabConfig, loadLabSecrets) or parse it from a key lookup (parseLabConfig), and its types.
-// Inside: keys.ts declares the keys and the shared types, blocks.ts parses the structured blocks,
-// and load.ts reads them all and walks the platforms. The platforms import keys.ts and blocks.ts
-// directly, never this file, since the loader imports the platforms.
-export type { LabConfig, PlatformName, ConfigOf } from "./load";
-export {
-    ConfigError,
-    loadLabConfig,
-    loadLabSecrets,
-    MAX_TCP_MESSAGE,
-    MAX_UDP_MESSAGE,
-    parseLabConfig,
-    PLAIN_SECRET,
-    PLATFORMS,
-} from "./load";
-export type { ConfigContext, ConfigKey, LabSecrets, PlatformConfigParser, Report, SecretKey, SharedConfig, StructuredKey } from "./keys";
-export { DEFAULTS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
+// components/config/: the lab's configuration model: the hvnetlab:* keys with their defaults and
+// the shared types (keys.ts), the parsers of the structured blocks (blocks.ts) and the address plan
+// (addressing.ts). The platforms build on it; components/lab-config.ts loads a whole config,
+// walking the platforms' parsers.
+export { PRIVATE_RANGES, contains, formatIpv4, ipv4Number, overlaps, parseCidr, wireAddresses, wireCapacity } from "./addressing";
+export type { Cidr } from "./addressing";
+export { PATTERNS, parseGuest, parseHost, parseLibvirt, parseObject, parseVsphere, parseXen, repeated } from "./blocks";
 export type { GuestShape, HostSpec, LibvirtSpec, VsphereSpec, XenSpec } from "./blocks";
-export { GUEST_MAX_VCPUS } from "./blocks";
+export { DEFAULTS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
+export type { ConfigContext, ConfigKey, LabSecrets, PlatformConfigParser, Report, SecretKey, SharedConfig, StructuredKey } from "./keys";

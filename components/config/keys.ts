@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Experiment, NetperfTest, PeerKind } from "../../model";
 import type { FailOn } from "../../analysis";
-import type { Cidr } from "../addressing";
+import type { Cidr } from "./addressing";
 
 /** The keys every platform reads. */
 export interface SharedConfig {

@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model";
-import type { LabSecrets, PlatformConfigParser } from "../config/keys";
-import type { GuestShape, VsphereSpec } from "../config/blocks";
-import { parseVsphere, PATTERNS } from "../config/blocks";
-import { shellQuote } from "../shell";
-import * as vsphere from "../providers/vsphere";
+import type { LabSecrets, PlatformConfigParser } from "../config";
+import type { GuestShape, VsphereSpec } from "../config";
+import { parseVsphere, PATTERNS } from "../config";
+import { shellQuote } from "../scripts";
+import { vsphere } from "../providers";
 import type { PlatformLab } from "./platform";
 import type { HypervisorConfig } from "./remote";
 import {

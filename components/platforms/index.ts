@@ -2,7 +2,7 @@
 // of its part of the configuration and the component that builds it. A new platform is one file
 // in this folder and one line here. The rest of the lab imports the platforms through this file.
 import type * as pulumi from "@pulumi/pulumi";
-import type { LabSecrets, PlatformConfigParser, SharedConfig } from "../config/keys";
+import type { LabSecrets, PlatformConfigParser, SharedConfig } from "../config";
 import { EsxLab, parseEsxConfig } from "./esx";
 import { KvmLab } from "./kvm";
 import { libvirtConfigParser } from "./libvirt-lab";
@@ -16,6 +16,7 @@ import { XenLab } from "./xen";
 export type { PlatformLab } from "./platform";
 export type { Connection } from "./remote";
 export { connectionTo, GUEST_BOOT_DIALS, machineHostKey } from "./remote";
+export { localTopology, namespaceScripts, tbfBurstKb, wireScripts } from "./local";
 
 /** A platform: how to read its configuration, and how to build it from that configuration. */
 export interface Platform<C extends SharedConfig> {

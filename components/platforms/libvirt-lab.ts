@@ -5,12 +5,12 @@
 // NIC's source and the XSLT applied to the domain XML: their LibvirtFlavour.
 import * as pulumi from "@pulumi/pulumi";
 import type { HostFacts, HostSamplerKind, PlanEndpoint, PlanHost, PlanWire } from "../../model";
-import type { GuestNetwork } from "../cloud-init";
-import { guestMac, metaData, networkConfig, userData } from "../cloud-init";
-import type { ConfigContext, LabSecrets, PlatformConfigParser } from "../config/keys";
-import type { GuestShape, LibvirtSpec, XenSpec } from "../config/blocks";
-import { parseLibvirt, parseXen } from "../config/blocks";
-import * as libvirt from "../providers/libvirt";
+import type { GuestNetwork } from "../scripts";
+import { guestMac, metaData, networkConfig, userData } from "../scripts";
+import type { ConfigContext, LabSecrets, PlatformConfigParser } from "../config";
+import type { GuestShape, LibvirtSpec, XenSpec } from "../config";
+import { parseLibvirt, parseXen } from "../config";
+import { libvirt } from "../providers";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";
 import type { HypervisorConfig } from "./remote";

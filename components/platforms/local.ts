@@ -6,9 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { factsArgs, parseFacts } from "../../runner/netperf";
 import { wireEnds } from "../../model";
 import type { HostFacts, NetnsAccess, PlanEndpoint, PlanWire } from "../../model";
-import { wireAddresses } from "../addressing";
-import type { PlatformConfigParser, SharedConfig } from "../config/keys";
-import { exitWithError, shellQuote, SAFE, script } from "../shell";
+import { wireAddresses } from "../config";
+import type { PlatformConfigParser, SharedConfig } from "../config";
+import { exitWithError, shellQuote, SAFE, script } from "../scripts";
 import { shellCommandLine } from "../../runner/transport";
 import type { PlatformLab } from "./platform";
 

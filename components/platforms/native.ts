@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { wireEnds } from "../../model";
 import type { HostFacts, PlanEndpoint, PlanWire } from "../../model";
-import type { LabSecrets, PlatformConfigParser } from "../config/keys";
+import type { LabSecrets, PlatformConfigParser } from "../config";
 import type { PlatformLab } from "./platform";
 import type { RemoteConfig } from "./remote";
 import { connectionTo, machineHostKey, parseRemoteBlocks, peerEndpoint, peerMachine, remoteWires, sshAccess, sshMachine } from "./remote";

@@ -9,15 +9,15 @@ import { shellCommandLine } from "../../runner/transport";
 import type { WireEnd } from "../../model";
 import { wireEnds } from "../../model";
 import type { HostFacts, PlanEndpoint, PlanWire, SshAccess } from "../../model";
-import { wireAddresses } from "../addressing";
+import { wireAddresses } from "../config";
 import { IPV4 } from "../../model";
-import type { Cidr } from "../addressing";
-import { contains, ipv4Number } from "../addressing";
-import type { ConfigContext, SharedConfig } from "../config/keys";
-import type { GuestShape, HostSpec } from "../config/blocks";
-import { parseGuest, parseHost, repeated } from "../config/blocks";
-import { knownHostKey } from "../known-hosts";
-import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../shell";
+import type { Cidr } from "../config";
+import { contains, ipv4Number } from "../config";
+import type { ConfigContext, SharedConfig } from "../config";
+import type { GuestShape, HostSpec } from "../config";
+import { parseGuest, parseHost, repeated } from "../config";
+import { knownHostKey } from "../scripts";
+import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../scripts";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 

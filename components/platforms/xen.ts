@@ -6,9 +6,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
-import type { XenSpec } from "../config/blocks";
+import type { XenSpec } from "../config";
 import type { PlanHost, PlanWire } from "../../model";
-import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../shell";
+import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../scripts";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
 import { pnicBridgeScripts } from "./remote";

@@ -11,8 +11,8 @@ import { SshTransport } from "../../runner/transport/ssh";
 import { AccessTransport, NetnsTransport } from "../../runner/transport/transport";
 import type { Plan, PlanEndpoint, PlanWire } from "../../model";
 import { wireScripts } from "../../components/platforms/local";
-import type { SshNamespaces } from "../../tools/ssh-namespaces";
-import { sshIntoNamespaces } from "../../tools/ssh-namespaces";
+import type { SshNamespaces } from "../../tools/experiments/ssh-namespaces";
+import { sshIntoNamespaces } from "../../tools/experiments/ssh-namespaces";
 
 const GUESTS = 4;
 const PEER = "hvsstpeer";

@@ -13,7 +13,7 @@ import { SESSIONS_PER_CONNECTION, SshError, SshTransport } from "../../runner/tr
 import type { Plan, PlanEndpoint, PlanWire } from "../../model";
 import { netperfInstallScript, netserverServiceScripts } from "../../components/netperf-deployment";
 import { wireScripts } from "../../components/platforms/local";
-import { sshdConfig } from "../../tools/ssh-namespaces";
+import { sshdConfig } from "../../tools/experiments/ssh-namespaces";
 import { tempDir } from "../tmp";
 
 const NS = { g1: "hvsshg1", peer: "hvsshpeer" };

@@ -5,9 +5,9 @@ import { spawnSync } from "child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ConfigError, parseLabConfig } from "../../components/config";
+import { ConfigError, parseLabConfig } from "../../components";
 import { engineBinDir } from "../../tools/engine";
-import { loadStackConfig } from "../../tools/stack-config";
+import { loadStackConfig } from "../../tools/engine/stack-config";
 import { tempDir } from "../tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");

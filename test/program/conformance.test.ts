@@ -6,13 +6,13 @@
 import * as assert from "assert";
 import { existsSync, lstatSync, readFileSync } from "fs";
 import * as path from "path";
-import type { PlatformName } from "../../components/config";
+import type { PlatformName } from "../../components";
 import { COMMAND_VERSION, PROVIDERS_OF } from "../../components/engine-record";
 import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
 import { VSPHERE_VERSION } from "../../components/providers/vsphere";
 import { spawnSync } from "child_process";
 import { builtPath, engineBinDir, EngineError, engineEnv, locateEngine } from "../../tools/engine";
-import { listStacks } from "../../tools/stack-config";
+import { listStacks } from "../../tools/engine/stack-config";
 import type { StackRun } from "../stacks";
 import { ROOT, runStack } from "../stacks";
 import { tempDir } from "../tmp";

@@ -2,7 +2,7 @@
 // plan is what the stand-in host and peer of tools/labs/native.ts provide.
 import * as assert from "assert";
 import type { Plan } from "../../model";
-import { loadStackConfig } from "../../tools/stack-config";
+import { loadStackConfig } from "../../tools/engine/stack-config";
 import { ROOT, runStack, TEST_HOST_KEYS } from "../stacks";
 
 describe("lab:native's stack", function () {

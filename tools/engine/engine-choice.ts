@@ -6,9 +6,9 @@
 // build) and returns the plan, with one printed line per choice. The plan is kept in the engine
 // cache (engine-plan.json) for engineEnv (tools/engine/engine.ts), which also hands the program the
 // record of what made the lab (engineRecord) for its `lab.engine` output.
-import { COMMAND_VERSION } from "../../components/engine-record";
-import { LIBVIRT_VERSION } from "../../components/providers/libvirt";
-import { VSPHERE_VERSION } from "../../components/providers/vsphere";
+import { COMMAND_VERSION } from "../../components";
+import { LIBVIRT_VERSION } from "../../components/providers";
+import { VSPHERE_VERSION } from "../../components/providers";
 import type { EngineRecord } from "../../model";
 
 /** The CLI version built from engine/pulumi (the version ldflag of the build). */

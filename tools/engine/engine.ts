@@ -13,11 +13,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import * as yaml from "js-yaml";
 import { homedir } from "os";
 import * as path from "path";
-import { ENGINE_RECORD_VAR } from "../../components/engine-record";
+import { ENGINE_RECORD_VAR } from "../../components";
 import type { EngineRecord } from "../../model";
 import type { EngineChoice, EnginePlan, EngineProbe, PluginInstall } from "./engine-choice";
 import { chooseEngine, CLI_VERSION, engineRecord, parsePlan, PROVIDERS } from "./engine-choice";
-import { isSecureValue, listStacks, readProject } from "../stack-config";
+import { isSecureValue, listStacks, readProject } from "./stack-config";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -11,7 +11,7 @@
 //   (samplers launched, clients armed, the start gate), measuring (the start to the last interim
 //   result), after it (netperf's final exchange, the samplers' last reading, the judging);
 // - the start skew over SSH: the same lab's guests reached through OpenSSH servers in their
-//   namespaces (tools/ssh-namespaces.ts), each run started through the start gate.
+//   namespaces (tools/experiments/ssh-namespaces.ts), each run started through the start gate.
 //
 // `npm run bench -- --scale N`: a lab of N guests on 100 Mb/s wires, measured at 1, 2, 4, ... N
 // guests (3 s runs): the start skew and the runner's overhead against the number of guests.
@@ -28,8 +28,8 @@ import { SshTransport } from "../../runner/transport";
 import { AccessTransport, NetnsTransport } from "../../runner/transport";
 import type { Plan, ResultsDocument, RunResult } from "../../model";
 import { runOffline } from "../offline";
-import { sshIntoNamespaces } from "../ssh-namespaces";
-import { loadStackConfig, parseOverrides } from "../stack-config";
+import { sshIntoNamespaces } from "./ssh-namespaces";
+import { loadStackConfig, parseOverrides } from "../engine";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -14,10 +14,10 @@ import { formatTable, summarize } from "../../analysis";
 import type { Transport } from "../../runner/transport";
 import { NetnsTransport } from "../../runner/transport";
 import type { ResultsDocument } from "../../model";
-import { parseLabConfig } from "../../components/config";
-import { buildPlan } from "../../components/lab-plan";
-import { netserverScripts } from "../../components/netperf-deployment";
-import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms/local";
+import { parseLabConfig } from "../../components";
+import { buildPlan } from "../../components";
+import { netserverScripts } from "../../components";
+import { localTopology, namespaceScripts, wireScripts } from "../../components/platforms";
 import { CgroupTransport, makeCgroup } from "./cgroup-limit";
 
 const ROOT = path.resolve(__dirname, "..", "..");

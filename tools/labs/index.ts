@@ -1,6 +1,6 @@
 // tools/labs/: the labs that stand up real software on this machine (`npm run lab:<name>`), one
 // file each, and the harness they share. This file is the folder's surface: what the rest of the
-// project (tools/study.ts, tools/ssh-namespaces.ts, the tests) imports from it.
+// project (tools/study.ts, tools/experiments/ssh-namespaces.ts, the tests) imports from it.
 //   run-lab.ts       runLab and main: a lab's whole run (arguments, setup, stack, destroy, leftovers, teardown)
 //   command-line.ts  the command line every lab shares (--keep, --down, the lab's own options)
 //   lab-host.ts      Lab (what a lab says) and LabHost (the setup's steps, each recorded in the ledger)

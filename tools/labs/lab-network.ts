@@ -1,7 +1,7 @@
 // The networks of the labs on this machine: the Ethernet shaping of their wires (tc tbf), and the
 // management network that reaches their machines.
 import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model";
-import { tbfBurstKb } from "../../components/platforms/local";
+import { tbfBurstKb } from "../../components/platforms";
 
 /**
  * tc arguments (after `tc qdisc add dev NIC root`) that shape a NIC's egress so that full-size

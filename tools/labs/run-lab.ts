@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync } from "fs";
 import * as path from "path";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi } from "../engine";
-import { destroy, up, WORK_DIR } from "../lab";
+import { destroy, up, WORK_DIR } from "../engine";
 import { parseLabArgs } from "./command-line";
 import { LabError } from "./lab-error";
 import type { Lab } from "./lab-host";

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "fs";
 import type { ResultsDocument } from "../../model";
 import { ROOT, runPulumi, selectStack, setStackConfig } from "../engine";
 import type { PulumiRun } from "../engine";
-import { outputsFile, WORK_DIR } from "../lab";
+import { outputsFile, WORK_DIR } from "../engine";
 
 /** What a lab's run can do with its stack. */
 export interface StackRun {

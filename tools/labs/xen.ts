@@ -22,7 +22,7 @@ import * as path from "path";
 import type { GuestImage, XenHostImage } from "../images";
 import { DOM0_ADDRESS, ensureGuestImage, ensureXenHostImage } from "../images";
 import { ROOT } from "../engine";
-import { outputsFile } from "../lab";
+import { outputsFile } from "../engine";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
 import { ethernetShaping, managementNet } from "./lab-network";

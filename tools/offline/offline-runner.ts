@@ -6,7 +6,7 @@
 import { spawn } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineRecord } from "../../model";
-import { COMMAND_VERSION, ENGINE_RECORD_VAR } from "../../components/engine-record";
+import { COMMAND_VERSION, ENGINE_RECORD_VAR } from "../../components";
 
 /** What makes a lab the offline runner builds: no engine; the runner itself runs the commands. */
 export const OFFLINE_ENGINE: EngineRecord = {

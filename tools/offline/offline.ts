@@ -6,10 +6,10 @@ import * as path from "path";
 import type { SummaryRow } from "../../analysis";
 import { formatTable } from "../../analysis";
 import { resultsFileOf } from "../../runner";
-import { describeKeptResults } from "../kept-results";
-import { outputsFile } from "../lab";
+import { describeKeptResults } from "../engine";
+import { outputsFile } from "../engine";
 import { runOffline } from "./offline-runner";
-import { loadStackConfig, parseOverrides, readProject } from "../stack-config";
+import { loadStackConfig, parseOverrides, readProject } from "../engine";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run lab:offline -- --stack local [--config key=value ...] [--out FILE]";

@@ -6,9 +6,9 @@ import { differences, roleOf } from "../../../analysis/comparability";
 import type { Source } from "../../../analysis/compare";
 import { checkComparable, fingerprintDifferences, labelCollisions, originName } from "../../../analysis/compare";
 import type { Comparable, ResultsDocument } from "../../../model";
-import { parseLabConfig } from "../../../components/config";
+import { parseLabConfig } from "../../../components";
 import { fingerprint, fingerprintInputs } from "../../../components/fingerprint";
-import { loadStackConfig } from "../../../tools/stack-config";
+import { loadStackConfig } from "../../../tools/engine/stack-config";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const SECRETS = { "hvnetlab:sshPrivateKey": "k", "hvnetlab:vspherePassword": "p" };

@@ -8,7 +8,7 @@ import { runCli } from "../../../cli/main";
 import { COMMANDS, parseCommandArgs, UsageError } from "../../../cli/spec";
 import { parseCompareArgs } from "../../../cli/compare-commands";
 import { InputFileError, readJsonFile, readYamlMapping } from "../../../analysis/user-files";
-import { loadStackConfig } from "../../../tools/stack-config";
+import { loadStackConfig } from "../../../tools/engine/stack-config";
 import { tempDir } from "../../tmp";
 
 const ROOT = path.join(__dirname, "..", "..", "..");

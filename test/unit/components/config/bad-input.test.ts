@@ -2,7 +2,7 @@
 // (or field) and says how to fix it (the inputs are in test/bad-inputs.ts).
 import * as assert from "assert";
 import { PlanError, validatePlan } from "../../../../model";
-import { ConfigError, parseLabConfig } from "../../../../components/config";
+import { ConfigError, parseLabConfig } from "../../../../components";
 import { CONFIGS, PLAN, PLANS } from "../../../bad-inputs";
 
 describe("the bad-input sweep", () => {

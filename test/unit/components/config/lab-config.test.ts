@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import * as path from "path";
-import { wireAddresses } from "../../../../components/addressing";
-import { ConfigError, DEFAULTS, parseLabConfig, STRUCTURED_KEYS } from "../../../../components/config";
-import { readProject } from "../../../../tools/stack-config";
+import { wireAddresses } from "../../../../components/config/addressing";
+import { DEFAULTS, STRUCTURED_KEYS } from "../../../../components/config";
+import { ConfigError, parseLabConfig } from "../../../../components";
+import { readProject } from "../../../../tools/engine/stack-config";
 import type { Values } from "../../../bad-inputs";
 import { host, NATIVE } from "../../../bad-inputs";
 

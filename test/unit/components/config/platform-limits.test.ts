@@ -1,6 +1,6 @@
 // Platform limits refused at config time, before anything is created, with the key and the limit.
 import * as assert from "assert";
-import { ConfigError, parseLabConfig } from "../../../../components/config";
+import { ConfigError, parseLabConfig } from "../../../../components";
 import { checkVsphereLimits, VSPHERE_MAX_MTU } from "../../../../components/platforms/esx";
 import type { Values } from "../../../bad-inputs";
 import { ESX, NATIVE } from "../../../bad-inputs";

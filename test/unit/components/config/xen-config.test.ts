@@ -2,9 +2,9 @@
 import * as assert from "assert";
 import * as path from "path";
 import { differences } from "../../../../analysis/comparability";
-import { parseLabConfig } from "../../../../components/config";
+import { parseLabConfig } from "../../../../components";
 import { fingerprintInputs } from "../../../../components/fingerprint";
-import { loadStackConfig } from "../../../../tools/stack-config";
+import { loadStackConfig } from "../../../../tools/engine/stack-config";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
 

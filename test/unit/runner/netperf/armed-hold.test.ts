@@ -13,7 +13,7 @@ import { runPlan } from "../../../../runner/run-plan";
 import { factsFor, testPlan } from "../../../plans";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
 import type { ClockReading, NetperfTest, Plan } from "../../../../model";
-import { ConfigError, parseLabConfig } from "../../../../components/config";
+import { ConfigError, parseLabConfig } from "../../../../components";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "..", "..", "fixtures", name), "utf8");
 

@@ -4,9 +4,9 @@
 // lab's plan against the stack file.
 import * as assert from "assert";
 import * as path from "path";
-import { formatIpv4 } from "../../../../components/addressing";
-import { parseLabConfig } from "../../../../components/config";
-import { loadStackConfig } from "../../../../tools/stack-config";
+import { formatIpv4 } from "../../../../components/config/addressing";
+import { parseLabConfig } from "../../../../components";
+import { loadStackConfig } from "../../../../tools/engine/stack-config";
 import type { SimulatedVm, SimulatedVswitch } from "../../../../tools/labs";
 import {
     checkSimulatedVm,

@@ -2,13 +2,13 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { benchmarkScript } from "../../../components/benchmark";
-import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../../components/netperf-deployment";
-import { authorizeKeyScript } from "../../../components/platforms/esx";
-import { namespaceScripts, wireScripts } from "../../../components/platforms/local";
-import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../../../components/platforms/remote";
-import { exitWithError, shellQuote, SAFE, UnsafeValueError } from "../../../components/shell";
-import { tempDir } from "../../tmp";
+import { benchmarkScript } from "../../../../components/benchmark";
+import { netperfInstallScript, netserverScripts, netserverServiceScripts } from "../../../../components/netperf-deployment";
+import { authorizeKeyScript } from "../../../../components/platforms/esx";
+import { namespaceScripts, wireScripts } from "../../../../components/platforms/local";
+import { machinePreflightScript, nicAddressScripts, pnicBridgeScripts, pnicUpScripts } from "../../../../components/platforms/remote";
+import { exitWithError, shellQuote, SAFE, UnsafeValueError } from "../../../../components/scripts/shell";
+import { tempDir } from "../../../tmp";
 
 describe("values in shell commands", () => {
     it("quotes values that match their pattern", () => {

@@ -5,18 +5,18 @@
 // that every rule is tested without Pulumi; loadLabConfig and loadLabSecrets read the stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../../model";
-import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../../model";
-import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../../runner/netperf";
-import { maxSkewOf } from "../../model";
-import { FAIL_ON } from "../../analysis";
-import type { Cidr } from "../addressing";
-import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "../addressing";
-import type { ConfigContext, ConfigKey, LabSecrets, Report, SecretKey, SharedConfig, StructuredKey } from "./keys";
-import { DEFAULTS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
-import { parseObject, PATTERNS } from "./blocks";
-import type { Platform } from "../platforms";
-import { PLATFORM_REGISTRY } from "../platforms";
+import { EXPERIMENTS, NETPERF_TESTS, PEER_KINDS } from "../model";
+import { EMULATION, HTTPS_URL, IPV4, LAB_PREFIX, RESULTS_FILE, RUN_ID, SHA256, VERSION } from "../model";
+import { MAX_ARMED_LEAD_MS, NETPERF_PAD_SECONDS } from "../runner/netperf";
+import { maxSkewOf } from "../model";
+import { FAIL_ON } from "../analysis";
+import type { Cidr } from "./config";
+import { contains, formatIpv4, overlaps, parseCidr, PRIVATE_RANGES, wireCapacity } from "./config";
+import type { ConfigContext, ConfigKey, LabSecrets, Report, SecretKey, SharedConfig, StructuredKey } from "./config";
+import { DEFAULTS, SECRET_KEYS, STRUCTURED_KEYS } from "./config";
+import { parseObject, PATTERNS } from "./config";
+import type { Platform } from "./platforms";
+import { PLATFORM_REGISTRY } from "./platforms";
 
 type Registry = typeof PLATFORM_REGISTRY;
 /** The platforms by name (hvnetlab:platform), as components/platforms/index.ts lists them. */

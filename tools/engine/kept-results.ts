@@ -1,8 +1,8 @@
 // After a failed update or offline run: what the benchmark measured before it failed, read from
 // the results file it keeps after every run.
 import * as path from "path";
-import { readResultsSince } from "../runner";
-import { formatTable, summarize } from "../analysis";
+import { readResultsSince } from "../../runner";
+import { formatTable, summarize } from "../../analysis";
 
 /** The kept results as a table with where they are, or undefined when the benchmark kept none since `sinceMs`. */
 export function describeKeptResults(file: string, sinceMs: number): string | undefined {

@@ -1,11 +1,11 @@
-// The host key the remote commands check, read from known_hosts (components/known-hosts.ts): the
+// The host key the remote commands check, read from known_hosts (components/scripts/known-hosts.ts): the
 // line for the machine's address, as an authorized_keys line, which is the form the official
 // command provider's connection.hostKey takes (pulumi-command v1.2.1, SSHConfig: ParseAuthorizedKey).
 import * as assert from "assert";
 import { writeFileSync } from "fs";
 import * as path from "path";
-import { hostKeyIn, knownHostKey, knownHostsName, KnownHostsError } from "../../../components/known-hosts";
-import { tempDir } from "../../tmp";
+import { hostKeyIn, knownHostKey, knownHostsName, KnownHostsError } from "../../../../components/scripts/known-hosts";
+import { tempDir } from "../../../tmp";
 
 const ED = "AAAAC3NzaC1lZDI1NTE5AAAAIOtherHostKeyBlob00000000000000000000000000";
 const ED_HOST = "AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyBlobOfTheMachine0000000000000000000";

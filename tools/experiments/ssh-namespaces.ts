@@ -8,9 +8,9 @@ import { execFileSync, spawn } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import type { SshOptions } from "../runner/transport";
-import type { SshAccess } from "../model";
-import { listening } from "./labs";
+import type { SshOptions } from "../../runner/transport";
+import type { SshAccess } from "../../model";
+import { listening } from "../labs";
 
 /** One namespace to reach over SSH. */
 export interface SshNamespace {

@@ -3,11 +3,11 @@
 import * as assert from "assert";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
-import { originName } from "../../../analysis/compare";
-import { ROOT } from "../../../tools/engine";
-import { outputsFile } from "../../../tools/lab";
-import { readOutputs } from "../../../tools/labs";
-import { tempDir } from "../../tmp";
+import { originName } from "../../../../analysis/compare";
+import { ROOT } from "../../../../tools/engine";
+import { outputsFile } from "../../../../tools/engine/lab-stack";
+import { readOutputs } from "../../../../tools/labs";
+import { tempDir } from "../../../tmp";
 
 describe("outputsFile: a stack's kept outputs", () => {
     it("is out/<stack>.outputs.json in the checkout, as the docs say", () => {

@@ -1,7 +1,7 @@
 // Building shell scripts for command resources. Command resources run through a shell, so every
 // value that goes into a script is checked against a strict pattern and then single-quoted.
-import { quoteWord } from "../runner/transport";
-import { ABSOLUTE_PATH, CIDR, HTTPS_URL, IFNAME, IPV4, NAME, SHA256, UINT, VERSION } from "../model";
+import { quoteWord } from "../../runner/transport";
+import { ABSOLUTE_PATH, CIDR, HTTPS_URL, IFNAME, IPV4, NAME, SHA256, UINT, VERSION } from "../../model";
 
 export class UnsafeValueError extends Error {
     readonly name = "UnsafeValueError";

@@ -1,7 +1,7 @@
 // A machine's host key as the remote commands check it (@pulumi/command's connection.hostKey),
 // read from the known_hosts file the runner's SSH client trusts (hvnetlab:sshKnownHostsFile).
 // hostKeyIn is pure; knownHostKey reads the file.
-import { readInputText } from "../analysis";
+import { readInputText } from "../../analysis";
 
 /** A known_hosts file that gives no usable key for a machine. */
 export class KnownHostsError extends Error {

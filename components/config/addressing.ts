@@ -6,7 +6,7 @@ export interface Cidr {
     readonly prefix: number;
 }
 
-import { CIDR } from "../model";
+import { CIDR } from "../../model";
 
 /** Private ranges (RFC 1918) a lab may use for its wires. */
 export const PRIVATE_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { InputFileError, readYamlMapping } from "../analysis";
+import { InputFileError, readYamlMapping } from "../../analysis";
 
 export class StackConfigError extends Error {
     readonly name = "StackConfigError";
