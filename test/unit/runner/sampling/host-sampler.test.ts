@@ -10,15 +10,9 @@ import * as path from "path";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
 import type { RunCpuFigures } from "../../../../model/cpu";
 import { hostDemandUsPerKB } from "../../../../runner/sampling/endpoint-sampler";
-import {
-    hostCpu,
-    HostSamplerError,
-    hostSamplerArgs,
-    parseHostSamplerOutput,
-    qemuThreadRole,
-    windowMean,
-    withHostCpu,
-} from "../../../../runner/sampling/host-sampler";
+import { hostCpu, hostSamplerArgs, parseHostSamplerOutput, withHostCpu } from "../../../../runner/sampling/host-sampler";
+import { HostSamplerError, windowMean } from "../../../../runner/sampling/host-sampler-interface";
+import { qemuThreadRole } from "../../../../runner/sampling/kvm-host";
 import { validatePlan } from "../../../../model/plan-check";
 import type { PlanHost } from "../../../../model/types";
 import { esxPlanHost } from "../../../../components/platforms/esx";
