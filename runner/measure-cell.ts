@@ -64,7 +64,7 @@ export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeco
 /**
  * Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. After
  * each repeat the clocks of its clients are read afresh and held against the offsets its samples
- * were moved by (runner/judging/run-result.ts withClockCheck).
+ * were moved by (runner/judging/clock-check.ts withClockCheck).
  */
 export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const repeats: RunResult[] = [];
