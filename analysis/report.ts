@@ -221,11 +221,38 @@ export interface NotMeasured {
     readonly reason: string;
 }
 
-/** The Markdown report. */
-export function reportMarkdown(
-    sources: readonly Source[],
-    opts: { mismatches: string[]; baseline?: Source; charts: string[]; reference?: Reference; notMeasured?: NotMeasured[] },
-): string {
+/** What the Markdown report is made of beside the sources: see reportMarkdown. */
+export interface ReportOptions {
+    readonly mismatches: string[];
+    readonly baseline?: Source;
+    readonly charts: string[];
+    readonly reference?: Reference;
+    readonly notMeasured?: NotMeasured[];
+}
+
+/**
+ * The Markdown report, section by section: its heading (the sources, their fingerprints or why
+ * they do not match), what was compared, the NIC settings that differ, the stacks not measured,
+ * the results tables, where the CPU goes, the charts, the machines and the method. A section with
+ * nothing to say is left out.
+ */
+export function reportMarkdown(sources: readonly Source[], opts: ReportOptions): string {
+    const out: string[] = [
+        ...headingSection(sources, opts.mismatches),
+        ...comparedSection(sources),
+        ...nicSection(sources),
+        ...notMeasuredSection(opts.notMeasured),
+        ...resultsSection(sources, opts.baseline),
+        ...cpuSection(sources),
+        ...chartsSection(opts.charts, opts.reference),
+        ...machinesSection(sources),
+        ...methodSection(sources),
+    ];
+    return `${out.join("\n")}\n`;
+}
+
+/** The title, the sources (label, platform, origin, when measured), their fingerprints, and the mismatches compared anyway. */
+function headingSection(sources: readonly Source[], mismatches: readonly string[]): string[] {
     const out: string[] = ["# hvnetlab comparison", ""];
     out.push(
         `Sources: ${sources.map((s) => `**${s.label}** (${s.results.platform}, ${s.origin}, measured ${s.results.startedAt})`).join("; ")}.`,
@@ -233,80 +260,116 @@ export function reportMarkdown(
     );
     const fps = [...new Set(sources.map((s) => s.results.fingerprint))];
     out.push(
-        opts.mismatches.length > 0
+        mismatches.length > 0
             ? `**Not comparable; compared anyway (--allow-mismatch):**`
             : fps.length === 1
               ? `Fingerprint: \`${fps[0]}\` (all sources match).`
               : `Fingerprints: ${sources.map((s) => `${s.label} \`${s.results.fingerprint}\``).join(", ")}; comparable under the rules below (a baseline has no guest shape).`,
         "",
     );
-    for (const m of opts.mismatches) out.push(`- ${m}`);
-    if (opts.mismatches.length > 0) out.push("");
+    for (const m of mismatches) out.push(`- ${m}`);
+    if (mismatches.length > 0) out.push("");
+    return out;
+}
+
+/**
+ * "What was compared", from the first source's comparable facts: the wires and netperf, each
+ * source's role and whether it was emulated, the hypervisors' guest shape, the matrix and the method.
+ */
+function comparedSection(sources: readonly Source[]): string[] {
     const c = sources[0].results.comparable;
-    if (c) {
-        out.push("## What was compared", "");
-        out.push(`- wires: ${c.nicSpeedMbps} Mb/s, MTU ${c.mtu}; netperf ${c.netperfVersion}`);
-        for (const s of sources) {
-            const sc = s.results.comparable;
-            if (!sc) continue;
-            const role = roleOf(sc) === "baseline" ? "baseline (no guests)" : "virtualized";
-            out.push(`- ${s.label}: ${role}, ${sc.emulation ? `emulated: ${sc.emulation}` : "real hardware"}`);
-        }
-        // The hypervisors' shared guest shape (a baseline first in the list has none).
-        const g = sources.find((s) => s.results.comparable?.guest)?.results.comparable?.guest;
-        if (g)
-            out.push(
-                `- guest shape of the hypervisors: ${g.vcpus} vCPU, ${g.memoryMiB} MiB, ${g.diskGiB} GiB${g.image ? `, image ${g.image}` : ""}${g.template ? `, template ${g.template}` : ""}`,
-            );
+    if (!c) return [];
+    const out: string[] = ["## What was compared", ""];
+    out.push(`- wires: ${c.nicSpeedMbps} Mb/s, MTU ${c.mtu}; netperf ${c.netperfVersion}`);
+    for (const s of sources) {
+        const sc = s.results.comparable;
+        if (!sc) continue;
+        const role = roleOf(sc) === "baseline" ? "baseline (no guests)" : "virtualized";
+        out.push(`- ${s.label}: ${role}, ${sc.emulation ? `emulated: ${sc.emulation}` : "real hardware"}`);
+    }
+    // The hypervisors' shared guest shape (a baseline first in the list has none).
+    const g = sources.find((s) => s.results.comparable?.guest)?.results.comparable?.guest;
+    if (g)
         out.push(
-            `- matrix: ${c.matrix.experiments.join(", ")} against a ${c.matrix.peer} peer; ${c.matrix.tests.join(", ")}; messages ${c.matrix.messageSizes.join(", ")} B; 1..${c.matrix.guests} guests`,
+            `- guest shape of the hypervisors: ${g.vcpus} vCPU, ${g.memoryMiB} MiB, ${g.diskGiB} GiB${g.image ? `, image ${g.image}` : ""}${g.template ? `, template ${g.template}` : ""}`,
         );
-        out.push(
-            `- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`,
-            "",
-        );
-    }
-    const nics = nicWarnings(sources);
-    if (nics.length > 0) {
-        out.push("## NIC settings that differ", "");
-        out.push("The dedicated NICs were set differently (ethtool); a difference may explain one in the figures.", "");
-        for (const w of nics) out.push(`- ${w.replace(/^warning: NIC settings differ: /, "")}`);
-        out.push("");
-    }
-    if (opts.notMeasured && opts.notMeasured.length > 0) {
-        out.push("## Not measured", "");
-        for (const n of opts.notMeasured) out.push(`- **${n.label}**: failed: ${n.reason}`);
-        out.push("");
-    }
-    out.push("## Results", "");
     out.push(
-        "Each cell: aggregate throughput and % of line rate; `partial` and `failed` runs are shown as such, never as a number." +
-            (opts.baseline ? ` The last columns give each platform as % of **${opts.baseline.label}**.` : ""),
+        `- matrix: ${c.matrix.experiments.join(", ")} against a ${c.matrix.peer} peer; ${c.matrix.tests.join(", ")}; messages ${c.matrix.messageSizes.join(", ")} B; 1..${c.matrix.guests} guests`,
+    );
+    out.push(
+        `- method: ${c.method.durationSeconds} s per run, interim samples every ${c.method.intervalSeconds} s, ${c.method.warmupSeconds} s warm-up left out`,
         "",
     );
-    for (const t of comparisonTables(sources, opts.baseline)) out.push(formatMarkdown(t), "");
+    return out;
+}
+
+/** "NIC settings that differ" between the sources' dedicated NICs (ethtool; nicWarnings). */
+function nicSection(sources: readonly Source[]): string[] {
+    const nics = nicWarnings(sources);
+    if (nics.length === 0) return [];
+    const out: string[] = ["## NIC settings that differ", ""];
+    out.push("The dedicated NICs were set differently (ethtool); a difference may explain one in the figures.", "");
+    for (const w of nics) out.push(`- ${w.replace(/^warning: NIC settings differ: /, "")}`);
+    out.push("");
+    return out;
+}
+
+/** "Not measured": the stacks the comparison meant to hold whose lab failed, and why. */
+function notMeasuredSection(notMeasured: readonly NotMeasured[] | undefined): string[] {
+    if (!notMeasured || notMeasured.length === 0) return [];
+    return ["## Not measured", "", ...notMeasured.map((n) => `- **${n.label}**: failed: ${n.reason}`), ""];
+}
+
+/** "Results": the comparison tables (comparisonTables), with each platform as % of the baseline where there is one. */
+function resultsSection(sources: readonly Source[], baseline: Source | undefined): string[] {
+    const out: string[] = ["## Results", ""];
+    out.push(
+        "Each cell: aggregate throughput and % of line rate; `partial` and `failed` runs are shown as such, never as a number." +
+            (baseline ? ` The last columns give each platform as % of **${baseline.label}**.` : ""),
+        "",
+    );
+    for (const t of comparisonTables(sources, baseline)) out.push(formatMarkdown(t), "");
+    return out;
+}
+
+/** "Where the CPU goes": the bottleneckRows table and its notes; left out when no run has CPU figures. */
+function cpuSection(sources: readonly Source[]): string[] {
     const cpu = bottleneckRows(sources);
-    if (cpu.rows.length > 0) {
-        out.push("## Where the CPU goes", "");
-        out.push(
-            "Per guest count: throughput, the host's CPU (the hypervisor host's where it was sampled: kvm host, dom0, ESXi; busy % of all its CPUs), the busiest hypervisor-side thread or domain, and what limited the run (runner/judging/bottleneck.ts: below 97% of the goodput limit, a CPU at 90% or more).",
-            "",
-        );
-        out.push("| source | run | guests | throughput | host CPU | busiest on the host | bottleneck |", "|---|---|---|---|---|---|---|");
-        for (const row of cpu.rows) out.push(`| ${row.join(" | ")} |`);
-        out.push("");
-        cpu.notes.forEach((n, i) => out.push(`Note ${i + 1}: ${n}`, ""));
-    }
-    out.push("## Charts", "");
-    for (const f of opts.charts) out.push(`![${f}](charts/${f})`, "");
-    if (opts.reference) out.push(`Reference overlay: ${opts.reference.source}`, "");
-    out.push("## Machines", "");
+    if (cpu.rows.length === 0) return [];
+    const out: string[] = ["## Where the CPU goes", ""];
+    out.push(
+        "Per guest count: throughput, the host's CPU (the hypervisor host's where it was sampled: kvm host, dom0, ESXi; busy % of all its CPUs), the busiest hypervisor-side thread or domain, and what limited the run (runner/judging/bottleneck.ts: below 97% of the goodput limit, a CPU at 90% or more).",
+        "",
+    );
+    out.push("| source | run | guests | throughput | host CPU | busiest on the host | bottleneck |", "|---|---|---|---|---|---|---|");
+    for (const row of cpu.rows) out.push(`| ${row.join(" | ")} |`);
+    out.push("");
+    cpu.notes.forEach((n, i) => out.push(`Note ${i + 1}: ${n}`, ""));
+    return out;
+}
+
+/** "Charts": each chart file (under charts/) as an image, and the reference overlay's source. */
+function chartsSection(charts: readonly string[], reference: Reference | undefined): string[] {
+    const out: string[] = ["## Charts", ""];
+    for (const f of charts) out.push(`![${f}](charts/${f})`, "");
+    if (reference) out.push(`Reference overlay: ${reference.source}`, "");
+    return out;
+}
+
+/** "Machines": each source's lab machines and host facts. */
+function machinesSection(sources: readonly Source[]): string[] {
+    const out: string[] = ["## Machines", ""];
     for (const s of sources) {
         out.push(`**${s.label}**`, "");
         for (const line of [...describeLabMachines(s), ...describeFacts(s)]) out.push(`- ${line}`);
         out.push("");
     }
-    out.push("## Method", "");
+    return out;
+}
+
+/** "Method": how runs are measured, the comparability rules, and the sources' notes. */
+function methodSection(sources: readonly Source[]): string[] {
+    const out: string[] = ["## Method", ""];
     out.push(
         "Every client of a run starts at one absolute time; netperf runs in demo mode and each stream is integrated over the window in which all streams ran, less the warm-up. " +
             "Throughput is reported against the line rate and the goodput limit of the wires (the basis is in each run's `limits`). Every stream with its interim samples is in `results.csv` (sample counts) and in the sources' results documents.",
@@ -315,7 +378,7 @@ export function reportMarkdown(
     for (const rule of RULES_TEXT) out.push(`- ${rule}`);
     const notes = [...new Set(sources.flatMap((s) => s.results.notes ?? []))];
     for (const n of notes) out.push("", `Note: ${n}`);
-    return `${out.join("\n")}\n`;
+    return out;
 }
 
 /** Writes the report folder; returns the files written. */

@@ -182,7 +182,7 @@ export interface Measurement {
     readonly warnings?: string[];
     /**
      * Each client endpoint's clock offset to the runner before the run (the one its samples were
-     * moved by) and read afresh after it (runner/judging/run-result.ts withClockCheck).
+     * moved by) and read afresh after it (runner/judging/clock-check.ts withClockCheck).
      */
     readonly clocks?: Record<string, ClockCheck>;
 }

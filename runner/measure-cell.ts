@@ -64,7 +64,7 @@ export function netperfDeadlineMs(plan: Pick<Plan, "startLeadMs" | "durationSeco
 /**
  * Measures a cell hvnetlab:repeats times (stopping early on abort) and combines the repeats. After
  * each repeat the clocks of its clients are read afresh and held against the offsets its samples
- * were moved by (runner/judging/run-result.ts withClockCheck).
+ * were moved by (runner/judging/clock-check.ts withClockCheck).
  */
 export async function measureCell(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const repeats: RunResult[] = [];
@@ -99,13 +99,47 @@ export function rereadClocks(
     );
 }
 
+/**
+ * Measures a cell once: the run's start is chosen (runStart), the samplers are started
+ * (startRunSamplers), then every client, armed or for the start fixed in advance (launchClients);
+ * once all have ended, their outcomes are read (clientOutcomes), the samplers collected
+ * (collectSamplers), and the run judged with its CPU (aggregateCell, withCpu) and its start recorded.
+ */
 async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, number>, options: CellOptions): Promise<RunResult> {
     const streams = streamsOf(cell, plan.endpoints);
+    const start = runStart(plan, cell, streams, options);
+    const samplers = startRunSamplers(plan, offsets, options, start.latestStartMs);
+    const launched = await launchClients(plan, cell, streams, start, options);
+    // Every stream is judged against the run's one start: the gate's, or the one fixed in advance.
+    const plannedStartMs = start.gate?.report?.startAtMs ?? start.fixedAtMs;
+    const outcomes = clientOutcomes(plan, cell, streams, launched, offsets, plannedStartMs);
+    const { sources, hostSources } = await collectSamplers(plan, samplers, options);
+    const plannedStart = plannedStartMs !== undefined ? plannedStartMs / 1000 : undefined;
+    const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources, plannedStart);
+    return plannedStartMs === undefined ? run : { ...run, start: startRecord(plannedStartMs, start.gate, streams, launched) };
+}
+
+/**
+ * How a run's clients start: each one's start, the start fixed in advance (epoch ms) if any, the
+ * armed ones' gate, and the latest the start can be (epoch ms).
+ */
+interface RunStart {
+    readonly starts: readonly ClientStart[];
+    readonly fixedAtMs?: number;
+    readonly gate?: StartGate;
+    readonly latestStartMs: number;
+}
+
+/**
+ * How the run's clients start (runner/netperf/armed-hold.ts clientStart): armed where the transport
+ * can release a client, the run then starting when they all are (their StartGate); a client that
+ * cannot be armed needs a start fixed in advance (startLeadMs from now), which then holds the armed
+ * ones too. The latest the start can be is that fixed start, else now plus ARMING_BUDGET_MS.
+ */
+function runStart(plan: Plan, cell: Cell, streams: readonly StreamPlan[], options: CellOptions): RunStart {
     const starts: ClientStart[] = streams.map((s) =>
         clientStart(cell.test, plan.durationSeconds, options.transport.canRelease?.(s.client) ?? false),
     );
-    // A run whose clients are all armed starts when they are; a client that cannot be armed needs a
-    // start fixed in advance, which then holds the armed ones too.
     const fixedAtMs = starts.some((s) => !s.release) ? Date.now() + startLeadMs(plan, streams.length) : undefined;
     const armed = starts.filter((s) => s.release);
     const gate =
@@ -118,11 +152,28 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
             : undefined;
     // The latest the start can be: the samplers run until then plus the duration, unless stopped.
     const latestStartMs = fixedAtMs ?? Date.now() + ARMING_BUDGET_MS;
-    // The machines' samplers end when the last client has: their stdin closes, and each takes a
-    // last reading (after the window's end) and ends. The hypervisor hosts' samplers (esxtop: a row
-    // every 2 s or more) are stopped one interval after the last client instead (a reading after
-    // the window's end is then taken). Either ends on its own a little later, or when the run is
-    // stopped.
+    return { starts, ...(fixedAtMs !== undefined ? { fixedAtMs } : {}), ...(gate ? { gate } : {}), latestStartMs };
+}
+
+/** A run's samplers under way, and how they are ended. */
+interface RunSamplers {
+    readonly sampling: Promise<SamplerSource[]>;
+    readonly hostSampling: Promise<HostSamplerSource[]>;
+    /** Aborted when the last client has ended: the machines' samplers' stdin closes. */
+    readonly finish: AbortController;
+    /** Stops every sampler (each gives what it read so far); also called when the run is aborted. */
+    readonly stop: () => void;
+}
+
+/**
+ * Starts the run's samplers (unless `cpuSamplers` is false), to run until the latest start plus the
+ * duration and a reading or two. The machines' samplers end when the last client has: their stdin
+ * closes, and each takes a last reading (after the window's end) and ends. The hypervisor hosts'
+ * samplers (esxtop: a row every 2 s or more) are stopped one interval after the last client
+ * instead (a reading after the window's end is then taken). Either ends on its own a little later,
+ * or when the run is stopped.
+ */
+function startRunSamplers(plan: Plan, offsets: ReadonlyMap<string, number>, options: CellOptions, latestStartMs: number): RunSamplers {
     const finish = new AbortController();
     const stopSamplers = new AbortController();
     const stop = () => stopSamplers.abort();
@@ -145,12 +196,23 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                   { ...options, signal: stopSamplers.signal },
                   latestStartMs / 1000 + plan.durationSeconds + 2 * Math.max(2, plan.intervalSeconds) + 1,
               );
-    const launched = await Promise.all(
+    return { sampling, hostSampling, finish, stop };
+}
+
+/**
+ * Launches every client of the run with its netperf command line: an armed one through the start
+ * gate, the others for the start fixed in advance; each killed after its deadline (netperfDeadlineMs,
+ * its lead being ARMING_BUDGET_MS when armed, else the time left to the fixed start). Never throws:
+ * a client that cannot be run gives its reason.
+ */
+function launchClients(plan: Plan, cell: Cell, streams: readonly StreamPlan[], start: RunStart, options: CellOptions): Promise<Launched[]> {
+    const { starts, fixedAtMs, gate } = start;
+    return Promise.all(
         streams.map(async (s, i): Promise<Launched> => {
-            const start = starts[i];
+            const clientStart = starts[i];
             const timeoutMs = netperfDeadlineMs({
-                startLeadMs: start.release ? ARMING_BUDGET_MS : fixedAtMs! - Date.now(),
-                durationSeconds: start.netperfSeconds,
+                startLeadMs: clientStart.release ? ARMING_BUDGET_MS : fixedAtMs! - Date.now(),
+                durationSeconds: clientStart.netperfSeconds,
             });
             const argv = [
                 "netperf",
@@ -158,25 +220,34 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                     host: s.serverAddress,
                     port: plan.netserverPort,
                     test: cell.test,
-                    durationSeconds: start.netperfSeconds,
+                    durationSeconds: clientStart.netperfSeconds,
                     intervalSeconds: plan.intervalSeconds,
                     messageBytes: cell.messageBytes,
                     cpu: plan.cpu,
-                    ...(start.release ? { armedSeconds: start.armedSeconds } : {}),
+                    ...(clientStart.release ? { armedSeconds: clientStart.armedSeconds } : {}),
                 }),
             ];
-            const how = start.release ? { release: true, gate } : { startAtMs: fixedAtMs };
+            const how = clientStart.release ? { release: true, gate } : { startAtMs: fixedAtMs };
             try {
                 const r = await options.transport.run(s.client, argv, { timeoutMs, signal: options.signal, ...how });
-                return { r, timeoutMs, netperfSeconds: start.netperfSeconds };
+                return { r, timeoutMs, netperfSeconds: clientStart.netperfSeconds };
             } catch (err) {
                 return { error: (err as Error).message };
             }
         }),
     );
-    // Every stream is judged against the run's one start: the gate's, or the one fixed in advance.
-    const plannedStartMs = gate?.report?.startAtMs ?? fixedAtMs;
-    const outcomes: StreamOutcome[] = launched.map((l, i) =>
+}
+
+/** Each client's outcome (streamOutcome) from its launch, judged against the run's start `plannedStartMs` (epoch ms). */
+function clientOutcomes(
+    plan: Plan,
+    cell: Cell,
+    streams: readonly StreamPlan[],
+    launched: readonly Launched[],
+    offsets: ReadonlyMap<string, number>,
+    plannedStartMs: number | undefined,
+): StreamOutcome[] {
+    return launched.map((l, i) =>
         "error" in l
             ? { stream: streams[i], error: l.error }
             : streamOutcome(streams[i], cell.test, l.r, {
@@ -188,18 +259,28 @@ async function measureOnce(plan: Plan, cell: Cell, offsets: ReadonlyMap<string, 
                   offsetMs: offsets.get(streams[i].client.name) ?? 0,
               }),
     );
-    finish.abort();
+}
+
+/**
+ * Ends the run's samplers once its clients have and collects what they read: the machines' stdin
+ * closes (a sampler that does not end on it is stopped after SAMPLER_GRACE_MS, or one interval when
+ * the plan has hosts), then the hosts' samplers are stopped one interval (and 250 ms) later.
+ */
+async function collectSamplers(
+    plan: Plan,
+    samplers: RunSamplers,
+    options: CellOptions,
+): Promise<{ sources: SamplerSource[]; hostSources: HostSamplerSource[] }> {
+    samplers.finish.abort();
     // A sampler that does not end on its stdin is killed after SAMPLER_GRACE_MS (it keeps what it read).
-    const stopping = setTimeout(stop, plan.hosts?.length ? plan.intervalSeconds * 1000 + 250 : SAMPLER_GRACE_MS);
-    const sources = await sampling;
+    const stopping = setTimeout(samplers.stop, plan.hosts?.length ? plan.intervalSeconds * 1000 + 250 : SAMPLER_GRACE_MS);
+    const sources = await samplers.sampling;
     clearTimeout(stopping);
-    const stoppingHosts = setTimeout(stop, plan.intervalSeconds * 1000 + 250);
-    const hostSources = await hostSampling;
+    const stoppingHosts = setTimeout(samplers.stop, plan.intervalSeconds * 1000 + 250);
+    const hostSources = await samplers.hostSampling;
     clearTimeout(stoppingHosts);
-    options.signal?.removeEventListener("abort", stop);
-    const plannedStart = plannedStartMs !== undefined ? plannedStartMs / 1000 : undefined;
-    const run = withCpu(plan, cell, aggregateCell(plan, cell, outcomes), sources, hostSources, plannedStart);
-    return plannedStartMs === undefined ? run : { ...run, start: startRecord(plannedStartMs, gate, streams, launched) };
+    options.signal?.removeEventListener("abort", samplers.stop);
+    return { sources, hostSources };
 }
 
 /** What one client's launch gave: its process's result, or why it could not be run. */

@@ -1,5 +1,5 @@
 // The benchmark runner, as its steps: the checks before the first run (preflight.ts), then every
-// cell of the plan's matrix with a synchronized start (cells.ts), each judged (judging.ts), and
+// cell of the plan's matrix with a synchronized start (measure-cell.ts), each judged (judging/), and
 // one results document (results-document.ts).
 import type { Cell } from "../model";
 import { expandMatrix } from "../model";

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { parseSamplerOutput } from "../../../runner/sampling/endpoint-sampler";
 import type { Source } from "../../../analysis/compare";
 import { comparisonTables, parseSource } from "../../../analysis/compare";
-import { withCpu } from "../../../runner/judging/run-result";
+import { withCpu } from "../../../runner/judging/run-cpu";
 import type { Cell } from "../../../model";
 import { resultsCsv } from "../../../analysis/report";
 import { formatTable, summarize } from "../../../analysis/summary";

@@ -5,8 +5,11 @@
 import * as assert from "assert";
 import { parseSamplerOutput } from "../../../../runner/sampling/endpoint-sampler";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
-import type { StreamOutcome } from "../../../../runner/judging/run-result";
-import { aggregateCell, combineRepeats, withClockCheck, withCpu } from "../../../../runner/judging/run-result";
+import type { StreamOutcome } from "../../../../runner/judging/stream-result";
+import { aggregateCell } from "../../../../runner/judging/run-result";
+import { combineRepeats } from "../../../../runner/judging/repeats";
+import { withClockCheck } from "../../../../runner/judging/clock-check";
+import { withCpu } from "../../../../runner/judging/run-cpu";
 import { expandMatrix, streamsOf } from "../../../../model";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
 import { runPlan } from "../../../../runner/run-plan";

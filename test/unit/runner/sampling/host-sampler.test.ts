@@ -10,21 +10,15 @@ import * as path from "path";
 import { bottleneck } from "../../../../runner/judging/bottleneck";
 import type { RunCpuFigures } from "../../../../model";
 import { hostDemandUsPerKB } from "../../../../runner/sampling/endpoint-sampler";
-import {
-    hostCpu,
-    HostSamplerError,
-    hostSamplerArgs,
-    parseHostSamplerOutput,
-    qemuThreadRole,
-    windowMean,
-    withHostCpu,
-} from "../../../../runner/sampling/host-sampler";
+import { hostCpu, hostSamplerArgs, parseHostSamplerOutput, withHostCpu } from "../../../../runner/sampling/host-sampler";
+import { HostSamplerError, windowMean } from "../../../../runner/sampling/host-sampler-interface";
+import { qemuThreadRole } from "../../../../runner/sampling/kvm-host";
 import { validatePlan } from "../../../../model";
 import type { PlanHost } from "../../../../model";
 import { esxPlanHost } from "../../../../components/platforms/esx";
 import { kvmPlanHost } from "../../../../components/platforms/kvm";
 import { xenPlanHost } from "../../../../components/platforms/xen";
-import { kvmHostCpuProblems } from "../../../../tools/labs";
+import { kvmHostCpuProblems } from "../../../../tools/labs/qemu";
 import { runPlan } from "../../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../../runner/transport/transport";
 import type { ClockReading, PlanEndpoint, RunResult } from "../../../../model";
