@@ -139,7 +139,7 @@ export function fairnessSpec(sources: readonly Source[], group: string): VlSpec 
 
 /**
  * The samples a chart may draw as a stream's traffic: its `samples` (see StreamResult in
- * types.ts). A UDP_STREAM stream without `udp` comes from a document written before sent and
+ * model/results.ts). A UDP_STREAM stream without `udp` comes from a document written before sent and
  * received were recorded: its samples are the sender's rate, and are left out (an empty list).
  */
 export function receivedSamples(run: Pick<RunResult, "test">, stream: StreamResult): Sample[] {
@@ -149,7 +149,7 @@ export function receivedSamples(run: Pick<RunResult, "test">, stream: StreamResu
 /**
  * The interim samples of one run, a line per stream, with the aggregation window shaded. For
  * UDP_STREAM the lines are what arrived (the sender's interim rate scaled by the fraction
- * delivered, as types.ts defines `samples`), and the axis says so.
+ * delivered, as model/results.ts defines `samples`), and the axis says so.
  */
 export function timeSeriesSpec(source: Source, run: RunResult): VlSpec {
     const series = run.streams.map((s) => ({ stream: s.endpoint, samples: receivedSamples(run, s) }));

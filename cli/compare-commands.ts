@@ -1,7 +1,7 @@
 // `hvnetlab compare` and `hvnetlab report --out`: read the sources named on the command line,
 // check that they are comparable, and print tables, a verdict, or write a report folder.
 //
-// The commands and their options are declared in cli-spec.ts (hvnetlab compare --help).
+// The commands and their options are declared in spec.ts (hvnetlab compare --help).
 // A SOURCE is an outputs JSON file (offline runner, `pulumi stack output --json`), a bare results
 // document, or `--stack NAME` (read through the project's engine). Exit 0 ok, 1 regression,
 // 2 unusable input.
@@ -27,7 +27,7 @@ import { commandNamed, helpText, HelpRequest, parseCommandArgs } from "./spec";
 import { readSourceFile } from "../analysis";
 import { readReference, writeReport } from "../analysis";
 
-/** The usage of compare and report, from the one command-line spec (cli-spec.ts). */
+/** The usage of compare and report, from the one command-line spec (spec.ts). */
 export const COMPARE_USAGE = helpText("compare");
 
 /** A source as named on the command line. */

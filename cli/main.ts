@@ -1,7 +1,7 @@
 // The `hvnetlab` command line: run a plan against an existing lab, print a results table, or
-// compare stacks. Every command and option is declared once, in cli-spec.ts, from which the
+// compare stacks. Every command and option is declared once, in spec.ts, from which the
 // arguments are parsed (node's util.parseArgs) and `hvnetlab --help` is written; every file a
-// user names is read by input-files.ts.
+// user names is read by analysis/user-files.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -127,7 +127,7 @@ async function measure(argv: readonly string[]): Promise<number> {
 
 /**
  * report --results FILE: the summary table of one results document or stack outputs, read as
- * compare reads a source; report --out DIR ...: the report folder (compare-cli.ts).
+ * compare reads a source; report --out DIR ...: the report folder (compare-commands.ts).
  */
 async function report(argv: readonly string[], write: (text: string) => void): Promise<number> {
     const { values, help, operands } = parseCommandArgs(commandNamed("report")!, argv);

@@ -1,7 +1,7 @@
 // The `hvnetlab:*` keys: their defaults (as Pulumi.yaml declares them), the structured and the
 // secret keys, the typed shape of the keys every platform reads, and what a platform's parser is
 // handed to read its own part. A leaf: the platforms import it, and it imports none of them
-// (the loading that walks the platforms is ./load.ts).
+// (the loading that walks the platforms is components/lab-config.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import type { Experiment, NetperfTest, PeerKind } from "../../model";
 import type { FailOn } from "../../analysis";
@@ -61,7 +61,7 @@ export interface SharedConfig {
      * definition (components/fingerprint.ts). Emulated labs compare only with each other.
      */
     readonly emulation: string;
-    /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets in ./load.ts). */
+    /** Which secrets are set (their values are read only as Pulumi secrets, see loadLabSecrets in components/lab-config.ts). */
     readonly secretsSet: Readonly<Record<SecretKey, boolean>>;
 }
 
