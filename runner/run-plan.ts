@@ -10,12 +10,6 @@ import { resultsDocument } from "./results-document";
 import type { Transport } from "./transport";
 import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model";
 
-export { ClockOffsetError, ReachabilityError, WireMismatchError, checkClocks, checkWires } from "./preflight";
-export { netperfDeadlineMs, netperfFailure, startLeadMs, toRunnerClock } from "./measure-cell";
-export type { StreamOutcome } from "./judging";
-export { aggregateCell, combineRepeats, judge, LAGGARD_FRACTION, laggards, udpRunLoss } from "./judging";
-export { notRun } from "./results-document";
-
 export type ProgressEvent =
     | { kind: "endpoints"; reports: Record<string, EndpointReport> }
     | { kind: "check"; pairs: number }

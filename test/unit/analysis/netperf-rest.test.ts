@@ -12,7 +12,7 @@ import { messagesPerSec } from "../../../runner/judging/stream-result";
 import { expandMatrix, streamsOf } from "../../../model";
 import { LATENCY_SELECTORS, netperfArgs, parseNetperfOutput } from "../../../runner/netperf/netperf-client";
 import { resultsCsv } from "../../../analysis/report";
-import { aggregateCell } from "../../../runner/run-plan";
+import { aggregateCell } from "../../../runner/judging/run-result";
 import { formatTable, summarize } from "../../../analysis/summary";
 import type { LatencyFigures, NetperfTest, ResultsDocument, RunResult } from "../../../model";
 import { testPlan } from "../../plans";

@@ -3,15 +3,10 @@ import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import {
-    checkWires,
-    ClockOffsetError,
-    netperfDeadlineMs,
-    netperfFailure,
-    ReachabilityError,
-    runPlan,
-    WireMismatchError,
-} from "../../../runner/run-plan";
+import { checkWires, ClockOffsetError, ReachabilityError, WireMismatchError } from "../../../runner/preflight";
+import { netperfDeadlineMs } from "../../../runner/measure-cell";
+import { netperfFailure } from "../../../runner/netperf/diagnosis";
+import { runPlan } from "../../../runner/run-plan";
 import type { ProcessResult, RunOptions, Transport } from "../../../runner/transport/transport";
 import type { ClockReading, Plan, PlanEndpoint } from "../../../model";
 import { factsFor, testPlan } from "../../plans";

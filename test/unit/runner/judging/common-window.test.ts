@@ -6,7 +6,7 @@ import { goodputLimit } from "../../../../model";
 import { expandMatrix, serverEndpoints, streamsOf } from "../../../../model";
 import type { InterimSample } from "../../../../runner/netperf/netperf-client";
 import { parseNetperfOutput } from "../../../../runner/netperf/netperf-client";
-import { aggregateCell } from "../../../../runner/run-plan";
+import { aggregateCell } from "../../../../runner/judging/run-result";
 import type { Plan, PlanEndpoint, PlanWire } from "../../../../model";
 
 const s = (at: number, value: number, intervalSeconds = 1): InterimSample => ({ at, value, intervalSeconds, units: "10^6bits/s" });

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { combineRepeats, laggards } from "../../../../runner/run-plan";
+import { combineRepeats } from "../../../../runner/judging/repeats";
+import { laggards } from "../../../../runner/judging/run-result";
 import { spread, tQuantile975 } from "../../../../runner/judging/statistics";
 import type { RunResult } from "../../../../model";
 import { failureOf } from "../../../../analysis/fail-on";
