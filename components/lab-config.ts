@@ -137,13 +137,18 @@ function keyReaders(get: (key: ConfigKey | StructuredKey) => string | undefined,
  * MTU, a run's length, sampling interval, warm-up and start lead, and the netserver port. A run
  * must leave an aggregation window after its warm-up.
  */
+/** The most guests one lab may have (hvnetlab:guests): one dedicated wire each. */
+export const MAX_GUESTS = 64;
+
 function parseWiresAndTiming(
     r: KeyReaders,
 ): Pick<
     SharedConfig,
     "guests" | "nicSpeedMbps" | "mtu" | "durationSeconds" | "intervalSeconds" | "warmupSeconds" | "startLeadMs" | "netserverPort"
 > {
-    const guests = r.number("guests", 1, 64, true);
+    // Out of range, the count is NaN: the problem is reported, and nothing sized by it is built (1e9 guests would be).
+    const counted = r.number("guests", 1, MAX_GUESTS, true);
+    const guests = counted >= 1 && counted <= MAX_GUESTS ? counted : NaN;
     const nicSpeedMbps = r.number("nicSpeedMbps", 10, 400000, true, " Mb/s");
     const mtu = r.number("mtu", 576, 9216, true, " bytes");
     const durationSeconds = r.number("durationSeconds", 2, 3600, true, " seconds");

@@ -62,6 +62,7 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
     ["vcpus as a word", { ...KVM, guest: JSON.stringify({ ...GUEST, vcpus: "two" }) }, "guest.vcpus", /./],
     // out of range, and the sizes each test allows
     ["65 guests", { guests: "65" }, "guests", /from 1 to 64/],
+    ["a billion guests, refused before anything is sized by it", { guests: "1e9" }, "guests", /from 1 to 64/],
     ["a 5 Mb/s wire", { nicSpeedMbps: "5" }, "nicSpeedMbps", /from 10 to 400000 Mb\/s/],
     ["a 1 s run", { durationSeconds: "1" }, "durationSeconds", /from 2 to 3600 seconds/],
     ["a 10 ms interval", { intervalSeconds: "0.01" }, "intervalSeconds", /from 0\.1 to 10 seconds/],
