@@ -1,6 +1,7 @@
 // The command line every lab shares (`npm run lab:<name> -- ...`): `--keep` leaves the lab standing,
-// `--down` takes a standing one down, and the lab's own options (Lab.options), each `--name value`;
-// unknown options are refused by name.
+// `--down` takes a standing one down, `--config key=value` (repeatable) sets a stack config value
+// for this run over the lab's own (as `npm run lab:offline -- --config` does), and the lab's own
+// options (Lab.options), each `--name value`; unknown options are refused by name.
 import { parseArgs } from "util";
 import { LabError } from "./lab-error";
 
@@ -16,12 +17,17 @@ export interface LabArgs {
     readonly down: boolean;
     /** The lab's own options, each with its value or default. */
     readonly options: Readonly<Record<string, string>>;
+    /** `--config key=value` overrides by full key (hvnetlab:nic), set on the stack after the lab's own config. */
+    readonly config: Readonly<Record<string, string>>;
 }
+
+/** A config key as `--config` takes it: the project's namespace optional, then a key name. */
+export const CONFIG_KEY = /^([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*$/;
 
 /** The usage line of a lab. */
 export function usage(name: string, options: Readonly<Record<string, LabOption>> = {}): string {
     const own = Object.entries(options).map(([o, spec]) => `[--${o} ${spec.help}] `);
-    return `usage: npm run lab:${name} [-- ${own.join("")}[--keep] | -- --down]`;
+    return `usage: npm run lab:${name} [-- ${own.join("")}[--config key=value ...] [--keep] | -- --down]`;
 }
 
 /**
@@ -38,19 +44,36 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
             options: {
                 keep: { type: "boolean" },
                 down: { type: "boolean" },
+                config: { type: "string", multiple: true },
                 ...Object.fromEntries(Object.keys(options).map((o) => [o, { type: "string" as const }])),
             },
         });
     } catch (e) {
         throw new LabError(`${(e as Error).message}; ${usage(name, options)}`);
     }
-    const v = parsed.values as Record<string, string | boolean | undefined>;
+    const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
     if (v.keep && v.down) throw new LabError(`--keep and --down exclude each other; ${usage(name, options)}`);
+    const config = labConfigOverrides((v.config as string[] | undefined) ?? [], name, options);
+    if (v.down && Object.keys(config).length > 0)
+        throw new LabError(`--config applies to a lab being set up, not to --down; ${usage(name, options)}`);
     const own: Record<string, string> = {};
     for (const [o, spec] of Object.entries(options)) {
         const value = typeof v[o] === "string" ? (v[o] as string) : spec.default;
         if (!spec.pattern.test(value)) throw new LabError(`--${o} ${value} is not ${spec.help}; ${usage(name, options)}`);
         own[o] = value;
     }
-    return { keep: v.keep === true, down: v.down === true, options: own };
+    return { keep: v.keep === true, down: v.down === true, options: own, config };
+}
+
+/** `--config key=value` pairs by full key (hvnetlab: where none is given); LabError on a malformed pair. */
+function labConfigOverrides(pairs: readonly string[], name: string, options: Readonly<Record<string, LabOption>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs) {
+        const at = pair.indexOf("=");
+        const key = at > 0 ? pair.slice(0, at) : "";
+        if (!CONFIG_KEY.test(key))
+            throw new LabError(`--config takes key=value (e.g. nic='{"model":"e1000e"}'), got '${pair}'; ${usage(name, options)}`);
+        out[key.includes(":") ? key : `hvnetlab:${key}`] = pair.slice(at + 1);
+    }
+    return out;
 }

@@ -106,7 +106,9 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
         throw new LabError(`setup failed: ${(e as Error).message}${left.length ? `; left: ${left.join(", ")}` : ""}`);
     }
     try {
-        const stackRun = await openStack(lab.stack, h.config, env);
+        const overrides = Object.entries(args.config).map(([key, value]) => ({ key, value, secret: false, path: false }));
+        if (overrides.length > 0) h.log(`--config: ${overrides.map((c) => `${c.key}=${c.value}`).join(" ")}`);
+        const stackRun = await openStack(lab.stack, [...h.config, ...overrides], env);
         problems.push(...(await (lab.run ? lab.run(h, stackRun) : upAndCheck(lab, h, env))));
     } catch (e) {
         problems.push((e as Error).message);

@@ -9,7 +9,7 @@ const guests = { guests: { help: "N", pattern: /^[1-9]$/, default: "2" } };
 
 describe("lab harness: arguments", () => {
     it("defaults: neither --keep nor --down, each option its default", () => {
-        assert.deepStrictEqual(parseLabArgs("native", [], guests), { keep: false, down: false, options: { guests: "2" } });
+        assert.deepStrictEqual(parseLabArgs("native", [], guests), { keep: false, down: false, options: { guests: "2" }, config: {} });
     });
 
     it("takes --keep, --down and the lab's own options", () => {
@@ -17,6 +17,7 @@ describe("lab harness: arguments", () => {
             keep: true,
             down: false,
             options: { guests: "4" },
+            config: {},
         });
         assert.strictEqual(parseLabArgs("qemu", ["--down"]).down, true);
     });
@@ -34,8 +35,32 @@ describe("lab harness: arguments", () => {
         assert.throws(() => parseLabArgs("native", ["--guests", "0"], guests), /--guests 0 is not N/);
     });
 
+    it("takes --config key=value, repeated, the namespace hvnetlab: where none is given", () => {
+        const nic = '{"model":"e1000e","attach":"bridge"}';
+        assert.deepStrictEqual(
+            parseLabArgs("qemu", ["--config", `nic=${nic}`, "--config", "hvnetlab:durationSeconds=5", "--keep"]).config,
+            {
+                "hvnetlab:nic": nic,
+                "hvnetlab:durationSeconds": "5",
+            },
+        );
+        assert.deepStrictEqual(parseLabArgs("qemu", ["--config", "runId=a=b"]).config, { "hvnetlab:runId": "a=b" });
+    });
+
+    it("refuses a --config that is not key=value, and --config with --down", () => {
+        for (const bad of ["nic", "=x", "nic model=x", "$(id)=1"])
+            assert.throws(() => parseLabArgs("qemu", ["--config", bad]), /--config takes key=value .*usage: npm run lab:qemu/);
+        assert.throws(
+            () => parseLabArgs("qemu", ["--down", "--config", "guests=1"]),
+            /--config applies to a lab being set up, not to --down/,
+        );
+    });
+
     it("the usage names every option", () => {
-        assert.strictEqual(usage("native", guests), "usage: npm run lab:native [-- [--guests N] [--keep] | -- --down]");
+        assert.strictEqual(
+            usage("native", guests),
+            "usage: npm run lab:native [-- [--guests N] [--config key=value ...] [--keep] | -- --down]",
+        );
     });
 });
 
