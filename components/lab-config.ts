@@ -433,6 +433,13 @@ function parsePlatformPart(r: KeyReaders, report: Report, platform: PlatformName
         block: (key) => blocks[key],
         report,
     };
+    if (blocks.nic !== undefined && (platform === "local" || platform === "native"))
+        report(
+            "nic",
+            undefined,
+            `applies to the esx, kvm and xen platforms only: platform ${platform} has no virtual NIC`,
+            "leave the hvnetlab:nic block out",
+        );
     return PLATFORMS.includes(platform) ? PLATFORM_REGISTRY[platform].parseConfig(context) : { platform };
 }
 

@@ -61,3 +61,36 @@ export interface NicRings {
 export function isAvailable<T extends object>(v: T | Unavailable | undefined): v is T {
     return v !== undefined && !("unavailable" in v);
 }
+
+/**
+ * The virtual NIC path of a lab's guests (hvnetlab:nic): the device model the guest sees, its
+ * queue pairs, how the device reaches the dedicated pNIC, vhost-net (kvm), and where the vCPUs
+ * run. Part of the lab's identity: the fingerprint covers it, and two paths of one platform
+ * compare with each other and with native (analysis/comparability.ts).
+ */
+export interface NicPath {
+    /** The guest's device model: kvm virtio, e1000e, e1000, rtl8139; esx vmxnet3, e1000e, e1000; xen netfront, e1000, rtl8139. */
+    readonly model: string;
+    /** Queue pairs of the device (multiqueue), 1 unless the model has them. */
+    readonly queues: number;
+    /** How the device reaches the pNIC: kvm macvtap, bridge, passthrough, hostdev; xen bridge, hostdev; esx vswitch. */
+    readonly attach: string;
+    /** kvm: vhost-net on or off; absent: libvirt's default (vhost-net where /dev/vhost-net exists). */
+    readonly vhost?: "on" | "off";
+    /** Whether each guest's vCPUs are pinned to host CPUs (the CPU lists are in the config, not here: hosts differ). */
+    readonly pinned: boolean;
+}
+
+/**
+ * A NIC path in a few words, as tables and charts label a source: "virtio mq2 macvtap",
+ * "e1000e bridge vhost off pinned"; queues only where above 1, vhost only where set.
+ */
+export function nicPathWords(path: NicPath): string {
+    return [
+        path.model,
+        ...(path.queues > 1 ? [`mq${path.queues}`] : []),
+        path.attach,
+        ...(path.vhost ? [`vhost ${path.vhost}`] : []),
+        ...(path.pinned ? ["pinned"] : []),
+    ].join(" ");
+}

@@ -51,6 +51,11 @@ export const ESX: Values = {
     vspherePassword: "set",
 };
 
+/** A valid xen stack's config (HVM guests). */
+const XEN: Values = { ...KVM, platform: "xen" };
+/** A stack's config with a hvnetlab:nic block. */
+const withNic = (base: Values, nic: Record<string, unknown>): Values => ({ ...base, nic: JSON.stringify(nic) });
+
 /** [what, values, key named, the fix the message must give]. */
 export const CONFIGS: [string, Values, string, RegExp][] = [
     // wrong types
@@ -155,6 +160,81 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
     ["a results file with a semicolon", { resultsFile: "out/x;rm -rf.json" }, "resultsFile", /use a path of letters, digits/],
     ["a results file outside the project by ..", { resultsFile: "../../etc/x.json" }, "resultsFile", /e\.g\. out\/kvm\.results\.json/],
     ["a version with a command", { netperfVersion: "2.7.0; id" }, "netperfVersion", /use a version like 2\.7\.0/],
+    // the virtual NIC path (hvnetlab:nic), each field on each platform
+    [
+        "a kvm NIC of another hypervisor",
+        withNic(KVM, { model: "vmxnet3" }),
+        "nic.model",
+        /use one of virtio, e1000e, e1000, rtl8139 \(default virtio\)/,
+    ],
+    [
+        "an esx NIC of another hypervisor",
+        withNic(ESX, { model: "virtio" }),
+        "nic.model",
+        /use one of vmxnet3, e1000e, e1000 \(default vmxnet3\)/,
+    ],
+    ["a xen NIC QEMU does not emulate for Xen", withNic(XEN, { model: "e1000e" }), "nic.model", /use one of netfront, e1000, rtl8139/],
+    ["multiqueue on a model without it", withNic(KVM, { model: "e1000e", queues: 2 }), "nic.queues", /use model virtio, or queues 1/],
+    ["more queues than vCPUs", withNic(KVM, { queues: 4 }), "nic.queues", /use at most 1, or give the guest more vCPUs/],
+    ["queues on esx, which vSphere's resource cannot set", withNic(ESX, { queues: 2 }), "nic.queues", /leave queues out/],
+    ["queues that are not a count", withNic(KVM, { queues: "two" }), "nic.queues", /use a whole number from 1 to 64/],
+    [
+        "a kvm attachment of another hypervisor",
+        withNic(KVM, { attach: "vswitch" }),
+        "nic.attach",
+        /use one of macvtap, bridge, passthrough, hostdev/,
+    ],
+    ["a xen guest on macvtap, which libxl rejects", withNic(XEN, { attach: "macvtap" }), "nic.attach", /use one of bridge, hostdev/],
+    ["an esx attachment not offered", withNic(ESX, { attach: "sriov" }), "nic.attach", /use one of vswitch/],
+    ["vhost on xen", withNic(XEN, { vhost: "on" }), "nic.vhost", /leave nic.vhost out/],
+    ["vhost neither on nor off", withNic(KVM, { vhost: "maybe" }), "nic.vhost", /use on \(vhost-net\) or off/],
+    ["vhost on an emulated e1000e", withNic(KVM, { model: "e1000e", vhost: "on" }), "nic.vhost", /use model virtio/],
+    ["hostdev without the guests' devices", withNic(KVM, { attach: "hostdev" }), "nic.devices", /list one PCI address per guest/],
+    [
+        "hostdev devices that are not PCI addresses",
+        withNic(KVM, { attach: "hostdev", devices: ["0000:3b:02.0", "eth1"] }),
+        "nic.devices",
+        /as sysfs names it/,
+    ],
+    [
+        "one device for two guests",
+        withNic(XEN, { attach: "hostdev", devices: ["0000:3b:02.0"] }),
+        "nic.devices",
+        /one PCI address per guest/,
+    ],
+    [
+        "one device twice",
+        withNic(KVM, { attach: "hostdev", devices: ["0000:3b:02.0", "0000:3b:02.0"] }),
+        "nic.devices",
+        /give every guest its own device/,
+    ],
+    ["devices with macvtap", withNic(KVM, { devices: ["0000:3b:02.0", "0000:3b:02.1"] }), "nic.devices", /leave nic.devices out/],
+    ["pinning for one guest of two", withNic(KVM, { pinning: [{ vcpus: ["2"] }] }), "nic.pinning", /one entry per guest/],
+    [
+        "a vCPU pinned to a CPU list with a command",
+        withNic(KVM, { pinning: [{ vcpus: ["2;reboot"] }, { vcpus: ["3"] }] }),
+        "nic.pinning[0].vcpus",
+        /in the kernel's syntax/,
+    ],
+    [
+        "two CPU lists for one vCPU",
+        withNic(KVM, { pinning: [{ vcpus: ["2", "3"] }, { vcpus: ["3"] }] }),
+        "nic.pinning[0].vcpus",
+        /give one CPU list per vCPU/,
+    ],
+    [
+        "QEMU's I/O threads pinned on Xen",
+        withNic(XEN, { pinning: [{ vcpus: ["2"], io: "0" }, { vcpus: ["3"] }] }),
+        "nic.pinning[0]",
+        /use only vcpus/,
+    ],
+    [
+        "a nic block with a field it has not",
+        withNic(KVM, { offload: "tso" }),
+        "nic",
+        /use only model, queues, attach, vhost, pinning, devices/,
+    ],
+    ["a nic block on native, which has no virtual NIC", withNic(NATIVE, { model: "virtio" }), "nic", /leave the hvnetlab:nic block out/],
     // a plain (non-secret) key
     ["an SSH key stored in plain text", { ...NATIVE, sshPrivateKey: PLAIN_SECRET }, "sshPrivateKey", /set it again with --secret/],
 ];

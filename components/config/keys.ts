@@ -110,7 +110,7 @@ export type ConfigKey = keyof typeof DEFAULTS;
  * Structured blocks, set in the stack file as YAML mappings. Pulumi.yaml cannot declare a key of
  * object type (pulumi/pulumi#11321), so these are documented in the README and read here only.
  */
-export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt", "xen"] as const;
+export const STRUCTURED_KEYS = ["guest", "host", "peerHost", "vsphere", "libvirt", "xen", "nic"] as const;
 export type StructuredKey = (typeof STRUCTURED_KEYS)[number];
 /** Keys whose values are secrets: parseLabConfig only learns whether they are set. */
 export const SECRET_KEYS = ["sshPrivateKey", "vspherePassword"] as const;

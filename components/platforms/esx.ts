@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import type { HostFacts, PlanEndpoint, PlanHost, PlanWire, SshAccess } from "../../model";
 import type { LabSecrets, PlatformConfigParser } from "../config";
 import type { GuestShape, VsphereSpec } from "../config";
-import { parseVsphere, PATTERNS } from "../config";
+import { parseNic, parseVsphere, PATTERNS } from "../config";
 import { shellQuote } from "../scripts";
 import { vsphere } from "../providers";
 import type { PlatformLab } from "./platform";
@@ -108,7 +108,8 @@ export const parseEsxConfig: PlatformConfigParser<EsxConfig> = (ctx) => {
     if (!ctx.shared.secretsSet.vspherePassword) {
         ctx.report("vspherePassword", undefined, "is not set", "set it as a secret: pulumi config set --secret hvnetlab:vspherePassword");
     }
-    return { platform: "esx", ...remote, guest: { ...guest, template: guest.template ?? "" }, managementSubnet, vsphere };
+    const nic = parseNic(ctx.block("nic"), { platform: "esx", guests: ctx.shared.guests, vcpus: guest.vcpus }, ctx.report);
+    return { platform: "esx", ...remote, guest: { ...guest, template: guest.template ?? "" }, managementSubnet, vsphere, nic };
 };
 
 /**
@@ -265,7 +266,8 @@ function esxGuestVm(
             disks: template.disks.apply((d) => [{ label: "disk0", size: guest.diskGiB, thinProvisioned: d[0]?.thinProvisioned ?? true }]),
             networkInterfaces: [
                 { networkId: management.id, adapterType: "vmxnet3" },
-                { networkId: network.id, adapterType: "vmxnet3" },
+                // The guest's benchmark vNIC as hvnetlab:nic.model says (vmxnet3 by default).
+                { networkId: network.id, adapterType: config.nic.path.model },
             ],
             // The official provider waits 5 minutes by default for VMware Tools to report a
             // routable address, which needs a default gateway: with no managementGateway

@@ -6,9 +6,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import * as path from "path";
 import type { PlanHost, PlanWire } from "../../model";
+import type { libvirt } from "../providers";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
-import { pnicUpScripts } from "./remote";
+import type { PnicSetup } from "./remote";
+import { pnicBridgeScripts, pnicUpScripts } from "./remote";
+import { xenBridge } from "./xen";
 
 /** The stylesheet applied to every kvm domain's XML (kvm-domain.xslt: no graphics). */
 export const KVM_XSLT_PATH = path.join(__dirname, "kvm-domain.xslt");
@@ -22,7 +25,39 @@ export function kvmPlanHost(config: Pick<LibvirtConfig, "host" | "labPrefix" | "
     return libvirtPlanHost("host", "kvm", config, wires);
 }
 
-/** The KVM lab: libvirt over qemu+ssh, each guest's benchmark NIC a macvtap on its dedicated pNIC. */
+/**
+ * How guest i's benchmark NIC reaches its pNIC under hvnetlab:nic.attach, and what the host does
+ * to the pNIC first: macvtap (bridge mode, the default) or macvtap passthrough mode (the guest
+ * owns the NIC or VF alone) on the pNIC brought up; a bridge of its own enslaving the pNIC; or
+ * hostdev, where nic-xslt.ts hands the guest its PCI device instead (the provider's macvtap entry
+ * is only a placeholder for the XSLT to replace).
+ */
+export function kvmAttachment(config: Pick<LibvirtConfig, "nic" | "host" | "labPrefix" | "mtu">): {
+    pnic: PnicSetup;
+    benchmarkNic: (i: number) => libvirt.DomainNetworkInterface;
+} {
+    const nic = (i: number) => config.host.nics[i];
+    const bridge = (i: number) => xenBridge(config.labPrefix, i);
+    switch (config.nic.path.attach) {
+        case "bridge":
+            return {
+                pnic: { kind: "bridge", scripts: (label, n, i) => pnicBridgeScripts(label, n, bridge(i), config.mtu) },
+                benchmarkNic: (i) => ({ bridge: bridge(i) }),
+            };
+        case "passthrough":
+            return {
+                pnic: { kind: "pnic", scripts: (label, n) => pnicUpScripts(label, n, config.mtu) },
+                benchmarkNic: (i) => ({ passthrough: nic(i) }),
+            };
+        default:
+            return {
+                pnic: { kind: "pnic", scripts: (label, n) => pnicUpScripts(label, n, config.mtu) },
+                benchmarkNic: (i) => ({ macvtap: nic(i) }),
+            };
+    }
+}
+
+/** The KVM lab: libvirt over qemu+ssh, each guest's benchmark NIC attached as hvnetlab:nic says (macvtap on its dedicated pNIC by default). */
 export class KvmLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super(
@@ -33,8 +68,7 @@ export class KvmLab extends LibvirtLab {
                 scheme: "qemu+ssh",
                 planHost: (wires) => kvmPlanHost(args.config, wires),
                 domainType: args.config.libvirt.domainType,
-                pnic: { kind: "pnic", scripts: (label, nic) => pnicUpScripts(label, nic, args.config.mtu) },
-                benchmarkNic: (i) => ({ macvtap: args.config.host.nics[i] }),
+                ...kvmAttachment(args.config),
                 xslt: readFileSync(KVM_XSLT_PATH, "utf8"),
                 console: "ttyS0",
             },

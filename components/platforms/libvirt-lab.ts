@@ -9,8 +9,10 @@ import type { GuestNetwork } from "../scripts";
 import { guestMac, metaData, networkConfig, userData } from "../scripts";
 import type { ConfigContext, LabSecrets, PlatformConfigParser } from "../config";
 import type { GuestShape, LibvirtSpec, XenSpec } from "../config";
-import { parseLibvirt, parseXen } from "../config";
+import { parseLibvirt, parseNic, parseXen } from "../config";
 import { libvirt } from "../providers";
+import { nicHostPreflightScript } from "./nic-preflight";
+import { nicPathTemplates, withTemplates } from "./nic-xslt";
 import type { PlatformLab } from "./platform";
 import type { PnicSetup } from "./remote";
 import type { HypervisorConfig } from "./remote";
@@ -39,6 +41,7 @@ export function libvirtConfigParser(platform: LibvirtConfig["platform"]): Platfo
         const xenGuestMode = platform === "xen" ? xenGuestModeOf(ctx, guest) : undefined;
         if (platform !== "xen" && ctx.block("xen") !== undefined)
             ctx.report("xen", undefined, "applies to the xen platform only", "leave the hvnetlab:xen block out");
+        const nic = parseNic(ctx.block("nic"), { platform, guests: ctx.shared.guests, vcpus: guest.vcpus, xenGuestMode }, ctx.report);
         if (ctx.get("guest") && !guest.image) {
             ctx.report(
                 "guest.image",
@@ -53,6 +56,7 @@ export function libvirtConfigParser(platform: LibvirtConfig["platform"]): Platfo
             guest: { ...guest, image: guest.image ?? "" },
             managementSubnet,
             libvirt,
+            nic,
             ...(xenGuestMode ? { xenGuestMode } : {}),
         };
     };
@@ -147,7 +151,7 @@ export interface LibvirtFlavour {
     readonly pnic: PnicSetup;
     /** The benchmark NIC of guest i (its source: macvtap on the pNIC, or the pNIC's bridge). */
     readonly benchmarkNic: (index: number) => libvirt.DomainNetworkInterface;
-    /** Applied to the generated domain XML. */
+    /** Applied to the generated domain XML, with each guest's NIC path added (nic-xslt.ts). */
     readonly xslt?: string;
     /** The guest kernel's console device (a direct kernel boot's `console=`), e.g. ttyS0 or hvc0. */
     readonly console: string;
@@ -202,7 +206,18 @@ export abstract class LibvirtLab extends pulumi.ComponentResource implements Pla
         this.wires = topology.wires;
         this.hosts = [flavour.planHost(this.wires)];
         const hostKey = machineHostKey(config, sshAccess(config.host));
-        const hv = hypervisorHost(`${name}-host`, config.host, this.wires.length, flavour, secrets.sshPrivateKey, this, hostKey);
+        // The platform's own checks, then the NIC path's (pinned CPUs, vhost-net, the VFs handed over).
+        const hostPreflight = (label: string) =>
+            [flavour.hostPreflight?.(label) ?? "", nicHostPreflightScript(label, config.nic)].filter((s) => s !== "").join("\n");
+        const hv = hypervisorHost(
+            `${name}-host`,
+            config.host,
+            this.wires.length,
+            { pnic: flavour.pnic, hostPreflight },
+            secrets.sshPrivateKey,
+            this,
+            hostKey,
+        );
         this.provider = new libvirt.LibvirtProvider(`${name}-provider`, { uri: libvirtUri(flavour.scheme, config) }, { parent: this });
         const domains = libvirtGuests(name, { config, wires: this.wires, provider: this.provider, flavour, dependsOn: hv.ready }, this);
         const peer = peerMachine(`${name}-peer`, config, this.wires, secrets.sshPrivateKey, this);
@@ -326,7 +341,16 @@ function libvirtGuests(name: string, args: LibvirtGuestsArgs, parent: pulumi.Res
                 ...(flavour.domainType === "kvm" ? { cpu: { mode: "host-passthrough" } } : {}),
                 autostart: false,
                 running: true,
-                ...(flavour.xslt ? { xml: { xslt: flavour.xslt } } : {}),
+                ...(flavour.xslt
+                    ? {
+                          xml: {
+                              xslt: withTemplates(
+                                  flavour.xslt,
+                                  nicPathTemplates(config.nic, { benchmarkMac: net.benchmark.mac, index: w.index }),
+                              ),
+                          },
+                      }
+                    : {}),
             },
             { ...ro, dependsOn: args.dependsOn, replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES },
         );

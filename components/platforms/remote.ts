@@ -14,7 +14,7 @@ import { IPV4 } from "../../model";
 import type { Cidr } from "../config";
 import { contains, ipv4Number } from "../config";
 import type { ConfigContext, SharedConfig } from "../config";
-import type { GuestShape, HostSpec } from "../config";
+import type { GuestShape, HostSpec, NicSpec } from "../config";
 import { parseGuest, parseHost, repeated } from "../config";
 import { knownHostKey } from "../scripts";
 import { AS_ROOT, checked, exitWithError, SAFE, script, shellQuote } from "../scripts";
@@ -35,6 +35,8 @@ export interface HypervisorConfig extends RemoteConfig {
     readonly guest: GuestShape;
     /** The management network the guests' static addresses are in. */
     readonly managementSubnet: Cidr;
+    /** The guests' virtual NIC path (hvnetlab:nic; the platform's default when absent). */
+    readonly nic: NicSpec;
 }
 
 const NO_HOST: HostSpec = { address: "", user: "", port: 22, managementNic: "", nics: [] };

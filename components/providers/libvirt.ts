@@ -63,6 +63,8 @@ export interface DomainNetworkInterface {
     readonly mac?: In<string>;
     readonly bridge?: In<string>;
     readonly macvtap?: In<string>;
+    /** Host NIC (or SR-IOV VF) given to the guest alone: <interface type='direct'><source dev=... mode='passthrough'/>. */
+    readonly passthrough?: In<string>;
     readonly networkName?: In<string>;
     readonly waitForLease?: In<boolean>;
 }
