@@ -12,6 +12,9 @@
 // 4. Emulated labs (guests under QEMU's TCG, Xen under QEMU, stand-in guests or hosts made of
 //    network namespaces) compare with each other, never with labs on real hardware: their figures
 //    are the emulator's. What each one emulates is shown, but need not be the same.
+// 5. The Xen guest mode (HVM or PV) is compared between xen labs only.
+// 6. The virtual NIC path (device model, queues, attachment, vhost, pinning) is what a tuning
+//    study varies: it is shown, and never held against another lab.
 import { canonical } from "../model";
 import type { Comparable } from "../model";
 
@@ -81,6 +84,7 @@ function withoutKnown(c: Comparable): Record<string, unknown> {
     const known = new Set([
         "emulation",
         "xenGuestMode",
+        "nicPath",
         "nicSpeedMbps",
         "uplinkMbps",
         "mtu",
@@ -98,4 +102,5 @@ export const RULES_TEXT = [
     "Native (and the local lab) is the baseline: it has no guests, so its guest shape is never compared.",
     "Virtualized labs (esx, kvm, xen) must also share the guest shape.",
     "Emulated labs (QEMU TCG guests, Xen under QEMU, stand-in guests or hosts) compare only with each other.",
+    "The virtual NIC path (model, queues, attachment, vhost, pinning) may differ: paths of one platform compare with each other and with native.",
 ];

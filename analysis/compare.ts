@@ -5,6 +5,7 @@
 import { differences } from "./comparability";
 import { flatSettings, nicSettingWarnings } from "./nic-differences";
 import type { EngineRecord, HostFacts, ResultsDocument, RunResult } from "../model";
+import { nicPathWords } from "../model";
 
 /** Input that cannot be compared: a file that is not a results document, runs missing, ... (exit 2). */
 export class CompareInputError extends Error {
@@ -20,6 +21,17 @@ export interface Source {
     readonly hostFacts?: Record<string, unknown>;
     /** What made the lab (the `lab` output's engine), where the source had it. */
     readonly engine?: EngineRecord;
+}
+
+/**
+ * A source's label unless one is given: its platform, and the guests' virtual NIC path where the
+ * results record one ("kvm virtio mq2 macvtap"), so that two paths of one platform stand apart.
+ */
+export function sourceLabel(results: Pick<ResultsDocument, "platform" | "comparable">): string {
+    const path = results.comparable?.nicPath;
+    // A document written by hand or by another version may hold anything there.
+    const usable = path && typeof path.model === "string" && typeof path.attach === "string" && Number.isInteger(path.queues);
+    return usable ? `${results.platform} ${nicPathWords(path)}` : results.platform;
 }
 
 /** Reads a source from JSON text: stack outputs ({ results, lab, ... }) or a bare results document. */
@@ -46,7 +58,7 @@ export function parseSource(text: string, origin: string, label?: string): Sourc
     if (typeof results.platform !== "string" || typeof results.fingerprint !== "string")
         throw new CompareInputError(`${origin}: the results name no platform or fingerprint`);
     return {
-        label: label ?? results.platform,
+        label: label ?? sourceLabel(results as ResultsDocument),
         origin,
         results: results as ResultsDocument,
         ...(outputs.lab?.hostFacts ? { hostFacts: outputs.lab.hostFacts } : {}),

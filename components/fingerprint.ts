@@ -27,6 +27,8 @@ export function fingerprintInputs(config: LabConfig): Comparable {
         ...(emulation ? { emulation } : {}),
         // How Xen runs the guests changes what is measured (HVM with PV drivers, or PV).
         ...(config.platform === "xen" ? { xenGuestMode: config.xenGuestMode ?? "hvm" } : {}),
+        // The virtual NIC path is the lab's identity too: a tuned path is another lab.
+        ...("nic" in config ? { nicPath: config.nic.path } : {}),
         nicSpeedMbps: config.nicSpeedMbps,
         ...(config.platform === "local" && config.localTopology === "shared-uplink" ? { uplinkMbps: config.uplinkMbps } : {}),
         mtu: config.mtu,
@@ -51,7 +53,8 @@ export function fingerprintInputs(config: LabConfig): Comparable {
  * What the lab emulates, or "" on real hardware: hvnetlab:emulation where set; else the local lab
  * (namespaces and shaped veth wires on one machine) and kvm guests under QEMU's TCG
  * (libvirt.domainType qemu) are emulated by definition. Emulated labs compare only with each other
- * (analysis/comparability.ts); kvm, esx and xen on hardware share one fingerprint for one guest block.
+ * (analysis/comparability.ts). kvm, esx and xen on hardware share one comparable block for one guest
+ * block but for their NIC paths, which the fingerprint covers and the rules never hold apart.
  */
 export function emulationOf(config: LabConfig): string {
     if (config.emulation !== "") return config.emulation;

@@ -1,6 +1,7 @@
 // The plan: what the benchmark runner is given (endpoints, wires, hypervisor hosts, the matrix,
 // the method), as plain JSON shared by the Pulumi program, the runner and the comparison tools.
 // Checked field by field by model/plan-check.ts.
+import type { NicPath } from "./nic";
 
 /** Which end of each wire runs the netperf client: the guest (send) or its peer (receive). */
 export type Experiment = "send" | "receive";
@@ -110,6 +111,12 @@ export interface Comparable {
     readonly emulation?: string;
     /** xen labs: how Xen runs the guests (hvnetlab:xen.guestMode), hvm or pv. */
     readonly xenGuestMode?: string;
+    /**
+     * esx, kvm and xen labs: the guests' virtual NIC path (hvnetlab:nic). It is what a tuning study
+     * varies, so the rules never hold two labs to it: two paths of one platform compare with
+     * each other and with native (analysis/comparability.ts).
+     */
+    readonly nicPath?: NicPath;
     readonly nicSpeedMbps: number;
     /** With the local lab's shared-uplink wiring: the uplink's speed. */
     readonly uplinkMbps?: number;

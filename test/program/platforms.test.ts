@@ -226,7 +226,7 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
         );
     });
 
-    it("gives esx, kvm and xen the same guest shape for the same guest block, and kvm esx's fingerprint", () => {
+    it("gives esx, kvm and xen the same guest shape for the same guest block, and fingerprints apart only by the NIC path", () => {
         const esx = of(runs.esx, "vsphere:index/virtualMachine:VirtualMachine")[0].inputs;
         for (const stack of ["kvm", "xen"]) {
             const d = of(runs[stack], "libvirt:index/domain:Domain")[0].inputs;
@@ -235,11 +235,22 @@ describe("the hypervisor stacks under Pulumi's mock runtime", function () {
             assert.strictEqual(disk.inputs.size, esx.disks[0].size * 1024 ** 3, `${stack} disk matches esx`);
             assert.deepStrictEqual(runs[stack].outputs.lab.guest, runs.esx.outputs.lab.guest);
         }
-        assert.strictEqual(runs.kvm.outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint);
+        // Each platform's default NIC path is its own (virtio on macvtap, vmxnet3 on a vSwitch, netfront on a bridge):
+        // it is in the fingerprint, and the rules never hold it against another lab.
+        const paths = ["esx", "kvm", "xen"].map((s) => runs[s].outputs.plan.comparable.nicPath);
+        assert.deepStrictEqual(paths, [
+            { model: "vmxnet3", queues: 1, attach: "vswitch", pinned: false },
+            { model: "virtio", queues: 1, attach: "macvtap", pinned: false },
+            { model: "netfront", queues: 1, attach: "bridge", pinned: false },
+        ]);
+        assert.notStrictEqual(runs.kvm.outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint);
         // xen's also holds how Xen runs the guests (HVM by default), which the rules compare only between xen labs.
-        const { xenGuestMode, ...rest } = runs.xen.outputs.plan.comparable;
+        const { xenGuestMode, nicPath: _x, ...rest } = runs.xen.outputs.plan.comparable;
+        const { nicPath: _k, ...kvm } = runs.kvm.outputs.plan.comparable;
+        const { nicPath: _e, ...esx2 } = runs.esx.outputs.plan.comparable;
         assert.strictEqual(xenGuestMode, "hvm");
-        assert.deepStrictEqual(rest, runs.esx.outputs.plan.comparable);
+        assert.deepStrictEqual(rest, esx2);
+        assert.deepStrictEqual(kvm, esx2);
         assert.notStrictEqual(runs.native.outputs.lab.fingerprint, runs.esx.outputs.lab.fingerprint, "no guest block, another shape");
     });
 

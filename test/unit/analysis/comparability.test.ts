@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { differences, roleOf } from "../../../analysis/comparability";
 import type { Source } from "../../../analysis/compare";
-import { checkComparable, fingerprintDifferences, labelCollisions, originName } from "../../../analysis/compare";
+import { checkComparable, fingerprintDifferences, labelCollisions, originName, sourceLabel } from "../../../analysis/compare";
 import type { Comparable, ResultsDocument } from "../../../model";
 import { parseLabConfig } from "../../../components";
 import { fingerprint, fingerprintInputs } from "../../../components/fingerprint";
@@ -62,6 +62,38 @@ describe("comparability rules", () => {
             () => checkComparable([native, matrix], false),
             /matrix: tests: native \["TCP_STREAM"\], esx \["TCP_STREAM","TCP_RR"\]/,
         );
+    });
+
+    it("compares two NIC paths of one platform with each other and with native: another fingerprint, no difference held", () => {
+        const native = labOf("native", MATCH);
+        const virtio = labOf("kvm", MATCH);
+        const e1000e = labOf("kvm", { ...MATCH, "hvnetlab:nic": JSON.stringify({ model: "e1000e", attach: "bridge" }) });
+        assert.deepStrictEqual(virtio.comparable.nicPath, { model: "virtio", queues: 1, attach: "macvtap", pinned: false });
+        assert.deepStrictEqual(e1000e.comparable.nicPath, { model: "e1000e", queues: 1, attach: "bridge", pinned: false });
+        assert.notStrictEqual(e1000e.fingerprint, virtio.fingerprint, "the path is the lab's identity");
+        assert.deepStrictEqual(differences(virtio.comparable, e1000e.comparable, "a", "b"), []);
+        const sources = [source("native", native), source("kvm virtio macvtap", virtio), source("kvm e1000e bridge", e1000e)];
+        assert.deepStrictEqual(checkComparable(sources, false), []);
+        // The path does not excuse another difference.
+        const mtu = labOf("kvm", { ...MATCH, "hvnetlab:mtu": "9000", "hvnetlab:nic": JSON.stringify({ queues: 1, vhost: "off" }) });
+        assert.deepStrictEqual(differences(virtio.comparable, mtu.comparable, "a", "b"), ["MTU: a 1500, b 9000"]);
+    });
+
+    it("labels a source by its platform and NIC path, where its results record one", () => {
+        const lab = labOf("kvm", {
+            ...MATCH,
+            "hvnetlab:guest": JSON.stringify({ ...JSON.parse(loadStackConfig(ROOT, "kvm")["hvnetlab:guest"]), vcpus: 2 }),
+            "hvnetlab:nic": JSON.stringify({
+                queues: 2,
+                vhost: "on",
+                pinning: [0, 1, 2, 3].map((i) => ({ vcpus: [`${2 * i}`, `${2 * i + 1}`] })),
+            }),
+        });
+        assert.strictEqual(sourceLabel({ platform: "kvm", comparable: lab.comparable }), "kvm virtio mq2 macvtap vhost on pinned");
+        assert.strictEqual(sourceLabel({ platform: "esx", comparable: labOf("esx", MATCH).comparable }), "esx vmxnet3 vswitch");
+        assert.strictEqual(sourceLabel({ platform: "native", comparable: labOf("native", MATCH).comparable }), "native");
+        const odd = { ...lab.comparable, nicPath: { model: 3 } } as unknown as Comparable;
+        assert.strictEqual(sourceLabel({ platform: "kvm", comparable: odd }), "kvm", "a path another writer made up is left out");
     });
 
     it("keeps emulated labs apart from hardware, and comparable with each other", () => {
