@@ -1,4 +1,9 @@
-// npm run study -- [--stack NAME ...] [--keep] [--guests N] [--out DIR]
+// npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR]
+//
+// A `--config key=value` applies to the `--stack` before it: a stack named again with other config
+// is a variant of it (a tuning study: `--stack qemu --stack qemu --config nic='{"model":"e1000e"}'`),
+// measured in its turn, its outputs kept as out/<stack>~<n>.outputs.json, labelled in the report by
+// its platform and NIC path.
 //
 // The study behind hvnetlab, end to end: each named stack is brought up and measured (its
 // outputs kept in out/<stack>.outputs.json) and torn down unless --keep, one after another; then
@@ -12,7 +17,7 @@
 // the study runs the labs that run here. A lab that fails is reported with its reason, the others
 // still run and are compared; the exit code says which failed (1), or that the input was unusable (2).
 import { spawn } from "child_process";
-import { existsSync, readFileSync } from "fs";
+import { copyFileSync, existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../analysis";
@@ -34,11 +39,13 @@ export class StudyError extends Error {
     readonly name = "StudyError";
 }
 
-const USAGE = "usage: npm run study -- [--stack NAME ...] [--keep] [--guests N] [--out DIR]";
+const USAGE = "usage: npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR]";
 
 export interface StudyArgs {
-    /** The stacks to run, in order. */
+    /** The stacks to run, in order (a stack named twice is a variant: its config differs). */
     readonly stacks: string[];
+    /** Each stack's `--config` overrides by full key, in the order of `stacks`. */
+    readonly configs: Record<string, string>[];
     readonly keep: boolean;
     /** Guests per lab (where the lab takes --guests); undefined: each lab's default (2 on 2 cores). */
     readonly guests?: string;
@@ -49,40 +56,75 @@ export interface StudyArgs {
 export interface Step {
     readonly stack: string;
     readonly lab?: Lab;
+    /** Its `--config` overrides by full key (hvnetlab:nic). */
+    readonly config: Record<string, string>;
+    /** Where its outputs are kept: out/<stack>.outputs.json, out/<stack>~<n>.outputs.json for its n-th variant. */
+    readonly name: string;
+}
+
+/** A `--config` key as the study takes it: the project's namespace optional, then a key name. */
+const CONFIG_PAIR = /^(([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*)=([\s\S]*)$/;
+
+/** The stacks in order, each with the `--config` pairs that follow it. */
+function stacksWithConfig(
+    tokens: readonly { kind: string; name?: string; value?: string }[],
+): { stack: string; config: Record<string, string> }[] {
+    const out: { stack: string; config: Record<string, string> }[] = [];
+    for (const t of tokens) {
+        if (t.kind !== "option") continue;
+        if (t.name === "stack") out.push({ stack: t.value ?? "", config: {} });
+        if (t.name !== "config") continue;
+        const m = CONFIG_PAIR.exec(t.value ?? "");
+        if (!m) throw new StudyError(`--config takes key=value, got '${t.value}'; ${USAGE}`);
+        const last = out[out.length - 1];
+        if (!last) throw new StudyError(`--config ${t.value} comes before any --stack: it applies to the --stack before it; ${USAGE}`);
+        last.config[m[1].includes(":") ? m[1] : `hvnetlab:${m[1]}`] = m[3];
+    }
+    return out;
 }
 
 /**
  * The study's arguments. Throws StudyError (one line) for an unknown option, a stack that is not
- * in stacks/ and that no lab runs, or a guest count that is not 1-16.
+ * in stacks/ and that no lab runs, a stack named twice with the same config, a `--config` that is
+ * not key=value or comes before any `--stack`, or a guest count that is not 1-16.
  */
 export function parseStudyArgs(argv: readonly string[], known: readonly string[] = listStacks(ROOT)): StudyArgs {
-    let v;
+    let parsed;
     try {
-        v = parseArgs({
+        parsed = parseArgs({
             args: [...argv],
             strict: true,
             allowPositionals: false,
+            tokens: true,
             options: {
                 stack: { type: "string", multiple: true },
+                config: { type: "string", multiple: true },
                 keep: { type: "boolean" },
                 guests: { type: "string" },
                 out: { type: "string" },
                 help: { type: "boolean" },
             },
-        }).values;
+        });
     } catch (e) {
         throw new StudyError(`${(e as Error).message}; ${USAGE}`);
     }
+    const named = stacksWithConfig(parsed.tokens ?? []);
+    const v = parsed.values;
     if (v.help) throw new StudyError(USAGE);
-    const stacks = v.stack ?? LABS_HERE.map((l) => l.stack);
+    const stacks = named.length > 0 ? named.map((n) => n.stack) : LABS_HERE.map((l) => l.stack);
+    const configs = named.length > 0 ? named.map((n) => n.config) : stacks.map(() => ({}));
     const runnable = new Set([...known, ...LABS_HERE.map((l) => l.stack)]);
     const unknown = stacks.filter((s) => !runnable.has(s));
     if (unknown.length > 0)
         throw new StudyError(`no stack ${unknown.map((s) => `'${s}'`).join(", ")}: the stacks are ${[...runnable].sort().join(", ")}`);
-    if (new Set(stacks).size !== stacks.length) throw new StudyError(`a stack is named twice: ${stacks.join(", ")}`);
+    const runs = stacks.map((s, i) => `${s} ${JSON.stringify(Object.entries(configs[i]).sort())}`);
+    const twice = runs.find((r, i) => runs.indexOf(r) !== i);
+    if (twice)
+        throw new StudyError(`a stack is named twice with the same config: ${twice.split(" ")[0]} (give a variant its own --config)`);
     if (v.guests !== undefined && !/^([1-9]|1[0-6])$/.test(v.guests)) throw new StudyError(`--guests takes 1 to 16, got '${v.guests}'`);
     return {
         stacks,
+        configs,
         keep: v.keep === true,
         ...(v.guests !== undefined ? { guests: v.guests } : {}),
         out: v.out ?? path.join(ROOT, "out", "study"),
@@ -91,9 +133,11 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
 
 /** How each stack runs: through the lab that runs it here, else through the engine. */
 export function planSteps(args: StudyArgs): Step[] {
-    return args.stacks.map((stack) => {
+    return args.stacks.map((stack, i) => {
         const lab = LABS_HERE.find((l) => l.stack === stack);
-        return lab ? { stack, lab } : { stack };
+        const n = args.stacks.slice(0, i).filter((s) => s === stack).length;
+        const step = { stack, config: args.configs[i] ?? {}, name: n === 0 ? stack : `${stack}~${n + 1}` };
+        return lab ? { ...step, lab } : step;
     });
 }
 
@@ -102,15 +146,25 @@ export function commandsOf(step: Step, args: StudyArgs): { what: string; argv: s
     const tsNode = [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only"];
     if (step.lab) {
         const own = step.lab.options?.guests && args.guests !== undefined ? ["--guests", args.guests] : [];
+        const config = Object.entries(step.config).flatMap(([k, v]) => ["--config", `${k}=${v}`]);
         return [
             {
                 what: `lab:${step.lab.name}`,
-                argv: [...tsNode, path.join(ROOT, "tools", "labs", `${step.lab.name}.ts`), ...own, ...(args.keep ? ["--keep"] : [])],
+                argv: [
+                    ...tsNode,
+                    path.join(ROOT, "tools", "labs", `${step.lab.name}.ts`),
+                    ...own,
+                    ...config,
+                    ...(args.keep ? ["--keep"] : []),
+                ],
             },
         ];
     }
     const lab = path.join(ROOT, "tools", "lab.ts");
-    const guests = args.guests !== undefined ? ["--config", `hvnetlab:guests=${args.guests}`] : [];
+    const guests = [
+        ...(args.guests !== undefined ? ["--config", `hvnetlab:guests=${args.guests}`] : []),
+        ...Object.entries(step.config).flatMap(([k, v]) => ["--config", `${k}=${v}`]),
+    ];
     return [
         { what: "pulumi up", argv: [...tsNode, lab, "up", "--stack", step.stack, ...guests] },
         ...(args.keep ? [] : [{ what: "pulumi destroy", argv: [...tsNode, lab, "destroy", "--stack", step.stack] }]),
@@ -160,7 +214,10 @@ function runShown(argv: string[], label: string): Promise<{ code: number; tail: 
 async function runStep(step: Step, args: StudyArgs, index: number, total: number): Promise<StepOutcome> {
     const started = Date.now();
     const how = step.lab ? `lab:${step.lab.name}` : "the engine";
-    process.stdout.write(`study: [${index}/${total}] ${step.stack} (${how}) ...\n`);
+    const config = Object.entries(step.config)
+        .map(([k, v]) => ` ${k}=${v}`)
+        .join("");
+    process.stdout.write(`study: [${index}/${total}] ${step.name} (${how}${config}) ...\n`);
     const outputs = outputsFile(step.stack);
     const before = existsSync(outputs) ? readFileSync(outputs, "utf8") : undefined;
     let failure: string | undefined;
@@ -171,15 +228,18 @@ async function runStep(step: Step, args: StudyArgs, index: number, total: number
     }
     const seconds = (Date.now() - started) / 1000;
     const fresh = existsSync(outputs) && readFileSync(outputs, "utf8") !== before;
+    // A variant's outputs are kept apart: the next variant of the stack writes the stack's file again.
+    const kept = step.name === step.stack ? outputs : outputsFile(step.name);
+    if (fresh && kept !== outputs) copyFileSync(outputs, kept);
     const outcome: StepOutcome = {
-        stack: step.stack,
+        stack: step.name,
         ok: failure === undefined && fresh,
         ...(failure !== undefined ? { reason: failure } : fresh ? {} : { reason: `it wrote no new ${path.relative(ROOT, outputs)}` }),
         seconds,
-        ...(fresh ? { outputs } : {}),
+        ...(fresh ? { outputs: kept } : {}),
     };
     process.stdout.write(
-        `study: [${index}/${total}] ${step.stack}: ${outcome.ok ? "measured" : `FAILED (${outcome.reason})`} in ${seconds.toFixed(0)} s\n`,
+        `study: [${index}/${total}] ${step.name}: ${outcome.ok ? "measured" : `FAILED (${outcome.reason})`} in ${seconds.toFixed(0)} s\n`,
     );
     return outcome;
 }
@@ -212,7 +272,7 @@ export async function studyReport(outcomes: readonly StepOutcome[], out: string)
 async function main(): Promise<number> {
     const args = parseStudyArgs(process.argv.slice(2));
     const steps = planSteps(args);
-    process.stdout.write(`study: ${steps.map((s) => s.stack).join(", ")}${args.keep ? " (kept standing)" : ""}; report to ${args.out}\n`);
+    process.stdout.write(`study: ${steps.map((s) => s.name).join(", ")}${args.keep ? " (kept standing)" : ""}; report to ${args.out}\n`);
     const outcomes: StepOutcome[] = [];
     for (const [i, step] of steps.entries()) outcomes.push(await runStep(step, args, i + 1, steps.length));
     let reportFailed: string | undefined;

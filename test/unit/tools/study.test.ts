@@ -42,9 +42,49 @@ describe("npm run study", () => {
         assert.ok(!v.includes("--guests") && v.includes("--keep"), v.join(" "));
     });
 
+    it("takes variants of a stack: each --config applies to the --stack before it, each variant keeps its own outputs", () => {
+        const nic = '{"model":"e1000e"}';
+        const args = parseStudyArgs(
+            ["--stack", "native-ns", "--stack", "qemu", "--stack", "qemu", "--config", `nic=${nic}`, "--config", "hvnetlab:runId=b"],
+            STACKS,
+        );
+        assert.deepStrictEqual(args.configs, [{}, {}, { "hvnetlab:nic": nic, "hvnetlab:runId": "b" }]);
+        const steps = planSteps(args);
+        assert.deepStrictEqual(
+            steps.map((s) => s.name),
+            ["native-ns", "qemu", "qemu~2"],
+        );
+        assert.ok(
+            commandsOf(steps[2], args)[0]
+                .argv.join(" ")
+                .endsWith(`tools/labs/qemu.ts --config hvnetlab:nic=${nic} --config hvnetlab:runId=b`),
+        );
+        const engine = planSteps(parseStudyArgs(["--stack", "kvm", "--config", "nic={}"], STACKS))[0];
+        assert.ok(
+            commandsOf(engine, parseStudyArgs(["--stack", "kvm"], STACKS))[0]
+                .argv.join(" ")
+                .endsWith("--stack kvm --config hvnetlab:nic={}"),
+        );
+    });
+
+    it("refuses a --config before any --stack, one that is not key=value, and a variant that is the same", () => {
+        assert.throws(
+            () => parseStudyArgs(["--config", "nic={}", "--stack", "qemu"], STACKS),
+            /--config nic=\{\} comes before any --stack/,
+        );
+        assert.throws(() => parseStudyArgs(["--stack", "qemu", "--config", "nic"], STACKS), /--config takes key=value, got 'nic'/);
+        assert.throws(
+            () => parseStudyArgs(["--stack", "qemu", "--config", "nic={}", "--stack", "qemu", "--config", "hvnetlab:nic={}"], STACKS),
+            /a stack is named twice with the same config: qemu/,
+        );
+    });
+
     it("refuses a stack that does not exist, twice the same, a bad guest count and an unknown option, in one line", () => {
         assert.throws(() => parseStudyArgs(["--stack", "vmware"], STACKS), /^StudyError: no stack 'vmware': the stacks are esx, kvm, /);
-        assert.throws(() => parseStudyArgs(["--stack", "kvm", "--stack", "kvm"], STACKS), /named twice/);
+        assert.throws(
+            () => parseStudyArgs(["--stack", "kvm", "--stack", "kvm"], STACKS),
+            /a stack is named twice with the same config: kvm/,
+        );
         assert.throws(() => parseStudyArgs(["--guests", "0"], STACKS), /--guests takes 1 to 16, got '0'/);
         assert.throws(
             () => parseStudyArgs(["--fast"], STACKS),
