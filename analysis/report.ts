@@ -19,6 +19,7 @@ import {
 } from "./compare";
 import { readJsonFile } from "./user-files";
 import { reportHtml } from "./report-html";
+import { KB_PER_GIGABIT, tuningTables } from "./tuning";
 
 /** Reads a reference overlay (see analysis/reference/), checking its shape. */
 export function readReference(file: string): Reference {
@@ -243,6 +244,7 @@ export function reportMarkdown(sources: readonly Source[], opts: ReportOptions):
         ...nicSection(sources),
         ...notMeasuredSection(opts.notMeasured),
         ...resultsSection(sources, opts.baseline),
+        ...tuningSection(sources, opts.baseline),
         ...cpuSection(sources),
         ...chartsSection(opts.charts, opts.reference),
         ...machinesSection(sources),
@@ -329,6 +331,22 @@ function resultsSection(sources: readonly Source[], baseline: Source | undefined
         "",
     );
     for (const t of comparisonTables(sources, baseline)) out.push(formatMarkdown(t), "");
+    return out;
+}
+
+/** "NIC paths": the tuning tables of each platform measured with two paths or more; left out otherwise. */
+function tuningSection(sources: readonly Source[], baseline: Source | undefined): string[] {
+    const tables = tuningTables(sources, baseline);
+    if (tables.length === 0) return [];
+    const out: string[] = ["## NIC paths", ""];
+    out.push(
+        "Each platform measured with more than one virtual NIC path (`hvnetlab:nic`): each path by guest count" +
+            (baseline ? ` as % of **${baseline.label}**` : "") +
+            ", the host's CPUs per Gb/s (its service demand in us/KB x " +
+            `${KB_PER_GIGABIT.toFixed(0)} KB per Gb / 10^6), and what limited the run.`,
+        "",
+    );
+    for (const t of tables) out.push(formatMarkdown(t), "");
     return out;
 }
 

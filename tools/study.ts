@@ -23,7 +23,7 @@ import { parseArgs } from "util";
 import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../analysis";
 import { readSourceFile } from "../analysis";
 import type { Source } from "../analysis";
-import { readReference, writeReport } from "../analysis";
+import { readReference, tuningTables, writeReport } from "../analysis";
 import { ROOT } from "./engine";
 import { outputsFile } from "./engine";
 import type { Lab } from "./labs";
@@ -266,7 +266,8 @@ export async function studyReport(outcomes: readonly StepOutcome[], out: string)
         reference: readReference(REFERENCE),
         notMeasured,
     });
-    return { files, tables: comparisonTables(unique, baseline).map(formatText).join("\n\n") };
+    const tables = [...comparisonTables(unique, baseline), ...tuningTables(unique, baseline)];
+    return { files, tables: tables.map(formatText).join("\n\n") };
 }
 
 async function main(): Promise<number> {
