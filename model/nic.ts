@@ -94,3 +94,38 @@ export function nicPathWords(path: NicPath): string {
         ...(path.pinned ? ["pinned"] : []),
     ].join(" ");
 }
+
+/**
+ * The Linux driver a guest binds to each device model, as `ethtool -i` names it (the facts'
+ * `driver`): virtio-net virtio_net, Intel's e1000e and e1000, Realtek's 8139cp or 8139too,
+ * VMware's vmxnet3, and Xen's netfront "vif" (drivers/net/xen-netfront.c registers as "vif").
+ */
+export const GUEST_DRIVERS: Readonly<Record<string, readonly string[]>> = {
+    virtio: ["virtio_net"],
+    e1000e: ["e1000e"],
+    e1000: ["e1000"],
+    rtl8139: ["8139cp", "8139too"],
+    vmxnet3: ["vmxnet3"],
+    netfront: ["vif"],
+};
+
+/**
+ * The path read back: for each wire whose guest's facts name its benchmark NIC, a note where the
+ * driver the guest bound is not the one the path's model gives it (a NIC on another path than the
+ * one the lab is labelled with). Empty when they agree, or where the facts or the model are unknown.
+ */
+export function nicPathNotes(
+    path: NicPath | undefined,
+    wires: readonly { guest: string; guestNic: string }[],
+    facts: Readonly<Record<string, { nics?: readonly { name: string; driver: string }[] } | undefined>>,
+): string[] {
+    const expected = path ? GUEST_DRIVERS[path.model] : undefined;
+    if (!path || !expected) return [];
+    return wires.flatMap((w) => {
+        const nic = facts[w.guest]?.nics?.find((n) => n.name === w.guestNic);
+        if (!nic || expected.includes(nic.driver)) return [];
+        return [
+            `${w.guest}'s ${w.guestNic} is driven by ${nic.driver}, but the NIC path says ${path.model} (${expected.join(" or ")}): the guest is not on the path its lab is labelled with`,
+        ];
+    });
+}

@@ -1,6 +1,7 @@
 // The results document: what the runner prints, with every cell of the matrix (those not
 // measured marked so, with why).
 import type { Cell } from "../model";
+import { nicPathNotes } from "../model";
 import { EMPTY_WINDOW, NO_AGGREGATE, runIdentity } from "./judging";
 import type { EndpointReport, Plan, ResultsDocument, RunResult } from "../model";
 
@@ -37,7 +38,14 @@ export function resultsDocument(
         ...(plan.comparable ? { comparable: plan.comparable } : {}),
         startedAt,
         finishedAt: new Date().toISOString(),
-        notes: plan.cpu ? [CPU_NOTE] : [],
+        notes: [
+            ...(plan.cpu ? [CPU_NOTE] : []),
+            ...nicPathNotes(
+                plan.comparable?.nicPath,
+                plan.wires,
+                Object.fromEntries(Object.entries(endpoints).map(([name, r]) => [name, r.facts])),
+            ),
+        ],
         endpoints,
         maxClockOffsetMs: plan.maxClockOffsetMs,
         ...(incomplete ? { incomplete } : {}),
