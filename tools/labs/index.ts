@@ -38,6 +38,7 @@ export type { SimulatedVm, SimulatedVswitch, VmExpectation } from "./vcsim";
 export {
     checkSimulatedVm,
     checkSimulatedVswitches,
+    checkNicTypes,
     checkState,
     creationSeconds,
     MAX_VM_CREATE_S,

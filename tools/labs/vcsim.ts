@@ -78,8 +78,11 @@ interface StateResource {
     outputs?: Record<string, unknown>;
 }
 
-/** What the state holds of the vSphere resources, against the plan of the stack file. */
-export function checkState(exported: string, password: string, guests: number, mtu: number, nics: string[]): string[] {
+/**
+ * What the state holds of the vSphere resources, against the plan of the stack file; `model` is
+ * the benchmark vNIC's adapter type the run asked for (hvnetlab:nic.model, vmxnet3 by default).
+ */
+export function checkState(exported: string, password: string, guests: number, mtu: number, nics: string[], model = "vmxnet3"): string[] {
     const problems: string[] = [];
     if (exported.includes(password)) problems.push("the vSphere password appears in plain text in `pulumi stack export`");
     const resources = (JSON.parse(exported) as { deployment: { resources: StateResource[] } }).deployment.resources;
@@ -109,8 +112,8 @@ export function checkState(exported: string, password: string, guests: number, m
     }
     for (const vm of vms) {
         const nicsOf = (vm.inputs?.networkInterfaces as { adapterType?: string }[] | undefined) ?? [];
-        if (nicsOf.length !== 2 || nicsOf.some((n) => n.adapterType !== "vmxnet3"))
-            problems.push(`VM ${String(vm.inputs?.name)} does not have a management and a benchmark vmxnet3 NIC`);
+        if (nicsOf.length !== 2 || nicsOf[0].adapterType !== "vmxnet3" || nicsOf[1].adapterType !== model)
+            problems.push(`VM ${String(vm.inputs?.name)} does not have a management vmxnet3 NIC and a benchmark ${model} NIC`);
         if (!vm.outputs?.moid) problems.push(`VM ${String(vm.inputs?.name)} has no moid`);
     }
     return problems;
@@ -253,8 +256,23 @@ function govc(h: LabHost, ...args: string[]): { out: string; err: string } {
     return { out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
 }
 
-/** The checks in the simulator: VMs, their NICs' adapter type, vSwitches. */
-function simulatorProblems(h: LabHost): string[] {
+/** vSphere's device type of each adapter type the esx platform offers (govc device.info's Type:). */
+export const DEVICE_TYPES: Readonly<Record<string, string>> = { vmxnet3: "VirtualVmxnet3", e1000e: "VirtualE1000e", e1000: "VirtualE1000" };
+
+/**
+ * The device types of a VM's NICs, read back from the simulator (govc device.info's text, in
+ * device order), against a management vmxnet3 NIC and a benchmark NIC of `model`.
+ */
+export function checkNicTypes(vm: string, deviceInfo: string, model: string): string[] {
+    const types = [...deviceInfo.matchAll(/Type:\s+(\S+)\n?/g)].map((m) => m[1]);
+    const want = [DEVICE_TYPES.vmxnet3, DEVICE_TYPES[model] ?? `(no device type for ${model})`];
+    return JSON.stringify(types) === JSON.stringify(want)
+        ? []
+        : [`VM ${vm}'s NICs are ${types.join(", ") || "none"}, not ${want.join(", ")}`];
+}
+
+/** The checks in the simulator: VMs, their NICs' device types (the benchmark NIC's `model`), vSwitches. */
+function simulatorProblems(h: LabHost, model: string): string[] {
     const problems: string[] = [];
     for (let i = 0; i < PLAN.guests; i++) {
         const want = vmExpectation(i);
@@ -262,9 +280,7 @@ function simulatorProblems(h: LabHost): string[] {
         const vm = info.out ? (JSON.parse(info.out) as { virtualMachines?: SimulatedVm[] }).virtualMachines?.[0] : undefined;
         problems.push(...checkSimulatedVm(vm, want).map((p) => (vm ? p : `${p}: ${info.err}`)));
         // The JSON has no device types: the adapter type from device.info's text.
-        const nics = govc(h, "device.info", "-vm", want.name, "ethernet-*");
-        if ((nics.out.match(/Type:\s+VirtualVmxnet3\n/g) ?? []).length !== 2)
-            problems.push(`VM ${want.name}'s two NICs are not both vmxnet3`);
+        problems.push(...checkNicTypes(want.name, govc(h, "device.info", "-vm", want.name, "ethernet-*").out, model));
     }
     const vs = govc(h, "host.vswitch.info", "-json", "-host", HOST);
     const vswitches = vs.out ? ((JSON.parse(vs.out) as { vswitch?: SimulatedVswitch[] }).vswitch ?? []) : [];
@@ -331,7 +347,10 @@ const lab: Lab = {
         // The engine's event log (`--event-log`) is offered only with PULUMI_DEBUG_COMMANDS set.
         const code = await up(["--stack", s.stack, "--event-log", events], { ...s.env, PULUMI_DEBUG_COMMANDS: "true" });
         if (code !== 0) return [...problems, `pulumi up exited ${code}`];
-        problems.push(...runProblems(readOutputs(s.stack)?.results));
+        const outputs = readOutputs(s.stack);
+        problems.push(...runProblems(outputs?.results));
+        // The benchmark vNIC's model as the run's plan has it (hvnetlab:nic, --config): read back below.
+        const model = outputs?.results?.comparable?.nicPath?.model ?? "vmxnet3";
 
         h.log("3. the VMs' creation did not wait for the guests' network");
         const took = existsSync(events) ? creationSeconds(readFileSync(events, "utf8"), "vsphere:index/virtualMachine:VirtualMachine") : {};
@@ -349,10 +368,10 @@ const lab: Lab = {
             if (mtu !== PLAN.mtu) problems.push(`${GUEST_NIC} of guest ${guestNs(i)} has MTU ${mtu}, not the wire's ${PLAN.mtu}`);
         }
 
-        h.log("5. the VMs and vSwitches in the simulator, the password in the state");
-        problems.push(...simulatorProblems(h));
+        h.log(`5. the VMs (benchmark NIC ${model}) and vSwitches in the simulator, the password in the state`);
+        problems.push(...simulatorProblems(h, model));
         const exported = await s.pulumi(["stack", "export", "--stack", s.stack]);
-        problems.push(...checkState(exported.stdout, password, PLAN.guests, PLAN.mtu, [...PLAN.pnics]));
+        problems.push(...checkState(exported.stdout, password, PLAN.guests, PLAN.mtu, [...PLAN.pnics], model));
         return problems;
     },
 

@@ -11,6 +11,7 @@ import type { SimulatedVm, SimulatedVswitch } from "../../../../tools/labs";
 import {
     checkSimulatedVm,
     checkSimulatedVswitches,
+    checkNicTypes,
     checkState,
     creationSeconds,
     MAX_VM_CREATE_S,
@@ -74,6 +75,37 @@ describe("lab:vcsim's check of the state", () => {
         assert.ok(problems.some((p) => /hvs-vs2 has uplinks \["vmnic1","vmnic2"\]/.test(p)));
         assert.ok(problems.some((p) => /hvs-vs1 has MTU 1500/.test(p)));
         assert.ok(problems.some((p) => /expected 2 vSwitches, port groups and VMs/.test(p)));
+    });
+
+    it("holds the benchmark NIC to the model the run asked for (hvnetlab:nic.model), the management NIC to vmxnet3", () => {
+        const asked: { type: string; inputs: Record<string, unknown> }[] = good();
+        assert.deepStrictEqual(
+            checkState(exported(asked), "pw-123", 2, 9000, ["vmnic1", "vmnic2"], "e1000e").filter((p) => /benchmark e1000e NIC/.test(p))
+                .length,
+            2,
+        );
+        for (const r of asked)
+            if (r.type.endsWith("VirtualMachine"))
+                r.inputs = { ...r.inputs, networkInterfaces: [{ adapterType: "vmxnet3" }, { adapterType: "e1000e" }] };
+        assert.deepStrictEqual(checkState(exported(asked), "pw-123", 2, 9000, ["vmnic1", "vmnic2"], "e1000e"), []);
+    });
+});
+
+describe("lab:vcsim's NICs read back from the simulator", () => {
+    const info = (...types: string[]) =>
+        types
+            .map((t, i) => `Name:               ethernet-${i}\n  Type:             ${t}\n  Label:            Network adapter ${i + 1}\n`)
+            .join("");
+    it("passes a management vmxnet3 and a benchmark NIC of the model asked for", () => {
+        assert.deepStrictEqual(checkNicTypes("hvs-g1", info("VirtualVmxnet3", "VirtualVmxnet3"), "vmxnet3"), []);
+        assert.deepStrictEqual(checkNicTypes("hvs-g1", info("VirtualVmxnet3", "VirtualE1000e"), "e1000e"), []);
+        assert.deepStrictEqual(checkNicTypes("hvs-g1", info("VirtualVmxnet3", "VirtualE1000"), "e1000"), []);
+    });
+    it("names the VM and both lists where they differ", () => {
+        assert.deepStrictEqual(checkNicTypes("hvs-g2", info("VirtualVmxnet3", "VirtualVmxnet3"), "e1000e"), [
+            "VM hvs-g2's NICs are VirtualVmxnet3, VirtualVmxnet3, not VirtualVmxnet3, VirtualE1000e",
+        ]);
+        assert.deepStrictEqual(checkNicTypes("hvs-g2", "", "vmxnet3"), ["VM hvs-g2's NICs are none, not VirtualVmxnet3, VirtualVmxnet3"]);
     });
 });
 
