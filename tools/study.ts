@@ -2,7 +2,7 @@
 //
 // A `--config key=value` applies to the `--stack` before it: a stack named again with other config
 // is a variant of it (a tuning study: `--stack qemu --stack qemu --config nic='{"model":"e1000e"}'`),
-// measured in its turn, its outputs kept as out/<stack>~<n>.outputs.json, labelled in the report by
+// measured in its turn, each run's outputs kept as out/<stack>~<n>.outputs.json, labelled in the report by
 // its platform and NIC path.
 //
 // The study behind hvnetlab, end to end: each named stack is brought up and measured (its
@@ -58,7 +58,7 @@ export interface Step {
     readonly lab?: Lab;
     /** Its `--config` overrides by full key (hvnetlab:nic). */
     readonly config: Record<string, string>;
-    /** Where its outputs are kept: out/<stack>.outputs.json, out/<stack>~<n>.outputs.json for its n-th variant. */
+    /** Where its outputs are kept: out/<stack>.outputs.json, or out/<stack>~<n>.outputs.json for the n-th run of a stack with variants. */
     readonly name: string;
 }
 
@@ -135,8 +135,11 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
 export function planSteps(args: StudyArgs): Step[] {
     return args.stacks.map((stack, i) => {
         const lab = LABS_HERE.find((l) => l.stack === stack);
+        // A stack named once keeps its name; each run of a stack with variants is numbered, so that
+        // its outputs are kept apart before the next variant writes the stack's file again.
         const n = args.stacks.slice(0, i).filter((s) => s === stack).length;
-        const step = { stack, config: args.configs[i] ?? {}, name: n === 0 ? stack : `${stack}~${n + 1}` };
+        const variants = args.stacks.filter((s) => s === stack).length;
+        const step = { stack, config: args.configs[i] ?? {}, name: variants === 1 ? stack : `${stack}~${n + 1}` };
         return lab ? { ...step, lab } : step;
     });
 }

@@ -18,7 +18,9 @@ import type { Lab, LabHost } from "./lab-host";
 import { ethernetShaping, managementNet } from "./lab-network";
 import { main, upAndCheck } from "./run-lab";
 import type { StackRun } from "./stack";
+import { readOutputs } from "./stack";
 import { run, sleepMs } from "./this-machine";
+import type { PlannedStep } from "./preview";
 import { plannedChanges, replaced } from "./preview";
 
 const BOOT = "/var/lib/libvirt/boot";
@@ -138,10 +140,33 @@ export function kvmHostCpuProblems(runs: readonly RunResult[]): string[] {
 }
 
 /**
+ * What a preview with guest 2's pNIC changed must replace, by the NIC path's attachment: on
+ * macvtap (or passthrough) guest 2's Domain alone, whose NIC names the pNIC (the program's
+ * replaceOnChanges over the provider's in-place NIC update); on a bridge no Domain (its NIC names
+ * the bridge, which stays) but the host's bridge command of guest 2 alone, which enslaves the new
+ * pNIC. Returns the problems, empty when the plan is that.
+ */
+export function pnicChangeProblems(steps: readonly PlannedStep[], attach: string): string[] {
+    const domains = replaced(steps, "libvirt:index/domain:Domain");
+    const commands = replaced(steps, "command:remote:Command");
+    if (attach === "bridge") {
+        const bridges = commands.filter((c) => /-host-bridge-\d+$/.test(c));
+        return domains.length === 0 && bridges.length === 1 && bridges[0].endsWith("-host-bridge-2")
+            ? []
+            : [
+                  `changing guest 2's pNIC on a bridge replaces the Domains [${domains.join(", ")}] and the bridges [${bridges.join(", ")}], not guest 2's bridge alone`,
+              ];
+    }
+    return domains.length === 1 && domains[0].endsWith("-domain-g2")
+        ? []
+        : [`changing guest 2's pNIC replaces the Domains [${domains.join(", ")}], not guest 2's alone`];
+}
+
+/**
  * `pulumi preview` twice on the standing lab: unchanged, it must plan nothing (the Domains'
  * cmdlines in the form the official provider reads back); with guest 2's pNIC changed
- * (hvnetlab:host.nics[1]), it must replace guest 2's Domain and no other (the program's
- * replaceOnChanges over the provider's in-place NIC update). The config is set back after.
+ * (hvnetlab:host.nics[1]), it must replace what carries guest 2's NIC alone (pnicChangeProblems,
+ * by the run's NIC path). The config is set back after.
  */
 async function standingLabProblems(h: LabHost, s: StackRun): Promise<string[]> {
     const preview = async (what: string) => {
@@ -157,12 +182,13 @@ async function standingLabProblems(h: LabHost, s: StackRun): Promise<string[]> {
     const again = await preview("the unchanged lab");
     if (again.length > 0)
         problems.push(`a second pulumi up of the unchanged lab would change: ${again.map((c) => `${c.op} ${c.name}`).join(", ")}`);
+    const attach = readOutputs(s.stack)?.results?.comparable?.nicPath?.attach ?? "macvtap";
     s.set("hvnetlab:host.nics[1]", "hvq-pnic9", true);
     try {
-        const domains = replaced(await preview("guest 2's pNIC changed"), "libvirt:index/domain:Domain");
-        if (domains.length !== 1 || !domains[0].endsWith("-domain-g2"))
-            problems.push(`changing guest 2's pNIC replaces the Domains [${domains.join(", ")}], not guest 2's alone`);
-        else h.log(`pulumi preview: guest 2's pNIC changed replaces ${domains[0]} alone`);
+        const found = pnicChangeProblems(await preview(`guest 2's pNIC changed (attach ${attach})`), attach);
+        problems.push(...found);
+        if (found.length === 0)
+            h.log(`pulumi preview: guest 2's pNIC changed replaces what carries guest 2's NIC alone (attach ${attach})`);
     } finally {
         s.set("hvnetlab:host.nics[1]", "hvq-pnic1", true);
     }

@@ -52,7 +52,7 @@ describe("npm run study", () => {
         const steps = planSteps(args);
         assert.deepStrictEqual(
             steps.map((s) => s.name),
-            ["native-ns", "qemu", "qemu~2"],
+            ["native-ns", "qemu~1", "qemu~2"],
         );
         assert.ok(
             commandsOf(steps[2], args)[0]
