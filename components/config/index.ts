@@ -8,5 +8,5 @@ export { PATTERNS, parseGuest, parseHost, parseLibvirt, parseObject, parseVspher
 export type { GuestShape, HostSpec, LibvirtSpec, VsphereSpec, XenSpec } from "./blocks";
 export { DEFAULTS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
 export type { ConfigContext, ConfigKey, LabSecrets, PlatformConfigParser, Report, SecretKey, SharedConfig, StructuredKey } from "./keys";
-export { CPU_LIST, MAX_NIC_QUEUES, NIC_CHOICES, PCI_ADDRESS, defaultNicSpec, highestCpu, parseNic, pinnedCpus } from "./nic-path";
-export type { GuestPinning, NicContext, NicPlatform, NicSpec } from "./nic-path";
+export { CPU_LIST, PCI_ADDRESS, defaultNicSpec, parseNic, pinnedCpus } from "./nic-path";
+export type { NicSpec } from "./nic-path";

@@ -5,5 +5,5 @@ export { withClockCheck } from "./clock-check";
 export type { ClockRereading } from "./clock-check";
 export { combineRepeats } from "./repeats";
 export { withCpu } from "./run-cpu";
-export { EMPTY_WINDOW, LAGGARD_FRACTION, NO_AGGREGATE, aggregateCell, judge, laggards, runIdentity, udpRunLoss } from "./run-result";
+export { EMPTY_WINDOW, NO_AGGREGATE, aggregateCell, runIdentity } from "./run-result";
 export type { StreamOutcome } from "./stream-result";
