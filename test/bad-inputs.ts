@@ -184,7 +184,12 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
         "nic.attach",
         /use one of macvtap, bridge, passthrough, hostdev/,
     ],
-    ["a xen guest on macvtap, which libxl rejects", withNic(XEN, { attach: "macvtap" }), "nic.attach", /use one of bridge, hostdev/],
+    [
+        "a xen guest on macvtap, which libxl rejects",
+        withNic(XEN, { attach: "macvtap" }),
+        "nic.attach",
+        /use one of bridge \(default bridge\)/,
+    ],
     ["an esx attachment not offered", withNic(ESX, { attach: "sriov" }), "nic.attach", /use one of vswitch/],
     ["vhost on xen", withNic(XEN, { vhost: "on" }), "nic.vhost", /leave nic.vhost out/],
     ["vhost neither on nor off", withNic(KVM, { vhost: "maybe" }), "nic.vhost", /use on \(vhost-net\) or off/],
@@ -198,7 +203,7 @@ export const CONFIGS: [string, Values, string, RegExp][] = [
     ],
     [
         "one device for two guests",
-        withNic(XEN, { attach: "hostdev", devices: ["0000:3b:02.0"] }),
+        withNic(KVM, { attach: "hostdev", devices: ["0000:3b:02.0"] }),
         "nic.devices",
         /one PCI address per guest/,
     ],

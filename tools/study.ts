@@ -28,7 +28,7 @@ import { ROOT } from "./engine";
 import { outputsFile } from "./engine";
 import type { Lab } from "./labs";
 import { nativeLab, qemuLab, vcsimLab, xenLab } from "./labs";
-import { listStacks } from "./engine";
+import { checkConfigKeys, listStacks } from "./engine";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
 export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];
@@ -86,9 +86,10 @@ function stacksWithConfig(
 /**
  * The study's arguments. Throws StudyError (one line) for an unknown option, a stack that is not
  * in stacks/ and that no lab runs, a stack named twice with the same config, a `--config` that is
- * not key=value or comes before any `--stack`, or a guest count that is not 1-16.
+ * not key=value, names a key no stack can set, or comes before any `--stack`, or a guest count
+ * that is not 1-16.
  */
-export function parseStudyArgs(argv: readonly string[], known: readonly string[] = listStacks(ROOT)): StudyArgs {
+export function parseStudyArgs(argv: readonly string[], known: readonly string[] = listStacks(ROOT), root: string = ROOT): StudyArgs {
     let parsed;
     try {
         parsed = parseArgs({
@@ -109,6 +110,15 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
         throw new StudyError(`${(e as Error).message}; ${USAGE}`);
     }
     const named = stacksWithConfig(parsed.tokens ?? []);
+    try {
+        // A mistyped key would be set on the stack and never read: the variant would measure the default.
+        checkConfigKeys(
+            named.flatMap((n) => Object.keys(n.config)),
+            root,
+        );
+    } catch (e) {
+        throw new StudyError(`--config: ${(e as Error).message}`);
+    }
     const v = parsed.values;
     if (v.help) throw new StudyError(USAGE);
     const stacks = named.length > 0 ? named.map((n) => n.stack) : LABS_HERE.map((l) => l.stack);

@@ -8,11 +8,16 @@
 //   "Setting NIC driver-specific options"); macvtap, a bridge, macvtap passthrough mode (the
 //   exclusive use of a NIC or an SR-IOV VF) or <interface type='hostdev'>; vhost-net on virtio only.
 // - xen (libxl): netfront, the PV driver (the only device of a PV guest), or an emulated e1000 or
-//   rtl8139 for an HVM guest (xl-network-configuration: model=); a bridge or PCI passthrough.
+//   rtl8139 for an HVM guest (xl-network-configuration: model=), on a bridge. PCI passthrough is
+//   not offered yet: Xen owns the IOMMU and hands devices over through xen-pciback, which needs a
+//   preflight of its own.
 // - esx (vSphere): the VirtualMachine resource's adapterType (vmxnet3, e1000e, e1000) on a standard
 //   vSwitch. vSphere's resource has no input for vmxnet3's queues, so only 1 is taken. SR-IOV
 //   (physicalFunction) and DirectPath I/O (pciDeviceIds) are not offered yet: vSphere's guest
 //   customization addresses vNICs only, so the guest's benchmark address would need another way in.
+//   Nor is pinning: the VirtualMachine resource has no input for CPU affinity.
+// With a device handed over (kvm hostdev), the guest drives the VF with the VF's own driver: the
+// model, queues and vhost do not apply, and the path's model is "vf".
 import type { NicPath } from "../../model";
 import type { Report } from "./keys";
 
@@ -28,6 +33,8 @@ interface NicChoices {
     /** Attachments that hand the guest a PCI device (a VF or the NIC itself), named in `devices`. */
     readonly deviceAttaches: readonly string[];
     readonly vhost: boolean;
+    /** Whether the guests' vCPUs can be pinned (libvirt's <cputune>). */
+    readonly pinning: boolean;
     /** Whether QEMU's emulator and I/O threads can be pinned (`io` of a pinning entry). */
     readonly ioPinning: boolean;
 }
@@ -40,14 +47,16 @@ export const NIC_CHOICES: Record<NicPlatform, NicChoices> = {
         attaches: ["macvtap", "bridge", "passthrough", "hostdev"],
         deviceAttaches: ["hostdev"],
         vhost: true,
+        pinning: true,
         ioPinning: true,
     },
     xen: {
         models: ["netfront", "e1000", "rtl8139"],
         multiqueue: [],
-        attaches: ["bridge", "hostdev"],
-        deviceAttaches: ["hostdev"],
+        attaches: ["bridge"],
+        deviceAttaches: [],
         vhost: false,
+        pinning: true,
         ioPinning: false,
     },
     esx: {
@@ -56,6 +65,7 @@ export const NIC_CHOICES: Record<NicPlatform, NicChoices> = {
         attaches: ["vswitch"],
         deviceAttaches: [],
         vhost: false,
+        pinning: false,
         ioPinning: false,
     },
 };
@@ -102,6 +112,17 @@ export interface NicContext {
 
 const words = (xs: readonly string[]) => xs.join(", ");
 
+/** Whether a CPU list is in the kernel's syntax with every range ascending ("2-5", not "5-2"). */
+export function validCpuList(list: string): boolean {
+    return (
+        CPU_LIST.test(list) &&
+        list.split(",").every((r) => {
+            const [a, b] = r.split("-").map(Number);
+            return b === undefined || a <= b;
+        })
+    );
+}
+
 /** A CPU list's highest CPU, or NaN when the list is not in the kernel's syntax. */
 export function highestCpu(list: string): number {
     if (!CPU_LIST.test(list)) return NaN;
@@ -140,8 +161,7 @@ function parseQueues(obj: Record<string, unknown>, model: string, ctx: NicContex
             ? `use model ${words(NIC_CHOICES[ctx.platform].multiqueue)}, or queues 1`
             : "leave queues out (1)";
         report("nic.queues", queues, `asks for multiqueue, but ${why}`, fix);
-    }
-    if (queues > 1 && Number.isInteger(ctx.vcpus) && queues > ctx.vcpus)
+    } else if (queues > 1 && Number.isInteger(ctx.vcpus) && queues > ctx.vcpus)
         report(
             "nic.queues",
             queues,
@@ -192,13 +212,24 @@ function parseDevices(obj: Record<string, unknown>, attach: string, ctx: NicCont
     const needs = NIC_CHOICES[ctx.platform].deviceAttaches.includes(attach);
     const v = obj.devices;
     if (!needs) {
+        const attaches = NIC_CHOICES[ctx.platform].deviceAttaches;
         if (v !== undefined)
-            report("nic.devices", v, `apply to attach ${words(NIC_CHOICES[ctx.platform].deviceAttaches)} only`, "leave nic.devices out");
+            report(
+                "nic.devices",
+                v,
+                attaches.length ? `apply to attach ${words(attaches)} only` : `apply to no attachment of the ${ctx.platform} platform`,
+                "leave nic.devices out",
+            );
         return [];
     }
-    const fix = "list one PCI address per guest, as sysfs names it (e.g. [0000:3b:02.0, 0000:3b:02.1]): the VF or NIC each guest gets";
+    const fix = "list one PCI address per guest, as sysfs names it (e.g. [0000:3b:02.0, 0000:3b:02.1]): the SR-IOV VF each guest gets";
     if (!Array.isArray(v)) {
-        report("nic.devices", v, `are missing, but attach ${attach} hands each guest a PCI device`, fix);
+        report(
+            "nic.devices",
+            v,
+            v === undefined ? `are missing, but attach ${attach} hands each guest a PCI device` : "is not a list",
+            fix,
+        );
         return [];
     }
     const devices = v.map(String);
@@ -215,6 +246,15 @@ function parseDevices(obj: Record<string, unknown>, attach: string, ctx: NicCont
 function parsePinning(obj: Record<string, unknown>, ctx: NicContext, report: Report): GuestPinning[] {
     const v = obj.pinning ?? "none";
     if (v === "none") return [];
+    if (!NIC_CHOICES[ctx.platform].pinning) {
+        report(
+            "nic.pinning",
+            v,
+            `is not offered on the ${ctx.platform} platform: vSphere's VirtualMachine resource has no input for CPU affinity`,
+            "leave nic.pinning out (none)",
+        );
+        return [];
+    }
     const fix = `use none, or a list with one entry per guest: { vcpus: [<CPU list per vCPU>]${NIC_CHOICES[ctx.platform].ioPinning ? ", io: <CPU list>" : ""} }, e.g. [{ vcpus: ["2"] }]`;
     if (!Array.isArray(v)) {
         report("nic.pinning", v, "is not none or a list", fix);
@@ -242,7 +282,7 @@ function parseGuestPinning(entry: unknown, i: number, ctx: NicContext, report: R
             `use only ${words(known)}`,
         );
     const vcpus = Array.isArray(e.vcpus) ? e.vcpus.map(String) : [];
-    if (!Array.isArray(e.vcpus) || vcpus.some((c) => !CPU_LIST.test(c)))
+    if (!Array.isArray(e.vcpus) || e.vcpus.some((c) => typeof c !== "string" || !validCpuList(c)))
         report(
             `${at}.vcpus`,
             e.vcpus,
@@ -257,7 +297,7 @@ function parseGuestPinning(entry: unknown, i: number, ctx: NicContext, report: R
             "give one CPU list per vCPU",
         );
     const io = e.io === undefined ? undefined : String(e.io);
-    if (io !== undefined && !CPU_LIST.test(io))
+    if (io !== undefined && (typeof e.io !== "string" || !validCpuList(io)))
         report(`${at}.io`, e.io, "is not a host CPU list", 'use the kernel\'s syntax, e.g. "0" or "0-1"');
     return { vcpus, ...(io !== undefined && known.includes("io") ? { io } : {}) };
 }
@@ -274,30 +314,24 @@ export function parseNic(obj: Record<string, unknown> | undefined, ctx: NicConte
     const known = ["model", "queues", "attach", "vhost", "pinning", "devices"];
     const extra = Object.keys(obj).filter((k) => !known.includes(k));
     if (extra.length > 0) report("nic", Object.keys(obj).join(","), `has unknown setting(s) ${words(extra)}`, `use only ${words(known)}`);
-    const model = parseModel(obj, ctx, report);
-    const queues = parseQueues(obj, model, ctx, report);
     const attach = parseAttach(obj, ctx, report);
-    if (ctx.platform === "esx" && attach === "sriov" && model !== "vmxnet3" && obj.model !== undefined)
-        report(
-            "nic.model",
-            model,
-            "is set with attach sriov, whose vNIC is vSphere's SR-IOV passthrough adapter",
-            "leave nic.model out with attach sriov",
-        );
-    const vhost = parseVhost(obj, model, ctx, report);
     const devices = parseDevices(obj, attach, ctx, report);
     const pinning = parsePinning(obj, ctx, report);
-    return {
-        path: {
-            model: ctx.platform === "esx" && attach === "sriov" ? "sriov" : model,
-            queues,
-            attach,
-            ...(vhost ? { vhost } : {}),
-            pinned: pinning.length > 0,
-        },
-        pinning,
-        devices,
-    };
+    if (NIC_CHOICES[ctx.platform].deviceAttaches.includes(attach)) {
+        // The guest drives the VF with the VF's own driver: nothing of the emulated device applies.
+        for (const field of ["model", "queues", "vhost"].filter((f) => obj[f] !== undefined))
+            report(
+                `nic.${field}`,
+                obj[field],
+                `does not apply with attach ${attach}: the guest drives its VF with the VF's own driver`,
+                `leave nic.${field} out`,
+            );
+        return { path: { model: "vf", queues: 1, attach, pinned: pinning.length > 0 }, pinning, devices };
+    }
+    const model = parseModel(obj, ctx, report);
+    const queues = parseQueues(obj, model, ctx, report);
+    const vhost = parseVhost(obj, model, ctx, report);
+    return { path: { model, queues, attach, ...(vhost ? { vhost } : {}), pinned: pinning.length > 0 }, pinning, devices };
 }
 
 /**

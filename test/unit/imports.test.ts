@@ -53,7 +53,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
     ".": ["components"],
     policy: [],
     // What runs things.
-    "tools/engine": ["model", "runner", "analysis", "components", "components/providers"],
+    "tools/engine": ["model", "runner", "analysis", "components", "components/config", "components/providers"],
     "tools/images": ["tools/engine"],
     "tools/offline": ["model", "runner", "analysis", "components", "tools/engine"],
     "tools/labs": ["model", "components/config", "components/platforms", "tools/engine", "tools/images"],

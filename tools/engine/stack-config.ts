@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { InputFileError, readYamlMapping } from "../../analysis";
+import { STRUCTURED_KEYS } from "../../components/config";
 
 export class StackConfigError extends Error {
     readonly name = "StackConfigError";
@@ -18,6 +19,23 @@ interface ProjectFile {
 
 export function readProject(root: string): ProjectFile {
     return yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+}
+
+/**
+ * Every config key a stack may set, by full name: those Pulumi.yaml declares, and the structured
+ * blocks (hvnetlab:guest, ..., hvnetlab:nic), which Pulumi.yaml cannot declare (STRUCTURED_KEYS).
+ */
+export function configKeys(root: string): string[] {
+    const project = readProject(root);
+    return [...Object.keys(project.config ?? {}), ...STRUCTURED_KEYS.map((k) => `${project.name ?? "hvnetlab"}:${k}`)];
+}
+
+/** Throws StackConfigError naming each key that no stack can set (a typo would be set and never read). */
+export function checkConfigKeys(keys: readonly string[], root: string): void {
+    const known = configKeys(root);
+    const unknown = keys.filter((k) => !known.includes(k));
+    if (unknown.length > 0)
+        throw new StackConfigError(`unknown config key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}: the keys are ${known.join(", ")}`);
 }
 
 /** A stack file's encrypted value ({ secure: ... }). */
@@ -68,11 +86,8 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
         }
         result[key] = asConfigString(value);
     }
-    const declared = new Set(Object.keys(project.config ?? {}));
-    for (const [key, value] of Object.entries(overrides)) {
-        if (!declared.has(key)) throw new StackConfigError(`unknown config key '${key}': Pulumi.yaml declares ${[...declared].join(", ")}`);
-        result[key] = value;
-    }
+    checkConfigKeys(Object.keys(overrides), root);
+    Object.assign(result, overrides);
     return result;
 }
 

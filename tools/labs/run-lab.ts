@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync } from "fs";
 import * as path from "path";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi } from "../engine";
-import { destroy, up, WORK_DIR } from "../engine";
+import { checkConfigKeys, destroy, up, WORK_DIR } from "../engine";
 import { parseLabArgs } from "./command-line";
 import { LabError } from "./lab-error";
 import type { Lab } from "./lab-host";
@@ -73,6 +73,12 @@ export async function upAndCheck(lab: Lab, h: LabHost, env: NodeJS.ProcessEnv): 
 /** Runs a lab with its command-line arguments; returns the exit code (0 passed, 1 failed). */
 export async function runLab(lab: Lab, argv: readonly string[]): Promise<number> {
     const args = parseLabArgs(lab.name, argv, lab.options);
+    // A mistyped key would be set on the stack and never read: refused before anything is made.
+    try {
+        checkConfigKeys(Object.keys(args.config), ROOT);
+    } catch (e) {
+        throw new LabError(`--config: ${(e as Error).message}`);
+    }
     if (lab.root && process.getuid?.() !== 0) throw new LabError(`lab:${lab.name} needs root (namespaces, daemons)`);
     for (const tool of lab.needs) {
         if (!onPath(tool, { PATH: `${process.env.PATH ?? ""}:/usr/sbin` }))

@@ -67,6 +67,14 @@ describe("npm run study", () => {
         );
     });
 
+    it("refuses a --config key no stack can set, which would be set and never read", () => {
+        assert.throws(
+            () => parseStudyArgs(["--stack", "qemu", "--stack", "qemu", "--config", "nicc={}"], STACKS),
+            /--config: unknown config key 'hvnetlab:nicc': the keys are .*hvnetlab:nic\b/,
+        );
+        assert.doesNotThrow(() => parseStudyArgs(["--stack", "qemu", "--stack", "qemu", "--config", "hvnetlab:durationSeconds=5"], STACKS));
+    });
+
     it("refuses a --config before any --stack, one that is not key=value, and a variant that is the same", () => {
         assert.throws(
             () => parseStudyArgs(["--config", "nic={}", "--stack", "qemu"], STACKS),

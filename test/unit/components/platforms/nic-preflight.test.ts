@@ -68,6 +68,10 @@ const vf = (fn: number, over: Partial<Device> = {}): Device => ({
 const HOSTDEV = (devices: string[]) => spec({ attach: "hostdev", devices }, devices.length);
 
 describe("the host preflight of a NIC path", () => {
+    it("labels a VF handed over by the VF's own driver, not an emulated model", () => {
+        assert.deepStrictEqual(HOSTDEV(["0000:3b:02.0"]).path, { model: "vf", queues: 1, attach: "hostdev", pinned: false });
+    });
+
     it("checks nothing for the platform's default path", () => {
         assert.strictEqual(nicHostPreflightScript(LABEL, spec({}, 2)), "");
     });
