@@ -231,7 +231,8 @@ export interface Table {
     readonly rows: string[][];
 }
 
-function findRun(s: Source, group: string, guests: number): RunResult | undefined {
+/** A source's run of one table group (groupKey) and guest count, if it measured one. */
+export function findRun(s: Source, group: string, guests: number): RunResult | undefined {
     return s.results.runs.find((r) => groupKey(r) === group && r.guests === guests);
 }
 

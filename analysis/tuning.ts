@@ -4,7 +4,7 @@
 import type { RunResult } from "../model";
 import { nicPathWords } from "../model";
 import type { Source, Table } from "./compare";
-import { groupKey, metricOf } from "./compare";
+import { findRun, groupKey, metricOf } from "./compare";
 
 /**
  * KB (netperf's 1024 bytes) in one gigabit: 1e9 / 8 / 1024. Service demand in us of CPU per KB
@@ -30,17 +30,13 @@ export function pathsByPlatform(sources: readonly Source[]): Map<string, Source[
 
 const canonicalPath = (s: Source) => (s.results.comparable?.nicPath ? nicPathWords(s.results.comparable.nicPath) : "");
 
-function run(s: Source, group: string, guests: number): RunResult | undefined {
-    return s.results.runs.find((r) => groupKey(r) === group && r.guests === guests);
-}
-
 /** One cell: "% of baseline" (or the figure where there is no baseline), the host CPUs per Gb/s, the bottleneck. */
 function tuningRow(s: Source, group: string, guests: number, baseline: Source | undefined): string[] {
-    const r = run(s, group, guests);
+    const r = findRun(s, group, guests);
     if (!r) return [canonicalPath(s), String(guests), "not measured", "-", "-"];
     if (r.status === "failed") return [canonicalPath(s), String(guests), "failed", "-", (r.error ?? "failed").replace(/\|/g, "/")];
     const m = metricOf(r);
-    const base = baseline ? run(baseline, group, guests) : undefined;
+    const base = baseline ? findRun(baseline, group, guests) : undefined;
     const share =
         base && base.status !== "failed" && metricOf(base).value > 0 ? `${((100 * m.value) / metricOf(base).value).toFixed(1)}%` : "-";
     const cpus = hostCpusPerGbps(r);

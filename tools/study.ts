@@ -28,7 +28,7 @@ import { ROOT } from "./engine";
 import { outputsFile } from "./engine";
 import type { Lab } from "./labs";
 import { nativeLab, qemuLab, vcsimLab, xenLab } from "./labs";
-import { checkConfigKeys, listStacks } from "./engine";
+import { checkConfigKeys, configPair, listStacks } from "./engine";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
 export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];
@@ -62,9 +62,6 @@ export interface Step {
     readonly name: string;
 }
 
-/** A `--config` key as the study takes it: the project's namespace optional, then a key name. */
-const CONFIG_PAIR = /^(([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*)=([\s\S]*)$/;
-
 /** The stacks in order, each with the `--config` pairs that follow it. */
 function stacksWithConfig(
     tokens: readonly { kind: string; name?: string; value?: string }[],
@@ -74,11 +71,11 @@ function stacksWithConfig(
         if (t.kind !== "option") continue;
         if (t.name === "stack") out.push({ stack: t.value ?? "", config: {} });
         if (t.name !== "config") continue;
-        const m = CONFIG_PAIR.exec(t.value ?? "");
-        if (!m) throw new StudyError(`--config takes key=value, got '${t.value}'; ${USAGE}`);
+        const kv = configPair(t.value ?? "");
+        if (!kv) throw new StudyError(`--config takes key=value, got '${t.value}'; ${USAGE}`);
         const last = out[out.length - 1];
         if (!last) throw new StudyError(`--config ${t.value} comes before any --stack: it applies to the --stack before it; ${USAGE}`);
-        last.config[m[1].includes(":") ? m[1] : `hvnetlab:${m[1]}`] = m[3];
+        last.config[kv[0]] = kv[1];
     }
     return out;
 }

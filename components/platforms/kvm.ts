@@ -10,8 +10,7 @@ import type { libvirt } from "../providers";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
 import type { PnicSetup } from "./remote";
-import { pnicBridgeScripts, pnicUpScripts } from "./remote";
-import { xenBridge } from "./xen";
+import { pnicBridge, pnicBridgeScripts, pnicUpScripts } from "./remote";
 
 /** The stylesheet applied to every kvm domain's XML (kvm-domain.xslt: no graphics). */
 export const KVM_XSLT_PATH = path.join(__dirname, "kvm-domain.xslt");
@@ -37,7 +36,7 @@ export function kvmAttachment(config: Pick<LibvirtConfig, "nic" | "host" | "labP
     benchmarkNic: (i: number) => libvirt.DomainNetworkInterface;
 } {
     const nic = (i: number) => config.host.nics[i];
-    const bridge = (i: number) => xenBridge(config.labPrefix, i);
+    const bridge = (i: number) => pnicBridge(config.labPrefix, i);
     switch (config.nic.path.attach) {
         case "bridge":
             return {

@@ -381,8 +381,13 @@ export function pnicUpScripts(label: string, nic: string, mtu: number): { create
     };
 }
 
+/** The bridge that carries guest i's benchmark NIC on a host that bridges its pNICs (xen, kvm with attach bridge). */
+export function pnicBridge(labPrefix: string, i: number): string {
+    return `${labPrefix}br${i + 1}`;
+}
+
 /**
- * A bridge of its own around a dedicated pNIC (for Xen, whose libxl driver rejects macvtap).
+ * A bridge of its own around a dedicated pNIC (for Xen, whose libxl driver rejects macvtap, and kvm's attach bridge).
  * Refuses a pNIC that is already enslaved; delete releases the pNIC, removes the bridge, and puts
  * back the pNIC's MTU and up/down state from before the lab.
  */

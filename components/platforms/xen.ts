@@ -11,7 +11,7 @@ import type { PlanHost, PlanWire } from "../../model";
 import { AS_ROOT, exitWithError, script, SAFE, shellQuote } from "../scripts";
 import type { LibvirtConfig, LibvirtLabArgs } from "./libvirt-lab";
 import { LibvirtLab, libvirtPlanHost } from "./libvirt-lab";
-import { pnicBridgeScripts } from "./remote";
+import { pnicBridge, pnicBridgeScripts } from "./remote";
 
 export const XEN_XSLT_PATH = path.join(__dirname, "xen-domain.xslt");
 
@@ -60,11 +60,6 @@ export function xenHostPreflightScript(label: string, mode: XenGuestMode, bootFi
     );
 }
 
-/** The bridge that carries guest i's benchmark NIC on the Xen host. */
-export function xenBridge(labPrefix: string, i: number): string {
-    return `${labPrefix}br${i + 1}`;
-}
-
 /**
  * Xen's dom0 as the plan names it: machine "dom0", sampled by the xen sampler (dom0's /proc/stat,
  * whose cpuN are dom0's vCPUs, and `xentop -b` for Domain-0 and each guest's domain), reached over
@@ -82,7 +77,7 @@ export function xenPlanHost(config: Pick<LibvirtConfig, "host" | "labPrefix" | "
  */
 export class XenLab extends LibvirtLab {
     constructor(name: string, args: LibvirtLabArgs, opts?: pulumi.ComponentResourceOptions) {
-        const bridge = (i: number) => xenBridge(args.config.labPrefix, i);
+        const bridge = (i: number) => pnicBridge(args.config.labPrefix, i);
         super(
             "hvnetlab:platforms:XenLab",
             name,

@@ -38,6 +38,20 @@ export function checkConfigKeys(keys: readonly string[], root: string): void {
         throw new StackConfigError(`unknown config key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}: the keys are ${known.join(", ")}`);
 }
 
+/** A config key as `--config` takes it on the labs and the study: the project's namespace optional, then a key name. */
+export const CONFIG_KEY = /^([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * One `--config key=value` as [full key, value] (hvnetlab: where no namespace is given; the value
+ * is everything after the first =), or undefined where the pair is not key=value with a CONFIG_KEY.
+ */
+export function configPair(pair: string): [string, string] | undefined {
+    const at = pair.indexOf("=");
+    const key = at > 0 ? pair.slice(0, at) : "";
+    if (!CONFIG_KEY.test(key)) return undefined;
+    return [key.includes(":") ? key : `hvnetlab:${key}`, pair.slice(at + 1)];
+}
+
 /** A stack file's encrypted value ({ secure: ... }). */
 export function isSecureValue(value: unknown): boolean {
     return value !== null && typeof value === "object" && "secure" in (value as object);

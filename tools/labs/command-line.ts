@@ -3,6 +3,7 @@
 // for this run over the lab's own (as `npm run lab:offline -- --config` does), and the lab's own
 // options (Lab.options), each `--name value`; unknown options are refused by name.
 import { parseArgs } from "util";
+import { configPair } from "../engine";
 import { LabError } from "./lab-error";
 
 export interface LabOption {
@@ -20,9 +21,6 @@ export interface LabArgs {
     /** `--config key=value` overrides by full key (hvnetlab:nic), set on the stack after the lab's own config. */
     readonly config: Readonly<Record<string, string>>;
 }
-
-/** A config key as `--config` takes it: the project's namespace optional, then a key name. */
-export const CONFIG_KEY = /^([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*$/;
 
 /** The usage line of a lab. */
 export function usage(name: string, options: Readonly<Record<string, LabOption>> = {}): string {
@@ -69,11 +67,9 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
 function labConfigOverrides(pairs: readonly string[], name: string, options: Readonly<Record<string, LabOption>>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const pair of pairs) {
-        const at = pair.indexOf("=");
-        const key = at > 0 ? pair.slice(0, at) : "";
-        if (!CONFIG_KEY.test(key))
-            throw new LabError(`--config takes key=value (e.g. nic='{"model":"e1000e"}'), got '${pair}'; ${usage(name, options)}`);
-        out[key.includes(":") ? key : `hvnetlab:${key}`] = pair.slice(at + 1);
+        const kv = configPair(pair);
+        if (!kv) throw new LabError(`--config takes key=value (e.g. nic='{"model":"e1000e"}'), got '${pair}'; ${usage(name, options)}`);
+        out[kv[0]] = kv[1];
     }
     return out;
 }
