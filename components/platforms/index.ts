@@ -15,7 +15,7 @@ import { XenLab } from "./xen";
 // platform implements, and the SSH connection its machines are reached through.
 export type { PlatformLab } from "./platform";
 export type { Connection } from "./remote";
-export { connectionTo, GUEST_BOOT_DIALS, machineHostKey } from "./remote";
+export { connectionTo, GUEST_BOOT_DIALS, machineHostKey, nicStateFile } from "./remote";
 export { localTopology, namespaceScripts, tbfBurstKb, wireScripts } from "./local";
 
 /** A platform: how to read its configuration, and how to build it from that configuration. */

@@ -256,29 +256,50 @@ export function machinePreflightScript(label: string, key: string, nics: readonl
 }
 
 /** Where a dedicated NIC's state before the lab (MTU, up or down) is kept until destroy restores it. */
-function nicStateFile(nic: string): string {
+export function nicStateFile(nic: string): string {
     return `/run/hvnetlab-nic-${checked(nic, SAFE.ifname)}.prev`;
 }
 
 /**
- * Records the NIC's MTU and whether it is up, once: a state left by an earlier lab that was not
- * torn down is the original, and is kept.
+ * The shell words that print which NIC a name stands for right now: its network namespace, ifindex
+ * and MAC address (`net:[4026531840]/3/52:54:00:12:34:56`). A NIC of the same name in another
+ * namespace, or one deleted and made again, prints another identity.
+ */
+function nicIdentity(nic: string): string {
+    const n = shellQuote(nic, SAFE.ifname);
+    return `"$(readlink /proc/self/ns/net)/$(cat /sys/class/net/${n}/ifindex)/$(cat /sys/class/net/${n}/address)"`;
+}
+
+/**
+ * Records the NIC's MTU, whether it is up, and which NIC it is (nicIdentity), once: a state left by
+ * an earlier lab that was not torn down is the original, and is kept. A state recorded for another
+ * NIC of that name (a lab interrupted on another machine sharing /run, or a NIC made anew) is stale,
+ * and is replaced.
  */
 export function saveNicState(nic: string): string {
     const n = shellQuote(nic, SAFE.ifname);
     const f = nicStateFile(nic);
-    return `[ -e ${f} ] || { printf '%s %s\n' "$(cat /sys/class/net/${n}/mtu)" "$(ip -o link show dev ${n} | grep -q '[<,]UP[,>]' && echo up || echo down)" | run tee ${f} >/dev/null; }`;
+    return script(
+        `id=${nicIdentity(nic)}; old=`,
+        `[ ! -e ${f} ] || read -r _ _ old < ${f}`,
+        `[ -e ${f} ] && [ "$old" = "$id" ] || printf '%s %s %s\n' "$(cat /sys/class/net/${n}/mtu)" "$(ip -o link show dev ${n} | grep -q '[<,]UP[,>]' && echo up || echo down)" "$id" | run tee ${f} >/dev/null`,
+    );
 }
 
-/** Puts the NIC back to the MTU and up/down state recorded by saveNicState, and forgets it. */
+/**
+ * Puts the NIC back to the MTU and up/down state recorded by saveNicState, where it was recorded
+ * for this very NIC (nicIdentity), and forgets it.
+ */
 export function restoreNicState(nic: string): string {
     const n = shellQuote(nic, SAFE.ifname);
     const f = nicStateFile(nic);
     return script(
         `if [ -e ${f} ] && [ -e /sys/class/net/${n} ]; then`,
-        `  read -r mtu state < ${f}`,
-        `  case "$mtu" in ''|*[!0-9]*) ;; *) run ip link set dev ${n} mtu "$mtu" ;; esac`,
-        `  [ "$state" = up ] || run ip link set dev ${n} down`,
+        `  read -r mtu state id < ${f}`,
+        `  if [ "$id" = ${nicIdentity(nic)} ]; then`,
+        `    case "$mtu" in ''|*[!0-9]*) ;; *) run ip link set dev ${n} mtu "$mtu" ;; esac`,
+        `    [ "$state" = up ] || run ip link set dev ${n} down`,
+        `  fi`,
         `fi`,
         `run rm -f ${f}`,
     );

@@ -4,7 +4,7 @@
 // what the setup made (a namespace, a process it started) is taken down, and the ledger removed.
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
-import { existsSync, mkdirSync, rmSync } from "fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "fs";
 import type { Lab } from "../../tools/labs";
 import { commOf, LabHost, settle } from "../../tools/labs";
 import { tempDir } from "../tmp";
@@ -72,6 +72,28 @@ describe("the lab harness settles a lab: leftovers checked first, then cleaned @
         assert.strictEqual(commOf(sleeper), undefined, "the setup's process is stopped by its pid");
         assert.ok(!existsSync(`/run/netns/${NS}`), "the namespace is gone");
         assert.ok(!existsSync(h.ledger), "the ledger is removed");
+    });
+
+    it("lets the lab take away what its stack left (cleanUp) after reporting it, while its setup still stands", () => {
+        const marker = `${dir}/left-by-the-stack`;
+        let nsWhenCleaned: boolean | undefined;
+        const cleaning: Lab = {
+            ...lab,
+            leftovers: () => (existsSync(marker) ? [`${marker}`] : []),
+            cleanUp: () => {
+                nsWhenCleaned = existsSync(`/run/netns/${NS}`);
+                rmSync(marker, { force: true });
+            },
+        };
+        const h = new LabHost(cleaning, {}, process.env);
+        mkdirSync(h.dir, { recursive: true });
+        h.netns(NS);
+        writeFileSync(marker, "");
+
+        assert.deepStrictEqual(settle(h), [`left behind by the stack: ${marker}`]);
+        assert.ok(!existsSync(marker), "cleaned up, so the next run starts clean");
+        assert.strictEqual(nsWhenCleaned, true, "cleaned before the setup was undone");
+        assert.ok(!existsSync(`/run/netns/${NS}`));
     });
 
     it("finds nothing when the stack left nothing", () => {

@@ -35,6 +35,12 @@ export interface Lab {
     check?(outputs: StackOutputs, h: LabHost): string[];
     /** Its own leftover checks, after `pulumi destroy` and before any teardown. */
     leftovers?(h: LabHost): string[];
+    /**
+     * Takes away what its stack may have left on this machine (once the leftover check has reported
+     * it, before the setup is undone), so that the next run starts clean: after a destroy that left
+     * something, and after a run that was killed (`--down`), when the stack's state no longer knows it.
+     */
+    cleanUp?(h: LabHost): void;
 }
 
 /** What a lab's setup has to hand: the steps every lab shares, each recorded in the ledger. */

@@ -1,7 +1,8 @@
-// The networks of the labs on this machine: the Ethernet shaping of their wires (tc tbf), and the
-// management network that reaches their machines.
+// The networks of the labs on this machine: the Ethernet shaping of their wires (tc tbf), the
+// management network that reaches their machines, and the dedicated NICs' saved states.
+import { existsSync, rmSync } from "fs";
 import { ETHERNET_OVERHEAD, TBF_OVERHEAD } from "../../model";
-import { tbfBurstKb } from "../../components/platforms";
+import { nicStateFile, tbfBurstKb } from "../../components/platforms";
 
 /**
  * tc arguments (after `tc qdisc add dev NIC root`) that shape a NIC's egress so that full-size
@@ -35,4 +36,17 @@ export interface ManagementNet {
 /** The management network of a lab whose links and namespaces are named `<prefix>-...`, in `<net>.0/24`. */
 export function managementNet(prefix: string, net: string): ManagementNet {
     return { bridge: `${prefix}-mgmt`, peerNs: `${prefix}-peer`, host: `${net}.1`, peer: `${net}.2` };
+}
+
+/**
+ * The dedicated NICs whose state before the lab the stack saved (nicStateFile: /run is this
+ * machine's for every stand-in machine) and a destroy did not restore and forget, as leftovers.
+ */
+export function nicStatesLeft(nics: readonly string[]): string[] {
+    return nics.filter((nic) => existsSync(nicStateFile(nic))).map((nic) => `${nicStateFile(nic)} (${nic}'s saved state)`);
+}
+
+/** Forgets those saved states: the NICs go with the lab's setup, and a state left would be stale. */
+export function forgetNicStates(nics: readonly string[]): void {
+    for (const nic of nics) rmSync(nicStateFile(nic), { force: true });
 }

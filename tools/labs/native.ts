@@ -13,7 +13,7 @@
 import { existsSync } from "fs";
 import { goodputLimit } from "../../model";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, managementNet } from "./lab-network";
+import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
 import { main } from "./run-lab";
 import type { StackOutputs } from "./stack";
 
@@ -98,17 +98,20 @@ const lab: Lab = {
     },
 
     leftovers(h) {
-        const problems: string[] = [];
+        const problems = nicStatesLeft(nics(h).flatMap(({ nic, wire }) => [nic, wire]));
         for (const { nic, wire } of nics(h)) {
             for (const [ns, end] of [
                 [HOST_NS, nic],
                 [NET.peerNs, wire],
             ]) {
-                if (existsSync(`/run/hvnetlab-nic-${end}.prev`)) problems.push(`/run/hvnetlab-nic-${end}.prev (the NIC's saved state)`);
                 if (existsSync(`/run/netns/${ns}`)) problems.push(...nicStateProblems(`${end} in ${ns}`, nicState(h, ns, end), FOUND_MTU));
             }
         }
         return problems;
+    },
+
+    cleanUp(h) {
+        forgetNicStates(nics(h).flatMap(({ nic, wire }) => [nic, wire]));
     },
 };
 

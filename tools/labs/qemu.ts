@@ -9,13 +9,13 @@
 //     shaped to 1 GbE as the native lab's wires (ethernetShaping);
 //   - the guest image (tools/images/guest-image.ts), the kernel and initrd under /var/lib/libvirt/boot.
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
-import { copyFileSync, existsSync, mkdirSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "fs";
 import * as path from "path";
 import type { RunResult } from "../../model";
 import { ensureGuestImage } from "../images";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, managementNet } from "./lab-network";
+import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
 import { main, upAndCheck } from "./run-lab";
 import type { StackRun } from "./stack";
 import { readOutputs } from "./stack";
@@ -110,13 +110,52 @@ const lab: Lab = {
         for (const d of virsh(["list", "--all", "--name"]).split("\n")) if (d.startsWith("hvq-")) left.push(`domain ${d}`);
         for (const p of virsh(["pool-list", "--all", "--name"]).split("\n")) if (p.trim() === "hvq") left.push(`pool ${p}`);
         if (existsSync("/var/lib/libvirt/images/hvq")) left.push("pool folder /var/lib/libvirt/images/hvq");
+        if (!running("libvirtd")) left.push(...definitionFiles().map((f) => `libvirt definition ${f}`));
         for (const l of run("ip", ["-o", "link", "show"], { allowFail: true }).split("\n")) {
             const name = /^\d+: ([^:@]+)/.exec(l)?.[1];
             if (name?.startsWith("macvtap")) left.push(`link ${name}`);
         }
+        left.push(...nicStatesLeft(dedicatedNics()));
         return left;
     },
+
+    // The stack's domains and pool are libvirt's persistent definitions, and the pool autostarts: left
+    // there, the next run's `pulumi up` would find them existing. With no libvirtd running (a killed
+    // run taken down with --down), its definition files are removed, as `virsh undefine` would.
+    cleanUp() {
+        if (running("libvirtd")) {
+            const virsh = (args: string[]) => run("virsh", ["-c", "qemu:///system", ...args], { allowFail: true });
+            for (const d of virsh(["list", "--all", "--name"])
+                .split("\n")
+                .filter((d) => d.startsWith("hvq-"))) {
+                virsh(["destroy", d]);
+                virsh(["undefine", d]);
+            }
+            virsh(["pool-destroy", "hvq"]);
+            virsh(["pool-undefine", "hvq"]);
+        } else for (const f of definitionFiles()) rmSync(f, { force: true });
+        rmSync("/var/lib/libvirt/images/hvq", { recursive: true, force: true });
+        forgetNicStates(dedicatedNics());
+    },
 };
+
+/** libvirt's files of the stack's persistent definitions (pool hvq, domains hvq-*) on this machine. */
+function definitionFiles(): string[] {
+    const files = ["/etc/libvirt/storage/hvq.xml", "/etc/libvirt/storage/autostart/hvq.xml"].filter((f) => existsSync(f));
+    for (const dir of ["/etc/libvirt/qemu", "/etc/libvirt/qemu/autostart"])
+        if (existsSync(dir))
+            files.push(
+                ...readdirSync(dir)
+                    .filter((f) => /^hvq-.*\.xml$/.test(f))
+                    .map((f) => path.join(dir, f)),
+            );
+    return files;
+}
+
+/** The dedicated NICs the stack saves the state of: the host's pNICs and the peer's wires. */
+function dedicatedNics(): string[] {
+    return Array.from({ length: GUESTS }, (_, i) => [`hvq-pnic${i}`, `wire${i}`]).flat();
+}
 
 /**
  * What the KVM host's CPU figures lack in a run that measured: the host's /proc/stat figures

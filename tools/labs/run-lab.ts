@@ -27,13 +27,15 @@ import { stopProcess } from "./this-machine";
 
 /**
  * After `pulumi destroy`: the leftover check first, then the cleanup: the processes found left are
- * stopped by pid, then the ledger is undone and removed. Returns every leftover as a problem.
+ * stopped by pid, the lab takes away what its stack left (Lab.cleanUp), then the ledger is undone
+ * and removed. Returns every leftover as a problem.
  */
 export function settle(h: LabHost): string[] {
     const left = h.leftovers();
     const problems = left.map((l) => `left behind by the stack: ${l.what}`);
     h.log("taking the lab's setup down");
     for (const l of left) if (l.process) stopProcess(l.process.pid, l.process.comm);
+    h.lab.cleanUp?.(h);
     problems.push(...undo(h.made).map((l) => `left behind by the setup: ${l}`));
     rmSync(h.ledger, { force: true });
     return problems;

@@ -34,7 +34,7 @@ import type { Cidr } from "../../components/config";
 import { outputsFile, up } from "../engine";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, managementNet } from "./lab-network";
+import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
 import { main } from "./run-lab";
 import { readOutputs, runProblems } from "./stack";
 import { commOf, listening } from "./this-machine";
@@ -288,6 +288,9 @@ function simulatorProblems(h: LabHost, model: string): string[] {
     return problems;
 }
 
+/** The peer's wire NICs, one per pNIC: their state before the lab is saved by the stack. */
+const peerWires = () => PLAN.pnics.map((_, i) => `hvs-wire${i}`);
+
 const lab: Lab = {
     name: "vcsim",
     stack: "vcsim",
@@ -384,9 +387,12 @@ const lab: Lab = {
         if (vms.out) left.push(`in the simulator: ${vms.out}`);
         if (/hvs-pg/.test(govc(h, "host.portgroup.info", "-host", HOST).out)) left.push("port groups in the simulator");
         if (/hvs-vs/.test(govc(h, "host.vswitch.info", "-host", HOST).out)) left.push("vSwitches in the simulator");
-        for (const end of PLAN.pnics.map((_, i) => `hvs-wire${i}`))
-            if (existsSync(`/run/hvnetlab-nic-${end}.prev`)) left.push(`/run/hvnetlab-nic-${end}.prev (the peer NIC's saved state)`);
+        left.push(...nicStatesLeft(peerWires()));
         return left;
+    },
+
+    cleanUp() {
+        forgetNicStates(peerWires());
     },
 };
 

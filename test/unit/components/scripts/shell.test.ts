@@ -119,6 +119,40 @@ describe("@integration dedicated NICs are put back as they were on destroy", fun
             }
         });
     });
+
+    // Stand-in machines share this machine's /run: a lab interrupted in one namespace leaves the state
+    // of its NIC there, and the next lab's NIC of the same name in another namespace must not take it.
+    it("a state recorded for another NIC of that name (another namespace) is stale: replaced, never applied", () => {
+        const nic = "hvtdstale";
+        const stale = `/run/hvnetlab-nic-${nic}.prev`;
+        const made: string[] = [];
+        const machine = (ns: string, mtu: number) => {
+            ip("netns", "add", ns);
+            made.push(ns);
+            ip("-n", ns, "link", "add", nic, "type", "veth", "peer", "name", `${nic}p`);
+            ip("-n", ns, "link", "set", nic, "mtu", String(mtu));
+            return (s: string) => execFileSync("ip", ["netns", "exec", ns, "sh", "-c", s], { encoding: "utf8" });
+        };
+        try {
+            const first = machine("hvtstaleA", 1400);
+            first(nicAddressScripts("peer", nic, "10.99.0.5", 9000).create); // interrupted: never deleted
+            assert.match(readFileSync(stale, "utf8"), /^1400 down net:\[\d+\]\/\d+\/[0-9a-f:]+\n$/);
+            const second = machine("hvtstaleB", 1300);
+            const state = () => ip("-n", "hvtstaleB", "-o", "link", "show", "dev", nic);
+            second(pnicUpScripts("host", nic, 9000).create);
+            assert.match(readFileSync(stale, "utf8"), /^1300 down /, "the second NIC's own state replaced the stale one");
+            second(pnicUpScripts("host", nic, 9000).delete);
+            assert.match(state(), /mtu 1300/);
+            assert.doesNotMatch(state(), /[<,]UP[,>]/);
+            // The other way round: a file recorded for NIC A is not applied to NIC B on delete, and is forgotten.
+            first(pnicUpScripts("host", nic, 9000).create);
+            second(pnicUpScripts("host", nic, 9000).delete);
+            assert.match(state(), /mtu 1300/, "B keeps its MTU: the state was A's");
+            assert.ok(!existsSync(stale));
+        } finally {
+            for (const ns of made) ip("netns", "del", ns);
+        }
+    });
 });
 
 describe("netperf install on a fresh Debian guest (apt, cloud-init and sources faked)", () => {
