@@ -1,4 +1,4 @@
-// npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR]
+// npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR] [--help]
 //
 // A `--config key=value` applies to the `--stack` before it: a stack named again with other config
 // is a variant of it (a tuning study: `--stack qemu --stack qemu --config nic='{"model":"e1000e"}'`),
@@ -20,6 +20,7 @@ import { spawn } from "child_process";
 import { copyFileSync, existsSync, readFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { canonical } from "../model";
 import { checkComparable, comparisonTables, CompareInputError, formatText, labelCollisions, pickBaseline } from "../analysis";
 import { readSourceFile } from "../analysis";
 import type { Source } from "../analysis";
@@ -39,7 +40,25 @@ export class StudyError extends Error {
     readonly name = "StudyError";
 }
 
-const USAGE = "usage: npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR]";
+const USAGE = "usage: npm run study -- [--stack NAME [--config key=value ...] ...] [--keep] [--guests N] [--out DIR] [--help]";
+
+/** What `npm run study -- --help` prints (on stdout, exit 0). */
+export const HELP = [
+    USAGE,
+    "",
+    "Runs stacks one after another (a stack that a lab of this machine runs, through that lab) and",
+    "compares them in one report, native as the baseline.",
+    "",
+    "  --stack NAME        a stack of stacks/ (repeatable; none: the labs of this machine, native first)",
+    "  --config key=value  a config value for the --stack before it (hvnetlab: where no namespace is",
+    "                      given); a stack named again with other config is a variant of it",
+    "  --keep              leave each lab standing",
+    "  --guests N          guests per lab, 1-16, where the lab takes --guests",
+    "  --out DIR           where the report goes (default out/study)",
+    "  --help              this text",
+    "",
+    "Exit codes: 0 every stack measured and the report written, 1 a stack failed or no report, 2 unusable input.",
+].join("\n");
 
 export interface StudyArgs {
     /** The stacks to run, in order (a stack named twice is a variant: its config differs). */
@@ -50,6 +69,8 @@ export interface StudyArgs {
     /** Guests per lab (where the lab takes --guests); undefined: each lab's default (2 on 2 cores). */
     readonly guests?: string;
     readonly out: string;
+    /** `--help`: print HELP and run nothing. */
+    readonly help?: boolean;
 }
 
 /** One stack of the study, and how it runs: through a lab on this machine, or through the engine. */
@@ -106,6 +127,7 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
     } catch (e) {
         throw new StudyError(`${(e as Error).message}; ${USAGE}`);
     }
+    if (parsed.values.help) return { stacks: [], configs: [], keep: false, out: "", help: true };
     const named = stacksWithConfig(parsed.tokens ?? []);
     try {
         // A mistyped key would be set on the stack and never read: the variant would measure the default.
@@ -117,14 +139,13 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
         throw new StudyError(`--config: ${(e as Error).message}`);
     }
     const v = parsed.values;
-    if (v.help) throw new StudyError(USAGE);
     const stacks = named.length > 0 ? named.map((n) => n.stack) : LABS_HERE.map((l) => l.stack);
     const configs = named.length > 0 ? named.map((n) => n.config) : stacks.map(() => ({}));
     const runnable = new Set([...known, ...LABS_HERE.map((l) => l.stack)]);
     const unknown = stacks.filter((s) => !runnable.has(s));
     if (unknown.length > 0)
         throw new StudyError(`no stack ${unknown.map((s) => `'${s}'`).join(", ")}: the stacks are ${[...runnable].sort().join(", ")}`);
-    const runs = stacks.map((s, i) => `${s} ${JSON.stringify(Object.entries(configs[i]).sort())}`);
+    const runs = stacks.map((s, i) => `${s} ${configIdentity(configs[i])}`);
     const twice = runs.find((r, i) => runs.indexOf(r) !== i);
     if (twice)
         throw new StudyError(`a stack is named twice with the same config: ${twice.split(" ")[0]} (give a variant its own --config)`);
@@ -136,6 +157,26 @@ export function parseStudyArgs(argv: readonly string[], known: readonly string[]
         ...(v.guests !== undefined ? { guests: v.guests } : {}),
         out: v.out ?? path.join(ROOT, "out", "study"),
     };
+}
+
+/**
+ * What makes two runs of a stack the same variant: the config keys and their values, a JSON value
+ * (a structured block) compared by content, so that `nic={"model":"e1000e","queues":1}` and
+ * `nic={"queues":1, "model":"e1000e"}` are one variant.
+ */
+export function configIdentity(config: Readonly<Record<string, string>>): string {
+    const value = (text: string) => {
+        try {
+            return canonical(JSON.parse(text));
+        } catch {
+            return text;
+        }
+    };
+    return JSON.stringify(
+        Object.entries(config)
+            .map(([k, v]) => [k, value(v)])
+            .sort(),
+    );
 }
 
 /** How each stack runs: through the lab that runs it here, else through the engine. */
@@ -282,6 +323,10 @@ export async function studyReport(outcomes: readonly StepOutcome[], out: string)
 
 async function main(): Promise<number> {
     const args = parseStudyArgs(process.argv.slice(2));
+    if (args.help) {
+        process.stdout.write(`${HELP}\n`);
+        return 0;
+    }
     const steps = planSteps(args);
     process.stdout.write(`study: ${steps.map((s) => s.name).join(", ")}${args.keep ? " (kept standing)" : ""}; report to ${args.out}\n`);
     const outcomes: StepOutcome[] = [];

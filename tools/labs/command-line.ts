@@ -20,12 +20,30 @@ export interface LabArgs {
     readonly options: Readonly<Record<string, string>>;
     /** `--config key=value` overrides by full key (hvnetlab:nic), set on the stack after the lab's own config. */
     readonly config: Readonly<Record<string, string>>;
+    /** `--help`: print labHelp and run nothing. */
+    readonly help: boolean;
 }
 
 /** The usage line of a lab. */
 export function usage(name: string, options: Readonly<Record<string, LabOption>> = {}): string {
     const own = Object.entries(options).map(([o, spec]) => `[--${o} ${spec.help}] `);
-    return `usage: npm run lab:${name} [-- ${own.join("")}[--config key=value ...] [--keep] | -- --down]`;
+    return `usage: npm run lab:${name} [-- ${own.join("")}[--config key=value ...] [--keep] | -- --down | -- --help]`;
+}
+
+/** What `npm run lab:<name> -- --help` prints: the usage line and what each option does. */
+export function labHelp(name: string, options: Readonly<Record<string, LabOption>> = {}): string {
+    return [
+        usage(name, options),
+        "",
+        ...Object.entries(options).map(([o, spec]) => `  --${o} ${spec.help} (default ${spec.default})`),
+        "  --config key=value  a stack config value for this run over the lab's own (hvnetlab: where no",
+        '                      namespace is given; repeatable), e.g. nic=\'{"model":"e1000e"}\'',
+        "  --keep              leave the lab standing after the run",
+        "  --down              destroy a standing lab's stack and take the lab down",
+        "  --help              this text",
+        "",
+        "Exit codes: 0 passed, 1 failed (each problem on a FAILED line), 2 unusable input or a lab standing already.",
+    ].join("\n");
 }
 
 /**
@@ -43,6 +61,7 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
                 keep: { type: "boolean" },
                 down: { type: "boolean" },
                 config: { type: "string", multiple: true },
+                help: { type: "boolean" },
                 ...Object.fromEntries(Object.keys(options).map((o) => [o, { type: "string" as const }])),
             },
         });
@@ -50,6 +69,7 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
         throw new LabError(`${(e as Error).message}; ${usage(name, options)}`);
     }
     const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    if (v.help) return { keep: false, down: false, options: {}, config: {}, help: true };
     if (v.keep && v.down) throw new LabError(`--keep and --down exclude each other; ${usage(name, options)}`);
     const config = labConfigOverrides((v.config as string[] | undefined) ?? [], name, options);
     if (v.down && Object.keys(config).length > 0)
@@ -60,7 +80,7 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
         if (!spec.pattern.test(value)) throw new LabError(`--${o} ${value} is not ${spec.help}; ${usage(name, options)}`);
         own[o] = value;
     }
-    return { keep: v.keep === true, down: v.down === true, options: own, config };
+    return { keep: v.keep === true, down: v.down === true, options: own, config, help: false };
 }
 
 /** `--config key=value` pairs by full key (hvnetlab: where none is given); LabError on a malformed pair. */

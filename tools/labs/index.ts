@@ -14,7 +14,7 @@
 //   native.ts, qemu.ts, vcsim.ts, xen.ts: the labs, each an entry point (`npm run lab:<name>`) that
 //   runs only when executed (require.main), so importing them here runs nothing.
 export type { LabArgs, LabOption } from "./command-line";
-export { parseLabArgs, usage } from "./command-line";
+export { labHelp, parseLabArgs, usage } from "./command-line";
 export { LabError } from "./lab-error";
 export type { Lab } from "./lab-host";
 export { LabHost } from "./lab-host";

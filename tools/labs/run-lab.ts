@@ -17,7 +17,7 @@ import { mkdirSync, rmSync } from "fs";
 import * as path from "path";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi } from "../engine";
 import { checkConfigKeys, destroy, up, WORK_DIR } from "../engine";
-import { parseLabArgs } from "./command-line";
+import { labHelp, parseLabArgs } from "./command-line";
 import { LabError } from "./lab-error";
 import type { Lab } from "./lab-host";
 import { LabHost } from "./lab-host";
@@ -75,6 +75,10 @@ export async function upAndCheck(lab: Lab, h: LabHost, env: NodeJS.ProcessEnv): 
 /** Runs a lab with its command-line arguments; returns the exit code (0 passed, 1 failed). */
 export async function runLab(lab: Lab, argv: readonly string[]): Promise<number> {
     const args = parseLabArgs(lab.name, argv, lab.options);
+    if (args.help) {
+        process.stdout.write(`${labHelp(lab.name, lab.options)}\n`);
+        return 0;
+    }
     // A mistyped key would be set on the stack and never read: refused before anything is made.
     try {
         checkConfigKeys(Object.keys(args.config), ROOT);

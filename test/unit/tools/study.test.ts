@@ -1,6 +1,6 @@
 // npm run study: its arguments, which stacks run through which lab, and the commands it runs.
 import * as assert from "assert";
-import { commandsOf, LABS_HERE, parseStudyArgs, planSteps, StudyError } from "../../../tools/study";
+import { commandsOf, configIdentity, HELP, LABS_HERE, parseStudyArgs, planSteps, StudyError } from "../../../tools/study";
 
 const STACKS = ["esx", "kvm", "local", "native", "native-ns", "qemu", "vcsim", "xen", "xen-qemu"];
 
@@ -85,6 +85,36 @@ describe("npm run study", () => {
             () => parseStudyArgs(["--stack", "qemu", "--config", "nic={}", "--stack", "qemu", "--config", "hvnetlab:nic={}"], STACKS),
             /a stack is named twice with the same config: qemu/,
         );
+        // A structured block is compared by content, not by its text: key order and spaces do not make a variant.
+        assert.throws(
+            () =>
+                parseStudyArgs(
+                    [
+                        "--stack",
+                        "qemu",
+                        "--config",
+                        'nic={"model":"e1000e","queues":1}',
+                        "--stack",
+                        "qemu",
+                        "--config",
+                        'nic={ "queues": 1, "model": "e1000e" }',
+                    ],
+                    STACKS,
+                ),
+            /a stack is named twice with the same config: qemu/,
+        );
+        assert.strictEqual(
+            configIdentity({ "hvnetlab:nic": '{"model":"e1000e"}' }) === configIdentity({ "hvnetlab:nic": '{"model":"virtio"}' }),
+            false,
+        );
+    });
+
+    it("--help prints what each option does and runs nothing, before any other check", () => {
+        const args = parseStudyArgs(["--stack", "vmware", "--help"], STACKS);
+        assert.strictEqual(args.help, true);
+        assert.deepStrictEqual(args.stacks, []);
+        for (const want of [/^usage: npm run study/, /--stack NAME/, /--config key=value/, /--guests N/, /--out DIR/, /Exit codes: 0/])
+            assert.match(HELP, want);
     });
 
     it("refuses a stack that does not exist, twice the same, a bad guest count and an unknown option, in one line", () => {

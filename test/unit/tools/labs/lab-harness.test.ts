@@ -3,13 +3,19 @@
 import * as assert from "assert";
 import type { ResultsDocument } from "../../../../model";
 import type { Made, Observed } from "../../../../tools/labs";
-import { LabError, leftoversOf, parseLabArgs, runProblems, usage } from "../../../../tools/labs";
+import { LabError, labHelp, leftoversOf, parseLabArgs, runProblems, usage } from "../../../../tools/labs";
 
 const guests = { guests: { help: "N", pattern: /^[1-9]$/, default: "2" } };
 
 describe("lab harness: arguments", () => {
     it("defaults: neither --keep nor --down, each option its default", () => {
-        assert.deepStrictEqual(parseLabArgs("native", [], guests), { keep: false, down: false, options: { guests: "2" }, config: {} });
+        assert.deepStrictEqual(parseLabArgs("native", [], guests), {
+            keep: false,
+            down: false,
+            options: { guests: "2" },
+            config: {},
+            help: false,
+        });
     });
 
     it("takes --keep, --down and the lab's own options", () => {
@@ -18,6 +24,7 @@ describe("lab harness: arguments", () => {
             down: false,
             options: { guests: "4" },
             config: {},
+            help: false,
         });
         assert.strictEqual(parseLabArgs("qemu", ["--down"]).down, true);
     });
@@ -56,10 +63,25 @@ describe("lab harness: arguments", () => {
         );
     });
 
+    it("--help runs nothing: the help names every option with its default, and the exit codes", () => {
+        assert.strictEqual(parseLabArgs("native", ["--help"], guests).help, true);
+        assert.strictEqual(parseLabArgs("native", ["--keep", "--help", "--guests", "0"], guests).help, true, "help before any check");
+        const text = labHelp("native", guests);
+        for (const want of [
+            /^usage: npm run lab:native/,
+            /--guests N \(default 2\)/,
+            /--config key=value/,
+            /--keep/,
+            /--down/,
+            /Exit codes: 0 passed, 1 failed/,
+        ])
+            assert.match(text, want);
+    });
+
     it("the usage names every option", () => {
         assert.strictEqual(
             usage("native", guests),
-            "usage: npm run lab:native [-- [--guests N] [--config key=value ...] [--keep] | -- --down]",
+            "usage: npm run lab:native [-- [--guests N] [--config key=value ...] [--keep] | -- --down | -- --help]",
         );
     });
 });
