@@ -70,7 +70,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
         "tools/labs",
         "tools/offline",
     ],
-    tools: ["analysis", "tools/engine", "tools/labs"],
+    tools: ["model", "analysis", "tools/engine", "tools/labs"],
 };
 
 /** Folders of npm entry points alone (package.json runs them by path): no surface, and nothing imports them. */
