@@ -29,7 +29,7 @@ import { ROOT } from "./engine";
 import { outputsFile } from "./engine";
 import type { Lab } from "./labs";
 import { nativeLab, qemuLab, vcsimLab, xenLab } from "./labs";
-import { checkConfigKeys, configPair, listStacks } from "./engine";
+import { checkConfigKeys, configPair, isConfigPath, listStacks } from "./engine";
 
 /** The labs on this machine, in the order the study runs them by default: native first, the baseline. */
 export const LABS_HERE: readonly Lab[] = [nativeLab, vcsimLab, qemuLab, xenLab];
@@ -215,6 +215,8 @@ export function commandsOf(step: Step, args: StudyArgs): { what: string; argv: s
     const guests = [
         ...(args.guests !== undefined ? ["--config", `hvnetlab:guests=${args.guests}`] : []),
         ...Object.entries(step.config).flatMap(([k, v]) => ["--config", `${k}=${v}`]),
+        // pulumi up's --config-path reads every --config key as a path: a plain key is a path of one.
+        ...(Object.keys(step.config).some(isConfigPath) ? ["--config-path"] : []),
     ];
     return [
         { what: "pulumi up", argv: [...tsNode, lab, "up", "--stack", step.stack, ...guests] },

@@ -9,4 +9,4 @@ export { EngineError, ROOT, STAND_IN_MARK, builtPath, cacheRoot, engineBinDir, e
 export type { PulumiRun } from "./engine";
 export { describeKeptResults } from "./kept-results";
 export { WORK_DIR, destroy, outputsFile, up } from "./lab-stack";
-export { checkConfigKeys, configPair, listStacks, loadStackConfig, parseOverrides, readProject } from "./stack-config";
+export { checkConfigKeys, configPair, isConfigPath, listStacks, loadStackConfig, parseOverrides, readProject, setConfigPath } from "./stack-config";

@@ -30,16 +30,59 @@ export function configKeys(root: string): string[] {
     return [...Object.keys(project.config ?? {}), ...STRUCTURED_KEYS.map((k) => `${project.name ?? "hvnetlab"}:${k}`)];
 }
 
-/** Throws StackConfigError naming each key that no stack can set (a typo would be set and never read). */
+/**
+ * Throws StackConfigError naming each key that no stack can set (a typo would be set and never
+ * read): a key must be declared or a structured block, and a path into a block (`guest.vcpus`)
+ * must start with a structured block's key.
+ */
 export function checkConfigKeys(keys: readonly string[], root: string): void {
     const known = configKeys(root);
-    const unknown = keys.filter((k) => !known.includes(k));
+    const blocks = STRUCTURED_KEYS.map((k) => `${readProject(root).name ?? "hvnetlab"}:${k}`);
+    const unknown = keys.filter((k) => !known.includes(k.split(".")[0]));
     if (unknown.length > 0)
         throw new StackConfigError(`unknown config key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}: the keys are ${known.join(", ")}`);
+    const intoScalar = keys.filter((k) => k.includes(".") && !blocks.includes(k.split(".")[0]));
+    if (intoScalar.length > 0)
+        throw new StackConfigError(`${intoScalar.map((k) => `'${k}'`).join(", ")}: only a block's fields take a path (${blocks.join(", ")})`);
 }
 
-/** A config key as `--config` takes it on the labs and the study: the project's namespace optional, then a key name. */
-export const CONFIG_KEY = /^([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * A config key as `--config` takes it on the labs and the study: the project's namespace optional,
+ * then a key name, then optionally a path of field names into a block (`guest.vcpus`), which is
+ * set as `pulumi config set --path` sets it.
+ */
+export const CONFIG_KEY = /^([a-z][a-z0-9-]*:)?[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
+
+/** Whether a `--config` key is a path into a block (`hvnetlab:guest.vcpus`). */
+export const isConfigPath = (key: string): boolean => key.includes(".");
+
+/**
+ * Sets `value` at a path key (`hvnetlab:guest.vcpus`) in config values as Pulumi hands them to the
+ * program (objects as JSON text), typing the value as `pulumi config set --path` does (YAML's
+ * scalars: 2 is a number, true a boolean). Throws StackConfigError where the block is not an object.
+ */
+export function setConfigPath(config: Record<string, string>, key: string, value: string): void {
+    const [top, ...fields] = key.split(".");
+    const isBlock = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    let block: unknown = {};
+    if (config[top] !== undefined) {
+        try {
+            block = JSON.parse(config[top]);
+        } catch {
+            block = undefined;
+        }
+    }
+    if (!isBlock(block)) throw new StackConfigError(`${key}: ${top} is not a block of fields in this stack`);
+    let at = block;
+    for (const f of fields.slice(0, -1)) {
+        if (at[f] === undefined) at[f] = {};
+        const next = at[f];
+        if (!isBlock(next)) throw new StackConfigError(`${key}: ${f} is not a block of fields in this stack`);
+        at = next;
+    }
+    at[fields[fields.length - 1]] = yaml.load(value, { schema: yaml.CORE_SCHEMA }) ?? value;
+    config[top] = JSON.stringify(block);
+}
 
 /**
  * One `--config key=value` as [full key, value] (hvnetlab: where no namespace is given; the value
@@ -101,7 +144,10 @@ export function loadStackConfig(root: string, stack: string, overrides: Record<s
         result[key] = asConfigString(value);
     }
     checkConfigKeys(Object.keys(overrides), root);
-    Object.assign(result, overrides);
+    for (const [key, value] of Object.entries(overrides)) {
+        if (isConfigPath(key)) setConfigPath(result, key, value);
+        else result[key] = value;
+    }
     return result;
 }
 

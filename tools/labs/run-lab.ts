@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync } from "fs";
 import * as path from "path";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi } from "../engine";
-import { checkConfigKeys, destroy, up, WORK_DIR } from "../engine";
+import { checkConfigKeys, destroy, isConfigPath, up, WORK_DIR } from "../engine";
 import { labHelp, parseLabArgs } from "./command-line";
 import { LabError } from "./lab-error";
 import type { Lab } from "./lab-host";
@@ -118,7 +118,7 @@ export async function runLab(lab: Lab, argv: readonly string[]): Promise<number>
         throw new LabError(`setup failed: ${(e as Error).message}${left.length ? `; left: ${left.join(", ")}` : ""}`);
     }
     try {
-        const overrides = Object.entries(args.config).map(([key, value]) => ({ key, value, secret: false, path: false }));
+        const overrides = Object.entries(args.config).map(([key, value]) => ({ key, value, secret: false, path: isConfigPath(key) }));
         if (overrides.length > 0) h.log(`--config: ${overrides.map((c) => `${c.key}=${c.value}`).join(" ")}`);
         const stackRun = await openStack(lab.stack, [...h.config, ...overrides], env);
         problems.push(...(await (lab.run ? lab.run(h, stackRun) : upAndCheck(lab, h, env))));
