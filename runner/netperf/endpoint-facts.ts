@@ -14,7 +14,8 @@ export function nicHoldingAddress(address: string): string {
  * that address, as on guests whose NIC names the lab does not choose) or "nic:NAME". After each
  * found NIC's `nic=` line, every line that `ethtool -k`, `-l` and `-g` print for it (stdout and
  * stderr) as `ethtool-<query>=<n>|<exit status>|<line>`, n counting the `nic=` lines from 1; or
- * `ethtool-missing=<n>` where ethtool is not installed.
+ * `ethtool-missing=<n>` where ethtool is not installed (looked for on the PATH and in the sbin
+ * folders, which a user's PATH over SSH may lack).
  */
 export const FACTS_SCRIPT = [
     `echo "kernel=$(uname -r)"`,
@@ -28,6 +29,8 @@ export const FACTS_SCRIPT = [
     `echo "hypervisor=$hv"`,
     // A Xen guest's kernel says how Xen runs it: PV, HVM or PVH (Linux's /sys/hypervisor/guest_type).
     `echo "guestType=$(cat /sys/hypervisor/guest_type 2>/dev/null)"`,
+    // A user's PATH may lack the sbin folders, where Debian installs ethtool (/usr/sbin/ethtool).
+    `et=$(PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; command -v ethtool 2>/dev/null)`,
     `n=0`,
     `for spec in "$@"; do`,
     `  case "$spec" in`,
@@ -37,14 +40,14 @@ export const FACTS_SCRIPT = [
     `  esac`,
     `  n=$((n + 1))`,
     `  [ -n "$nic" ] || { echo "nic=$a||missing|"; continue; }`,
-    `  driver=$(ethtool -i "$nic" 2>/dev/null | sed -n 's/^driver: //p')`,
+    `  driver=$([ -z "$et" ] || "$et" -i "$nic" 2>/dev/null | sed -n 's/^driver: //p')`,
     `  [ -n "$driver" ] || driver=$(basename "$(readlink /sys/class/net/$nic/device/driver 2>/dev/null)" 2>/dev/null)`,
-    `  speed=$(ethtool "$nic" 2>/dev/null | sed -n 's/^[[:space:]]*Speed: \\([0-9]*\\)Mb\\/s/\\1/p')`,
+    `  speed=$([ -z "$et" ] || "$et" "$nic" 2>/dev/null | sed -n 's/^[[:space:]]*Speed: \\([0-9]*\\)Mb\\/s/\\1/p')`,
     `  [ -n "$speed" ] || speed=$(cat /sys/class/net/$nic/speed 2>/dev/null)`,
     `  echo "nic=$a|$nic|\${driver:-unknown}|$speed|$(cat /sys/class/net/$nic/mtu 2>/dev/null)"`,
-    `  if command -v ethtool >/dev/null 2>&1; then`,
+    `  if [ -n "$et" ]; then`,
     `    for q in k l g; do`,
-    `      out=$(ethtool -$q "$nic" 2>&1); rc=$?`,
+    `      out=$("$et" -$q "$nic" 2>&1); rc=$?`,
     `      printf '%s\\n' "$out" | sed "s/^/ethtool-$q=$n|$rc|/"`,
     `    done`,
     `  else`,

@@ -109,13 +109,28 @@ describe("NIC settings in the facts", () => {
             // Each either read or refused by the NIC; never an ethtool that is missing.
             if (!isAvailable<NicChannels | NicRings>(v)) assert.match(v!.unavailable, /does not support|failed/);
         }
-        // A PATH holding everything the script uses but ethtool.
+        // A PATH holding everything the script uses but ethtool and the sbin folders, as a user's
+        // PATH over SSH: Debian's ethtool (/usr/sbin/ethtool) is still found there.
         const bin = tempDir("noethtool");
+        const where = (tool: string) =>
+            ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].map((d) => path.join(d, tool)).find((p) => existsSync(p));
         for (const tool of ["sh", "ip", "awk", "sed", "cat", "head", "uname", "basename", "readlink", "printf"]) {
-            const at = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].map((d) => path.join(d, tool)).find((p) => existsSync(p));
+            const at = where(tool);
             if (at) symlinkSync(at, path.join(bin, tool));
         }
-        const without = parseFacts(execFileSync(path.join(bin, "sh"), args.slice(1), { encoding: "utf8", env: { PATH: bin } })).nics[0];
+        const userPath = parseFacts(execFileSync(path.join(bin, "sh"), args.slice(1), { encoding: "utf8", env: { PATH: bin } })).nics[0];
+        assert.deepStrictEqual(userPath.offloads, withTool.offloads, "ethtool found in /usr/sbin though the PATH lacks it");
+        // And where ethtool is nowhere (the sbin folders hidden in a mount namespace of its own), it says so.
+        if (process.getuid?.() !== 0) {
+            console.log("      (the case of no ethtool at all skipped: it needs root to hide /usr/sbin)");
+            return;
+        }
+        const mount = where("mount") ?? "mount";
+        const hide = `${mount} -t tmpfs none /usr/sbin && ${mount} -t tmpfs none /usr/local/sbin && exec "$@"`;
+        const hidden = [where("unshare") ?? "unshare", "--mount", path.join(bin, "sh"), "-c", hide, "hide"];
+        const without = parseFacts(
+            execFileSync(hidden[0], [...hidden.slice(1), path.join(bin, "sh"), ...args.slice(1)], { encoding: "utf8", env: { PATH: bin } }),
+        ).nics[0];
         assert.strictEqual(without.name, nic);
         for (const v of [without.offloads, without.channels, without.rings]) {
             assert.match((v as Unavailable).unavailable, /ethtool is not installed/);
