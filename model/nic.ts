@@ -109,23 +109,40 @@ export const GUEST_DRIVERS: Readonly<Record<string, readonly string[]>> = {
     netfront: ["vif"],
 };
 
+/** The queue pairs a NIC runs, from ethtool -l's channels in use (combined, else the larger of rx and tx). */
+function queuePairs(channels: NicChannels | Unavailable | undefined): number | undefined {
+    if (!isAvailable(channels)) return undefined;
+    const c = channels.current;
+    return c.combined ?? (c.rx !== undefined || c.tx !== undefined ? Math.max(c.rx ?? 0, c.tx ?? 0) : undefined);
+}
+
 /**
  * The path read back: for each wire whose guest's facts name its benchmark NIC, a note where the
- * driver the guest bound is not the one the path's model gives it (a NIC on another path than the
- * one the lab is labelled with). Empty when they agree, or where the facts or the model are unknown.
+ * driver the guest bound is not the one the path's model gives it, and, for virtio (the model whose
+ * queues the path sets), where the queue pairs the guest runs (ethtool -l) are not the path's (a NIC
+ * on another path than the one the lab is labelled with). Empty when they agree, or where the facts
+ * or the model are unknown.
  */
 export function nicPathNotes(
     path: NicPath | undefined,
     wires: readonly { guest: string; guestNic: string }[],
-    facts: Readonly<Record<string, { nics?: readonly { name: string; driver: string }[] } | undefined>>,
+    facts: Readonly<
+        Record<string, { nics?: readonly { name: string; driver: string; channels?: NicChannels | Unavailable }[] } | undefined>
+    >,
 ): string[] {
     const expected = path ? GUEST_DRIVERS[path.model] : undefined;
     if (!path || !expected) return [];
     return wires.flatMap((w) => {
         const nic = facts[w.guest]?.nics?.find((n) => n.name === w.guestNic);
-        if (!nic || expected.includes(nic.driver)) return [];
+        if (!nic) return [];
+        if (!expected.includes(nic.driver))
+            return [
+                `${w.guest}'s ${w.guestNic} is driven by ${nic.driver}, but the NIC path says ${path.model} (${expected.join(" or ")}): the guest is not on the path its lab is labelled with`,
+            ];
+        const pairs = path.model === "virtio" ? queuePairs(nic.channels) : undefined;
+        if (pairs === undefined || pairs === path.queues) return [];
         return [
-            `${w.guest}'s ${w.guestNic} is driven by ${nic.driver}, but the NIC path says ${path.model} (${expected.join(" or ")}): the guest is not on the path its lab is labelled with`,
+            `${w.guest}'s ${w.guestNic} runs ${pairs} queue pair${pairs === 1 ? "" : "s"} (ethtool -l), but the NIC path says ${path.queues}: the guest is not on the path its lab is labelled with`,
         ];
     });
 }
