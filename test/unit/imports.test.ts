@@ -67,6 +67,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
         "components",
         "components/platforms",
         "tools/engine",
+        "tools/images",
         "tools/labs",
         "tools/offline",
     ],
