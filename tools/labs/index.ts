@@ -33,7 +33,8 @@ export { commOf, listening, run, sleepMs, stopProcess } from "./this-machine";
 export type { PlannedStep } from "./preview";
 export { plannedChanges, replaced } from "./preview";
 export { default as nativeLab, nicStateProblems } from "./native";
-export { default as qemuLab, kvmHostCpuProblems, pnicChangeProblems } from "./qemu";
+export type { DomainNicView } from "./qemu";
+export { default as qemuLab, domainPathProblems, kvmHostCpuProblems, pnicChangeProblems } from "./qemu";
 export type { SimulatedVm, SimulatedVswitch, VmExpectation } from "./vcsim";
 export {
     checkSimulatedVm,

@@ -11,7 +11,7 @@
 // Checks: every run ok, and the guests' facts name QEMU; no domain, pool or macvtap left by destroy.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "fs";
 import * as path from "path";
-import type { RunResult } from "../../model";
+import type { NicPath, RunResult } from "../../model";
 import { ensureGuestImage } from "../images";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
@@ -101,6 +101,9 @@ const lab: Lab = {
             if (!/qemu/i.test(facts)) problems.push(`guest ${name}'s facts do not name QEMU: ${facts}`);
         }
         problems.push(...kvmHostCpuProblems(outputs.results?.runs ?? []));
+        // The host's view of the NIC path the results are labelled with: libvirt's domain XML.
+        const path = outputs.results?.comparable?.nicPath;
+        if (path) for (let i = 1; i <= GUESTS; i++) problems.push(...domainPathProblems(`hvq-g${i}`, domainNicView(`hvq-g${i}`), path));
         return problems;
     },
 
@@ -138,6 +141,49 @@ const lab: Lab = {
         forgetNicStates(dedicatedNics());
     },
 };
+
+/** What libvirt's domain XML says of a guest's benchmark NIC (the interface not on the management bridge) and its vCPUs. */
+export interface DomainNicView {
+    /** `<model type=...>`; undefined where the interface has none (a VF handed over). */
+    readonly model?: string;
+    /** `<driver queues=...>`; undefined where absent (one queue pair). */
+    readonly queues?: number;
+    /** How many `<vcpupin>` the domain's `<cputune>` holds. */
+    readonly vcpupins: number;
+}
+
+/** The domain's view, from `virsh dumpxml --xpath` on the lab's libvirtd. */
+function domainNicView(domain: string): DomainNicView {
+    const xpath = (expr: string) => run("virsh", ["-c", "qemu:///system", "dumpxml", domain, "--xpath", expr], { allowFail: true });
+    const bench = `//devices/interface[not(source/@bridge='${NET.bridge}')]`;
+    const model = /type="([^"]+)"/.exec(xpath(`${bench}/model/@type`))?.[1];
+    const queues = /queues="(\d+)"/.exec(xpath(`${bench}/driver/@queues`))?.[1];
+    return {
+        model,
+        queues: queues === undefined ? undefined : Number(queues),
+        vcpupins: (xpath("//cputune/vcpupin").match(/<vcpupin /g) ?? []).length,
+    };
+}
+
+/**
+ * How a domain, as libvirt holds it, differs from the NIC path its results are labelled with: the
+ * device model, the queue pairs (libvirt's default is one) and whether its vCPUs are pinned. A VF
+ * handed over has no model to compare.
+ */
+export function domainPathProblems(domain: string, view: DomainNicView, path: NicPath): string[] {
+    const problems: string[] = [];
+    if (path.attach !== "hostdev" && view.model !== path.model)
+        problems.push(
+            `${domain}'s benchmark NIC is ${view.model ? `a ${view.model}` : "no model"} in libvirt, but the NIC path says ${path.model}`,
+        );
+    if ((view.queues ?? 1) !== path.queues)
+        problems.push(`${domain}'s benchmark NIC has ${view.queues ?? 1} queue pair(s) in libvirt, but the NIC path says ${path.queues}`);
+    if (view.vcpupins > 0 !== path.pinned)
+        problems.push(
+            `${domain} has ${view.vcpupins} vCPU pin(s) in libvirt, but the NIC path says ${path.pinned ? "pinned" : "not pinned"}`,
+        );
+    return problems;
+}
 
 /** libvirt's files of the stack's persistent definitions (pool hvq, domains hvq-*) on this machine. */
 function definitionFiles(): string[] {
