@@ -52,6 +52,8 @@ export const PROBE_RECIPE = {
         "libvirt-daemon-system",
         "libvirt-daemon-driver-xen",
         "libvirt-clients",
+        // libvirt-daemon-driver-qemu depends on qemu-kvm | qemu-system, and debootstrap takes no alternative.
+        "qemu-system-x86",
     ],
     diskMiB: 4096,
     files: {
