@@ -22,16 +22,20 @@ const END = "=== hvnetlab hvm probe end";
 /** How long one boot may take, to the probe's end (TCG: Xen, dom0 and libvirtd). */
 const BOOT_TIMEOUT_S = 600;
 
-/** What dom0 runs once libvirtd is up: prints what it reports to the console, then powers off. */
+/**
+ * What dom0 runs once booted, from the seed disk (/dev/vdb), so that the probe changes without a
+ * new image: prints what dom0 reports to the console, then powers off. Every libvirt call is bounded.
+ */
 const PROBE_SCRIPT = `#!/bin/sh
 exec > /dev/hvc0 2>&1
 echo "${BEGIN}"
 xl info | grep -E '^(xen_version|xen_caps|virt_caps|hw_caps)'
+systemctl is-active libvirtd virtxend virtqemud 2>&1 | tr '\\n' ' '; echo
 ok=no
-for i in $(seq 1 36); do if virsh -c xen:///system version >/dev/null 2>&1; then ok=yes; break; fi; sleep 5; done
+for i in $(seq 1 12); do if timeout 20 virsh -c xen:///system version >/dev/null 2>&1; then ok=yes; break; fi; sleep 5; done
 echo "libvirt xen:///system answers: $ok"
-virsh -c xen:///system version
-virsh -c xen:///system capabilities | grep -E '<os_type>|<arch name|<machine|<domain type|<model>'
+timeout 30 virsh -c xen:///system version
+timeout 60 virsh -c xen:///system capabilities | grep -E '<os_type>|<arch name|<machine|<domain type|<model>'
 journalctl -b --no-pager -u libvirtd -u virtxend 2>/dev/null | grep -iE 'error|fail|cpu' | tail -20
 echo "${END}"
 systemctl poweroff
@@ -59,7 +63,9 @@ export const PROBE_RECIPE = {
     files: {
         "etc/hostname": "xenprobe\n",
         "etc/fstab": "/dev/vda / ext4 defaults 0 1\n",
-        "usr/local/sbin/hvnetlab-hvm-probe": PROBE_SCRIPT,
+        // The probe itself comes from the seed disk at each boot (PROBE_SCRIPT).
+        "usr/local/sbin/hvnetlab-hvm-probe":
+            "#!/bin/sh\nset -e\nmkdir -p /run/probe\nmount -o ro /dev/vdb /run/probe\nexec sh /run/probe/probe.sh\n",
         "etc/systemd/system/hvnetlab-hvm-probe.service": [
             "[Unit]",
             "Description=What this Xen host offers libvirt",
@@ -119,6 +125,13 @@ function ensureProbeImage(log: (line: string) => void): { disk: string; xen: str
 function probe(cpu: string, image: ReturnType<typeof ensureProbeImage>, log: (line: string) => void): Promise<string> {
     const consoleLog = path.join(os.tmpdir(), `hvnetlab-hvm-probe-${process.pid}.log`);
     rmSync(consoleLog, { force: true });
+    const seedDir = path.join(os.tmpdir(), `hvnetlab-hvm-probe-seed-${process.pid}`);
+    mkdirSync(seedDir, { recursive: true });
+    writeFileSync(path.join(seedDir, "probe.sh"), PROBE_SCRIPT);
+    const seed = `${seedDir}.raw`;
+    rmSync(seed, { force: true });
+    execFileSync("truncate", ["-s", "8M", seed]);
+    execFileSync("mkfs.ext4", ["-q", "-d", seedDir, seed]);
     const qemu = spawn(
         "qemu-system-x86_64",
         [
@@ -126,6 +139,7 @@ function probe(cpu: string, image: ReturnType<typeof ensureProbeImage>, log: (li
             ...["-serial", `file:${consoleLog}`, "-no-reboot", "-kernel", image.xen, "-append", PROBE_RECIPE.xenCmdline],
             ...["-initrd", `${image.kernel} ${PROBE_RECIPE.dom0Cmdline},${image.initrd}`],
             ...["-drive", `file=${image.disk},format=raw,if=virtio,snapshot=on`],
+            ...["-drive", `file=${seed},format=raw,if=virtio,readonly=on`],
         ],
         { stdio: "ignore" },
     );
@@ -149,7 +163,7 @@ function probe(cpu: string, image: ReturnType<typeof ensureProbeImage>, log: (li
                     ? text.slice(at, text.indexOf(END) >= 0 ? text.indexOf(END) + END.length : undefined)
                     : `no probe output (${timedOut ? `timed out after ${BOOT_TIMEOUT_S} s` : `QEMU exited ${qemu.exitCode}`}); the console's last lines:\n${tail}`,
             );
-            rmSync(consoleLog, { force: true });
+            for (const f of [consoleLog, seed, seedDir]) rmSync(f, { recursive: true, force: true });
         }, 5000);
     });
 }
