@@ -7,8 +7,10 @@ import { configPair } from "../engine";
 import { LabError } from "./lab-error";
 
 export interface LabOption {
-    /** What the value is, for the usage line. */
+    /** What the value is, for the usage line (`N`, `MODEL`). */
     readonly help: string;
+    /** What the option does, for `--help`. */
+    readonly about?: string;
     readonly pattern: RegExp;
     readonly default: string;
 }
@@ -35,9 +37,12 @@ export function labHelp(name: string, options: Readonly<Record<string, LabOption
     return [
         usage(name, options),
         "",
-        ...Object.entries(options).map(([o, spec]) => `  --${o} ${spec.help} (default ${spec.default})`),
+        ...Object.entries(options).map(
+            ([o, spec]) => `  --${o} ${spec.help}  ${spec.about ? `${spec.about} ` : ""}(default ${spec.default})`,
+        ),
         "  --config key=value  a stack config value for this run over the lab's own (hvnetlab: where no",
-        '                      namespace is given; repeatable), e.g. nic=\'{"model":"e1000e"}\'',
+        "                      namespace is given; repeatable), e.g. durationSeconds=10; a key may be a",
+        "                      path into a block, e.g. guest.vcpus=2",
         "  --keep              leave the lab standing after the run",
         "  --down              destroy a standing lab's stack and take the lab down",
         "  --help              this text",
@@ -77,7 +82,8 @@ export function parseLabArgs(name: string, argv: readonly string[], options: Rea
     const own: Record<string, string> = {};
     for (const [o, spec] of Object.entries(options)) {
         const value = typeof v[o] === "string" ? (v[o] as string) : spec.default;
-        if (!spec.pattern.test(value)) throw new LabError(`--${o} ${value} is not ${spec.help}; ${usage(name, options)}`);
+        if (!spec.pattern.test(value))
+            throw new LabError(`--${o} ${value} is not ${spec.help}${spec.about ? ` (${spec.about})` : ""}; ${usage(name, options)}`);
         own[o] = value;
     }
     return { keep: v.keep === true, down: v.down === true, options: own, config, help: false };

@@ -52,7 +52,9 @@ const lab: Lab = {
     linkPrefix: "hvn-",
     root: true,
     needs: ["sshd", "ssh-keygen", "ip", "tc", "netperf", "netserver"],
-    options: { guests: { help: "N (dedicated NICs and streams; 2 cores here)", pattern: /^([1-9]|1[0-6])$/, default: "2" } },
+    options: {
+        guests: { help: "N", about: "dedicated NICs and streams, 1-16 (2 cores here)", pattern: /^([1-9]|1[0-6])$/, default: "2" },
+    },
 
     async setUp(h) {
         const n = Number(h.options.guests);

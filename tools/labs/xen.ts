@@ -369,12 +369,14 @@ const lab: Lab = {
 
     options: {
         cpu: {
-            help: "QEMU's CPU model for the Xen host (docs/labs.md: on an SVM model Xen offers HVM, but libvirtd's libxl driver does not start)",
+            help: "MODEL",
+            about: "QEMU's CPU model for the Xen host (docs/labs.md: on an SVM model Xen offers HVM, but libvirtd's libxl driver does not start)",
             pattern: /^[A-Za-z0-9_-]+(,[+-]?[a-z0-9_-]+)*$/,
             default: HOST_CPU,
         },
         "bad-input": {
-            help: "also run the bad inputs against the standing Xen host before the stack (yes or no)",
+            help: "yes|no",
+            about: "also run the bad inputs against the standing Xen host before the stack",
             pattern: /^(yes|no)$/,
             default: "yes",
         },

@@ -66,10 +66,15 @@ describe("lab harness: arguments", () => {
     it("--help runs nothing: the help names every option with its default, and the exit codes", () => {
         assert.strictEqual(parseLabArgs("native", ["--help"], guests).help, true);
         assert.strictEqual(parseLabArgs("native", ["--keep", "--help", "--guests", "0"], guests).help, true, "help before any check");
+        assert.match(
+            labHelp("native", { guests: { ...guests.guests, about: "dedicated NICs" } }),
+            /--guests N {2}dedicated NICs \(default 2\)/,
+        );
+        assert.match(labHelp("qemu"), /a key may be a\s+path into a block, e\.g\. guest\.vcpus=2/);
         const text = labHelp("native", guests);
         for (const want of [
             /^usage: npm run lab:native/,
-            /--guests N \(default 2\)/,
+            /--guests N {2}\(default 2\)/,
             /--config key=value/,
             /--keep/,
             /--down/,
