@@ -96,6 +96,19 @@ describe("the lab harness settles a lab: leftovers checked first, then cleaned @
         assert.ok(!existsSync(`/run/netns/${NS}`));
     });
 
+    it("reports a saved state of one of the lab's dedicated NICs that destroy left, and forgets it", () => {
+        const state = "/run/hvnetlab-nic-hvhtnic0.prev";
+        const h = new LabHost({ ...lab, dedicatedNics: () => ["hvhtnic0"] }, {}, process.env);
+        mkdirSync(h.dir, { recursive: true });
+        writeFileSync(state, "1500 down net:[1]/2/00:00:00:00:00:00\n");
+        try {
+            assert.deepStrictEqual(settle(h), [`left behind by the stack: ${state} (hvhtnic0's saved state)`]);
+            assert.ok(!existsSync(state), "forgotten, so the next run saves its own");
+        } finally {
+            rmSync(state, { force: true });
+        }
+    });
+
     it("finds nothing when the stack left nothing", () => {
         const { h } = standUp();
         assert.deepStrictEqual(settle(h), []);

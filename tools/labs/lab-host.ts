@@ -6,6 +6,7 @@ import * as path from "path";
 import type { LabOption } from "./command-line";
 import { LabError } from "./lab-error";
 import type { ManagementNet } from "./lab-network";
+import { nicStatesLeft } from "./lab-network";
 import type { Ledger, Made } from "./ledger";
 import { labStateRoot } from "./ledger";
 import type { Leftover } from "./leftovers";
@@ -35,6 +36,12 @@ export interface Lab {
     check?(outputs: StackOutputs, h: LabHost): string[];
     /** Its own leftover checks, after `pulumi destroy` and before any teardown. */
     leftovers?(h: LabHost): string[];
+    /**
+     * The dedicated NICs on this machine whose state before the lab its stack saves (a stand-in
+     * machine's /run is this machine's): the harness reports a saved state that destroy left, and
+     * forgets it, with the other leftovers.
+     */
+    dedicatedNics?(h: LabHost): string[];
     /**
      * Takes away what its stack may have left on this machine (once the leftover check has reported
      * it, before the setup is undone), so that the next run starts clean: after a destroy that left
@@ -227,9 +234,12 @@ export class LabHost {
         this.config.push({ key, value, secret: true, path: false });
     }
 
-    /** What the stack left behind on this machine (see leftoversOf), plus the lab's own checks. */
+    /** What the stack left behind on this machine (see leftoversOf), the saved NIC states, plus the lab's own checks. */
     leftovers(): Leftover[] {
         const observed = observe(this.made, this.since);
-        return [...leftoversOf(this.made, observed, this.lab.linkPrefix), ...(this.lab.leftovers?.(this) ?? []).map((what) => ({ what }))];
+        return [
+            ...leftoversOf(this.made, observed, this.lab.linkPrefix),
+            ...[...nicStatesLeft(this.lab.dedicatedNics?.(this) ?? []), ...(this.lab.leftovers?.(this) ?? [])].map((what) => ({ what })),
+        ];
     }
 }

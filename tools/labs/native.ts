@@ -13,7 +13,7 @@
 import { existsSync } from "fs";
 import { goodputLimit } from "../../model";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
+import { ethernetShaping, managementNet } from "./lab-network";
 import { main } from "./run-lab";
 import type { StackOutputs } from "./stack";
 
@@ -100,7 +100,7 @@ const lab: Lab = {
     },
 
     leftovers(h) {
-        const problems = nicStatesLeft(nics(h).flatMap(({ nic, wire }) => [nic, wire]));
+        const problems: string[] = [];
         for (const { nic, wire } of nics(h)) {
             for (const [ns, end] of [
                 [HOST_NS, nic],
@@ -112,9 +112,7 @@ const lab: Lab = {
         return problems;
     },
 
-    cleanUp(h) {
-        forgetNicStates(nics(h).flatMap(({ nic, wire }) => [nic, wire]));
-    },
+    dedicatedNics: (h) => nics(h).flatMap(({ nic, wire }) => [nic, wire]),
 };
 
 export default lab;

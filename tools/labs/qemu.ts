@@ -15,7 +15,7 @@ import type { NicPath, RunResult } from "../../model";
 import { ensureGuestImage } from "../images";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
+import { ethernetShaping, managementNet } from "./lab-network";
 import { main, upAndCheck } from "./run-lab";
 import type { StackRun } from "./stack";
 import { readOutputs } from "./stack";
@@ -118,7 +118,6 @@ const lab: Lab = {
             const name = /^\d+: ([^:@]+)/.exec(l)?.[1];
             if (name?.startsWith("macvtap")) left.push(`link ${name}`);
         }
-        left.push(...nicStatesLeft(dedicatedNics()));
         return left;
     },
 
@@ -138,8 +137,9 @@ const lab: Lab = {
             virsh(["pool-undefine", "hvq"]);
         } else for (const f of definitionFiles()) rmSync(f, { force: true });
         rmSync("/var/lib/libvirt/images/hvq", { recursive: true, force: true });
-        forgetNicStates(dedicatedNics());
     },
+
+    dedicatedNics: () => dedicatedNics(),
 };
 
 /** What libvirt's domain XML says of a guest's benchmark NIC (the interface not on the management bridge) and its vCPUs. */

@@ -18,6 +18,7 @@ import * as path from "path";
 import { engineEnv, onPath, prepareWorkingProject, ROOT, runPulumi } from "../engine";
 import { checkConfigKeys, destroy, isConfigPath, up, WORK_DIR } from "../engine";
 import { labHelp, parseLabArgs } from "./command-line";
+import { forgetNicStates } from "./lab-network";
 import { LabError } from "./lab-error";
 import type { Lab } from "./lab-host";
 import { LabHost } from "./lab-host";
@@ -27,14 +28,15 @@ import { stopProcess } from "./this-machine";
 
 /**
  * After `pulumi destroy`: the leftover check first, then the cleanup: the processes found left are
- * stopped by pid, the lab takes away what its stack left (Lab.cleanUp), then the ledger is undone
- * and removed. Returns every leftover as a problem.
+ * stopped by pid, the saved states of the lab's dedicated NICs forgotten, the lab takes away what
+ * else its stack left (Lab.cleanUp), then the ledger is undone and removed. Returns every leftover as a problem.
  */
 export function settle(h: LabHost): string[] {
     const left = h.leftovers();
     const problems = left.map((l) => `left behind by the stack: ${l.what}`);
     h.log("taking the lab's setup down");
     for (const l of left) if (l.process) stopProcess(l.process.pid, l.process.comm);
+    forgetNicStates(h.lab.dedicatedNics?.(h) ?? []);
     h.lab.cleanUp?.(h);
     problems.push(...undo(h.made).map((l) => `left behind by the setup: ${l}`));
     rmSync(h.ledger, { force: true });

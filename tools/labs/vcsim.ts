@@ -34,7 +34,7 @@ import type { Cidr } from "../../components/config";
 import { outputsFile, up } from "../engine";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
+import { ethernetShaping, managementNet } from "./lab-network";
 import { main } from "./run-lab";
 import { readOutputs, runProblems } from "./stack";
 import { commOf, listening } from "./this-machine";
@@ -387,13 +387,10 @@ const lab: Lab = {
         if (vms.out) left.push(`in the simulator: ${vms.out}`);
         if (/hvs-pg/.test(govc(h, "host.portgroup.info", "-host", HOST).out)) left.push("port groups in the simulator");
         if (/hvs-vs/.test(govc(h, "host.vswitch.info", "-host", HOST).out)) left.push("vSwitches in the simulator");
-        left.push(...nicStatesLeft(peerWires()));
         return left;
     },
 
-    cleanUp() {
-        forgetNicStates(peerWires());
-    },
+    dedicatedNics: () => peerWires(),
 };
 
 export default lab;

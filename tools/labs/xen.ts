@@ -25,7 +25,7 @@ import { ROOT } from "../engine";
 import { outputsFile } from "../engine";
 import { LabError } from "./lab-error";
 import type { Lab, LabHost } from "./lab-host";
-import { ethernetShaping, forgetNicStates, managementNet, nicStatesLeft } from "./lab-network";
+import { ethernetShaping, managementNet } from "./lab-network";
 import { main, upAndCheck } from "./run-lab";
 import type { StackRun } from "./stack";
 import { listening, run } from "./this-machine";
@@ -402,9 +402,8 @@ const lab: Lab = {
     },
 
     leftovers(h) {
-        const left = nicStatesLeft(peerWires());
-        if (!run("pgrep", ["-f", "hvx-xenhost"], { allowFail: true }))
-            return [...left, "the Xen host is not running: dom0 cannot be checked"];
+        if (!run("pgrep", ["-f", "hvx-xenhost"], { allowFail: true })) return ["the Xen host is not running: dom0 cannot be checked"];
+        const left: string[] = [];
         const virsh = (args: string) => inDom0(h, `virsh -c xen:///system ${args}`, { allowFail: true });
         for (const d of virsh("list --all --name").split("\n")) if (d.startsWith("hvx-")) left.push(`dom0: domain ${d}`);
         for (const p of virsh("pool-list --all --name").split("\n")) if (p.trim() === "hvx") left.push(`dom0: pool ${p.trim()}`);
@@ -419,10 +418,8 @@ const lab: Lab = {
         return left;
     },
 
-    // What the stack made in dom0 goes with dom0; the peer's saved NIC states are on this machine.
-    cleanUp() {
-        forgetNicStates(peerWires());
-    },
+    // What the stack made in dom0 goes with dom0; the peer's wires are on this machine.
+    dedicatedNics: () => peerWires(),
 };
 
 /** The peer's wire NICs (in hvx-peer, on this machine), whose state before the lab the stack saves. */
